@@ -1,0 +1,114 @@
+package kommo
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net/http"
+	"time"
+)
+
+// RetryPolicy says which failed requests the client sends again, and how
+// long it waits first. The zero value never retries.
+//
+// Reads (GET) are retried on 429, on 5xx other than 501, and on network
+// errors (but not TLS or certificate errors). Writes (POST, PATCH) are
+// retried only on 429, which Kommo's gateway answers before the request is
+// processed: a write that failed with a 5xx or a broken connection may have
+// been applied, so whether to send it again is the bulk engine's decision
+// (it reads back first), never the client's.
+type RetryPolicy struct {
+	// MaxRetries is how many times one request may be sent again.
+	MaxRetries int
+	// MinWait and MaxWait bound the exponential backoff (MinWait·2^n).
+	MinWait, MaxWait time.Duration
+	// RateLimitWait is the least wait after a 429 (Kommo sends no
+	// Retry-After; a Retry-After header, when present, wins).
+	RateLimitWait time.Duration
+}
+
+// DefaultRetryPolicy retries 5 times, from 500 ms up to 30 s, waiting at
+// least 1 s after a 429.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxRetries: 5, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second, RateLimitWait: time.Second}
+}
+
+// Retryable reports whether err (from a request with the given idempotency)
+// is worth sending again, and why.
+func Retryable(err error, idempotent bool) (bool, string) {
+	if err == nil {
+		return false, "ok"
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false, "context done"
+	}
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		return true, "429 rate limited (not processed)"
+	}
+	var er *ErrorResponse
+	if errors.As(err, &er) {
+		if er.Status >= 500 && er.Status != http.StatusNotImplemented {
+			if idempotent {
+				return true, "server error " + http.StatusText(er.Status)
+			}
+			return false, "server error on a write: it may have been applied"
+		}
+		return false, "client error " + http.StatusText(er.Status)
+	}
+	var ne *NetworkError
+	if errors.As(err, &ne) {
+		var cerr *tls.CertificateVerificationError
+		var uerr x509.UnknownAuthorityError
+		var herr x509.HostnameError
+		if errors.As(err, &cerr) || errors.As(err, &uerr) || errors.As(err, &herr) {
+			return false, "TLS error"
+		}
+		if idempotent {
+			return true, "network error"
+		}
+		return false, "network error on a write: it may have been applied"
+	}
+	return false, "not retryable"
+}
+
+// decide returns whether to retry after the attempt-th try and how long to
+// wait. jitter returns a number in [0, 1).
+func (p RetryPolicy) decide(attempt int, idempotent bool, err error, jitter func() float64) (bool, time.Duration) {
+	if attempt > p.MaxRetries {
+		return false, 0
+	}
+	ok, _ := Retryable(err, idempotent)
+	if !ok {
+		return false, 0
+	}
+	wait := p.Backoff(attempt, jitter)
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		if rl.RetryAfter > 0 {
+			return true, rl.RetryAfter
+		}
+		if wait < p.RateLimitWait {
+			wait = p.RateLimitWait
+		}
+	}
+	return true, wait
+}
+
+// Backoff is the wait before retry number attempt (1-based): MinWait doubled
+// per attempt, capped at MaxWait, with 75–100 % jitter.
+func (p RetryPolicy) Backoff(attempt int, jitter func() float64) time.Duration {
+	d := p.MinWait
+	for i := 1; i < attempt && d < p.MaxWait; i++ {
+		d *= 2
+	}
+	if p.MaxWait > 0 && d > p.MaxWait {
+		d = p.MaxWait
+	}
+	j := 1.0
+	if jitter != nil {
+		j = 0.75 + 0.25*jitter()
+	}
+	return time.Duration(float64(d) * j)
+}
