@@ -1,0 +1,69 @@
+package mapping
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParsePhone(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		region  string
+		want    Phone
+		wantErr string // substring of the error; "" means no error
+	}{
+		{"ru national with 8", "8 (999) 123-45-67", "RU", Phone{E164: "+79991234567"}, ""},
+		{"ru with 7 no plus", "7 999 123 45 67", "RU", Phone{E164: "+79991234567"}, ""},
+		{"ru plus", "+7 (999) 123-45-67", "", Phone{E164: "+79991234567"}, ""},
+		{"uk international", "+44 20 7946 0958", "RU", Phone{E164: "+442079460958"}, ""},
+		{"uk national", "020 7946 0958", "GB", Phone{E164: "+442079460958"}, ""},
+		{"leading 00 in RU", "00 44 20 7946 0958", "RU", Phone{E164: "+442079460958"}, ""},
+		{"leading 00 in US", "0044 20 7946 0958", "US", Phone{E164: "+442079460958"}, ""},
+		{"ru 810 prefix", "810 44 20 7946 0958", "RU", Phone{E164: "+442079460958"}, ""},
+		{"excel float full", "442079460958", "RU", Phone{E164: "+442079460958"}, ""},
+		{"excel float with .0", "442079460958.0", "RU", Phone{E164: "+442079460958"}, ""},
+		{"excel scientific exact", "4.42079460958E+11", "RU", Phone{E164: "+442079460958"}, ""},
+		{"excel scientific lowercase", "7.9991234567e10", "RU", Phone{E164: "+79991234567"}, ""},
+		{"excel scientific lost digits", "4.41E+11", "RU", Phone{}, "lost its last digits"},
+		{"excel fraction", "4.4207946095812E+11", "RU", Phone{}, "fraction"},
+		{"us extension x", "+1 650 253 0000 x123", "US", Phone{E164: "+16502530000", Ext: "123"}, ""},
+		{"us extension ext.", "(650) 253-0000 ext. 45", "US", Phone{E164: "+16502530000", Ext: "45"}, ""},
+		{"ru extension доб", "+7 495 123-45-67 доб. 12", "RU", Phone{E164: "+74951234567", Ext: "12"}, ""},
+		{"nbsp", "+44\u00a020\u00a07946\u00a00958", "", Phone{E164: "+442079460958"}, ""},
+		{"lower-case region", "8 999 123 45 67", "ru", Phone{E164: "+79991234567"}, ""},
+		{"empty", "  ", "RU", Phone{}, "empty"},
+		{"letters", "call me", "RU", Phone{}, "not a phone number"},
+		{"too short", "12", "RU", Phone{}, "too short"},
+		{"invalid ru", "8 (000) 000-00-00", "RU", Phone{}, "not a valid number"},
+		{"too long", "+7 999 123 45 67 89 01 23 45 67", "", Phone{}, "too long"},
+		{"extra digits", "+7 999 123 45 67 89 01", "", Phone{}, "not a valid number for country code +7"},
+		{"local only", "+44 20 7946 09", "", Phone{}, "too short for country code +44"},
+		{"no region", "999 123 45 67", "", Phone{}, "no country code and no default region"},
+		{"unknown country code", "+999 123 456 789", "", Phone{}, "country code"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParsePhone(tt.in, tt.region)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrInvalidPhone) {
+					t.Fatalf("ParsePhone(%q, %q) = %+v, %v; want error containing %q", tt.in, tt.region, got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("ParsePhone(%q, %q) = %+v, %v; want %+v", tt.in, tt.region, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPhoneStringRoundTrip(t *testing.T) {
+	for _, p := range []Phone{{E164: "+442079460958"}, {E164: "+16502530000", Ext: "123"}} {
+		got, err := ParsePhone(p.String(), "")
+		if err != nil || got != p {
+			t.Errorf("ParsePhone(%q) = %+v, %v; want %+v", p.String(), got, err, p)
+		}
+	}
+}
