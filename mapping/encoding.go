@@ -31,9 +31,9 @@ var encodings = map[string]encoding.Encoding{
 	"windows-1251": charmap.Windows1251, "cp1251": charmap.Windows1251, "1251": charmap.Windows1251,
 	"windows-1252": charmap.Windows1252, "cp1252": charmap.Windows1252, "1252": charmap.Windows1252,
 	"iso-8859-1": charmap.ISO8859_1, "latin1": charmap.ISO8859_1,
-	"iso-8859-5": charmap.ISO8859_5,
+	"iso-8859-5":  charmap.ISO8859_5,
 	"iso-8859-15": charmap.ISO8859_15,
-	"koi8-r": charmap.KOI8R, "koi8-u": charmap.KOI8U,
+	"koi8-r":      charmap.KOI8R, "koi8-u": charmap.KOI8U,
 	"ibm866": charmap.CodePage866, "cp866": charmap.CodePage866,
 }
 
