@@ -1,0 +1,267 @@
+package kommotest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+var singular = map[string]string{
+	"leads": "lead", "contacts": "contact", "companies": "company", "tasks": "task",
+	"customers": "customer", "notes": "note",
+}
+
+// fieldTypeIDs are the numeric custom field types used in event values.
+var fieldTypeIDs = map[string]int{
+	"text": 1, "numeric": 2, "checkbox": 3, "select": 4, "multiselect": 5, "date": 6, "url": 7,
+	"multitext": 8, "textarea": 9, "radiobutton": 10, "streetaddress": 11, "smart_address": 13,
+	"birthday": 14, "legal_entity": 15, "date_time": 19, "price": 20, "category": 21, "items": 22,
+	"tracking_data": 23, "linked_entity": 24, "chained_list": 25, "monetary": 26, "file": 27,
+}
+
+// eventTypes lists the keys served by GET /api/v4/events/types.
+var eventTypes = []struct {
+	key  string
+	typ  int
+	lang string
+}{
+	{"lead_added", 1, "Lead added"}, {"lead_deleted", 2, "Lead deleted"}, {"lead_restored", 3, "Lead restored"},
+	{"lead_status_changed", 4, "Lead status changed"}, {"lead_linked", 5, "Lead linked"},
+	{"lead_unlinked", 6, "Lead unlinked"}, {"contact_added", 7, "Contact added"},
+	{"contact_deleted", 8, "Contact deleted"}, {"contact_restored", 9, "Contact restored"},
+	{"contact_linked", 10, "Contact linked"}, {"contact_unlinked", 11, "Contact unlinked"},
+	{"company_added", 12, "Company added"}, {"company_deleted", 13, "Company deleted"},
+	{"company_restored", 14, "Company restored"}, {"company_linked", 15, "Company linked"},
+	{"company_unlinked", 16, "Company unlinked"}, {"task_added", 22, "Task added"},
+	{"task_deleted", 23, "Task deleted"}, {"task_completed", 24, "Task completed"},
+	{"task_type_changed", 25, "Task type changed"}, {"task_text_changed", 26, "Task text changed"},
+	{"task_deadline_changed", 27, "Task deadline changed"}, {"task_result_added", 28, "Task result added"},
+	{"entity_tag_added", 50, "Tag added"}, {"entity_tag_deleted", 51, "Tag deleted"},
+	{"entity_linked", 52, "Entity linked"}, {"entity_unlinked", 53, "Entity unlinked"},
+	{"sale_field_changed", 54, "Sale field changed"}, {"name_field_changed", 55, "Name field changed"},
+	{"custom_field_value_changed", 56, "Custom field value changed"},
+	{"entity_responsible_changed", 57, "Responsible changed"}, {"common_note_added", 60, "Note added"},
+	{"common_note_deleted", 61, "Note deleted"},
+}
+
+// emit appends an event. before and after are marshalled as the event's
+// value_before/value_after arrays. s.mu must be held.
+func (s *Server) emit(typ, entity string, id, by int, before, after []any) {
+	s.st.EventSeq++
+	raw := func(v []any) json.RawMessage {
+		if v == nil {
+			v = []any{}
+		}
+		b, _ := json.Marshal(v)
+		return b
+	}
+	ent := singular[entity]
+	if ent == "" {
+		ent = entity
+	}
+	s.st.Events = append(s.st.Events, Event{
+		ID:          fmt.Sprintf("01ev%022d", s.st.EventSeq),
+		Type:        typ,
+		EntityID:    id,
+		EntityType:  ent,
+		CreatedBy:   by,
+		CreatedAt:   s.nowUnix(),
+		ValueAfter:  raw(after),
+		ValueBefore: raw(before),
+	})
+}
+
+func cfEventValues(def *CustomField, vals []FieldValue) []any {
+	out := []any{}
+	for _, v := range vals {
+		cv := map[string]any{"field_id": def.ID, "field_type": fieldTypeIDs[def.Type], "text": valueText(v.Value)}
+		if v.EnumID != 0 {
+			cv["enum_id"] = v.EnumID
+		} else {
+			cv["enum_id"] = nil
+		}
+		out = append(out, map[string]any{"custom_field_value": cv})
+	}
+	return out
+}
+
+// emitCF emits custom_field_{ID}_value_changed events for diffs.
+func (s *Server) emitCF(entity string, id, by int, diffs []cfDiff) {
+	for _, d := range diffs {
+		s.emit(fmt.Sprintf("custom_field_%d_value_changed", d.def.ID), entity, id, by,
+			cfEventValues(d.def, d.before), cfEventValues(d.def, d.after))
+	}
+}
+
+func (s *Server) emitTags(entity string, id, by int, added, removed []Tag) {
+	for _, t := range added {
+		s.emit("entity_tag_added", entity, id, by, nil, []any{map[string]any{"tag": map[string]any{"name": t.Name}}})
+	}
+	for _, t := range removed {
+		s.emit("entity_tag_deleted", entity, id, by, []any{map[string]any{"tag": map[string]any{"name": t.Name}}}, nil)
+	}
+}
+
+func (s *Server) eventJSON(e Event, with map[string]bool) map[string]any {
+	ent := map[string]any{"id": e.EntityID}
+	plural := ""
+	for p, sg := range singular {
+		if sg == e.EntityType {
+			plural = p
+		}
+	}
+	if plural != "" {
+		ent["_links"] = s.selfLinks("/api/v4/" + plural + "/" + strconv.Itoa(e.EntityID))
+	}
+	if with[e.EntityType+"_name"] {
+		if name, ok := s.entityName(plural, e.EntityID); ok {
+			ent["name"] = name
+		}
+	}
+	return map[string]any{
+		"id":           e.ID,
+		"type":         e.Type,
+		"entity_id":    e.EntityID,
+		"entity_type":  e.EntityType,
+		"created_by":   e.CreatedBy,
+		"created_at":   e.CreatedAt,
+		"value_after":  e.ValueAfter,
+		"value_before": e.ValueBefore,
+		"account_id":   s.st.Account.ID,
+		"_links":       s.selfLinks("/api/v4/events/" + e.ID),
+		"_embedded":    map[string]any{"entity": ent},
+	}
+}
+
+// entityName returns the name of a lead, contact or company.
+func (s *Server) entityName(entity string, id int) (string, bool) {
+	i, ok := s.idx[entity][id]
+	if !ok {
+		return "", false
+	}
+	switch entity {
+	case "leads":
+		return s.st.Leads[i].Name, true
+	case "contacts":
+		return s.st.Contacts[i].Name, true
+	case "companies":
+		return s.st.Companies[i].Name, true
+	case "tasks":
+		return s.st.Tasks[i].Text, true
+	}
+	return "", false
+}
+
+func (c *call) listEvents() {
+	s := c.s
+	page, limit, ok := c.paging(s.opts.MaxEventsLimit)
+	if !ok {
+		return
+	}
+	ids := map[string]bool{}
+	for _, v := range c.q.get("filter", "id").list(true) {
+		ids[v] = true
+	}
+	types := c.q.get("filter", "type").list(true)
+	entities := map[string]bool{}
+	for _, v := range c.q.get("filter", "entity").list(true) {
+		if sg, isPlural := singular[v]; isPlural {
+			v = sg
+		}
+		entities[v] = true
+	}
+	entityIDs, ok := c.q.intSet(true, "filter", "entity_id")
+	if !ok {
+		c.badRequest("filter[entity_id] must be integers")
+		return
+	}
+	if entityIDs != nil {
+		if len(entityIDs) > 10 {
+			c.badRequest("filter[entity_id] accepts at most 10 ids")
+			return
+		}
+		if len(entities) != 1 {
+			c.badRequest("filter[entity_id] requires exactly one filter[entity]")
+			return
+		}
+	}
+	createdBy, ok := c.q.intSet(true, "filter", "created_by")
+	if !ok || len(createdBy) > 10 {
+		c.badRequest("filter[created_by] must be at most 10 integers")
+		return
+	}
+	createdAt, ok := c.q.rangeAt(true, "filter", "created_at")
+	if !ok {
+		c.badRequest("filter[created_at] is invalid")
+		return
+	}
+	with := c.with()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var items []any
+	for i := len(s.st.Events) - 1; i >= 0; i-- {
+		e := s.st.Events[i]
+		if len(ids) > 0 && !ids[e.ID] {
+			continue
+		}
+		if len(types) > 0 && !typeMatches(types, e.Type) {
+			continue
+		}
+		if len(entities) > 0 && !entities[e.EntityType] {
+			continue
+		}
+		if entityIDs != nil && !entityIDs[e.EntityID] {
+			continue
+		}
+		if createdBy != nil && !createdBy[e.CreatedBy] {
+			continue
+		}
+		if !createdAt.match(e.CreatedAt) {
+			continue
+		}
+		items = append(items, s.eventJSON(e, with))
+	}
+	c.writePage("events", items, page, limit, nil)
+}
+
+// typeMatches matches event types; custom_field_value_changed also matches
+// every custom_field_{ID}_value_changed.
+func typeMatches(types []string, t string) bool {
+	for _, want := range types {
+		if want == t {
+			return true
+		}
+		if want == "custom_field_value_changed" && strings.HasPrefix(t, "custom_field_") && strings.HasSuffix(t, "_value_changed") {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *call) getEvent(id string) {
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.st.Events {
+		if e.ID == id {
+			writeJSON(c.w, http.StatusOK, s.eventJSON(e, c.with()))
+			return
+		}
+	}
+	c.notFound()
+}
+
+func (c *call) listEventTypes() {
+	var items []any
+	for _, t := range eventTypes {
+		items = append(items, map[string]any{"key": t.key, "type": t.typ, "lang": t.lang})
+	}
+	writeJSON(c.w, http.StatusOK, map[string]any{
+		"_total_items": len(items),
+		"_links":       c.s.selfLinks("/api/v4/events/types"),
+		"_embedded":    map[string]any{"events_types": items},
+	})
+}

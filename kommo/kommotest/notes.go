@@ -1,0 +1,297 @@
+package kommotest
+
+import (
+	"net/http"
+	"strconv"
+)
+
+var noteTypes = map[string]bool{
+	"common": true, "call_in": true, "call_out": true, "service_message": true, "extended_service_message": true,
+	"message_cashier": true, "geolocation": true, "sms_in": true, "sms_out": true, "attachment": true,
+	"amomail_message": true, "chat": true, "site_visit": true, "targeting_in": true, "targeting_out": true,
+	"transaction": true, "invoice_paid": true, "zoom_meeting": true, "dropbox_attachment": true,
+	"link_followed": true, "bill_paid": true, "ai_result": true,
+}
+
+type noteInput struct {
+	reqID                string
+	id                   int
+	entityID             int
+	noteType             *string
+	params               map[string]any
+	resp                 *int
+	createdBy, updatedBy *int
+	createdAt            *int64
+}
+
+func (s *Server) parseNote(entity string, entityID int, m map[string]any, ck *checker, update bool) *noteInput {
+	in := &noteInput{entityID: entityID}
+	if update {
+		v := optInt(m, "id", ck, "id")
+		if v == nil {
+			if m["id"] == nil {
+				ck.blank("id")
+			}
+			return in
+		}
+		i, ok := s.idx["notes"][int(*v)]
+		if !ok || s.st.Notes[i].EntityType != entity {
+			ck.add("id", CodeNotFound, "Entity not found.")
+			return in
+		}
+		in.id = int(*v)
+	} else if entityID == 0 {
+		v := optInt(m, "entity_id", ck, "entity_id")
+		switch {
+		case v == nil:
+			if m["entity_id"] == nil {
+				ck.blank("entity_id")
+			}
+		case !s.exists(entity, int(*v)):
+			ck.choice("entity_id")
+		default:
+			in.entityID = int(*v)
+		}
+	}
+	in.noteType = optString(m, "note_type", ck, "note_type")
+	switch {
+	case in.noteType != nil && !noteTypes[*in.noteType]:
+		ck.choice("note_type")
+	case in.noteType == nil && !update && m["note_type"] == nil:
+		ck.blank("note_type")
+	}
+	if v, has := m["params"]; has && v != nil {
+		p, ok := v.(map[string]any)
+		if !ok {
+			ck.typ("params", "object")
+		} else {
+			in.params = plainJSON(p).(map[string]any)
+		}
+	}
+	user := func(key string, zeroOK bool) *int {
+		v := optInt(m, key, ck, key)
+		if v == nil {
+			return nil
+		}
+		id := int(*v)
+		if (id == 0 && zeroOK) || s.userExists(id) {
+			return &id
+		}
+		ck.choice(key)
+		return nil
+	}
+	in.resp = user("responsible_user_id", false)
+	in.createdBy = user("created_by", true)
+	in.updatedBy = user("updated_by", true)
+	in.createdAt = optInt(m, "created_at", ck, "created_at")
+	return in
+}
+
+func (s *Server) applyNote(entity string, in *noteInput, userID int) (int, int64) {
+	now := s.nowUnix()
+	created := in.id == 0
+	if created {
+		in.id = s.nextID("notes")
+		if s.idx["notes"] == nil {
+			s.idx["notes"] = map[int]int{}
+		}
+		s.idx["notes"][in.id] = len(s.st.Notes)
+		s.st.Notes = append(s.st.Notes, Note{ID: in.id, EntityID: in.entityID, EntityType: entity,
+			CreatedBy: userID, CreatedAt: now, ResponsibleUserID: userID, Params: map[string]any{}})
+	}
+	n := &s.st.Notes[s.idx["notes"][in.id]]
+	by := userID
+	if in.updatedBy != nil {
+		by = *in.updatedBy
+	}
+	if created && in.createdBy != nil {
+		n.CreatedBy = *in.createdBy
+	}
+	if created && in.createdAt != nil {
+		n.CreatedAt = *in.createdAt
+	}
+	n.UpdatedBy, n.UpdatedAt = by, now
+	if in.noteType != nil {
+		n.NoteType = *in.noteType
+	}
+	if in.params != nil {
+		n.Params = in.params
+	}
+	if in.resp != nil {
+		n.ResponsibleUserID = *in.resp
+	}
+	id, upd, typ, eid := n.ID, n.UpdatedAt, n.NoteType, n.EntityID
+	if created && typ == "common" {
+		s.emit("common_note_added", entity, eid, by, nil, []any{map[string]any{"note": map[string]any{"id": id}}})
+	}
+	return id, upd
+}
+
+func (s *Server) noteJSON(n Note) map[string]any {
+	params := n.Params
+	if params == nil {
+		params = map[string]any{}
+	}
+	return map[string]any{
+		"id":                  n.ID,
+		"entity_id":           n.EntityID,
+		"created_by":          n.CreatedBy,
+		"updated_by":          n.UpdatedBy,
+		"created_at":          n.CreatedAt,
+		"updated_at":          n.UpdatedAt,
+		"responsible_user_id": n.ResponsibleUserID,
+		"group_id":            n.GroupID,
+		"note_type":           n.NoteType,
+		"params":              params,
+		"account_id":          s.st.Account.ID,
+		"_links":              s.selfLinks("/api/v4/" + n.EntityType + "/" + strconv.Itoa(n.EntityID) + "/notes/" + strconv.Itoa(n.ID)),
+	}
+}
+
+// createNotes handles POST /{entity}/notes and POST /{entity}/{id}/notes.
+func (c *call) createNotes(entity string, entityID int) {
+	items, ok := c.batch(250)
+	if !ok {
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if entityID != 0 && !s.exists(entity, entityID) {
+		writeProblem(c.w, http.StatusNotFound, "Entity not found")
+		return
+	}
+	c.writeNotes(entity, entityID, items, false)
+}
+
+// updateNotes handles PATCH /{entity}/notes and PATCH /{entity}/notes/{id}.
+func (c *call) updateNotes(entity string, id int) {
+	var items []map[string]any
+	if id == 0 {
+		var ok bool
+		if items, ok = c.batch(250); !ok {
+			return
+		}
+	} else {
+		m, ok := c.object()
+		if !ok {
+			return
+		}
+		m["id"] = jsonInt(id)
+		items = []map[string]any{m}
+	}
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.writeNotes(entity, 0, items, true)
+}
+
+func (c *call) writeNotes(entity string, entityID int, items []map[string]any, update bool) {
+	s := c.s
+	var rep report
+	inputs := make([]*noteInput, len(items))
+	for i, m := range items {
+		ck := &checker{}
+		inputs[i] = s.parseNote(entity, entityID, m, ck, update)
+		inputs[i].reqID = requestID(m, i)
+		rep.addItem(inputs[i].reqID, ck)
+	}
+	if rep.failed() {
+		writeValidation(c.w, rep.items)
+		return
+	}
+	out := make([]any, 0, len(inputs))
+	for _, in := range inputs {
+		id, upd := s.applyNote(entity, in, c.userID)
+		n := s.st.Notes[s.idx["notes"][id]]
+		item := map[string]any{"id": id, "entity_id": n.EntityID, "request_id": in.reqID,
+			"_links": s.selfLinks("/api/v4/" + entity + "/" + strconv.Itoa(n.EntityID) + "/notes/" + strconv.Itoa(id))}
+		if update {
+			item["updated_at"] = upd
+		}
+		out = append(out, item)
+	}
+	s.commit()
+	writeJSON(c.w, http.StatusOK, map[string]any{
+		"_links":    s.selfLinks("/api/v4/" + entity + "/notes"),
+		"_embedded": map[string]any{"notes": out},
+	})
+}
+
+func (c *call) getNote(entity string, id int) {
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.idx["notes"][id]
+	if !ok || s.st.Notes[i].EntityType != entity {
+		c.notFound()
+		return
+	}
+	writeJSON(c.w, http.StatusOK, s.noteJSON(s.st.Notes[i]))
+}
+
+// listNotes handles GET /{entity}/notes and GET /{entity}/{id}/notes.
+func (c *call) listNotes(entity string, entityID int) {
+	page, limit, ok := c.paging(250)
+	if !ok {
+		return
+	}
+	ids, ok1 := c.q.intSet(false, "filter", "id")
+	eids, ok2 := c.q.intSet(false, "filter", "entity_id")
+	upd, ok3 := c.q.rangeAt(false, "filter", "updated_at")
+	if !ok1 || !ok2 || !ok3 {
+		c.badRequest("filter is invalid")
+		return
+	}
+	var types map[string]bool
+	if n := c.q.get("filter", "note_type"); n != nil {
+		types = map[string]bool{}
+		for _, v := range n.list(true) {
+			types[v] = true
+		}
+	}
+	field, desc := c.order("id", "updated_at", "created_at")
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if entityID != 0 && !s.exists(entity, entityID) {
+		c.notFound()
+		return
+	}
+	var items []any
+	var notes []Note
+	for _, n := range s.st.Notes {
+		if n.EntityType != entity || (entityID != 0 && n.EntityID != entityID) {
+			continue
+		}
+		if (ids != nil && !ids[n.ID]) || (eids != nil && !eids[n.EntityID]) || (types != nil && !types[n.NoteType]) || !upd.match(n.UpdatedAt) {
+			continue
+		}
+		notes = append(notes, n)
+	}
+	if desc || field != "id" {
+		key := func(n Note) int64 {
+			switch field {
+			case "updated_at":
+				return n.UpdatedAt
+			case "created_at":
+				return n.CreatedAt
+			}
+			return int64(n.ID)
+		}
+		sortBy(notes, func(a, b Note) bool {
+			x, y := key(a), key(b)
+			if x == y {
+				x, y = int64(a.ID), int64(b.ID)
+			}
+			if desc {
+				return x > y
+			}
+			return x < y
+		})
+	}
+	for _, n := range notes {
+		items = append(items, s.noteJSON(n))
+	}
+	c.writePage("notes", items, page, limit, nil)
+}
