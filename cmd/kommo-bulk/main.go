@@ -1,0 +1,176 @@
+// Command kommo-bulk moves data in and out of Kommo CRM in bulk.
+//
+// Usage:
+//
+//	kommo-bulk <command> [flags]
+//
+// Run "kommo-bulk help" for the list of commands and "kommo-bulk <command>
+// -h" for each command's flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes, shared by every command.
+const (
+	exitOK        = 0 // all done
+	exitFailed    = 1 // the command failed
+	exitUsage     = 2 // bad flags or arguments
+	exitRowErrors = 3 // finished, but some rows were rejected
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+// Main is the program: its standard streams and environment are fields so
+// tests can run commands in-process.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// NewMain returns a Main on the process's streams and environment.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// command is one subcommand.
+type command interface {
+	Run(ctx context.Context, args []string) error
+}
+
+type commandInfo struct {
+	name, summary string
+	new           func(m *Main) command
+}
+
+func (m *Main) commands() []commandInfo {
+	return []commandInfo{
+		{"emulator", "run a local Kommo API v4 emulator to try the tool on", func(m *Main) command { return &EmulatorCommand{m: m} }},
+		{"demo", "run a short session against the built-in emulator and show the result", func(m *Main) command { return &DemoCommand{m: m} }},
+		{"version", "print the version", func(m *Main) command { return &VersionCommand{m: m} }},
+	}
+}
+
+// Run runs the command named by args[0] and returns the exit code.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if len(args) > 1 {
+			return m.Run(ctx, []string{args[1], "-h"})
+		}
+		m.usage(m.Stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range m.commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.new(m).Run(ctx, args[1:])
+		return m.exitCode(err)
+	}
+	fmt.Fprintf(m.Stderr, "kommo-bulk: unknown command %q\n", args[0])
+	fmt.Fprintln(m.Stderr, "Try: kommo-bulk help")
+	return exitUsage
+}
+
+func (m *Main) exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintln(m.Stderr, "kommo-bulk:", ue.msg)
+		if ue.hint != "" {
+			fmt.Fprintln(m.Stderr, "Try:", ue.hint)
+		}
+		return exitUsage
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(m.Stderr, "kommo-bulk: interrupted")
+		return exitFailed
+	default:
+		fmt.Fprintln(m.Stderr, "kommo-bulk:", err)
+		return exitFailed
+	}
+}
+
+func (m *Main) usage(w io.Writer) {
+	fmt.Fprintln(w, `kommo-bulk moves data in and out of Kommo CRM in bulk.
+
+Usage:
+
+	kommo-bulk <command> [flags]
+
+Commands:`)
+	for _, c := range m.commands() {
+		fmt.Fprintf(w, "\t%-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, `
+Run "kommo-bulk <command> -h" for a command's flags.
+
+Exit codes: 0 done, 1 failed, 2 bad usage, 3 finished with row errors.`)
+}
+
+// usageError is a mistake in the command line; it exits with code 2.
+type usageError struct {
+	msg, hint string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// newFlagSet returns a flag set that prints usage to m.Stderr and never
+// exits the process.
+func (m *Main) newFlagSet(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(m.Stderr, "Usage: kommo-bulk %s\n\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args; a parse error becomes a usageError.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{msg: err.Error(), hint: "kommo-bulk " + fs.Name() + " -h"}
+	}
+	return nil
+}
+
+// version is set by the linker (-ldflags "-X main.version=...").
+var version = "dev"
+
+// VersionCommand prints the version.
+type VersionCommand struct{ m *Main }
+
+// Run prints the version.
+func (c *VersionCommand) Run(ctx context.Context, args []string) error {
+	fs := c.m.newFlagSet("version", "version")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.m.Stdout, "kommo-bulk", version)
+	return nil
+}
