@@ -118,7 +118,7 @@ func TestCheckResponse(t *testing.T) {
 		{
 			name: "validation", status: 400, ctype: "application/problem+json",
 			body: `{"validation-errors":[{"request_id":"0","errors":[{"code":"NotSupportedChoice","path":"custom_fields_values.6.values.0.value","detail":"The value you selected is not a valid choice."}]}],"title":"Bad Request","type":"https://httpstatus.es/400","status":400,"detail":"Request validation failed"}`,
-			is: []error{ErrValidation, ErrBadRequest}, isNot: []error{ErrServer},
+			is:   []error{ErrValidation, ErrBadRequest}, isNot: []error{ErrServer},
 			contains: "request_id 0: custom_fields_values.6.values.0.value: NotSupportedChoice",
 			validation: []ValidationError{{RequestID: "0", Errors: []FieldError{{Code: "NotSupportedChoice",
 				Path: "custom_fields_values.6.values.0.value", Detail: "The value you selected is not a valid choice."}}}},
