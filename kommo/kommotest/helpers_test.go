@@ -223,3 +223,10 @@ func num(v any) int {
 }
 
 func path(format string, a ...any) string { return fmt.Sprintf(format, a...) }
+
+// sub returns the env bound to a subtest's t.
+func (e *env) sub(t *testing.T) *env {
+	c := *e
+	c.t = t
+	return &c
+}

@@ -22,6 +22,7 @@ func TestAuth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			e := e.sub(t)
 			r := e.doToken("GET", "/api/v4/account", nil, tt.token)
 			if r.status != tt.want {
 				t.Fatalf("GET /account with %q = %d, want %d", tt.token, r.status, tt.want)
@@ -65,6 +66,7 @@ func TestRouting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			e := e.sub(t)
 			r := e.do(tt.method, tt.path, nil)
 			if r.status != tt.want {
 				t.Fatalf("%s %s = %d, want %d: %s", tt.method, tt.path, r.status, tt.want, r.body)
