@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+)
+
+// syncBuffer is a bytes.Buffer safe for a command writing while the test
+// reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func testMain(env map[string]string) (*Main, *syncBuffer, *syncBuffer) {
+	out, errb := &syncBuffer{}, &syncBuffer{}
+	return &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: errb, Getenv: func(k string) string { return env[k] }}, out, errb
+}
+
+func TestUsageAndExitCodes(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		out, err string
+	}{
+		{name: "no args", args: nil, code: exitUsage, out: "Commands:"},
+		{name: "help", args: []string{"help"}, code: exitOK, out: "emulator"},
+		{name: "--help", args: []string{"--help"}, code: exitOK, out: "Exit codes"},
+		{name: "help emulator", args: []string{"help", "emulator"}, code: exitOK, err: "-state"},
+		{name: "emulator -h", args: []string{"emulator", "-h"}, code: exitOK, err: "Usage: kommo-bulk emulator"},
+		{name: "demo -h", args: []string{"demo", "--help"}, code: exitOK, err: "Usage: kommo-bulk demo"},
+		{name: "unknown command", args: []string{"frobnicate"}, code: exitUsage, err: `unknown command "frobnicate"`},
+		{name: "bad flag", args: []string{"emulator", "--nope"}, code: exitUsage, err: "Try: kommo-bulk emulator -h"},
+		{name: "emulator without token", args: []string{"emulator"}, code: exitUsage, err: "no token"},
+		{name: "stray argument", args: []string{"emulator", "--token", "x", "extra"}, code: exitUsage, err: `unexpected argument "extra"`},
+		{name: "version", args: []string{"version"}, code: exitOK, out: "kommo-bulk dev"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, out, errb := testMain(nil)
+			if code := m.Run(t.Context(), tt.args); code != tt.code {
+				t.Errorf("Run(%q) = %d, want %d\nstdout: %s\nstderr: %s", tt.args, code, tt.code, out, errb)
+			}
+			if !strings.Contains(out.String(), tt.out) {
+				t.Errorf("stdout %q does not contain %q", out, tt.out)
+			}
+			if !strings.Contains(errb.String(), tt.err) {
+				t.Errorf("stderr %q does not contain %q", errb, tt.err)
+			}
+		})
+	}
+}
+
+func TestEmulatorCommandServesAndPersists(t *testing.T) {
+	const secret = "s3cret-emulator-token"
+	state := filepath.Join(t.TempDir(), "state.json")
+	m, _, errb := testMain(map[string]string{"KOMMO_TOKEN": secret})
+	ctx, cancel := context.WithCancel(t.Context())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	cmd := &EmulatorCommand{m: m, ready: func(a string) { addrc <- a }}
+	go func() { done <- cmd.Run(ctx, []string{"--addr", "127.0.0.1:0", "--state", state, "--rate", "0"}) }()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		t.Fatalf("emulator exited: %v\n%s", err, errb)
+	case <-time.After(10 * time.Second):
+		t.Fatal("emulator did not start")
+	}
+
+	c, err := kommo.NewClient("http://"+addr, kommo.WithToken(secret), kommo.WithRateLimit(rate.Inf, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := c.Leads.Create(ctx, []kommo.LeadRequest{{Name: "Persisted"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("emulator Run = %v", err)
+	}
+	if strings.Contains(errb.String(), secret) {
+		t.Errorf("the token was printed: %s", errb)
+	}
+	if !strings.Contains(errb.String(), "listening on http://"+addr) {
+		t.Errorf("stderr = %s", errb)
+	}
+
+	b, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Leads []struct {
+			ID   int    `json:"id"`
+			Name string `json:"name"`
+		} `json:"leads"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Leads) != 1 || st.Leads[0].ID != res[0].ID || st.Leads[0].Name != "Persisted" {
+		t.Errorf("state leads = %+v", st.Leads)
+	}
+
+	// A second run loads the state back.
+	m2, _, errb2 := testMain(map[string]string{"KOMMO_TOKEN": secret})
+	ctx2, cancel2 := context.WithCancel(t.Context())
+	defer cancel2()
+	cmd2 := &EmulatorCommand{m: m2, ready: func(a string) { addrc <- a }}
+	go func() { done <- cmd2.Run(ctx2, []string{"--addr", "127.0.0.1:0", "--state", state, "--rate", "0"}) }()
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		t.Fatalf("emulator exited: %v\n%s", err, errb2)
+	}
+	c2, _ := kommo.NewClient("http://"+addr, kommo.WithToken(secret), kommo.WithRateLimit(rate.Inf, 1))
+	l, _, err := c2.Leads.Get(ctx2, res[0].ID)
+	if err != nil || l.Name != "Persisted" {
+		t.Errorf("reloaded lead = %+v, %v", l, err)
+	}
+	cancel2()
+	<-done
+}
+
+func TestDemo(t *testing.T) {
+	m, out, errb := testMain(nil)
+	if code := m.Run(t.Context(), []string{"demo"}); code != exitOK {
+		t.Fatalf("demo = %d\n%s\n%s", code, out, errb)
+	}
+	for _, want := range []string{
+		"request_id \"acme\", \"globex\" echoed back",
+		"Kommo rejected the whole batch: request_id row-3: custom_fields_values.0.values.0.value: NotSupportedChoice",
+		"Analytical engine  1000   Closed - won",
+		"Charles Babbage",
+		"lead_status_changed 1",
+		"0 answered 429",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
