@@ -222,6 +222,9 @@ func (c *call) listEvents() {
 		if !createdAt.match(e.CreatedAt) {
 			continue
 		}
+		if !valueMatches(c.q.get("filter", "value_after"), e.ValueAfter) || !valueMatches(c.q.get("filter", "value_before"), e.ValueBefore) {
+			continue
+		}
 		items = append(items, s.eventJSON(e, with))
 	}
 	c.writePage("events", items, page, limit, nil)
@@ -264,4 +267,59 @@ func (c *call) listEventTypes() {
 		"_links":       c.s.selfLinks("/api/v4/events/types"),
 		"_embedded":    map[string]any{"events_types": items},
 	})
+}
+
+// valueMatches implements filter[value_after|value_before] for
+// [leads_statuses][i][pipeline_id|status_id], [responsible_user_id] and
+// [custom_field_values] (enum id). Other keys are ignored (UNCONFIRMED).
+func valueMatches(f *qnode, raw json.RawMessage) bool {
+	if f == nil {
+		return true
+	}
+	var vals []map[string]map[string]any
+	_ = json.Unmarshal(raw, &vals)
+	num := func(v any) string {
+		if x, ok := v.(float64); ok {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return ""
+	}
+	if pairs := f.get("leads_statuses").indexedKids(); len(pairs) > 0 {
+		hit := false
+		for _, p := range pairs {
+			pid, sid := firstVal(p.get("pipeline_id")), firstVal(p.get("status_id"))
+			for _, v := range vals {
+				ls := v["lead_status"]
+				if ls != nil && (pid == "" || num(ls["pipeline_id"]) == pid) && (sid == "" || num(ls["id"]) == sid) {
+					hit = true
+				}
+			}
+		}
+		if !hit {
+			return false
+		}
+	}
+	if want, ok := f.str("responsible_user_id"); ok {
+		hit := false
+		for _, v := range vals {
+			if ru := v["responsible_user"]; ru != nil && num(ru["id"]) == want {
+				hit = true
+			}
+		}
+		if !hit {
+			return false
+		}
+	}
+	if want, ok := f.str("custom_field_values"); ok {
+		hit := false
+		for _, v := range vals {
+			if cv := v["custom_field_value"]; cv != nil && num(cv["enum_id"]) == want {
+				hit = true
+			}
+		}
+		if !hit {
+			return false
+		}
+	}
+	return true
 }

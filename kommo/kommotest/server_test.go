@@ -1,6 +1,9 @@
 package kommotest
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -201,5 +204,47 @@ func TestStats(t *testing.T) {
 	st := e.srv.Stats()
 	if st.Requests != 2 || st.Writes != 2 || st.ByEndpoint["PATCH /api/v4/leads/{id}"] != 1 || st.ByStatus[200] != 2 {
 		t.Errorf("Stats = %+v", st)
+	}
+}
+
+func TestConcurrentWrites(t *testing.T) {
+	e := newEnv(t, nil)
+	done := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			var batch []any
+			for j := 0; j < 25; j++ {
+				batch = append(batch, map[string]any{"name": "x", "_embedded": map[string]any{"tags": []any{"shared"}}})
+			}
+			body, _ := json.Marshal(batch)
+			req, _ := http.NewRequest("POST", e.ts.URL+"/api/v4/leads", bytes.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			res, err := e.ts.Client().Do(req)
+			if err != nil {
+				done <- err
+				return
+			}
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				err = fmt.Errorf("status %d", res.StatusCode)
+			}
+			done <- err
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-done; err != nil {
+			t.Errorf("concurrent POST: %v", err)
+		}
+	}
+	st := e.srv.Snapshot()
+	seen := map[int]bool{}
+	for _, l := range st.Leads {
+		if seen[l.ID] {
+			t.Fatalf("duplicate id %d", l.ID)
+		}
+		seen[l.ID] = true
+	}
+	if len(st.Leads) != 200 || len(st.Tags["leads"]) != 1 {
+		t.Errorf("leads = %d tags = %d, want 200 and 1", len(st.Leads), len(st.Tags["leads"]))
 	}
 }

@@ -140,10 +140,17 @@ func TestEvents(t *testing.T) {
 		{"created_at since", path("filter[created_at]=%d&filter[entity]=task", created), []any{"task_completed", "task_added"}},
 		{"created_at range", path("filter[created_at][from]=%d&filter[created_at][to]=%d", created-120, created-90), []any{"lead_added"}},
 		{"created_by", "filter[created_by]=1001&filter[type]=contact_added", []any{"contact_added"}},
+		{"value_after status", path("filter[value_after][leads_statuses][0][pipeline_id]=%d&filter[value_after][leads_statuses][0][status_id]=%d&filter[type]=lead_status_changed", SeedPipelineSales, SeedStatusSalesQualified), []any{"lead_status_changed"}},
+		{"value_after status miss", path("filter[value_after][leads_statuses][0][pipeline_id]=%d&filter[value_after][leads_statuses][0][status_id]=%d&filter[type]=lead_status_changed", SeedPipelineSales, SeedStatusSalesNew), nil},
+		{"value_after responsible", "filter[value_after][responsible_user_id]=1003", []any{"entity_responsible_changed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := e.sub(t)
+			if tt.want == nil {
+				e.must(204, "GET", "/api/v4/events?"+tt.query, nil)
+				return
+			}
 			r := e.must(200, "GET", "/api/v4/events?"+tt.query, nil)
 			jsonEqual(t, tt.query, typesOf(r), tt.want)
 		})
