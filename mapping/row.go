@@ -1,0 +1,96 @@
+package mapping
+
+import (
+	"strings"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+)
+
+// A Row is one source row mapped to Kommo write requests: the contract
+// between the mapping layer and the bulk engine.
+//
+// A row has one primary entity (the spec's) and may carry related entities
+// of the same row: a lead with its contact and company, a contact with its
+// company, a task with the entity it belongs to. The engine writes the
+// related entities first and links them.
+type Row struct {
+	// File, Sheet and Line locate the row in its source, as RowError does.
+	File  string
+	Sheet string
+	Line  int
+	// Key is the row's key in its source (the source system's id), used to
+	// link rows across files and to resume; "" when the spec has none.
+	Key string
+
+	// Entity is the row's primary entity type.
+	Entity kommo.EntityType
+
+	Lead    *kommo.LeadRequest
+	Contact *kommo.ContactRequest
+	Company *kommo.CompanyRequest
+	Task    *kommo.TaskRequest
+
+	// Match holds, per entity present in the row, the normalised values of
+	// the spec's match key (emails lower-cased, phones in E.164, an external
+	// id as written) that find an existing record for upsert and dedupe.
+	Match map[kommo.EntityType]MatchKey
+
+	// Refs are the keys of rows in other files this row links to, by entity
+	// type: a contact's company key, a lead's contact key, a task's lead key.
+	Refs map[kommo.EntityType]string
+
+	// Columns maps a write-request path to the source column it came from,
+	// keyed as "<entity>:<path>", e.g. "contacts:custom_fields_values.1" →
+	// "Phone" or "leads:status_id" → "Stage". See Column.
+	Columns map[string]string
+}
+
+// MatchKind says which value identifies an existing record.
+type MatchKind string
+
+// Match kinds.
+const (
+	MatchNone  MatchKind = ""
+	MatchID    MatchKind = "id"    // the Kommo id itself (update by id)
+	MatchEmail MatchKind = "email" // EMAIL multitext, compared lower-cased
+	MatchPhone MatchKind = "phone" // PHONE multitext, compared in E.164
+	MatchField MatchKind = "field" // a custom field's value (an external id)
+	MatchName  MatchKind = "name"  // the entity's name, compared normalised
+)
+
+// MatchKey is the identifying value(s) of one entity of a row. Values are
+// already normalised for comparison; any of them matching is a match.
+type MatchKey struct {
+	Kind    MatchKind
+	FieldID int // for MatchField
+	Values  []string
+}
+
+// Column returns the source column behind a Kommo validation error path of
+// entity (e.g. "custom_fields_values.0.values.0.value"), found by the
+// longest recorded prefix; "" when unknown.
+func (r *Row) Column(entity kommo.EntityType, path string) string {
+	prefix := string(entity) + ":"
+	best, bestLen := "", -1
+	for k, col := range r.Columns {
+		if !strings.HasPrefix(k, prefix) {
+			continue
+		}
+		p := k[len(prefix):]
+		if (path == p || strings.HasPrefix(path, p+".")) && len(p) > bestLen {
+			best, bestLen = col, len(p)
+		}
+	}
+	return best
+}
+
+// Schema is what the mapping layer resolves names against: the account's
+// users, pipelines with their stages, task types and custom fields per
+// entity type. The bulk engine fetches it through the kommo client; the
+// mapping layer only reads it.
+type Schema struct {
+	Users     []*kommo.User
+	Pipelines []*kommo.Pipeline
+	TaskTypes []kommo.TaskType
+	Fields    map[kommo.EntityType][]*kommo.CustomField
+}
