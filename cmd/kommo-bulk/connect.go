@@ -1,0 +1,142 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+)
+
+// connFlags are the connection flags every command that talks to Kommo
+// shares. Each falls back to an environment variable; the token is never
+// printed, logged or put in a URL.
+type connFlags struct {
+	subdomain string
+	baseURL   string
+	token     string
+	oauthFile string
+	rate      float64
+	timeout   time.Duration
+}
+
+func (c *connFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.subdomain, "subdomain", "", "Kommo account `subdomain` (https://SUBDOMAIN.kommo.com; default $KOMMO_SUBDOMAIN)")
+	fs.StringVar(&c.baseURL, "base-url", "", "account `URL` instead of a subdomain, e.g. an emulator or proxy (default $KOMMO_BASE_URL)")
+	fs.StringVar(&c.token, "token", "", "long-lived token (default $KOMMO_TOKEN; prefer the variable: flags show in ps)")
+	fs.StringVar(&c.oauthFile, "oauth-file", "", "OAuth credentials `file` (JSON: client_id, client_secret, redirect_uri, access_token, refresh_token); rotated tokens are written back (default $KOMMO_OAUTH_FILE)")
+	fs.Float64Var(&c.rate, "rate", float64(kommo.DefaultRate), "requests per second (Kommo allows 7 per account)")
+	fs.DurationVar(&c.timeout, "http-timeout", 60*time.Second, "timeout of one HTTP request")
+}
+
+// oauthFile is the on-disk form of OAuth credentials.
+type oauthFile struct {
+	ClientID     string    `json:"client_id"`
+	ClientSecret string    `json:"client_secret"`
+	RedirectURI  string    `json:"redirect_uri"`
+	AccessToken  string    `json:"access_token"`
+	RefreshToken string    `json:"refresh_token"`
+	Expiry       time.Time `json:"expiry,omitempty"`
+}
+
+// client builds a kommo client from the flags and environment. transport,
+// if non-nil, wraps the HTTP transport (the bulk engine's pacer does).
+func (c *connFlags) client(getenv func(string) string, wrap func(http.RoundTripper) http.RoundTripper) (*kommo.Client, error) {
+	or := func(v, env string) string {
+		if v != "" {
+			return v
+		}
+		return getenv(env)
+	}
+	base := or(c.baseURL, "KOMMO_BASE_URL")
+	if base == "" {
+		base = or(c.subdomain, "KOMMO_SUBDOMAIN")
+	}
+	if base == "" {
+		return nil, &usageError{msg: "no account: set --subdomain (or KOMMO_SUBDOMAIN) or --base-url (or KOMMO_BASE_URL)"}
+	}
+	var rt http.RoundTripper = http.DefaultTransport
+	if wrap != nil {
+		rt = wrap(rt)
+	}
+	opts := []kommo.Option{
+		kommo.WithHTTPClient(&http.Client{Timeout: c.timeout, Transport: rt}),
+		kommo.WithUserAgent("kommo-bulk-cli/" + version),
+	}
+	if c.rate > 0 {
+		opts = append(opts, kommo.WithRateLimit(rate.Limit(c.rate), 1))
+	}
+	token := or(c.token, "KOMMO_TOKEN")
+	oauthPath := or(c.oauthFile, "KOMMO_OAUTH_FILE")
+	switch {
+	case oauthPath != "":
+		o, err := readOAuthFile(oauthPath)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, kommo.WithOAuth(
+			kommo.OAuthConfig{ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURI: o.RedirectURI},
+			kommo.Token{AccessToken: o.AccessToken, RefreshToken: o.RefreshToken, Expiry: o.Expiry},
+			func(t kommo.Token) error {
+				o.AccessToken, o.RefreshToken, o.Expiry = t.AccessToken, t.RefreshToken, t.Expiry
+				return writeOAuthFile(oauthPath, o)
+			}))
+	case token != "":
+		opts = append(opts, kommo.WithToken(token))
+	default:
+		return nil, &usageError{msg: "no credentials: set KOMMO_TOKEN (or --token) or --oauth-file"}
+	}
+	return kommo.NewClient(base, opts...)
+}
+
+func readOAuthFile(path string) (*oauthFile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("oauth file: %w", err)
+	}
+	var o oauthFile
+	if err := json.Unmarshal(b, &o); err != nil {
+		return nil, fmt.Errorf("oauth file %s: %w", path, err)
+	}
+	if o.ClientID == "" || o.ClientSecret == "" || (o.AccessToken == "" && o.RefreshToken == "") {
+		return nil, errors.New("oauth file " + path + ": needs client_id, client_secret and a token")
+	}
+	return &o, nil
+}
+
+// writeOAuthFile replaces the file atomically, readable by its owner only:
+// Kommo's refresh tokens rotate, and losing the new one locks the job out.
+func writeOAuthFile(path string, o *oauthFile) error {
+	b, err := json.MarshalIndent(o, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".oauth-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
