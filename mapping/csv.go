@@ -213,13 +213,14 @@ func (c *CSVReader) read() (Record, error) {
 		return Record{}, c.err
 	}
 	for i, f := range fields {
+		if c.utf8 && !utf8.ValidString(f) {
+			f = strings.ToValidUTF8(f, "\uFFFD")
+			fields[i] = f
+		}
 		if len(f) > c.limits.MaxCellSize {
 			c.err = &RowError{File: c.name, Row: row, Column: columnName(c.header, i), Value: truncate(f),
 				Err: fmt.Errorf("%w: %d bytes, limit %d", ErrCellTooLarge, len(f), c.limits.MaxCellSize)}
 			return Record{}, c.err
-		}
-		if c.utf8 && !utf8.ValidString(f) {
-			fields[i] = strings.ToValidUTF8(f, "\uFFFD")
 		}
 	}
 	return Record{Row: row, Values: fields}, nil
