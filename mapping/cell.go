@@ -53,12 +53,12 @@ func (k CellKind) String() string {
 // Kind is meaningful. The zero Cell is empty. Build cells with the
 // constructors ([StringCell], [NumberCell], ...) rather than by hand.
 type Cell struct {
-	Kind CellKind
-	S    string
-	N    float64
-	I    int64
-	T    time.Time
-	B    bool
+	Kind CellKind  // which of the fields below holds the value
+	S    string    // text, for CellString
+	N    float64   // number, for CellNumber
+	I    int64     // integer, for CellInt
+	T    time.Time // date or date-time, for CellDate and CellDateTime
+	B    bool      // boolean, for CellBool
 }
 
 // EmptyCell returns an empty cell.

@@ -85,3 +85,10 @@ func BenchmarkClosest(b *testing.B) {
 		_ = Closest("переговори", cands, 3)
 	}
 }
+
+func BenchmarkNormalizeCyrillic(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Normalize("Иван Петров")
+	}
+}

@@ -158,15 +158,8 @@ func (p *DateParser) Parse(s string) (time.Time, error) {
 			}
 		}
 	}
-	if rangeErr != nil {
-		var pe *time.ParseError
-		msg := rangeErr.Error()
-		if errors.As(rangeErr, &pe) && pe.Message != "" {
-			msg = strings.TrimPrefix(pe.Message, ": ")
-		}
-		return time.Time{}, fmt.Errorf("%w: %q: %s", ErrInvalidDate, in, msg)
-	}
-	if f, ok := plainNumber(s); ok {
+	f, isNum := plainNumber(s)
+	if isNum {
 		switch p.serial {
 		case SerialExcel1900, SerialExcel1904:
 			return ExcelSerialToTime(f, p.serial == SerialExcel1904, p.loc)
@@ -175,6 +168,16 @@ func (p *DateParser) Parse(s string) (time.Time, error) {
 		case SerialUnixMilli:
 			return unixToTime(f, 1000, p.loc)
 		}
+	}
+	if rangeErr != nil {
+		var pe *time.ParseError
+		msg := rangeErr.Error()
+		if errors.As(rangeErr, &pe) && pe.Message != "" {
+			msg = strings.TrimPrefix(pe.Message, ": ")
+		}
+		return time.Time{}, fmt.Errorf("%w: %q: %s", ErrInvalidDate, in, msg)
+	}
+	if isNum {
 		return time.Time{}, fmt.Errorf("%w: %q is a number; set the serial mode (Excel or Unix) to read numbers as dates", ErrInvalidDate, in)
 	}
 	if len(p.names) == 0 {

@@ -47,6 +47,8 @@ func TestParseDate(t *testing.T) {
 		{"go layout", "05 Mar 24 14:30", DateOptions{Layouts: []string{"02 Jan 06 15:04"}}, utc(2024, 3, 5, 14, 30, 0), ""},
 		{"compact pattern beats serial", "20240131", DateOptions{Layouts: []string{"yyyymmdd"}, Serial: SerialExcel1900}, utc(2024, 1, 31, 0, 0, 0), ""},
 		{"excel serial", "45322", DateOptions{Serial: SerialExcel1900}, utc(2024, 1, 31, 0, 0, 0), ""},
+		{"excel serial after layouts", "45322", DateOptions{Layouts: us.Layouts, Serial: SerialExcel1900}, utc(2024, 1, 31, 0, 0, 0), ""},
+		{"compact pattern range error", "20241331", DateOptions{Layouts: []string{"yyyymmdd"}}, time.Time{}, "month out of range"},
 		{"excel serial with time", "45322.75", DateOptions{Serial: SerialExcel1900}, utc(2024, 1, 31, 18, 0, 0), ""},
 		{"excel serial comma", "45322,5", DateOptions{Serial: SerialExcel1900}, utc(2024, 1, 31, 12, 0, 0), ""},
 		{"excel 1904", "43860", DateOptions{Serial: SerialExcel1904}, utc(2024, 1, 31, 0, 0, 0), ""},
