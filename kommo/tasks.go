@@ -32,6 +32,9 @@ const (
 	EntityCompanies       EntityType = "companies"
 	EntityCustomers       EntityType = "customers"
 	EntityCatalogElements EntityType = "catalog_elements"
+	// EntityTasks names tasks where an entity kind is expected (imports,
+	// exports); tasks cannot be a link or task target.
+	EntityTasks EntityType = "tasks"
 )
 
 // Task is a task as Kommo reads it.
