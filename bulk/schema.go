@@ -1,0 +1,128 @@
+package bulk
+
+import (
+	"context"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+// SchemaEntities are the entity types whose custom fields FetchSchema
+// reads.
+var SchemaEntities = []kommo.EntityType{kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies}
+
+// FetchSchema reads the account's schema: every user (all pages), the
+// lead pipelines with their stages, the task types (GET /account with
+// task_types) and the custom fields of leads, contacts and companies. It
+// makes six requests or more (one per page of users and of fields), a few
+// at a time, all behind the client's rate limiter, and returns the first
+// error.
+func FetchSchema(ctx context.Context, c *kommo.Client) (*mapping.Schema, error) {
+	s := &mapping.Schema{Fields: map[kommo.EntityType][]*kommo.CustomField{}}
+	fields := make([][]*kommo.CustomField, len(SchemaEntities))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(3)
+	g.Go(func() error {
+		for u, err := range c.Users.ListIter(ctx, &kommo.UserListOptions{ListOptions: kommo.ListOptions{Limit: kommo.MaxLimit}}) {
+			if err != nil {
+				return err
+			}
+			s.Users = append(s.Users, u)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		ps, _, err := c.Pipelines.List(ctx)
+		s.Pipelines = ps
+		return err
+	})
+	g.Go(func() error {
+		a, _, err := c.Account.Get(ctx, "task_types")
+		if err != nil {
+			return err
+		}
+		s.TaskTypes = a.Embedded.TaskTypes
+		return nil
+	})
+	for i, e := range SchemaEntities {
+		g.Go(func() error {
+			fs, err := c.CustomFields.All(ctx, e)
+			fields[i] = fs
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, e := range SchemaEntities {
+		s.Fields[e] = fields[i]
+	}
+	return s, nil
+}
+
+// schemaIndex looks up a schema's names by id.
+type schemaIndex struct {
+	schema    *mapping.Schema
+	users     map[int]*kommo.User
+	pipelines map[int]*kommo.Pipeline
+	statuses  map[[2]int]*kommo.Status // pipeline id, status id
+	taskTypes map[int]string
+	fields    map[kommo.EntityType]map[int]*kommo.CustomField
+}
+
+func newSchemaIndex(s *mapping.Schema) *schemaIndex {
+	x := &schemaIndex{
+		users:     map[int]*kommo.User{},
+		pipelines: map[int]*kommo.Pipeline{},
+		statuses:  map[[2]int]*kommo.Status{},
+		taskTypes: map[int]string{},
+		fields:    map[kommo.EntityType]map[int]*kommo.CustomField{},
+	}
+	if s == nil {
+		s = &mapping.Schema{}
+	}
+	x.schema = s
+	for _, u := range s.Users {
+		x.users[u.ID] = u
+	}
+	for _, p := range s.Pipelines {
+		x.pipelines[p.ID] = p
+		for _, st := range p.Statuses() {
+			x.statuses[[2]int{p.ID, st.ID}] = st
+		}
+	}
+	for _, t := range s.TaskTypes {
+		x.taskTypes[t.ID] = t.Name
+	}
+	for e, fs := range s.Fields {
+		m := map[int]*kommo.CustomField{}
+		for _, f := range fs {
+			m[f.ID] = f
+		}
+		x.fields[e] = m
+	}
+	return x
+}
+
+func (x *schemaIndex) userName(id int) string {
+	if u := x.users[id]; u != nil {
+		return u.Name
+	}
+	return ""
+}
+
+func (x *schemaIndex) pipelineName(id int) string {
+	if p := x.pipelines[id]; p != nil {
+		return p.Name
+	}
+	return ""
+}
+
+func (x *schemaIndex) statusName(pipelineID, statusID int) string {
+	if st := x.statuses[[2]int{pipelineID, statusID}]; st != nil {
+		return st.Name
+	}
+	return ""
+}
