@@ -1,0 +1,646 @@
+package mapping
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+)
+
+// ErrRequired is the reason of a RowError for an empty cell that the spec
+// marks required, or a task without its text or deadline.
+var ErrRequired = errors.New("value required")
+
+// A Mapper turns the records of one file into Rows, following a Spec
+// compiled against an account's Schema and the file's header. Every name
+// is resolved by Compile, so Map only looks values up in prepared tables.
+//
+// A Mapper is immutable after Compile (apart from File and Sheet, which
+// are set before use) and safe for concurrent use.
+type Mapper struct {
+	// File and Sheet are copied into every Row and RowError. Set them
+	// before the first call to Map.
+	File  string
+	Sheet string
+
+	entity  kommo.EntityType
+	primary int
+	header  []string
+	ops     []*op // columns and joins, then constants
+	nconst  int   // the last nconst ops are constants
+	keyIdx  int
+	keyCol  string
+	refs    []refOp
+	ents    [numSlots]entPlan
+	ix      *index
+	region  string
+	numfmt  NumberFormat
+	dates   *DateParser
+	order   NameOrder
+	sepSpec string
+	colHint int
+}
+
+type refOp struct {
+	idx    int
+	entity kommo.EntityType
+}
+
+// entPlan is what Compile knows about one entity of a row.
+type entPlan struct {
+	used    bool        // some column, join or constant targets it
+	cols    bool        // some column or join targets it
+	slots   []*cfTarget // custom fields, in first-use order
+	cfKeys  []string    // "<entity>:custom_fields_values.<i>"
+	match   MatchKind
+	matchCF int // slot of the field behind email/phone/field matching
+	fieldID int
+}
+
+// cfTarget is one custom field of one entity.
+type cfTarget struct {
+	f       *kommo.CustomField
+	kind    cfKind
+	slot    int
+	enums   *names
+	sources int // number of columns and joins that feed it
+}
+
+type opKind uint8
+
+const (
+	opColumn opKind = iota
+	opJoin
+	opConst
+)
+
+// op is one compiled column, join or constant mapping.
+type op struct {
+	kind     opKind
+	src      []int
+	sep      string
+	column   string // source column(s), for errors and Row.Columns
+	field    string // "<entity>.<field>" for errors
+	value    string // constant value
+	ent      int
+	std      stdField
+	cf       *cfTarget
+	enum     string
+	ch       chain
+	vmap     *ValueMap
+	def      string
+	clear    bool
+	required bool
+	path     string // "<entity>:<path>" of a standard field
+}
+
+// compiler holds the state of one Compile.
+type compiler struct {
+	m      *Mapper
+	spec   *Spec
+	errs   []error
+	hdr    map[string]int
+	hdrN   map[string][]int
+	region string
+	numfmt NumberFormat
+	dates  *DateParser
+	sep    string
+	used   map[string]string // "<slot>/<field key>" → first path, for duplicates
+}
+
+func (c *compiler) fail(path string, err error) {
+	c.errs = append(c.errs, &SpecError{Path: path, Err: err})
+}
+
+// Compile checks spec against the account's schema and the file's header
+// and prepares a Mapper: every column must exist in header, every field,
+// stage, pipeline, user, task type and option named in the spec must exist
+// in schema (case and accents do not matter). Errors are *SpecError
+// values naming the closest candidates, joined with errors.Join so that
+// all of them are reported at once.
+func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
+	if spec == nil {
+		return nil, &SpecError{Err: errors.New("no spec")}
+	}
+	m := &Mapper{header: header, keyIdx: -1, ix: newIndex(schema)}
+	c := &compiler{m: m, spec: spec, hdr: map[string]int{}, hdrN: map[string][]int{}, used: map[string]string{}}
+	for i, h := range header {
+		if _, ok := c.hdr[h]; !ok {
+			c.hdr[h] = i
+		}
+		k := Normalize(h)
+		c.hdrN[k] = append(c.hdrN[k], i)
+	}
+	m.entity = parseEntity(string(spec.Entity))
+	m.primary = entitySlot(m.entity)
+	if m.primary < 0 {
+		c.fail("entity", fmt.Errorf("unknown entity %q; want leads, contacts, companies or tasks", spec.Entity))
+		return nil, errors.Join(c.errs...)
+	}
+	m.ents[m.primary].used = true
+	c.options()
+
+	if spec.Key != "" {
+		if i, ok := c.column("key", spec.Key); ok {
+			m.keyIdx, m.keyCol = i, header[i]
+		}
+	}
+	for i, r := range spec.Refs {
+		path := fmt.Sprintf("refs[%d]", i)
+		e := parseEntity(string(r.Entity))
+		if entitySlot(e) < 0 {
+			c.fail(path+".entity", fmt.Errorf("unknown entity %q%s", r.Entity, didYouMean(string(r.Entity), entityChoices)))
+			continue
+		}
+		if idx, ok := c.column(path+".column", r.Column); ok {
+			m.refs = append(m.refs, refOp{idx: idx, entity: e})
+		}
+	}
+	for i, cs := range spec.Columns {
+		path := fmt.Sprintf("columns[%d]", i)
+		o := &op{kind: opColumn}
+		idx, ok := c.column(path+".column", cs.Column)
+		if ok {
+			o.src, o.column = []int{idx}, header[idx]
+		}
+		if c.target(o, path, cs.Target) && ok {
+			m.ops = append(m.ops, o)
+		}
+	}
+	for i, js := range spec.Join {
+		path := fmt.Sprintf("join[%d]", i)
+		o := &op{kind: opJoin, sep: js.Separator}
+		if o.sep == "" {
+			o.sep = " "
+		}
+		ok := len(js.Columns) > 0
+		if !ok {
+			c.fail(path+".columns", errors.New("no columns to join"))
+		}
+		var cols []string
+		for j, col := range js.Columns {
+			idx, found := c.column(fmt.Sprintf("%s.columns[%d]", path, j), col)
+			if found {
+				o.src = append(o.src, idx)
+				cols = append(cols, header[idx])
+			}
+			ok = ok && found
+		}
+		o.column = strings.Join(cols, " + ")
+		if c.target(o, path, js.Target) && ok {
+			m.ops = append(m.ops, o)
+		}
+	}
+	for i, k := range spec.Constants {
+		path := fmt.Sprintf("constants[%d]", i)
+		o := &op{kind: opConst, value: k.Value}
+		if c.target(o, path, Target{Entity: k.Entity, Field: k.Field, Enum: k.Enum}) {
+			m.ops = append(m.ops, o)
+			m.nconst++
+		}
+	}
+	for s := range numSlots {
+		if s != m.primary && m.ents[s].used && !m.ents[s].cols {
+			c.fail("constants", fmt.Errorf("constants for %s, but no column maps to %s; a related entity is only sent when a column has a value for it", slotEntities[s], slotEntities[s]))
+		}
+		if s != m.primary && !m.ents[s].used {
+			continue
+		}
+		c.matchPlan(s)
+	}
+	for e := range spec.Match.ByEntity {
+		s := entitySlot(parseEntity(string(e)))
+		switch {
+		case s < 0:
+			c.fail("match", fmt.Errorf("unknown entity %q%s", e, didYouMean(string(e), entityChoices)))
+		case slotEntities[s] != e:
+			c.fail("match", fmt.Errorf("write the entity as %q, not %q", slotEntities[s], e))
+		case s != m.primary && !m.ents[s].used:
+			c.fail("match."+string(e), fmt.Errorf("no column maps to %s", e))
+		}
+	}
+	for s := range numSlots {
+		p := &m.ents[s]
+		for i := range p.slots {
+			p.cfKeys = append(p.cfKeys, string(slotEntities[s])+":custom_fields_values."+strconv.Itoa(i))
+		}
+	}
+	// Check constants once: a bad constant is a spec error, not a row error.
+	if len(c.errs) == 0 && m.nconst > 0 {
+		b := m.newBuild(Record{})
+		for _, o := range m.ops[len(m.ops)-m.nconst:] {
+			m.apply(b, o, o.value)
+		}
+		pipelineColumn := false
+		for _, o := range m.ops[:len(m.ops)-m.nconst] {
+			pipelineColumn = pipelineColumn || o.std == stdPipeline
+		}
+		if !pipelineColumn {
+			m.finishLead(b)
+		}
+		for _, e := range b.errs {
+			c.fail("constants", fmt.Errorf("field %s: %w", e.Field, e.Err))
+		}
+	}
+	m.colHint = len(m.ops) + 4
+	if len(c.errs) > 0 {
+		return nil, errors.Join(c.errs...)
+	}
+	return m, nil
+}
+
+// options compiles spec.Options.
+func (c *compiler) options() {
+	o := c.spec.Options
+	if o.Region != "" {
+		c.region = strings.ToUpper(strings.TrimSpace(o.Region))
+		if phonenumbers.GetCountryCodeForRegion(c.region) == 0 {
+			c.fail("options.region", fmt.Errorf("unknown phone region %q; want an ISO 3166 code such as RU, BR, US", o.Region))
+		}
+	}
+	switch strings.ToLower(strings.TrimSpace(o.Locale)) {
+	case "", "point", ".":
+		c.numfmt = DecimalPoint
+	case "comma", ",":
+		c.numfmt = DecimalComma
+	default:
+		c.numfmt = NumberFormatFor(o.Locale)
+	}
+	loc, err := parseZone(o.TimeZone)
+	if err != nil {
+		c.fail("options.time_zone", err)
+	}
+	serial := SerialNone
+	switch strings.ToLower(strings.TrimSpace(o.DateSerial)) {
+	case "", "none":
+	case "excel", "excel1900":
+		serial = SerialExcel1900
+	case "excel1904":
+		serial = SerialExcel1904
+	case "unix":
+		serial = SerialUnix
+	case "unix_ms", "unixms", "unix_milli":
+		serial = SerialUnixMilli
+	default:
+		c.fail("options.date_serial", fmt.Errorf("unknown date serial %q; want none, excel, excel1904, unix or unix_ms", o.DateSerial))
+	}
+	c.dates, err = NewDateParser(DateOptions{Layouts: o.DateLayouts, Location: loc, Serial: serial})
+	if err != nil {
+		c.fail("options.date_layouts", err)
+		c.dates, _ = NewDateParser(DateOptions{Location: loc})
+	}
+	c.sep = o.Separator
+	c.m.sepSpec = o.Separator
+	switch Normalize(o.NameOrder) {
+	case "", "given first", "first last":
+		c.m.order = GivenFirst
+	case "family first", "last first":
+		c.m.order = FamilyFirst
+	default:
+		c.fail("options.name_order", fmt.Errorf("unknown name order %q; want given_first or family_first", o.NameOrder))
+	}
+	c.m.region, c.m.numfmt, c.m.dates = c.region, c.numfmt, c.dates
+}
+
+// parseZone reads an IANA zone name or a fixed offset ("+03:00", "UTC+3",
+// "-0500"). Empty is UTC.
+func parseZone(s string) (*time.Location, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.EqualFold(s, "utc") || s == "Z" {
+		return time.UTC, nil
+	}
+	off := s
+	for _, p := range []string{"UTC", "GMT", "utc", "gmt"} {
+		off = strings.TrimPrefix(off, p)
+	}
+	if off != "" && (off[0] == '+' || off[0] == '-') {
+		sign := 1
+		if off[0] == '-' {
+			sign = -1
+		}
+		h, m, _ := strings.Cut(strings.ReplaceAll(off[1:], ":", ""), ".")
+		_ = m
+		var hours, mins int
+		var err error
+		switch len(h) {
+		case 1, 2:
+			hours, err = strconv.Atoi(h)
+		case 4:
+			hours, err = strconv.Atoi(h[:2])
+			if err == nil {
+				mins, err = strconv.Atoi(h[2:])
+			}
+		default:
+			err = errors.New("bad offset")
+		}
+		if err == nil && hours <= 14 && mins < 60 {
+			return time.FixedZone(s, sign*(hours*3600+mins*60)), nil
+		}
+		return nil, fmt.Errorf("bad time zone offset %q; want +03:00 or UTC+3", s)
+	}
+	loc, err := time.LoadLocation(s)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q (want an IANA name such as Europe/Moscow, or an offset such as +03:00): %w", s, err)
+	}
+	return loc, nil
+}
+
+// column finds a spec column in the header: exactly, then by Normalize.
+func (c *compiler) column(path, name string) (int, bool) {
+	if name == "" {
+		c.fail(path, errors.New("no column given"))
+		return 0, false
+	}
+	if i, ok := c.hdr[name]; ok {
+		return i, true
+	}
+	if is := c.hdrN[Normalize(name)]; len(is) == 1 {
+		return is[0], true
+	}
+	c.fail(path, fmt.Errorf("column %q is not in the file%s", name, didYouMean(name, c.m.header)))
+	return 0, false
+}
+
+// target compiles where o's value goes; it reports whether it succeeded.
+func (c *compiler) target(o *op, path string, t Target) bool {
+	m := c.m
+	ok := true
+	e := m.entity
+	if t.Entity != "" {
+		e = parseEntity(string(t.Entity))
+		if entitySlot(e) < 0 {
+			c.fail(path+".entity", fmt.Errorf("unknown entity %q%s", t.Entity, didYouMean(string(t.Entity), entityChoices)))
+			return false
+		}
+	}
+	o.ent = entitySlot(e)
+	o.field = string(e) + "." + t.Field
+	if t.Field == "" {
+		c.fail(path+".field", errors.New("no field given"))
+		return false
+	}
+	ch, err := c.compileTransforms(t.Transforms)
+	if err != nil {
+		c.fail(path+".transforms", err)
+		ok = false
+	}
+	o.ch = ch
+	if len(t.Map) > 0 {
+		vm, err := NewValueMap(t.Map)
+		if err != nil {
+			c.fail(path+".map", err)
+			ok = false
+		}
+		o.vmap = vm
+	}
+	o.def, o.clear, o.required = t.Default, t.ClearIfEmpty, t.Required
+	o.enum = strings.TrimSpace(t.Enum)
+
+	var dupKey string
+	multi := false
+	if f, found := lookupStd(t.Field, o.ent); found {
+		info := stdFields[f]
+		o.std = f
+		o.path = string(e) + ":" + info.path
+		dupKey, multi = "std:"+info.name, info.multi
+		if o.clear && !info.clearable {
+			c.fail(path+".clear_if_empty", fmt.Errorf("field %s cannot be cleared", info.name))
+			ok = false
+		}
+		if o.enum != "" {
+			c.fail(path+".enum", fmt.Errorf("enum applies to PHONE, EMAIL and address fields, not %s", info.name))
+			ok = false
+		}
+		if o.ch.splitName && !(f == stdName && o.ent == slotContacts) {
+			c.fail(path+".transforms", errors.New("split_name applies to the name of contacts"))
+			ok = false
+		}
+		if f == stdFirstName || f == stdLastName || f == stdName {
+			dupKey = "std:name:" + info.name
+		}
+		if o.ch.splitName {
+			for _, k := range []string{"std:name:first_name", "std:name:last_name"} {
+				if prev, dup := c.used[strconv.Itoa(o.ent)+"/"+k]; dup {
+					c.fail(path+".field", fmt.Errorf("split_name fills first_name and last_name, already mapped by %s", prev))
+					ok = false
+				}
+				c.used[strconv.Itoa(o.ent)+"/"+k] = path
+			}
+		}
+	} else {
+		cf, err := m.ix.field(e, t.Field)
+		if err != nil {
+			if ne, isName := err.(*NameError); isName && len(ne.Ambiguous) == 0 {
+				ne.Closest = Closest(t.Field, append(stdFieldNames(e), m.ix.fields[e].knownNames()...), 3)
+			}
+			c.fail(path+".field", err)
+			return false
+		}
+		kind, supported := cfKindOf(cf)
+		if !supported {
+			c.fail(path+".field", fmt.Errorf("field %q has type %s, which cannot be imported from a cell", cf.Name, cf.Type))
+			return false
+		}
+		if o.ch.splitName {
+			c.fail(path+".transforms", errors.New("split_name applies to the name of contacts"))
+			ok = false
+		}
+		p := &m.ents[o.ent]
+		var tgt *cfTarget
+		for _, s := range p.slots {
+			if s.f.ID == cf.ID {
+				tgt = s
+			}
+		}
+		if tgt == nil {
+			tgt = &cfTarget{f: cf, kind: kind, slot: len(p.slots)}
+			if kind == cfSelect || kind == cfMultiselect {
+				tgt.enums = enumIndex(cf)
+			}
+			p.slots = append(p.slots, tgt)
+		}
+		if o.kind != opConst {
+			tgt.sources++
+		}
+		o.cf = tgt
+		dupKey, multi = "cf:"+strconv.Itoa(cf.ID), kind.multi()
+		if !c.checkEnum(o, path) {
+			ok = false
+		}
+	}
+	if !multi {
+		k := strconv.Itoa(o.ent) + "/" + dupKey
+		if prev, dup := c.used[k]; dup {
+			c.fail(path+".field", fmt.Errorf("field %s of %s is already mapped by %s; map it once, or use join", t.Field, e, prev))
+			ok = false
+		} else {
+			c.used[k] = path
+		}
+	}
+	if ok {
+		m.ents[o.ent].used = true
+		if o.kind != opConst {
+			m.ents[o.ent].cols = true
+		}
+	}
+	return ok
+}
+
+// knownNames returns the field names and codes of fi, or nil.
+func (fi *fieldIndex) knownNames() []string {
+	if fi == nil {
+		return nil
+	}
+	return fi.known
+}
+
+// checkEnum validates o.enum for o's custom field and sets the default.
+func (c *compiler) checkEnum(o *op, path string) bool {
+	f := o.cf.f
+	switch o.cf.kind {
+	case cfPhone, cfEmail, cfMultitext:
+		var codes []string
+		for _, en := range f.Enums {
+			code := en.Value
+			if en.Code != "" {
+				code = en.Code
+			}
+			codes = append(codes, code)
+			if o.enum != "" && strings.EqualFold(code, o.enum) {
+				o.enum = code
+				return true
+			}
+		}
+		if o.enum == "" {
+			for _, code := range codes {
+				if code == kommo.PhoneWork {
+					o.enum = code
+				}
+			}
+			return true
+		}
+		if len(codes) == 0 {
+			o.enum = strings.ToUpper(o.enum)
+			return true
+		}
+		c.fail(path+".enum", fmt.Errorf("field %q has no enum %q%s", f.Name, o.enum, didYouMean(o.enum, codes)))
+		return false
+	case cfAddress:
+		for _, p := range addressParts {
+			if strings.EqualFold(p, o.enum) {
+				o.enum = p
+				return true
+			}
+		}
+		c.fail(path+".enum", fmt.Errorf("address field %q needs enum, one of %s", f.Name, strings.Join(addressParts, ", ")))
+		return false
+	}
+	if o.enum != "" {
+		c.fail(path+".enum", fmt.Errorf("enum applies to PHONE, EMAIL and address fields, not %q", f.Name))
+		return false
+	}
+	return true
+}
+
+var matchKinds = []string{"email", "phone", "name", "id", "field:"}
+
+// matchPlan compiles the match key of entity slot s.
+func (c *compiler) matchPlan(s int) {
+	m := c.m
+	e := slotEntities[s]
+	p := &m.ents[s]
+	spec := c.spec.Match.For(e, s == m.primary)
+	path := "match"
+	if _, ok := c.spec.Match.ByEntity[e]; ok {
+		path = "match." + string(e)
+	}
+	findCF := func(code string) int {
+		for _, t := range p.slots {
+			if strings.EqualFold(t.f.Code, code) && t.sources > 0 {
+				return t.slot
+			}
+		}
+		return -1
+	}
+	hasStd := func(fs ...stdField) bool {
+		for _, o := range m.ops {
+			for _, f := range fs {
+				if o.ent == s && o.std == f && o.kind != opConst {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if spec == "" && s != m.primary {
+		switch s {
+		case slotContacts:
+			if i := findCF(kommo.CodeEmail); i >= 0 {
+				p.match, p.matchCF = MatchEmail, i
+			} else if i := findCF(kommo.CodePhone); i >= 0 {
+				p.match, p.matchCF = MatchPhone, i
+			} else if hasStd(stdName, stdFirstName, stdLastName) {
+				p.match = MatchName
+			}
+		case slotCompanies:
+			if hasStd(stdName) {
+				p.match = MatchName
+			}
+		}
+		return
+	}
+	kind, arg, _ := strings.Cut(strings.TrimSpace(spec), ":")
+	switch strings.ToLower(kind) {
+	case "", "none":
+		p.match = MatchNone
+	case "email", "phone":
+		code, mk := kommo.CodeEmail, MatchEmail
+		if strings.EqualFold(kind, "phone") {
+			code, mk = kommo.CodePhone, MatchPhone
+		}
+		i := findCF(code)
+		if i < 0 {
+			c.fail(path, fmt.Errorf("match %s for %s needs a column mapped to the %s field of %s", kind, e, code, e))
+			return
+		}
+		p.match, p.matchCF = mk, i
+	case "name":
+		if !hasStd(stdName, stdFirstName, stdLastName) {
+			c.fail(path, fmt.Errorf("match name for %s needs a column mapped to its name", e))
+			return
+		}
+		p.match = MatchName
+	case "id":
+		if !hasStd(stdID) {
+			c.fail(path, fmt.Errorf("match id for %s needs a column mapped to its id", e))
+			return
+		}
+		p.match = MatchID
+	case "field":
+		cf, err := m.ix.field(e, arg)
+		if err != nil {
+			c.fail(path, err)
+			return
+		}
+		for _, t := range p.slots {
+			if t.f.ID == cf.ID && t.sources > 0 {
+				p.match, p.matchCF, p.fieldID = MatchField, t.slot, cf.ID
+				return
+			}
+		}
+		c.fail(path, fmt.Errorf("match field %q for %s needs a column mapped to that field", cf.Name, e))
+	default:
+		c.fail(path, fmt.Errorf("unknown match key %q%s", spec, didYouMean(kind, matchKinds)))
+	}
+}
+
+// Entity returns the primary entity of the rows m makes.
+func (m *Mapper) Entity() kommo.EntityType { return m.entity }
+
+// Header returns the header m was compiled for.
+func (m *Mapper) Header() []string { return m.header }

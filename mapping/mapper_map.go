@@ -1,0 +1,673 @@
+package mapping
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+)
+
+// build is the state of one Map call.
+type build struct {
+	rec     Record
+	lead    *kommo.LeadRequest
+	contact *kommo.ContactRequest
+	company *kommo.CompanyRequest
+	task    *kommo.TaskRequest
+	present [numSlots]bool
+	cfs     [numSlots][]slotBuild
+	cols    map[string]string
+	errs    []*RowError
+
+	statusOp  *op
+	statusRaw string
+	taskCols  [2]string // columns of text and complete_till
+}
+
+// slotBuild collects the values of one custom field.
+type slotBuild struct {
+	vals  []kommo.FieldValue
+	cols  []string // source column of each value
+	clear bool
+}
+
+func (m *Mapper) newBuild(rec Record) *build {
+	b := &build{rec: rec, cols: make(map[string]string, m.colHint)}
+	for s := range numSlots {
+		p := &m.ents[s]
+		if !p.used {
+			continue
+		}
+		if len(p.slots) > 0 {
+			b.cfs[s] = make([]slotBuild, len(p.slots))
+		}
+		switch s {
+		case slotLeads:
+			b.lead = &kommo.LeadRequest{}
+		case slotContacts:
+			b.contact = &kommo.ContactRequest{}
+		case slotCompanies:
+			b.company = &kommo.CompanyRequest{}
+		case slotTasks:
+			b.task = &kommo.TaskRequest{}
+		}
+	}
+	return b
+}
+
+// Map turns one record into a Row: the write requests of the primary
+// entity and of the related entities that have a value in the row, their
+// match keys, the row key, its refs, and the source column of every value
+// sent. Empty cells send nothing (unless the spec says clear_if_empty).
+//
+// A row with any bad cell yields a nil Row and one *RowError per problem,
+// each with the row, column, field and value; the caller reports them and
+// goes on with the next record.
+func (m *Mapper) Map(rec Record) (*Row, []*RowError) {
+	b := m.newBuild(rec)
+	n := len(m.ops) - m.nconst
+	for _, o := range m.ops[:n] {
+		var raw string
+		if o.kind == opJoin {
+			parts := make([]string, len(o.src))
+			for i, idx := range o.src {
+				if idx < len(rec.Values) {
+					parts[i] = rec.Values[idx]
+				}
+			}
+			raw = JoinColumns(o.sep, parts...)
+		} else if idx := o.src[0]; idx < len(rec.Values) {
+			raw = rec.Values[idx]
+		}
+		m.apply(b, o, raw)
+	}
+	for _, o := range m.ops[n:] {
+		if o.ent == m.primary || b.present[o.ent] {
+			m.apply(b, o, o.value)
+		}
+	}
+	m.finishLead(b)
+	m.finishTask(b)
+	if len(b.errs) > 0 {
+		return nil, b.errs
+	}
+	return m.row(b), nil
+}
+
+// apply reads raw for o and sets it in b.
+func (m *Mapper) apply(b *build, o *op, raw string) {
+	v := clean(raw)
+	if v == "" && o.def != "" {
+		v = clean(o.def)
+	}
+	if v == "" {
+		m.empty(b, o)
+		return
+	}
+	for _, fn := range o.ch.pre {
+		var err error
+		if v, err = fn(v); err != nil {
+			b.fail(m, o, raw, err)
+			return
+		}
+	}
+	if v == "" {
+		m.empty(b, o)
+		return
+	}
+	if o.kind != opConst {
+		b.present[o.ent] = true
+	}
+	var one [1]string
+	vals := one[:]
+	vals[0] = v
+	if o.ch.split {
+		vals = SplitValues(v, o.ch.sep)
+	} else if o.multi() {
+		vals = SplitValues(v, m.sepFor(o))
+	}
+	for _, fn := range o.ch.post {
+		for i := range vals {
+			var err error
+			if vals[i], err = fn(vals[i]); err != nil {
+				b.fail(m, o, raw, err)
+				return
+			}
+		}
+	}
+	if o.vmap != nil {
+		for i := range vals {
+			if t, err := o.vmap.Lookup(vals[i]); err == nil {
+				vals[i] = t
+			}
+		}
+	}
+	if len(vals) == 0 {
+		return
+	}
+	if err := m.set(b, o, vals); err != nil {
+		b.fail(m, o, raw, err)
+	}
+}
+
+// multi reports whether o's target takes several values, so that a cell
+// is split without an explicit split transform.
+func (o *op) multi() bool {
+	if o.cf != nil {
+		return o.cf.kind.multi()
+	}
+	return stdFields[o.std].multi
+}
+
+func (m *Mapper) sepFor(o *op) string {
+	if o.cf != nil && (o.cf.kind == cfPhone || o.cf.kind == cfAddress) && m.sepSpec == "" {
+		return ";" // phones may contain commas ("доб., 12"); addresses do
+	}
+	return m.sepSpec
+}
+
+// empty handles an empty value: required, clear, or nothing.
+func (m *Mapper) empty(b *build, o *op) {
+	switch {
+	case o.required:
+		b.fail(m, o, "", ErrRequired)
+	case o.clear:
+		if o.kind != opConst {
+			b.present[o.ent] = true
+		}
+		if o.cf != nil {
+			b.cfs[o.ent][o.cf.slot].clear = true
+			if len(b.cfs[o.ent][o.cf.slot].cols) == 0 {
+				b.cfs[o.ent][o.cf.slot].cols = append(b.cfs[o.ent][o.cf.slot].cols, o.column)
+			}
+			return
+		}
+		switch o.std {
+		case stdTags:
+			if o.ent == slotLeads {
+				if b.lead.Embedded == nil {
+					b.lead.Embedded = &kommo.LeadRequestEmbedded{}
+				}
+				b.lead.Embedded.Tags = []kommo.TagRef{}
+			} else if emb := b.embedded(o.ent); emb != nil {
+				emb.Tags = []kommo.TagRef{}
+			}
+			b.col(string(slotEntities[o.ent])+":_embedded.tags", o.column)
+		case stdPrice:
+			var zero int64
+			b.lead.Price = &zero
+			b.col(o.path, o.column)
+		}
+	}
+}
+
+// embedded returns the _embedded of a contact or company, creating it.
+func (b *build) embedded(ent int) *kommo.EntityRequestEmbedded {
+	switch ent {
+	case slotContacts:
+		if b.contact.Embedded == nil {
+			b.contact.Embedded = &kommo.EntityRequestEmbedded{}
+		}
+		return b.contact.Embedded
+	case slotCompanies:
+		if b.company.Embedded == nil {
+			b.company.Embedded = &kommo.EntityRequestEmbedded{}
+		}
+		return b.company.Embedded
+	}
+	return nil
+}
+
+func (b *build) col(path, column string) {
+	if column != "" {
+		b.cols[path] = column
+	}
+}
+
+func (b *build) fail(m *Mapper, o *op, value string, err error) {
+	b.errs = append(b.errs, &RowError{
+		File: m.File, Sheet: m.Sheet, Row: b.rec.Row,
+		Column: o.column, Field: o.field, Value: truncate(value), Err: err,
+	})
+}
+
+// one returns the single value of a one-value field.
+func one(vals []string) (string, error) {
+	if len(vals) != 1 {
+		return "", fmt.Errorf("takes one value, got %d", len(vals))
+	}
+	return vals[0], nil
+}
+
+// set puts the values of o into b.
+func (m *Mapper) set(b *build, o *op, vals []string) error {
+	if o.cf != nil {
+		return m.setCustom(b, o, vals)
+	}
+	if o.std == stdTags {
+		tags := make([]kommo.TagRef, len(vals))
+		for i, v := range vals {
+			tags[i] = kommo.TagRef{Name: v}
+		}
+		switch o.ent {
+		case slotLeads:
+			b.lead.TagsToAdd = append(b.lead.TagsToAdd, tags...)
+		case slotContacts:
+			b.contact.TagsToAdd = append(b.contact.TagsToAdd, tags...)
+		case slotCompanies:
+			b.company.TagsToAdd = append(b.company.TagsToAdd, tags...)
+		}
+		b.col(o.path, o.column)
+		return nil
+	}
+	v, err := one(vals)
+	if err != nil {
+		return err
+	}
+	switch o.std {
+	case stdID, stdEntityID:
+		id, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || id <= 0 {
+			return fmt.Errorf("%q is not a Kommo id (a positive whole number)", v)
+		}
+		if o.std == stdEntityID {
+			b.task.EntityID = id
+		} else {
+			b.setID(o.ent, id)
+		}
+	case stdName:
+		switch o.ent {
+		case slotLeads:
+			b.lead.Name = v
+		case slotContacts:
+			b.contact.Name = v
+			if o.ch.splitName {
+				n, err := SplitName(v, m.order)
+				if err != nil {
+					return err
+				}
+				b.contact.FirstName = strings.TrimSpace(n.First + " " + n.Middle)
+				b.contact.LastName = n.Last
+				b.col("contacts:first_name", o.column)
+				b.col("contacts:last_name", o.column)
+			}
+		case slotCompanies:
+			b.company.Name = v
+		}
+	case stdFirstName:
+		b.contact.FirstName = v
+	case stdLastName:
+		b.contact.LastName = v
+	case stdPrice:
+		p, err := parseInt(v, m.numfmt)
+		if err != nil {
+			return err
+		}
+		if p < 0 {
+			return fmt.Errorf("price %d is negative", p)
+		}
+		b.lead.Price = &p
+	case stdStatus:
+		b.statusOp, b.statusRaw = o, v
+		return nil // resolved with the pipeline in finishLead
+	case stdPipeline:
+		id, err := m.ix.pipelines.lookup(v, "")
+		if err != nil {
+			return err
+		}
+		b.lead.PipelineID = id
+	case stdResponsible:
+		id, err := m.ix.users.lookup(v, "")
+		if err != nil {
+			return err
+		}
+		b.setResponsible(o.ent, id)
+	case stdCreatedAt, stdUpdatedAt, stdClosedAt, stdCompleteTill:
+		t, err := m.dates.Parse(v)
+		if err != nil {
+			return err
+		}
+		u := t.Unix()
+		switch o.std {
+		case stdCreatedAt:
+			b.setCreated(o.ent, u)
+		case stdUpdatedAt:
+			b.setUpdated(o.ent, u)
+		case stdClosedAt:
+			b.lead.ClosedAt = u
+		case stdCompleteTill:
+			b.task.CompleteTill = u
+			b.taskCols[1] = o.column
+		}
+	case stdText:
+		b.task.Text = v
+		b.taskCols[0] = o.column
+	case stdTaskType:
+		id, err := m.ix.taskTypes.lookup(v, "")
+		if err != nil {
+			return err
+		}
+		b.task.TaskTypeID = id
+	case stdEntityType:
+		e := parseEntity(v)
+		if !taskEntityTypes[e] {
+			return fmt.Errorf("unknown entity type %q; want leads, contacts or companies", v)
+		}
+		b.task.EntityType = e
+	case stdIsCompleted:
+		done, err := ParseBool(v)
+		if err != nil {
+			return err
+		}
+		b.task.IsCompleted = &done
+	case stdResult:
+		b.task.Result = &kommo.TaskResult{Text: v}
+	case stdDuration:
+		d, err := parseInt(v, m.numfmt)
+		if err != nil {
+			return err
+		}
+		if d < 0 || d > 1<<31-1 {
+			return fmt.Errorf("duration %d out of range", d)
+		}
+		di := int(d)
+		b.task.Duration = &di
+	}
+	b.col(o.path, o.column)
+	return nil
+}
+
+func (b *build) setID(ent, id int) {
+	switch ent {
+	case slotLeads:
+		b.lead.ID = id
+	case slotContacts:
+		b.contact.ID = id
+	case slotCompanies:
+		b.company.ID = id
+	case slotTasks:
+		b.task.ID = id
+	}
+}
+
+func (b *build) setResponsible(ent, id int) {
+	switch ent {
+	case slotLeads:
+		b.lead.ResponsibleUserID = id
+	case slotContacts:
+		b.contact.ResponsibleUserID = id
+	case slotCompanies:
+		b.company.ResponsibleUserID = id
+	case slotTasks:
+		b.task.ResponsibleUserID = id
+	}
+}
+
+func (b *build) setCreated(ent int, u int64) {
+	switch ent {
+	case slotLeads:
+		b.lead.CreatedAt = u
+	case slotContacts:
+		b.contact.CreatedAt = u
+	case slotCompanies:
+		b.company.CreatedAt = u
+	case slotTasks:
+		b.task.CreatedAt = u
+	}
+}
+
+func (b *build) setUpdated(ent int, u int64) {
+	switch ent {
+	case slotLeads:
+		b.lead.UpdatedAt = u
+	case slotContacts:
+		b.contact.UpdatedAt = u
+	case slotCompanies:
+		b.company.UpdatedAt = u
+	}
+}
+
+// setCustom converts the values of a custom field.
+func (m *Mapper) setCustom(b *build, o *op, vals []string) error {
+	t := o.cf
+	if !t.kind.multi() && len(vals) != 1 {
+		return fmt.Errorf("field %q takes one value, got %d", t.f.Name, len(vals))
+	}
+	sb := &b.cfs[o.ent][t.slot]
+	if !t.kind.multi() && len(sb.vals) > 0 {
+		return fmt.Errorf("field %q takes one value", t.f.Name)
+	}
+	for _, v := range vals {
+		var fv kommo.FieldValue
+		switch t.kind {
+		case cfText:
+			fv = kommo.Text(v)
+		case cfNumber:
+			f, err := parseNumber(v, m.numfmt)
+			if err != nil {
+				return err
+			}
+			fv = kommo.Number(f)
+		case cfBool:
+			x, err := ParseBool(v)
+			if err != nil {
+				return err
+			}
+			fv = kommo.Checkbox(x)
+		case cfDate:
+			d, err := m.dates.Parse(v)
+			if err != nil {
+				return err
+			}
+			fv = kommo.Date(d)
+		case cfSelect, cfMultiselect:
+			id, err := t.enums.lookup(v, fmt.Sprintf("field %q", t.f.Name))
+			if err != nil {
+				return err
+			}
+			fv = kommo.EnumID(id)
+		case cfPhone:
+			p, err := ParsePhone(v, m.region)
+			if err != nil {
+				return err
+			}
+			fv = kommo.Multitext(p.String(), o.enum)
+		case cfEmail:
+			e, err := ParseEmail(v)
+			if err != nil {
+				return err
+			}
+			fv = kommo.Multitext(e, o.enum)
+		case cfMultitext:
+			fv = kommo.Multitext(v, o.enum)
+		case cfAddress:
+			fv = kommo.AddressPart(o.enum, v)
+		}
+		sb.vals = append(sb.vals, fv)
+		sb.cols = append(sb.cols, o.column)
+	}
+	return nil
+}
+
+// finishLead resolves the stage, now that the pipeline is known.
+func (m *Mapper) finishLead(b *build) {
+	if b.statusOp == nil || b.lead == nil {
+		return
+	}
+	o := b.statusOp
+	pid, sid, err := m.ix.stage(b.statusRaw, b.lead.PipelineID)
+	if err != nil {
+		b.fail(m, o, b.statusRaw, err)
+		return
+	}
+	b.lead.StatusID = sid
+	b.col("leads:status_id", o.column)
+	if b.lead.PipelineID == 0 {
+		b.lead.PipelineID = pid
+		b.col("leads:pipeline_id", o.column)
+	}
+}
+
+// finishTask checks that a new task has its text and deadline.
+func (m *Mapper) finishTask(b *build) {
+	t := b.task
+	if t == nil || t.ID != 0 || (m.primary != slotTasks && !b.present[slotTasks]) {
+		return
+	}
+	for i, missing := range []bool{t.Text == "", t.CompleteTill == 0} {
+		if !missing {
+			continue
+		}
+		f := [...]string{"tasks.text", "tasks.complete_till"}[i]
+		b.errs = append(b.errs, &RowError{
+			File: m.File, Sheet: m.Sheet, Row: b.rec.Row, Column: b.taskCols[i], Field: f,
+			Err: fmt.Errorf("%w: a new task needs %s", ErrRequired, f[len("tasks."):]),
+		})
+	}
+}
+
+// row assembles the Row from a build without errors.
+func (m *Mapper) row(b *build) *Row {
+	r := &Row{File: m.File, Sheet: m.Sheet, Line: b.rec.Row, Entity: m.entity, Columns: b.cols}
+	if m.keyIdx >= 0 && m.keyIdx < len(b.rec.Values) {
+		r.Key = clean(b.rec.Values[m.keyIdx])
+	}
+	for _, ref := range m.refs {
+		if ref.idx >= len(b.rec.Values) {
+			continue
+		}
+		if v := clean(b.rec.Values[ref.idx]); v != "" {
+			if r.Refs == nil {
+				r.Refs = make(map[kommo.EntityType]string, len(m.refs))
+			}
+			r.Refs[ref.entity] = v
+		}
+	}
+	for s := range numSlots {
+		if !m.ents[s].used {
+			continue
+		}
+		if s != m.primary && !b.present[s] {
+			m.dropColumns(b, s)
+			continue
+		}
+		cfv := m.customValues(b, s)
+		switch s {
+		case slotLeads:
+			b.lead.CustomFieldsValues = cfv
+			r.Lead = b.lead
+		case slotContacts:
+			b.contact.CustomFieldsValues = cfv
+			r.Contact = b.contact
+		case slotCompanies:
+			b.company.CustomFieldsValues = cfv
+			r.Company = b.company
+		case slotTasks:
+			r.Task = b.task
+		}
+		if p := &m.ents[s]; p.match != MatchNone {
+			if r.Match == nil {
+				r.Match = make(map[kommo.EntityType]MatchKey, 2)
+			}
+			r.Match[slotEntities[s]] = MatchKey{Kind: p.match, FieldID: p.fieldID, Values: m.matchValues(b, s, cfv)}
+		}
+	}
+	return r
+}
+
+// dropColumns forgets the column paths of an entity that is not sent.
+func (m *Mapper) dropColumns(b *build, s int) {
+	prefix := string(slotEntities[s]) + ":"
+	for k := range b.cols {
+		if strings.HasPrefix(k, prefix) {
+			delete(b.cols, k)
+		}
+	}
+}
+
+// customValues compacts the custom field slots of entity s and records
+// their columns.
+func (m *Mapper) customValues(b *build, s int) kommo.CustomFieldValues {
+	p := &m.ents[s]
+	var out kommo.CustomFieldValues
+	for i, sb := range b.cfs[s] {
+		if len(sb.vals) == 0 && !sb.clear {
+			continue
+		}
+		t := p.slots[i]
+		if out == nil {
+			out = make(kommo.CustomFieldValues, 0, len(b.cfs[s])-i)
+		}
+		j := len(out)
+		out = append(out, kommo.CustomFieldValue{FieldID: t.f.ID, Values: sb.vals})
+		key := p.cfKeys[j]
+		b.col(key, sb.cols[0])
+		if t.sources > 1 {
+			for k, c := range sb.cols {
+				if c != sb.cols[0] {
+					b.col(key+".values."+strconv.Itoa(k), c)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// matchValues returns the normalised match values of entity s.
+func (m *Mapper) matchValues(b *build, s int, cfv kommo.CustomFieldValues) []string {
+	p := &m.ents[s]
+	switch p.match {
+	case MatchID:
+		id := 0
+		switch s {
+		case slotLeads:
+			id = b.lead.ID
+		case slotContacts:
+			id = b.contact.ID
+		case slotCompanies:
+			id = b.company.ID
+		case slotTasks:
+			id = b.task.ID
+		}
+		if id > 0 {
+			return []string{strconv.Itoa(id)}
+		}
+	case MatchName:
+		var name string
+		switch s {
+		case slotLeads:
+			name = b.lead.Name
+		case slotContacts:
+			name = b.contact.Name
+			if name == "" {
+				name = b.contact.FirstName + " " + b.contact.LastName
+			}
+		case slotCompanies:
+			name = b.company.Name
+		}
+		if k := Normalize(name); k != "" {
+			return []string{k}
+		}
+	case MatchEmail, MatchPhone, MatchField:
+		sb := b.cfs[s][p.matchCF]
+		var out []string
+		for _, v := range sb.vals {
+			x := v.String()
+			if x == "" && v.EnumID != 0 {
+				x = strconv.Itoa(v.EnumID)
+			}
+			switch p.match {
+			case MatchPhone:
+				x, _, _ = strings.Cut(x, " ext. ")
+			case MatchField:
+				x = clean(x)
+			}
+			if x != "" {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	return nil
+}
