@@ -1,0 +1,424 @@
+package bulk
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+// view is an entity reduced to what the engine compares: what a record
+// holds (read from Kommo) or what a request sets.
+type view struct {
+	ID                int
+	Name              string
+	FirstName         string
+	LastName          string
+	Price             *int64
+	StatusID          int
+	PipelineID        int
+	ResponsibleUserID int
+	CFV               kommo.CustomFieldValues
+	Tags              []string
+	// tasks
+	Text         string
+	CompleteTill int64
+	IsCompleted  *bool
+	TaskTypeID   int
+	EntityID     int
+	EntityType   kommo.EntityType
+	CreatedAt    int64
+}
+
+func tagNames(tags []kommo.Tag) []string {
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		out[i] = t.Name
+	}
+	return out
+}
+
+func leadView(l *kommo.Lead) *view {
+	p := l.Price
+	return &view{ID: l.ID, Name: l.Name, Price: &p, StatusID: l.StatusID, PipelineID: l.PipelineID,
+		ResponsibleUserID: l.ResponsibleUserID, CFV: l.CustomFieldsValues, Tags: tagNames(l.Embedded.Tags), CreatedAt: int64(l.CreatedAt)}
+}
+
+func contactView(c *kommo.Contact) *view {
+	return &view{ID: c.ID, Name: c.Name, FirstName: c.FirstName, LastName: c.LastName, ResponsibleUserID: c.ResponsibleUserID,
+		CFV: c.CustomFieldsValues, Tags: tagNames(c.Embedded.Tags), CreatedAt: int64(c.CreatedAt)}
+}
+
+func companyView(c *kommo.Company) *view {
+	return &view{ID: c.ID, Name: c.Name, ResponsibleUserID: c.ResponsibleUserID, CFV: c.CustomFieldsValues,
+		Tags: tagNames(c.Embedded.Tags), CreatedAt: int64(c.CreatedAt)}
+}
+
+func taskView(t *kommo.Task) *view {
+	done := t.IsCompleted
+	return &view{ID: t.ID, Text: t.Text, CompleteTill: int64(t.CompleteTill), IsCompleted: &done, TaskTypeID: t.TaskTypeID,
+		EntityID: t.EntityID, EntityType: t.EntityType, ResponsibleUserID: t.ResponsibleUserID, CreatedAt: int64(t.CreatedAt)}
+}
+
+// requestOf returns the request for entity e in a row, or nil.
+func requestOf(r *mapping.Row, e kommo.EntityType) any {
+	switch e {
+	case kommo.EntityLeads:
+		if r.Lead != nil {
+			return r.Lead
+		}
+	case kommo.EntityContacts:
+		if r.Contact != nil {
+			return r.Contact
+		}
+	case kommo.EntityCompanies:
+		if r.Company != nil {
+			return r.Company
+		}
+	case kommo.EntityTasks:
+		if r.Task != nil {
+			return r.Task
+		}
+	}
+	return nil
+}
+
+func reqView(req any) *view {
+	switch r := req.(type) {
+	case *kommo.LeadRequest:
+		return &view{Name: r.Name, Price: r.Price, StatusID: r.StatusID, PipelineID: r.PipelineID, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues}
+	case *kommo.ContactRequest:
+		return &view{Name: r.Name, FirstName: r.FirstName, LastName: r.LastName, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues}
+	case *kommo.CompanyRequest:
+		return &view{Name: r.Name, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues}
+	case *kommo.TaskRequest:
+		return &view{Text: r.Text, CompleteTill: r.CompleteTill, IsCompleted: r.IsCompleted, TaskTypeID: r.TaskTypeID,
+			EntityID: r.EntityID, EntityType: r.EntityType, ResponsibleUserID: r.ResponsibleUserID}
+	}
+	return &view{}
+}
+
+// displayName is the name a request gives its entity (contacts may have
+// only first/last names; Kommo composes the name from them).
+func (v *view) displayName() string {
+	if v.Name != "" {
+		return v.Name
+	}
+	return strings.TrimSpace(v.FirstName + " " + v.LastName)
+}
+
+func setRequestID(req any, rid string) {
+	switch r := req.(type) {
+	case *kommo.LeadRequest:
+		r.RequestID = rid
+	case *kommo.ContactRequest:
+		r.RequestID = rid
+	case *kommo.CompanyRequest:
+		r.RequestID = rid
+	case *kommo.TaskRequest:
+		r.RequestID = rid
+	}
+}
+
+func setID(req any, id int) {
+	switch r := req.(type) {
+	case *kommo.LeadRequest:
+		r.ID = id
+	case *kommo.ContactRequest:
+		r.ID = id
+	case *kommo.CompanyRequest:
+		r.ID = id
+	case *kommo.TaskRequest:
+		r.ID = id
+	}
+}
+
+// typed collects the requests of items into the client's slice type.
+func typed[T any](reqs []any) []T {
+	out := make([]T, len(reqs))
+	for i, r := range reqs {
+		out[i] = *r.(*T)
+	}
+	return out
+}
+
+// createBatch and updateBatch send one write request for entity e.
+func createBatch(ctx context.Context, c *kommo.Client, e kommo.EntityType, reqs []any) ([]*kommo.WriteResult, error) {
+	var res []*kommo.WriteResult
+	var err error
+	switch e {
+	case kommo.EntityLeads:
+		res, _, err = c.Leads.Create(ctx, typed[kommo.LeadRequest](reqs))
+	case kommo.EntityContacts:
+		res, _, err = c.Contacts.Create(ctx, typed[kommo.ContactRequest](reqs))
+	case kommo.EntityCompanies:
+		res, _, err = c.Companies.Create(ctx, typed[kommo.CompanyRequest](reqs))
+	case kommo.EntityTasks:
+		res, _, err = c.Tasks.Create(ctx, typed[kommo.TaskRequest](reqs))
+	default:
+		err = fmt.Errorf("cannot create %s", e)
+	}
+	return res, err
+}
+
+func updateBatch(ctx context.Context, c *kommo.Client, e kommo.EntityType, reqs []any) ([]*kommo.WriteResult, error) {
+	var res []*kommo.WriteResult
+	var err error
+	switch e {
+	case kommo.EntityLeads:
+		res, _, err = c.Leads.Update(ctx, typed[kommo.LeadRequest](reqs))
+	case kommo.EntityContacts:
+		res, _, err = c.Contacts.Update(ctx, typed[kommo.ContactRequest](reqs))
+	case kommo.EntityCompanies:
+		res, _, err = c.Companies.Update(ctx, typed[kommo.CompanyRequest](reqs))
+	case kommo.EntityTasks:
+		res, _, err = c.Tasks.Update(ctx, typed[kommo.TaskRequest](reqs))
+	default:
+		err = fmt.Errorf("cannot update %s", e)
+	}
+	return res, err
+}
+
+// listViews walks the views of entity e matching the list filters.
+func listViews(ctx context.Context, c *kommo.Client, e kommo.EntityType, f kommo.EntityFilters, limit int) iter.Seq2[*view, error] {
+	lo := kommo.ListOptions{Limit: limit}
+	return func(yield func(*view, error) bool) {
+		switch e {
+		case kommo.EntityLeads:
+			for l, err := range c.Leads.ListIter(ctx, &kommo.LeadListOptions{ListOptions: lo, EntityFilters: f}) {
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				if !yield(leadView(l), nil) {
+					return
+				}
+			}
+		case kommo.EntityContacts:
+			for x, err := range c.Contacts.ListIter(ctx, &kommo.ContactListOptions{ListOptions: lo, EntityFilters: f}) {
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				if !yield(contactView(x), nil) {
+					return
+				}
+			}
+		case kommo.EntityCompanies:
+			for x, err := range c.Companies.ListIter(ctx, &kommo.CompanyListOptions{ListOptions: lo, EntityFilters: f}) {
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				if !yield(companyView(x), nil) {
+					return
+				}
+			}
+		case kommo.EntityTasks:
+			o := &kommo.TaskListOptions{ListOptions: lo, IDs: f.IDs, UpdatedAt: f.UpdatedAt}
+			for x, err := range c.Tasks.ListIter(ctx, o) {
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				if !yield(taskView(x), nil) {
+					return
+				}
+			}
+		default:
+			yield(nil, fmt.Errorf("cannot list %s", e))
+		}
+	}
+}
+
+// fetchViews reads the records with the given ids, 250 per request.
+func fetchViews(ctx context.Context, c *kommo.Client, e kommo.EntityType, ids []int) (map[int]*view, error) {
+	out := map[int]*view{}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	for len(ids) > 0 {
+		n := min(len(ids), kommo.MaxLimit)
+		for v, err := range listViews(ctx, c, e, kommo.EntityFilters{IDs: ids[:n]}, kommo.MaxLimit) {
+			if err != nil {
+				return nil, err
+			}
+			out[v.ID] = v
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// cfKey names a custom field value by id, or by code when the request used
+// a code.
+func cfKey(f kommo.CustomFieldValue) string {
+	if f.FieldID != 0 {
+		return strconv.Itoa(f.FieldID)
+	}
+	return "code:" + strings.ToUpper(f.FieldCode)
+}
+
+// cfText is a comparable text of a field's values: option texts, enum
+// codes or ids, values, in order.
+func cfText(f kommo.CustomFieldValue) string {
+	var parts []string
+	for _, v := range f.Values {
+		s := v.String()
+		if v.EnumCode != "" && (s == "" || f.FieldType == kommo.FieldMultitext || f.FieldType == "") {
+			s += "|" + v.EnumCode
+		}
+		if s == "" && v.EnumID != 0 {
+			s = "#" + strconv.Itoa(v.EnumID)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// findCF finds the field a request's value names in a read record's values.
+func findCF(have kommo.CustomFieldValues, want kommo.CustomFieldValue) (kommo.CustomFieldValue, bool) {
+	return have.Field(want.FieldID, want.FieldCode)
+}
+
+// diff compares what req sets with the record old, and returns the changes
+// and a request that restores the old values of the changed fields.
+func diff(e kommo.EntityType, old *view, req any) ([]FieldChange, any) {
+	nv := reqView(req)
+	var ch []FieldChange
+	add := func(field, o, n string) { ch = append(ch, FieldChange{Entity: e, Field: field, Old: o, New: n}) }
+	var restore view
+	if nv.Name != "" && nv.Name != old.Name {
+		add("name", old.Name, nv.Name)
+		restore.Name = old.Name
+	}
+	if nv.FirstName != "" && nv.FirstName != old.FirstName {
+		add("first_name", old.FirstName, nv.FirstName)
+		restore.FirstName = old.FirstName
+	}
+	if nv.LastName != "" && nv.LastName != old.LastName {
+		add("last_name", old.LastName, nv.LastName)
+		restore.LastName = old.LastName
+	}
+	if nv.Price != nil && (old.Price == nil || *old.Price != *nv.Price) {
+		o := int64(0)
+		if old.Price != nil {
+			o = *old.Price
+		}
+		add("price", strconv.FormatInt(o, 10), strconv.FormatInt(*nv.Price, 10))
+		restore.Price = &o
+	}
+	if nv.PipelineID != 0 && nv.PipelineID != old.PipelineID {
+		add("pipeline_id", strconv.Itoa(old.PipelineID), strconv.Itoa(nv.PipelineID))
+		restore.PipelineID = old.PipelineID
+	}
+	if nv.StatusID != 0 && nv.StatusID != old.StatusID {
+		add("status_id", strconv.Itoa(old.StatusID), strconv.Itoa(nv.StatusID))
+		restore.StatusID, restore.PipelineID = old.StatusID, old.PipelineID
+	}
+	if nv.ResponsibleUserID != 0 && nv.ResponsibleUserID != old.ResponsibleUserID {
+		add("responsible_user_id", strconv.Itoa(old.ResponsibleUserID), strconv.Itoa(nv.ResponsibleUserID))
+		restore.ResponsibleUserID = old.ResponsibleUserID
+	}
+	if nv.Text != "" && nv.Text != old.Text {
+		add("text", old.Text, nv.Text)
+		restore.Text = old.Text
+	}
+	if nv.CompleteTill != 0 && nv.CompleteTill != old.CompleteTill {
+		add("complete_till", strconv.FormatInt(old.CompleteTill, 10), strconv.FormatInt(nv.CompleteTill, 10))
+		restore.CompleteTill = old.CompleteTill
+	}
+	for _, f := range nv.CFV {
+		prev, had := findCF(old.CFV, f)
+		newText := cfText(f)
+		oldText := ""
+		if had {
+			oldText = cfText(kommo.CustomFieldValue{Values: prev.Values, FieldType: prev.FieldType})
+			newText = cfText(kommo.CustomFieldValue{Values: f.Values, FieldType: prev.FieldType})
+		}
+		if had && sameValues(prev, f) || !had && len(f.Values) == 0 {
+			continue
+		}
+		name := f.FieldCode
+		if had && prev.FieldName != "" {
+			name = prev.FieldName
+		}
+		if name == "" {
+			name = "field " + strconv.Itoa(f.FieldID)
+		}
+		add(name, oldText, newText)
+		if had {
+			restore.CFV = append(restore.CFV, kommo.CustomFieldValue{FieldID: prev.FieldID, FieldCode: prev.FieldCode, Values: restoreValues(prev)})
+		} else {
+			restore.CFV = append(restore.CFV, kommo.CustomFieldValue{FieldID: f.FieldID, FieldCode: f.FieldCode})
+		}
+	}
+	if len(ch) == 0 {
+		return nil, nil
+	}
+	id := old.ID
+	switch e {
+	case kommo.EntityLeads:
+		return ch, &kommo.LeadRequest{ID: id, Name: restore.Name, Price: restore.Price, StatusID: restore.StatusID, PipelineID: restore.PipelineID,
+			ResponsibleUserID: restore.ResponsibleUserID, CustomFieldsValues: restore.CFV}
+	case kommo.EntityContacts:
+		return ch, &kommo.ContactRequest{ID: id, Name: restore.Name, FirstName: restore.FirstName, LastName: restore.LastName,
+			ResponsibleUserID: restore.ResponsibleUserID, CustomFieldsValues: restore.CFV}
+	case kommo.EntityCompanies:
+		return ch, &kommo.CompanyRequest{ID: id, Name: restore.Name, ResponsibleUserID: restore.ResponsibleUserID, CustomFieldsValues: restore.CFV}
+	case kommo.EntityTasks:
+		return ch, &kommo.TaskRequest{ID: id, Text: restore.Text, CompleteTill: restore.CompleteTill, ResponsibleUserID: restore.ResponsibleUserID}
+	}
+	return ch, nil
+}
+
+// sameValues reports whether a request's values equal a stored field's:
+// texts equal, and enums equal by id or code where the request names them.
+func sameValues(have, want kommo.CustomFieldValue) bool {
+	if len(have.Values) != len(want.Values) {
+		return false
+	}
+	for i, w := range want.Values {
+		h := have.Values[i]
+		switch {
+		case w.EnumID != 0 && w.EnumID != h.EnumID:
+			return false
+		case w.EnumCode != "" && !strings.EqualFold(w.EnumCode, h.EnumCode):
+			return false
+		case len(w.Value) > 0 && !sameScalar(w.String(), h.String()):
+			return false
+		}
+	}
+	return true
+}
+
+func sameScalar(a, b string) bool {
+	if a == b {
+		return true
+	}
+	fa, errA := strconv.ParseFloat(a, 64)
+	fb, errB := strconv.ParseFloat(b, 64)
+	return errA == nil && errB == nil && fa == fb
+}
+
+// restoreValues turns a read field's values into writable ones.
+func restoreValues(f kommo.CustomFieldValue) []kommo.FieldValue {
+	out := make([]kommo.FieldValue, 0, len(f.Values))
+	for _, v := range f.Values {
+		w := kommo.FieldValue{Value: v.Value, CatalogID: v.CatalogID, CatalogElementID: v.CatalogElementID}
+		switch {
+		case f.FieldType == kommo.FieldMultitext || f.FieldType == kommo.FieldSmartAddress:
+			w.EnumCode = v.EnumCode
+			if w.EnumCode == "" {
+				w.EnumID = v.EnumID
+			}
+		case v.EnumID != 0:
+			w = kommo.FieldValue{EnumID: v.EnumID}
+		}
+		out = append(out, w)
+	}
+	return out
+}

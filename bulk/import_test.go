@@ -1,0 +1,547 @@
+package bulk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/time/rate"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+const importToken = "bulk-test-token"
+
+type testEnv struct {
+	emu *kt.Server
+	c   *kommo.Client
+	dir string
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	emu, err := kt.NewServer(kt.Options{Tokens: []string{importToken}, Rate: rate.Inf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	t.Cleanup(func() { srv.Close(); emu.Close() })
+	c, err := kommo.NewClient(srv.URL, kommo.WithToken(importToken), kommo.WithRateLimit(rate.Inf, 1),
+		kommo.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{emu: emu, c: c, dir: t.TempDir()}
+}
+
+func (e *testEnv) opts(id string, entity kommo.EntityType, mode Mode) ImportOptions {
+	return ImportOptions{Job: JobHeader{ID: id, Entity: entity, Mode: mode}, Journal: filepath.Join(e.dir, id+".journal"), NoSync: true}
+}
+
+func emailKey(v string) mapping.MatchKey {
+	return mapping.MatchKey{Kind: mapping.MatchEmail, Values: []string{strings.ToLower(v)}}
+}
+
+// contactRow is a contact with an email (its match key) and optionally a
+// company by name.
+func contactRow(line int, name, email, company string) *mapping.Row {
+	r := &mapping.Row{Line: line, Entity: kommo.EntityContacts,
+		Contact: &kommo.ContactRequest{Name: name},
+		Match:   map[kommo.EntityType]mapping.MatchKey{},
+		Columns: map[string]string{"contacts:name": "Name", "contacts:custom_fields_values.0": "Email"},
+	}
+	if email != "" {
+		r.Contact.CustomFieldsValues = kommo.CustomFieldValues{{FieldCode: "EMAIL", Values: []kommo.FieldValue{kommo.Multitext(email, "WORK")}}}
+		r.Match[kommo.EntityContacts] = emailKey(email)
+	}
+	if company != "" {
+		r.Company = &kommo.CompanyRequest{Name: company}
+		r.Columns["companies:name"] = "Company"
+	}
+	return r
+}
+
+func items(rows ...*mapping.Row) func(func(Item) bool) {
+	return func(yield func(Item) bool) {
+		for _, r := range rows {
+			if !yield(Item{Row: r}) {
+				return
+			}
+		}
+	}
+}
+
+func actions(res *Result) map[int]Action {
+	out := map[int]Action{}
+	for l, rr := range res.Rows {
+		out[l] = rr.Action
+	}
+	return out
+}
+
+func TestImportCreateWithRelatedCompanies(t *testing.T) {
+	e := newTestEnv(t)
+	rows := []*mapping.Row{
+		contactRow(2, "Ada", "ada@x.org", "Acme"),
+		contactRow(3, "Bob", "bob@x.org", "ACME "), // same company, spelled differently
+		contactRow(4, "Cy", "cy@x.org", "Globex"),
+		contactRow(5, "Di", "", ""),
+		contactRow(6, "Ed", "ed@x.org", "Acme"),
+	}
+	o := e.opts("create", kommo.EntityContacts, ModeCreate)
+	o.BatchSize = 2 // the Acme rows fall into different batches
+	res, err := Import(t.Context(), e.c, items(rows...), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]Action{2: ActionCreate, 3: ActionCreate, 4: ActionCreate, 5: ActionCreate, 6: ActionCreate}
+	if diff := cmp.Diff(want, actions(res)); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	st := e.emu.Snapshot()
+	if len(st.Contacts) != 5 || len(st.Companies) != 2 {
+		t.Fatalf("%d contacts, %d companies; want 5 and 2", len(st.Contacts), len(st.Companies))
+	}
+	acme := res.Rows[2].IDs[kommo.EntityCompanies]
+	if acme == 0 || res.Rows[3].IDs[kommo.EntityCompanies] != acme || res.Rows[6].IDs[kommo.EntityCompanies] != acme {
+		t.Errorf("Acme ids = %v %v %v", res.Rows[2].IDs, res.Rows[3].IDs, res.Rows[6].IDs)
+	}
+	// Every contact with a company is linked to it.
+	for _, line := range []int{2, 3, 4, 6} {
+		ids := res.Rows[line].IDs
+		c, _, err := e.c.Contacts.Get(t.Context(), ids[kommo.EntityContacts])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Embedded.Companies) != 1 || c.Embedded.Companies[0].ID != ids[kommo.EntityCompanies] {
+			t.Errorf("row %d: contact companies %+v, want %d", line, c.Embedded.Companies, ids[kommo.EntityCompanies])
+		}
+	}
+	if res.Created != 5 || res.Failed != 0 {
+		t.Errorf("counts = %+v", res)
+	}
+}
+
+func TestImportUpsertDedupesFileAndAccount(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := t.Context()
+	existing, _, err := e.c.Contacts.Create(ctx, []kommo.ContactRequest{{Name: "Old Ada", CustomFieldsValues: kommo.CustomFieldValues{
+		{FieldCode: "EMAIL", Values: []kommo.FieldValue{kommo.Multitext("ADA@x.org", "WORK")}},
+		{FieldCode: "POSITION", Values: []kommo.FieldValue{kommo.Text("Analyst")}},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldID := existing[0].ID
+	rows := []*mapping.Row{
+		contactRow(2, "Ada Lovelace", "ada@x.org", ""), // matches the account (email case differs)
+		contactRow(3, "Bob", "bob@x.org", ""),
+		contactRow(4, "Bobby", "BOB@x.org", ""), // same as row 3 within the file
+		contactRow(5, "Cy", "cy@x.org", ""),
+	}
+	for _, strategy := range []LookupStrategy{LookupQuery, LookupScan} {
+		t.Run(string(strategy), func(t *testing.T) {
+			o := e.opts("upsert-"+string(strategy), kommo.EntityContacts, ModeUpsert)
+			o.Lookup = strategy
+			res, err := Import(ctx, e.c, items(rows...), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Rows[2].IDs[kommo.EntityContacts] != oldID || res.Rows[3].IDs[kommo.EntityContacts] != res.Rows[4].IDs[kommo.EntityContacts] {
+				t.Errorf("ids: %v %v %v", res.Rows[2].IDs, res.Rows[3].IDs, res.Rows[4].IDs)
+			}
+		})
+	}
+	st := e.emu.Snapshot()
+	if len(st.Contacts) != 3 {
+		t.Fatalf("%d contacts, want 3 (Ada, Bob, Cy and nothing twice)", len(st.Contacts))
+	}
+	ada, _, err := e.c.Contacts.Get(ctx, oldID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ada.Name != "Ada Lovelace" {
+		t.Errorf("upserted name = %q", ada.Name)
+	}
+	if pos, _ := ada.CustomFieldsValues.Field(0, "POSITION"); len(pos.Values) != 1 {
+		t.Errorf("an upsert cleared a field it did not send: %+v", ada.CustomFieldsValues)
+	}
+	bob := st.Contacts[slices.IndexFunc(st.Contacts, func(c kt.Contact) bool { return strings.HasPrefix(c.Name, "Bob") })]
+	if bob.Name != "Bobby" {
+		t.Errorf("bob = %q, want the later row's name", bob.Name)
+	}
+}
+
+func TestImportSkipExistingAndUpdateByID(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := t.Context()
+	pre, _, err := e.c.Contacts.Create(ctx, []kommo.ContactRequest{{Name: "Ada", CustomFieldsValues: kommo.CustomFieldValues{
+		{FieldCode: "EMAIL", Values: []kommo.FieldValue{kommo.Multitext("ada@x.org", "WORK")}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Import(ctx, e.c, items(contactRow(2, "Ada 2", "ada@x.org", ""), contactRow(3, "New", "new@x.org", "")),
+		e.opts("skip", kommo.EntityContacts, ModeSkipExisting))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[int]Action{2: ActionSkip, 3: ActionCreate}, actions(res)); diff != "" {
+		t.Errorf("skip-existing (-want +got):\n%s", diff)
+	}
+	if c, _, _ := e.c.Contacts.Get(ctx, pre[0].ID); c.Name != "Ada" {
+		t.Errorf("skipped contact changed: %q", c.Name)
+	}
+
+	upd := func(line, id int, name string) *mapping.Row {
+		return &mapping.Row{Line: line, Entity: kommo.EntityContacts, Contact: &kommo.ContactRequest{Name: name},
+			Match:   map[kommo.EntityType]mapping.MatchKey{kommo.EntityContacts: {Kind: mapping.MatchID, Values: []string{fmt.Sprint(id)}}},
+			Columns: map[string]string{"contacts:id": "ID"}}
+	}
+	res, err = Import(ctx, e.c, items(upd(2, pre[0].ID, "Ada Updated"), upd(3, 99999999, "Ghost"), upd(4, pre[0].ID, "Ada Updated")),
+		e.opts("update", kommo.EntityContacts, ModeUpdate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[int]Action{2: ActionUpdate, 3: ActionError, 4: ActionSkip}, actions(res)); diff != "" {
+		t.Errorf("update (-want +got):\n%s", diff)
+	}
+	if rr := res.Rows[3]; rr.Column != "ID" || !strings.Contains(rr.Err.Error(), "does not exist") {
+		t.Errorf("missing id row = %+v", rr)
+	}
+	if ch := res.Rows[2].Changes; len(ch) != 1 || ch[0].Field != "name" || ch[0].Old != "Ada" || ch[0].New != "Ada Updated" {
+		t.Errorf("changes = %v", ch)
+	}
+	if c, _, _ := e.c.Contacts.Get(ctx, pre[0].ID); c.Name != "Ada Updated" {
+		t.Errorf("updated name = %q", c.Name)
+	}
+}
+
+func TestImportSplitsInvalidItems(t *testing.T) {
+	e := newTestEnv(t)
+	bad := contactRow(3, "Bad", "bad@x.org", "")
+	bad.Contact.CustomFieldsValues = append(bad.Contact.CustomFieldsValues,
+		kommo.CustomFieldValue{FieldID: kt.SeedContactSource, Values: []kommo.FieldValue{kommo.OptionText("Pigeon")}})
+	bad.Columns["contacts:custom_fields_values.1"] = "Source"
+	rows := []*mapping.Row{contactRow(2, "A", "a@x.org", ""), bad, contactRow(4, "C", "c@x.org", "")}
+	seq := func(yield func(Item) bool) {
+		for _, r := range rows {
+			if !yield(Item{Row: r}) {
+				return
+			}
+		}
+		yield(Item{Line: 5, Errs: []*mapping.RowError{{File: "c.csv", Row: 5, Column: "Email", Err: errors.New("invalid email")}}})
+	}
+	res, err := Import(t.Context(), e.c, seq, e.opts("split", kommo.EntityContacts, ModeCreate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[int]Action{2: ActionCreate, 3: ActionError, 4: ActionCreate, 5: ActionError}, actions(res)); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	if rr := res.Rows[3]; rr.Column != "Source" || !strings.Contains(rr.Err.Error(), "NotSupportedChoice") {
+		t.Errorf("bad row = %+v", rr)
+	}
+	if rr := res.Rows[5]; rr.Column != "Email" || !strings.Contains(rr.Err.Error(), "invalid email") {
+		t.Errorf("mapping failure row = %+v", rr)
+	}
+	if n := len(e.emu.Snapshot().Contacts); n != 2 {
+		t.Errorf("%d contacts, want 2", n)
+	}
+}
+
+func TestImportSurvivesFaults(t *testing.T) {
+	tests := []struct {
+		name   string
+		inject func(*kt.Server)
+	}{
+		{"504 above 3 items: halve", func(s *kt.Server) { s.Set504Above(3) }},
+		{"connection dropped after the write", func(s *kt.Server) { s.DropNext(2, true) }},
+		{"connection dropped before the write", func(s *kt.Server) { s.DropNext(2, false) }},
+		{"503 twice", func(s *kt.Server) { s.FailNext(2, 503) }},
+		{"429 burst", func(s *kt.Server) { s.FailNext(3, 429) }},
+		{"random 5xx", func(s *kt.Server) { s.SetErrorRate(0.2, 502, 7) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			var rows []*mapping.Row
+			for i := range 20 {
+				rows = append(rows, contactRow(i+2, fmt.Sprintf("Person %d", i), fmt.Sprintf("p%d@x.org", i), fmt.Sprintf("Co %d", i%3)))
+			}
+			tt.inject(e.emu)
+			o := e.opts("faults", kommo.EntityContacts, ModeCreate)
+			o.BatchSize = 8
+			o.Workers = 2
+			res, err := Import(t.Context(), e.c, items(rows...), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Created != 20 || res.Failed != 0 {
+				t.Fatalf("created %d, failed %d: %v", res.Created, res.Failed, res.Rows)
+			}
+			st := e.emu.Snapshot()
+			if len(st.Contacts) != 20 || len(st.Companies) != 3 {
+				t.Errorf("%d contacts, %d companies; want exactly 20 and 3", len(st.Contacts), len(st.Companies))
+			}
+			names := map[string]int{}
+			for _, c := range st.Contacts {
+				names[c.Name]++
+			}
+			for n, k := range names {
+				if k != 1 {
+					t.Errorf("%q written %d times", n, k)
+				}
+			}
+		})
+	}
+}
+
+func TestImportFatalErrorsStopTheJob(t *testing.T) {
+	e := newTestEnv(t)
+	e.emu.SetPaymentRequired(true)
+	_, err := Import(t.Context(), e.c, items(contactRow(2, "A", "a@x.org", "")), e.opts("unpaid", kommo.EntityContacts, ModeCreate))
+	if !errors.Is(err, kommo.ErrPaymentRequired) {
+		t.Errorf("err = %v, want payment required", err)
+	}
+}
+
+func TestImportRefusesToRestartAJob(t *testing.T) {
+	e := newTestEnv(t)
+	o := e.opts("twice", kommo.EntityContacts, ModeCreate)
+	if _, err := Import(t.Context(), e.c, items(contactRow(2, "A", "", "")), o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Import(t.Context(), e.c, items(contactRow(2, "A", "", "")), o); !errors.Is(err, ErrJournalExists) {
+		t.Errorf("second start err = %v, want ErrJournalExists", err)
+	}
+	o.Resume = true
+	res, err := Import(t.Context(), e.c, items(contactRow(2, "A", "", "")), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Resumed != 1 || len(e.emu.Snapshot().Contacts) != 1 {
+		t.Errorf("resume of a finished job: resumed %d, %d contacts", res.Resumed, len(e.emu.Snapshot().Contacts))
+	}
+}
+
+// TestResumeReconcilesUnansweredCreates writes a journal as a crash would
+// leave it: a create sent, its answer lost, though Kommo applied it. The
+// resume must find the record, not create it again.
+func TestResumeReconcilesUnansweredCreates(t *testing.T) {
+	for _, keyed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("keyed=%v", keyed), func(t *testing.T) {
+			e := newTestEnv(t)
+			ctx := t.Context()
+			email := ""
+			if keyed {
+				email = "ada@x.org"
+			}
+			rows := []*mapping.Row{contactRow(2, "Ada", email, "Acme"), contactRow(3, "Bob", "", "")}
+			mode := ModeCreate
+			o := e.opts("crash", kommo.EntityContacts, mode)
+			// What happened before the crash: Acme and Ada were created; the
+			// journal saw the sends, not the answers.
+			co, _, _ := e.c.Companies.Create(ctx, []kommo.CompanyRequest{{Name: "Acme"}})
+			req := *rows[0].Contact
+			ct, _, _ := e.c.Contacts.Create(ctx, []kommo.ContactRequest{req})
+			j, err := createJournal(o.Journal, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().Unix()
+			j.append(true,
+				entry{Op: opStart, Job: &JobHeader{ID: "crash", Entity: kommo.EntityContacts, Mode: mode}},
+				entry{Op: opSent, Entity: kommo.EntityCompanies, Action: ActionCreate, Rows: []int{2}, At: now},
+				entry{Op: opAck, Entity: kommo.EntityCompanies, Action: ActionCreate, IDs: map[int]int{2: co[0].ID}},
+				entry{Op: opSent, Entity: kommo.EntityContacts, Action: ActionCreate, Rows: []int{2, 3}, At: now},
+			)
+			j.close()
+			// A torn last line, as a kill mid-write leaves.
+			f, _ := os.OpenFile(o.Journal, os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString(`{"op":"ack","e":"contacts","ids":{"2":`)
+			f.Close()
+
+			o.Resume = true
+			res, err := Import(ctx, e.c, items(rows...), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := e.emu.Snapshot()
+			if len(st.Contacts) != 2 || len(st.Companies) != 1 {
+				t.Fatalf("%d contacts, %d companies after resume; want 2 and 1", len(st.Contacts), len(st.Companies))
+			}
+			if got := res.Rows[2].IDs[kommo.EntityContacts]; got != ct[0].ID {
+				t.Errorf("row 2 contact = %d, want the reconciled %d", got, ct[0].ID)
+			}
+			if got := res.Rows[2].IDs[kommo.EntityCompanies]; got != co[0].ID {
+				t.Errorf("row 2 company = %d, want %d", got, co[0].ID)
+			}
+			if res.Rows[3].Action != ActionCreate || res.Rows[2].Action != ActionCreate {
+				t.Errorf("actions = %v", actions(res))
+			}
+		})
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := t.Context()
+	pre, _, _ := e.c.Contacts.Create(ctx, []kommo.ContactRequest{{Name: "Ada", CustomFieldsValues: kommo.CustomFieldValues{
+		{FieldCode: "EMAIL", Values: []kommo.FieldValue{kommo.Multitext("ada@x.org", "WORK")}}}}})
+	before := e.emu.Stats().Writes
+	o := e.opts("dry", kommo.EntityContacts, ModeUpsert)
+	o.DryRun = true
+	res, err := Import(ctx, e.c, items(contactRow(2, "Ada Lovelace", "ada@x.org", "Acme"), contactRow(3, "New", "new@x.org", "")), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := e.emu.Stats().Writes; w != before {
+		t.Errorf("dry run wrote %d times", w-before)
+	}
+	if _, err := os.Stat(o.Journal); !os.IsNotExist(err) {
+		t.Errorf("dry run left a journal: %v", err)
+	}
+	if diff := cmp.Diff(map[int]Action{2: ActionUpdate, 3: ActionCreate}, actions(res)); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	want := []FieldChange{{Entity: kommo.EntityContacts, Field: "name", Old: "Ada", New: "Ada Lovelace"}}
+	if diff := cmp.Diff(want, res.Rows[2].Changes); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+	if res.Rows[2].IDs[kommo.EntityContacts] != pre[0].ID {
+		t.Errorf("dry run match = %v", res.Rows[2].IDs)
+	}
+}
+
+func TestUndoRestoresAndTags(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := t.Context()
+	pre, _, _ := e.c.Contacts.Create(ctx, []kommo.ContactRequest{{Name: "Ada", ResponsibleUserID: kt.SeedUserBoris, CustomFieldsValues: kommo.CustomFieldValues{
+		{FieldCode: "EMAIL", Values: []kommo.FieldValue{kommo.Multitext("ada@x.org", "WORK")}},
+		{FieldCode: "POSITION", Values: []kommo.FieldValue{kommo.Text("Analyst")}}}}})
+	r := contactRow(2, "Ada Lovelace", "ada@x.org", "")
+	r.Contact.ResponsibleUserID = kt.SeedUserChen
+	r.Contact.CustomFieldsValues = append(r.Contact.CustomFieldsValues,
+		kommo.CustomFieldValue{FieldCode: "POSITION", Values: []kommo.FieldValue{kommo.Text("Countess")}},
+		kommo.CustomFieldValue{FieldID: kt.SeedContactScore, Values: []kommo.FieldValue{kommo.Number(5)}})
+	o := e.opts("undo", kommo.EntityContacts, ModeUpsert)
+	if _, err := Import(ctx, e.c, items(r, contactRow(3, "New", "new@x.org", "")), o); err != nil {
+		t.Fatal(err)
+	}
+	u, err := Undo(ctx, e.c, o.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Restored != 1 || len(u.Created[kommo.EntityContacts]) != 1 {
+		t.Errorf("undo = %+v", u)
+	}
+	ada, _, _ := e.c.Contacts.Get(ctx, pre[0].ID)
+	if ada.Name != "Ada" || ada.ResponsibleUserID != kt.SeedUserBoris {
+		t.Errorf("restored contact = %q, responsible %d", ada.Name, ada.ResponsibleUserID)
+	}
+	if pos, _ := ada.CustomFieldsValues.Field(0, "POSITION"); len(pos.Values) != 1 || pos.Values[0].String() != "Analyst" {
+		t.Errorf("position = %+v", pos)
+	}
+	if _, ok := ada.CustomFieldsValues.Field(kt.SeedContactScore, ""); ok {
+		t.Errorf("score not cleared: %+v", ada.CustomFieldsValues)
+	}
+	created, _, _ := e.c.Contacts.Get(ctx, u.Created[kommo.EntityContacts][0])
+	if len(created.Embedded.Tags) != 1 || created.Embedded.Tags[0].Name != UndoTag("undo") {
+		t.Errorf("created contact tags = %+v", created.Embedded.Tags)
+	}
+}
+
+func TestImportLeadsWithContactCompanyAndTasks(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := t.Context()
+	row := func(line int, lead, contact, email, company, task string) *mapping.Row {
+		r := contactRow(line, contact, email, company)
+		r.Entity = kommo.EntityLeads
+		r.Lead = &kommo.LeadRequest{Name: lead, StatusID: kt.SeedStatusSalesQualified, PipelineID: kt.SeedPipelineSales}
+		if task != "" {
+			r.Task = &kommo.TaskRequest{Text: task, CompleteTill: 1800000000}
+		}
+		return r
+	}
+	existingLead, _, _ := e.c.Leads.Create(ctx, []kommo.LeadRequest{{Name: "Old deal"}})
+	upd := row(4, "Old deal renamed", "Cy", "cy@x.org", "Acme", "")
+	upd.Match[kommo.EntityLeads] = mapping.MatchKey{Kind: mapping.MatchID, Values: []string{fmt.Sprint(existingLead[0].ID)}}
+	res, err := Import(ctx, e.c, items(row(2, "Deal 1", "Ada", "ada@x.org", "Acme", "Call Ada"), row(3, "Deal 2", "Ada", "ada@x.org", "", "")),
+		e.opts("leads", kommo.EntityLeads, ModeCreate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := e.emu.Snapshot()
+	if len(st.Leads) != 3 || len(st.Contacts) != 1 || len(st.Companies) != 1 || len(st.Tasks) != 1 {
+		t.Fatalf("leads %d contacts %d companies %d tasks %d", len(st.Leads), len(st.Contacts), len(st.Companies), len(st.Tasks))
+	}
+	l1, _, _ := e.c.Leads.Get(ctx, res.Rows[2].IDs[kommo.EntityLeads], "contacts")
+	if len(l1.Embedded.Contacts) != 1 || l1.Embedded.Contacts[0].ID != res.Rows[2].IDs[kommo.EntityContacts] ||
+		len(l1.Embedded.Companies) != 1 || l1.StatusID != kt.SeedStatusSalesQualified {
+		t.Errorf("lead 1 = %+v", l1)
+	}
+	l2, _, _ := e.c.Leads.Get(ctx, res.Rows[3].IDs[kommo.EntityLeads], "contacts")
+	if len(l2.Embedded.Contacts) != 1 || l2.Embedded.Contacts[0].ID != l1.Embedded.Contacts[0].ID {
+		t.Errorf("lead 2 contacts = %+v (the same Ada)", l2.Embedded.Contacts)
+	}
+	task := st.Tasks[0]
+	if task.EntityType != "leads" || task.EntityID != l1.ID {
+		t.Errorf("task attached to %s %d, want lead %d", task.EntityType, task.EntityID, l1.ID)
+	}
+
+	res, err = Import(ctx, e.c, items(upd), e.opts("leads-update", kommo.EntityLeads, ModeUpdate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows[4].Action != ActionUpdate {
+		t.Fatalf("row 4 = %+v", res.Rows[4])
+	}
+	ol, _, _ := e.c.Leads.Get(ctx, existingLead[0].ID, "contacts")
+	if ol.Name != "Old deal renamed" || len(ol.Embedded.Contacts) != 1 || len(ol.Embedded.Companies) != 1 {
+		t.Errorf("updated lead = %+v (linked to its contact and company)", ol)
+	}
+}
+
+func TestPacer(t *testing.T) {
+	l := rate.NewLimiter(8, 1)
+	p := NewPacer(l)
+	p.Observe(429)
+	if l.Limit() != 4 {
+		t.Errorf("after 429: %v, want 4", l.Limit())
+	}
+	for range 5 {
+		p.Observe(429)
+	}
+	if l.Limit() != 0.5 {
+		t.Errorf("floor: %v, want 0.5", l.Limit())
+	}
+	for range 20 * 40 {
+		p.Observe(200)
+	}
+	if l.Limit() != 8 {
+		t.Errorf("recovered to %v, want 8", l.Limit())
+	}
+	if p.Throttled() != 6 {
+		t.Errorf("throttled = %d", p.Throttled())
+	}
+}
+
+func TestResultName(t *testing.T) {
+	for in, want := range map[string]string{
+		"contacts.csv": "contacts.success.csv", "dir.v2/leads.xlsx": "dir.v2/leads.success.xlsx", "noext": "noext.success", "dir.x/noext": "dir.x/noext.success",
+	} {
+		if got := ResultName(in, "success"); got != want {
+			t.Errorf("ResultName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

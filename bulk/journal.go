@@ -1,0 +1,207 @@
+package bulk
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+)
+
+// The journal is a job's state on disk: an append-only file of JSON lines,
+// synced to disk before every write request is sent and after its answer
+// is recorded. A crash (even kill -9) leaves at most a torn last line,
+// which replay ignores. Resume replays it to learn which rows are done,
+// which entities were written (with their Kommo ids) and which writes were
+// sent without an answer: those are reconciled by reading back, never
+// blindly sent again.
+
+// journal entry ops.
+const (
+	opStart = "start" // the job's header
+	opSent  = "sent"  // a write request is about to be sent
+	opAck   = "ack"   // entities written, with their ids
+	opPrev  = "prev"  // previous values of an entity an update changes
+	opRow   = "row"   // a row's final outcome
+	opEnd   = "end"   // the job finished
+)
+
+// JobHeader identifies a job and what it imports, so a resume can refuse
+// to continue with another input or mode.
+type JobHeader struct {
+	ID     string           `json:"id"`
+	Entity kommo.EntityType `json:"entity"`
+	Mode   Mode             `json:"mode"`
+	Input  string           `json:"input,omitempty"`
+	// InputHash fingerprints the input file (see HashFile).
+	InputHash string `json:"input_hash,omitempty"`
+	Started   int64  `json:"started"`
+}
+
+type entry struct {
+	Op     string           `json:"op"`
+	Job    *JobHeader       `json:"job,omitempty"`
+	Entity kommo.EntityType `json:"e,omitempty"`
+	Action Action           `json:"a,omitempty"`
+	At     int64            `json:"at,omitempty"`
+	// Rows are the source lines a sent write covers.
+	Rows []int `json:"rows,omitempty"`
+	// IDs maps source line → Kommo id for acked writes.
+	IDs map[int]int `json:"ids,omitempty"`
+	// Row outcome.
+	Row     int                      `json:"row,omitempty"`
+	Outcome Action                   `json:"res,omitempty"`
+	RowIDs  map[kommo.EntityType]int `json:"row_ids,omitempty"`
+	Column  string                   `json:"col,omitempty"`
+	Reason  string                   `json:"err,omitempty"`
+	// Prev is an update's undo: the request that restores the old values.
+	ID   int             `json:"id,omitempty"`
+	Prev json.RawMessage `json:"prev,omitempty"`
+}
+
+// journal appends entries; safe for concurrent use.
+type journal struct {
+	mu   sync.Mutex
+	f    *os.File
+	w    *bufio.Writer
+	sync bool
+}
+
+func createJournal(path string, fsync bool) (*journal, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	return &journal{f: f, w: bufio.NewWriter(f), sync: fsync}, nil
+}
+
+// append writes entries and, with durable, flushes and syncs them.
+func (j *journal) append(durable bool, es ...entry) error {
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, e := range es {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		j.w.Write(b)
+		j.w.WriteByte('\n')
+	}
+	if !durable {
+		return nil
+	}
+	if err := j.w.Flush(); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	if j.sync {
+		if err := j.f.Sync(); err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+	}
+	return nil
+}
+
+func (j *journal) close() error {
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	ferr := j.w.Flush()
+	if err := j.f.Close(); ferr == nil {
+		ferr = err
+	}
+	return ferr
+}
+
+// replayed is what a journal says about a job.
+type replayed struct {
+	header *JobHeader
+	// done rows and their outcomes.
+	rows map[int]RowResult
+	// written[line][entity] is the id of an entity acked for a row.
+	written map[int]map[kommo.EntityType]int
+	// pending[line][entity] is the time a create was sent without an answer.
+	pending map[int]map[kommo.EntityType]int64
+	// prev are the undo records of updates.
+	prev []entry
+	// created lists the records created, per entity type.
+	created map[kommo.EntityType][]int
+	ended   bool
+}
+
+// replayJournal reads a journal. A torn last line (a crash mid-write) is
+// ignored; a bad line elsewhere is an error.
+func replayJournal(r io.Reader) (*replayed, error) {
+	st := &replayed{rows: map[int]RowResult{}, written: map[int]map[kommo.EntityType]int{}, pending: map[int]map[kommo.EntityType]int64{},
+		created: map[kommo.EntityType][]int{}}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	lines := bytes.Split(data, []byte{'\n'})
+	for i, line := range lines {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var e entry
+		if err := json.Unmarshal(line, &e); err != nil {
+			if i == len(lines)-1 {
+				break // torn tail
+			}
+			return nil, fmt.Errorf("journal line %d: %w", i+1, err)
+		}
+		switch e.Op {
+		case opStart:
+			if st.header == nil {
+				st.header = e.Job
+			}
+		case opSent:
+			if e.Action != ActionCreate {
+				continue // updates are idempotent: re-sending is safe
+			}
+			for _, row := range e.Rows {
+				if st.pending[row] == nil {
+					st.pending[row] = map[kommo.EntityType]int64{}
+				}
+				st.pending[row][e.Entity] = e.At
+			}
+		case opAck:
+			for row, id := range e.IDs {
+				if st.written[row] == nil {
+					st.written[row] = map[kommo.EntityType]int{}
+				}
+				st.written[row][e.Entity] = id
+				delete(st.pending[row], e.Entity)
+				if e.Action == ActionCreate {
+					st.created[e.Entity] = append(st.created[e.Entity], id)
+				}
+			}
+			for _, row := range e.Rows { // acked as "nothing was written"
+				delete(st.pending[row], e.Entity)
+			}
+		case opPrev:
+			st.prev = append(st.prev, e)
+		case opRow:
+			rr := RowResult{Line: e.Row, Action: e.Outcome, IDs: e.RowIDs, Column: e.Column}
+			if e.Reason != "" {
+				rr.Err = errors.New(e.Reason)
+			}
+			st.rows[e.Row] = rr
+		case opEnd:
+			st.ended = true
+		}
+	}
+	if st.header == nil {
+		return nil, errors.New("journal has no job header")
+	}
+	return st, nil
+}

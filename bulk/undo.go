@@ -1,0 +1,126 @@
+package bulk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+)
+
+// UndoResult says what Undo did.
+type UndoResult struct {
+	// Restored counts the records whose previous values were written back.
+	Restored int
+	// Created lists, per entity type, the records the job created. The API
+	// cannot delete them; Undo tags them with Tag so they can be found and
+	// deleted in Kommo's interface.
+	Created map[kommo.EntityType][]int
+	Tag     string
+}
+
+// UndoTag is the tag Undo puts on the records a job created.
+func UndoTag(jobID string) string { return "kommo-bulk undo " + jobID }
+
+// Undo reverts a finished (or stopped) import from its journal: every
+// record an update changed gets back the values it had before the job
+// first touched it, and every record the job created is tagged for removal
+// (see UndoResult). It is idempotent: running it twice does no harm.
+func Undo(ctx context.Context, c *kommo.Client, journalPath string) (*UndoResult, error) {
+	f, err := os.Open(journalPath)
+	if err != nil {
+		return nil, fmt.Errorf("undo: %w", err)
+	}
+	defer f.Close()
+	st, err := replayJournal(f)
+	if err != nil {
+		return nil, fmt.Errorf("undo: %s: %w", journalPath, err)
+	}
+	res := &UndoResult{Created: map[kommo.EntityType][]int{}, Tag: UndoTag(st.header.ID)}
+
+	// The first prev entry of a record holds its values from before the job.
+	seen := map[string]bool{}
+	restores := map[kommo.EntityType][]any{}
+	for _, p := range st.prev {
+		k := string(p.Entity) + fmt.Sprint(p.ID)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		req, err := decodeRequest(p.Entity, p.Prev)
+		if err != nil {
+			return nil, fmt.Errorf("undo: journal entry for %s %d: %w", p.Entity, p.ID, err)
+		}
+		restores[p.Entity] = append(restores[p.Entity], req)
+	}
+	for _, e := range writeOrder {
+		for chunk := range slices.Chunk(restores[e], kommo.MaxBatch/5) {
+			if _, err := updateBatch(ctx, c, e, chunk); err != nil {
+				return res, fmt.Errorf("undo: restore %s: %w", e, err)
+			}
+			res.Restored += len(chunk)
+		}
+	}
+
+	for e, ids := range st.created {
+		slices.Sort(ids)
+		res.Created[e] = slices.Compact(ids)
+	}
+	tag := []kommo.TagRef{{Name: res.Tag}}
+	for _, e := range []kommo.EntityType{kommo.EntityCompanies, kommo.EntityContacts, kommo.EntityLeads} {
+		var reqs []any
+		for _, id := range res.Created[e] {
+			switch e {
+			case kommo.EntityLeads:
+				reqs = append(reqs, &kommo.LeadRequest{ID: id, TagsToAdd: tag})
+			case kommo.EntityContacts:
+				reqs = append(reqs, &kommo.ContactRequest{ID: id, TagsToAdd: tag})
+			case kommo.EntityCompanies:
+				reqs = append(reqs, &kommo.CompanyRequest{ID: id, TagsToAdd: tag})
+			}
+		}
+		for chunk := range slices.Chunk(reqs, 50) {
+			if _, err := updateBatch(ctx, c, e, chunk); err != nil {
+				return res, fmt.Errorf("undo: tag created %s: %w", e, err)
+			}
+		}
+	}
+	return res, nil
+}
+
+func decodeRequest(e kommo.EntityType, raw json.RawMessage) (any, error) {
+	var req any
+	switch e {
+	case kommo.EntityLeads:
+		req = &kommo.LeadRequest{}
+	case kommo.EntityContacts:
+		req = &kommo.ContactRequest{}
+	case kommo.EntityCompanies:
+		req = &kommo.CompanyRequest{}
+	case kommo.EntityTasks:
+		req = &kommo.TaskRequest{}
+	default:
+		return nil, fmt.Errorf("unknown entity %q", e)
+	}
+	if err := json.Unmarshal(raw, req); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// CreatedSummary describes created records for the user.
+func (r *UndoResult) CreatedSummary() string {
+	var parts []string
+	for _, e := range writeOrder {
+		if n := len(r.Created[e]); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, e))
+		}
+	}
+	if len(parts) == 0 {
+		return "no records were created"
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,394 @@
+package bulk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+// maxAmbiguous bounds how often one batch is re-sent after failures whose
+// outcome was unknown (5xx, 504, dropped connections).
+const maxAmbiguous = 6
+
+func requestID(line int) string { return "row-" + strconv.Itoa(line) }
+
+// writeCreates creates the works' entities, in batches of at most
+// BatchSize, splitting around invalid items and reconciling ambiguous
+// failures before anything is sent again.
+func (im *importer) writeCreates(ctx context.Context, e kommo.EntityType, ws []*work) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	if im.opts.DryRun {
+		for _, w := range ws {
+			w.action = ActionCreate
+			w.id = -w.rt.line // a placeholder, so later rows can follow it
+		}
+		return nil
+	}
+	for chunk := range slices.Chunk(ws, im.opts.BatchSize) {
+		if err := im.sendCreates(ctx, e, chunk, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (im *importer) sendCreates(ctx context.Context, e kommo.EntityType, ws []*work, tries int) error {
+	ws = slices.DeleteFunc(slices.Clone(ws), func(w *work) bool { return w.rt.failed || w.id != 0 })
+	if len(ws) == 0 {
+		return nil
+	}
+	reqs := make([]any, len(ws))
+	lines := make([]int, len(ws))
+	for i, w := range ws {
+		setRequestID(w.req, requestID(w.rt.line))
+		reqs[i] = w.req
+		lines[i] = w.rt.line
+	}
+	sentAt := im.opts.Now().Unix()
+	if err := im.j.append(true, entry{Op: opSent, Entity: e, Action: ActionCreate, Rows: lines, At: sentAt}); err != nil {
+		return err
+	}
+	res, err := createBatch(ctx, im.c, e, reqs)
+	if err == nil {
+		return im.ack(e, ws, res)
+	}
+	return im.handleWriteError(ctx, e, ws, err, tries, sentAt, true)
+}
+
+// ack records the ids Kommo gave, matched by request_id (and by position
+// when Kommo echoes none).
+func (im *importer) ack(e kommo.EntityType, ws []*work, res []*kommo.WriteResult) error {
+	byRID := map[string]int{}
+	for _, r := range res {
+		if r.RequestID != "" {
+			byRID[r.RequestID] = r.ID
+		}
+	}
+	ids := map[int]int{}
+	for i, w := range ws {
+		id := byRID[requestID(w.rt.line)]
+		if id == 0 && i < len(res) && res[i].RequestID == "" {
+			id = res[i].ID
+		}
+		if id == 0 {
+			w.rt.fail("", fmt.Errorf("Kommo answered without an id for this %s", strings.TrimSuffix(string(e), "s")))
+			continue
+		}
+		w.id = id
+		ids[w.rt.line] = id
+		if len(w.key.Values) > 0 {
+			im.find.learn(e, w.key, id)
+		}
+	}
+	return im.j.append(true, entry{Op: opAck, Entity: e, Action: ActionCreate, IDs: ids})
+}
+
+// handleWriteError decides what a failed write means for its works.
+func (im *importer) handleWriteError(ctx context.Context, e kommo.EntityType, ws []*work, err error, tries int, sentAt int64, create bool) error {
+	resend := func(part []*work) error {
+		if create {
+			return im.sendCreates(ctx, e, part, tries+1)
+		}
+		return im.sendUpdates(ctx, e, part, tries+1)
+	}
+	var er *kommo.ErrorResponse
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.As(err, &er) && len(er.ValidationErrors) > 0:
+		// Kommo rejects the whole batch for one bad item: fail the bad
+		// ones with Kommo's reason and send the rest again.
+		var good []*work
+		for _, w := range ws {
+			if fes := er.ItemErrors(requestID(w.rt.line)); len(fes) > 0 {
+				w.rt.fail(im.column(w, e, fes[0].Path), kommoReason(fes))
+			} else {
+				good = append(good, w)
+			}
+		}
+		if len(good) == len(ws) {
+			// The errors name no item we sent: isolate by halving.
+			return im.split(ctx, e, ws, err, resend)
+		}
+		if create {
+			// Nothing of the rejected batch was written.
+			if err := im.j.append(true, entry{Op: opAck, Entity: e, Rows: lines(ws)}); err != nil {
+				return err
+			}
+		}
+		return resend(good)
+	case errors.Is(err, kommo.ErrBadRequest):
+		return im.split(ctx, e, ws, err, resend)
+	case errors.Is(err, kommo.ErrUnauthorized), errors.Is(err, kommo.ErrPaymentRequired),
+		errors.Is(err, kommo.ErrForbidden), errors.Is(err, kommo.ErrRateLimited):
+		return fatal(err)
+	}
+	// The write may or may not have happened: 5xx, 504, a network error.
+	if tries >= maxAmbiguous {
+		return fatal(fmt.Errorf("giving up after %d failed attempts: %w", tries+1, err))
+	}
+	if err := im.backoff(ctx, tries); err != nil {
+		return err
+	}
+	if create {
+		if err := im.reconcile(ctx, e, ws, sentAt); err != nil {
+			return err
+		}
+	}
+	if errors.Is(err, kommo.ErrGatewayTimeout) && len(ws) > 1 {
+		// Kommo says 504 means "batch too big": halve it.
+		h := len(ws) / 2
+		if err := resend(ws[:h]); err != nil {
+			return err
+		}
+		return resend(ws[h:])
+	}
+	return resend(ws)
+}
+
+func lines(ws []*work) []int {
+	out := make([]int, len(ws))
+	for i, w := range ws {
+		out[i] = w.rt.line
+	}
+	return out
+}
+
+// split isolates the invalid items of a batch Kommo rejected without
+// naming them: each half is sent alone, down to single items.
+func (im *importer) split(ctx context.Context, e kommo.EntityType, ws []*work, err error, resend func([]*work) error) error {
+	if len(ws) == 1 {
+		ws[0].rt.fail("", fmt.Errorf("Kommo rejected the %s: %v", strings.TrimSuffix(string(e), "s"), errorDetail(err)))
+		return nil
+	}
+	h := len(ws) / 2
+	if err := resend(ws[:h]); err != nil {
+		return err
+	}
+	return resend(ws[h:])
+}
+
+func errorDetail(err error) string {
+	var er *kommo.ErrorResponse
+	if errors.As(err, &er) {
+		if er.Detail != "" {
+			return er.Detail
+		}
+		return strconv.Itoa(er.Status) + " " + er.Title
+	}
+	return err.Error()
+}
+
+func kommoReason(fes []kommo.FieldError) error {
+	parts := make([]string, len(fes))
+	for i, fe := range fes {
+		parts[i] = fe.String()
+	}
+	return errors.New("Kommo: " + strings.Join(parts, "; "))
+}
+
+func (im *importer) backoff(ctx context.Context, tries int) error {
+	d := kommo.DefaultRetryPolicy().Backoff(tries+1, nil)
+	if im.opts.NoSync { // benchmarks and tests with injected faults
+		d = 0
+	}
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// writeUpdates patches existing records, journaling first the values each
+// update replaces so Undo can restore them.
+func (im *importer) writeUpdates(ctx context.Context, e kommo.EntityType, ws []*work) error {
+	ws = slices.DeleteFunc(ws, func(w *work) bool { return w.rt.failed || w.id <= 0 })
+	if len(ws) == 0 {
+		return nil
+	}
+	ids := make([]int, len(ws))
+	for i, w := range ws {
+		ids[i] = w.id
+	}
+	old, err := fetchViews(ctx, im.c, e, ids)
+	if err != nil {
+		return fatal(err)
+	}
+	var send []*work
+	var prevs []entry
+	for _, w := range ws {
+		o := old[w.id]
+		if o == nil {
+			w.rt.fail("", fmt.Errorf("%s %d does not exist in Kommo", strings.TrimSuffix(string(e), "s"), w.id))
+			continue
+		}
+		changes, restore := diff(e, o, w.req)
+		if e == im.opts.Job.Entity {
+			w.rt.changes = append(w.rt.changes, changes...)
+		}
+		if len(changes) == 0 {
+			w.action = ActionSkip // nothing to change
+			continue
+		}
+		setID(w.req, w.id)
+		send = append(send, w)
+		prevs = append(prevs, entry{Op: opPrev, Entity: e, ID: w.id, Row: w.rt.line, Prev: marshalPrev(restore)})
+	}
+	if im.opts.DryRun || len(send) == 0 {
+		return nil
+	}
+	if err := im.j.append(true, prevs...); err != nil {
+		return err
+	}
+	for chunk := range slices.Chunk(send, im.opts.BatchSize) {
+		if err := im.sendUpdates(ctx, e, chunk, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (im *importer) sendUpdates(ctx context.Context, e kommo.EntityType, ws []*work, tries int) error {
+	ws = slices.DeleteFunc(slices.Clone(ws), func(w *work) bool { return w.rt.failed })
+	if len(ws) == 0 {
+		return nil
+	}
+	reqs := make([]any, len(ws))
+	for i, w := range ws {
+		setRequestID(w.req, requestID(w.rt.line))
+		reqs[i] = w.req
+	}
+	if err := im.j.append(true, entry{Op: opSent, Entity: e, Action: ActionUpdate, Rows: lines(ws), At: im.opts.Now().Unix()}); err != nil {
+		return err
+	}
+	res, err := updateBatch(ctx, im.c, e, reqs)
+	if err != nil {
+		// Updates are idempotent: sending one again is safe.
+		return im.handleWriteError(ctx, e, ws, err, tries, 0, false)
+	}
+	ids := map[int]int{}
+	got := map[int]bool{}
+	for _, r := range res {
+		got[r.ID] = true
+	}
+	for _, w := range ws {
+		if len(res) > 0 && !got[w.id] {
+			w.rt.fail("", fmt.Errorf("Kommo did not confirm the update of %d", w.id))
+			continue
+		}
+		ids[w.rt.line] = w.id
+	}
+	return im.j.append(true, entry{Op: opAck, Entity: e, Action: ActionUpdate, IDs: ids})
+}
+
+// reconcilePending settles creates a previous run sent without an answer:
+// whatever the account now holds for them is taken as written; the rest
+// is created again.
+func (im *importer) reconcilePending(ctx context.Context, e kommo.EntityType, ws []*work) error {
+	var pend []*work
+	var since int64
+	for _, w := range ws {
+		if at, ok := w.rt.pending[e]; ok && w.id == 0 && !w.rt.failed {
+			pend = append(pend, w)
+			if since == 0 || at < since {
+				since = at
+			}
+		}
+	}
+	if len(pend) == 0 {
+		return nil
+	}
+	if err := im.reconcile(ctx, e, pend, since); err != nil {
+		return err
+	}
+	for _, w := range pend {
+		if w.id != 0 {
+			w.action = ActionCreate // it was created, by the run that crashed
+		}
+	}
+	return nil
+}
+
+// reconcile reads back the records created since sentAt and matches each
+// work to one of them: by its match key when it has one, otherwise by its
+// name (or task text and deadline) and custom field values. Matched works
+// take the record's id and are journaled as written.
+func (im *importer) reconcile(ctx context.Context, e kommo.EntityType, ws []*work, sentAt int64) error {
+	var open []*work
+	for _, w := range ws {
+		if w.id == 0 && !w.rt.failed {
+			open = append(open, w)
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	since := sentAt - 120 // clock skew between us and Kommo
+	f := kommo.EntityFilters{CreatedAt: &kommo.Range{From: since}, Order: &kommo.Order{Field: "id"}}
+	if e == kommo.EntityTasks {
+		f = kommo.EntityFilters{UpdatedAt: &kommo.Range{From: since}}
+	}
+	taken := map[int]bool{}
+	ids := map[int]int{}
+	for v, err := range listViews(ctx, im.c, e, f, kommo.MaxLimit) {
+		if err != nil {
+			return fatal(err)
+		}
+		for _, w := range open {
+			if w.id != 0 || taken[v.ID] || !sameRecord(v, w) {
+				continue
+			}
+			w.id = v.ID
+			taken[v.ID] = true
+			ids[w.rt.line] = v.ID
+			break
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return im.j.append(true, entry{Op: opAck, Entity: e, Action: ActionCreate, IDs: ids})
+}
+
+// sameRecord reports whether a read record is what a work's request
+// created.
+func sameRecord(v *view, w *work) bool {
+	want := reqView(w.req)
+	if len(w.key.Values) > 0 && w.key.Kind != mapping.MatchName {
+		have := matchValues(v, w.key)
+		for _, k := range w.key.Values {
+			if slices.Contains(have, keyValue(w.key.Kind, k)) {
+				return true
+			}
+		}
+		return false
+	}
+	if want.Text != "" || want.CompleteTill != 0 {
+		return v.Text == want.Text && v.CompleteTill == want.CompleteTill && (want.EntityID == 0 || v.EntityID == want.EntityID)
+	}
+	if mapping.Normalize(v.displayName()) != mapping.Normalize(want.displayName()) {
+		return false
+	}
+	for _, f := range want.CFV {
+		have, ok := findCF(v.CFV, f)
+		if len(f.Values) > 0 && (!ok || !sameValues(have, f)) {
+			return false
+		}
+	}
+	return true
+}
