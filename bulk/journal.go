@@ -3,6 +3,8 @@ package bulk
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,7 +42,11 @@ type JobHeader struct {
 	Input  string           `json:"input,omitempty"`
 	// InputHash fingerprints the input file (see HashFile).
 	InputHash string `json:"input_hash,omitempty"`
-	Started   int64  `json:"started"`
+	// Mapping is the mapping spec file the job was started with, and
+	// Sheet the worksheet, so a resume can find them.
+	Mapping string `json:"mapping,omitempty"`
+	Sheet   string `json:"sheet,omitempty"`
+	Started int64  `json:"started"`
 }
 
 type entry struct {
@@ -140,6 +146,34 @@ type replayed struct {
 
 // replayJournal reads a journal. A torn last line (a crash mid-write) is
 // ignored; a bad line elsewhere is an error.
+// ReadJobHeader returns the header of the journal at path.
+func ReadJobHeader(path string) (*JobHeader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := replayJournal(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return st.header, nil
+}
+
+// HashFile fingerprints a file for JobHeader.InputHash.
+func HashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 func replayJournal(r io.Reader) (*replayed, error) {
 	st := &replayed{rows: map[int]RowResult{}, written: map[int]map[kommo.EntityType]int{}, pending: map[int]map[kommo.EntityType]int64{},
 		created: map[kommo.EntityType][]int{}}

@@ -25,6 +25,9 @@ type connFlags struct {
 	oauthFile string
 	rate      float64
 	timeout   time.Duration
+	// limiter, if set, is the limiter the client waits on (the import's
+	// pacer steers it); otherwise one is made from rate.
+	limiter *rate.Limiter
 }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
@@ -70,7 +73,10 @@ func (c *connFlags) client(getenv func(string) string, wrap func(http.RoundTripp
 		kommo.WithHTTPClient(&http.Client{Timeout: c.timeout, Transport: rt}),
 		kommo.WithUserAgent("kommo-bulk-cli/" + version),
 	}
-	if c.rate > 0 {
+	switch {
+	case c.limiter != nil:
+		opts = append(opts, kommo.WithLimiter(c.limiter))
+	case c.rate > 0:
 		opts = append(opts, kommo.WithRateLimit(rate.Limit(c.rate), 1))
 	}
 	token := or(c.token, "KOMMO_TOKEN")
