@@ -106,8 +106,6 @@ func mustCompile(t testing.TB, y string, header []string) *Mapper {
 	return m
 }
 
-
-
 func TestMapContacts(t *testing.T) {
 	const spec = `
 entity: contacts

@@ -394,3 +394,14 @@ func didYouMean(v string, candidates []string) string {
 	}
 	return "; did you mean " + strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1] + "?"
 }
+
+// WriteYAML writes s as YAML with two-space indentation, the form in which
+// a proposed mapping is saved for the user to edit.
+func (s *Spec) WriteYAML(w io.Writer) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(s); err != nil {
+		return err
+	}
+	return enc.Close()
+}

@@ -1,0 +1,109 @@
+package mapping
+
+import (
+	"errors"
+	"io"
+	"iter"
+	"sort"
+)
+
+// Rows reads t to the end and maps every record, yielding each good row
+// with nil errors and each bad row as a nil Row with its errors; a record
+// the reader itself rejects is yielded as a bad row too. Rows and errors
+// carry file and, for a workbook, the sheet. Reading stops early when the
+// caller stops ranging, after a read error that is not about one row (an
+// I/O error, or a resource limit), which is yielded as the last bad row.
+//
+// Rows does not close t. It uses a copy of m, so m's File and Sheet are
+// left alone.
+func (m *Mapper) Rows(t Table, file string) iter.Seq2[*Row, []*RowError] {
+	mm := *m
+	mm.File, mm.Sheet = file, ""
+	if s, ok := t.(interface{ Sheet() string }); ok {
+		mm.Sheet = s.Sheet()
+	}
+	return func(yield func(*Row, []*RowError) bool) {
+		for {
+			rec, err := t.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				var re *RowError
+				if !errors.As(err, &re) {
+					re = &RowError{File: file, Sheet: mm.Sheet, Err: err}
+				}
+				if !yield(nil, []*RowError{re}) || !errors.As(err, new(*RowError)) || isLimit(err) {
+					return
+				}
+				continue
+			}
+			if !yield(mm.Map(rec)) {
+				return
+			}
+		}
+	}
+}
+
+// isLimit reports whether err ends a table (see Table).
+func isLimit(err error) bool {
+	return errors.Is(err, ErrCellTooLarge) || errors.Is(err, ErrLineTooLong) || errors.Is(err, ErrTooManyColumns) || errors.Is(err, ErrTooLarge)
+}
+
+// A Report sums up a validation pass: how many rows were good and bad,
+// how many errors each column had, and the first errors in file order.
+// The zero Report keeps no errors; set MaxErrors to keep some.
+type Report struct {
+	Rows      int            // rows seen
+	Good      int            // rows that mapped without error
+	Bad       int            // rows with at least one error
+	Errors    int            // errors in all
+	ByColumn  map[string]int // errors per column ("" for errors not about one column)
+	MaxErrors int            // how many errors to keep in First
+	First     []*RowError    // the first MaxErrors errors
+}
+
+// Add counts one result of Rows.
+func (r *Report) Add(row *Row, errs []*RowError) {
+	r.Rows++
+	if len(errs) == 0 {
+		r.Good++
+		return
+	}
+	r.Bad++
+	if r.ByColumn == nil {
+		r.ByColumn = map[string]int{}
+	}
+	for _, e := range errs {
+		r.Errors++
+		r.ByColumn[e.Column]++
+		if len(r.First) < r.MaxErrors {
+			r.First = append(r.First, e)
+		}
+	}
+}
+
+// Columns returns the columns with errors, most errors first.
+func (r *Report) Columns() []string {
+	cols := make([]string, 0, len(r.ByColumn))
+	for c := range r.ByColumn {
+		cols = append(cols, c)
+	}
+	sort.Slice(cols, func(i, j int) bool {
+		if r.ByColumn[cols[i]] != r.ByColumn[cols[j]] {
+			return r.ByColumn[cols[i]] > r.ByColumn[cols[j]]
+		}
+		return cols[i] < cols[j]
+	})
+	return cols
+}
+
+// Validate maps every record of t without keeping the rows and returns
+// the report, keeping up to maxErrors errors.
+func (m *Mapper) Validate(t Table, file string, maxErrors int) *Report {
+	r := &Report{MaxErrors: maxErrors}
+	for row, errs := range m.Rows(t, file) {
+		r.Add(row, errs)
+	}
+	return r
+}
