@@ -1,0 +1,613 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+const exportSynopsis = `export leads|contacts|companies|tasks|events|pipelines|fields -o FILE [flags]
+
+Writes every record of a dataset that matches the filters to a CSV or XLSX
+file (the format follows the extension, or --format), reading Kommo page by
+page: memory stays flat however many records there are.
+
+Columns: the standard fields first (ID, Name, ..., Stage and Stage ID,
+Responsible and Responsible ID, Created at, Tags, linked contact and company
+ids), then one column per custom field, named after the field ("Name [ID]"
+when two share a name). Dates are real dates in XLSX; several values of one
+field are joined with "; ". A leads, contacts or companies export edited in
+a spreadsheet re-imports with "kommo-bulk import --mode update" and no
+mapping.
+
+Names given to --pipeline, --stage, --responsible, --created-by and
+--task-type are resolved through the account ("kommo-bulk schema" lists
+them); ids work too. Dates are YYYY-MM-DD (a whole day, in --tz) or RFC 3339.
+
+Examples:
+
+	kommo-bulk export leads -o leads.xlsx
+	kommo-bulk export leads --pipeline Sales --stage Qualified --created-from 2025-01-01 -o q.csv
+	kommo-bulk export contacts --responsible boris@example.com --query "@example.com" -o - | head
+	kommo-bulk export tasks --completed=false --entity leads -o open-tasks.csv
+	kommo-bulk export events --event-types lead_status_changed --created-from 2025-06-01 -o moves.csv
+	kommo-bulk export fields --entity contacts -o fields.csv --json
+
+Flags:`
+
+// ExportCommand exports a dataset to a CSV or XLSX file.
+type ExportCommand struct {
+	m *Main
+	// now is the clock for the elapsed time; nil means time.Now.
+	now func() time.Time
+}
+
+// listFlag is a repeatable string flag; split, if set, also splits each
+// value on commas.
+type listFlag struct {
+	vals  []string
+	split bool
+}
+
+func (l *listFlag) String() string { return strings.Join(l.vals, ",") }
+
+func (l *listFlag) Set(v string) error {
+	parts := []string{v}
+	if l.split {
+		parts = strings.Split(v, ",")
+	}
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			l.vals = append(l.vals, p)
+		}
+	}
+	return nil
+}
+
+// parseInterspersed parses args allowing positional arguments between
+// flags ("export leads -o x.csv" as well as "export -o x.csv leads") and
+// returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		rest := fs.Args()
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// exportFlagScope lists the datasets each filter flag applies to.
+var exportFlagScope = map[string][]kommo.EntityType{
+	"pipeline":     {kommo.EntityLeads, bulk.ExportPipelines},
+	"stage":        {kommo.EntityLeads},
+	"responsible":  {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks},
+	"created-by":   {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks, bulk.ExportEvents},
+	"created-from": {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks, bulk.ExportEvents},
+	"created-to":   {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks, bulk.ExportEvents},
+	"updated-from": {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks},
+	"updated-to":   {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks},
+	"query":        {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies},
+	"ids":          {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks},
+	"completed":    {bulk.ExportTasks},
+	"task-type":    {bulk.ExportTasks},
+	"event-types":  {bulk.ExportEvents},
+	"entity":       {bulk.ExportTasks, bulk.ExportEvents, bulk.ExportFields},
+}
+
+// exportSummary is the --json output.
+type exportSummary struct {
+	Entity  string   `json:"entity"`
+	File    string   `json:"file"`
+	Format  string   `json:"format"`
+	Rows    int      `json:"rows"`
+	Pages   int      `json:"pages"`
+	Header  []string `json:"header"`
+	Seconds float64  `json:"seconds"`
+}
+
+func entityNames(es []kommo.EntityType) string {
+	ss := make([]string, len(es))
+	for i, e := range es {
+		ss[i] = string(e)
+	}
+	return strings.Join(ss, "|")
+}
+
+// Run parses the flags, exports and reports.
+func (c *ExportCommand) Run(ctx context.Context, args []string) error {
+	fs := c.m.newFlagSet("export", exportSynopsis)
+	var conn connFlags
+	conn.register(fs)
+	var out string
+	fs.StringVar(&out, "o", "", "output `file` (.csv or .xlsx); - writes CSV to stdout")
+	fs.StringVar(&out, "out", "", "output `file`, same as -o")
+	format := fs.String("format", "", "`csv` or xlsx (default: from the file's extension)")
+	delim := fs.String("delimiter", ",", "CSV field `delimiter` (\",\", \";\" or \"\\t\")")
+	bom := fs.Bool("bom", false, "start the CSV with a UTF-8 byte order mark (for Excel)")
+	tz := fs.String("tz", "UTC", "IANA time `zone` of the dates written and of date-only filters, e.g. Europe/Madrid")
+	pageSize := fs.Int("page-size", 0, "records per request (default and maximum 250; 100 for events)")
+	jsonOut := fs.Bool("json", false, "print a JSON summary on stdout (needs -o FILE)")
+	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	var pipelineF string
+	fs.StringVar(&pipelineF, "pipeline", "", "leads in this pipeline (`NAME|ID`); for pipelines, only this one")
+	stages := &listFlag{}
+	fs.Var(stages, "stage", "leads in this stage (`NAME|ID`, repeatable; with --pipeline, of that pipeline)")
+	resp := &listFlag{}
+	fs.Var(resp, "responsible", "records of this user (`NAME|EMAIL|ID`, repeatable)")
+	createdBy := &listFlag{}
+	fs.Var(createdBy, "created-by", "records (or events) created by this user (`NAME|EMAIL|ID`, repeatable)")
+	createdFrom := fs.String("created-from", "", "created on or after `DATE` (YYYY-MM-DD or RFC 3339)")
+	createdTo := fs.String("created-to", "", "created on or before `DATE` (a date includes its whole day)")
+	updatedFrom := fs.String("updated-from", "", "changed on or after `DATE`")
+	updatedTo := fs.String("updated-to", "", "changed on or before `DATE`")
+	query := fs.String("query", "", "Kommo full-text `search` (names, phones, emails, fields; fuzzy)")
+	ids := &listFlag{split: true}
+	fs.Var(ids, "ids", "only these record `IDS` (comma-separated, repeatable)")
+	completed := fs.String("completed", "", "tasks: `true` for done tasks, false for open ones")
+	taskTypes := &listFlag{}
+	fs.Var(taskTypes, "task-type", "tasks of this type (`NAME|ID`, repeatable)")
+	eventTypes := &listFlag{split: true}
+	fs.Var(eventTypes, "event-types", "events of these `TYPES` (comma-separated, e.g. lead_added,lead_status_changed)")
+	entityF := &listFlag{split: true}
+	fs.Var(entityF, "entity", "tasks: attached to leads|contacts|companies; events: of lead,contact,company,task; fields: of leads,contacts,companies (`LIST`)")
+
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	hint := "kommo-bulk export -h"
+	if len(pos) == 0 {
+		return &usageError{msg: "export what? name a dataset: " + entityNames(bulk.ExportEntities), hint: "kommo-bulk export leads -o leads.xlsx"}
+	}
+	if len(pos) > 1 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", pos[1]), hint: hint}
+	}
+	entity := kommo.EntityType(strings.ToLower(pos[0]))
+	if !slices.Contains(bulk.ExportEntities, entity) {
+		return &usageError{msg: fmt.Sprintf("unknown dataset %q: want %s", pos[0], entityNames(bulk.ExportEntities)), hint: hint}
+	}
+	var scopeErr error
+	fs.Visit(func(f *flag.Flag) {
+		if scope, ok := exportFlagScope[f.Name]; ok && !slices.Contains(scope, entity) && scopeErr == nil {
+			scopeErr = &usageError{msg: fmt.Sprintf("--%s does not apply to %s (only to %s)", f.Name, entity, entityNames(scope)), hint: hint}
+		}
+	})
+	if scopeErr != nil {
+		return scopeErr
+	}
+
+	// Output.
+	if out == "" {
+		return &usageError{msg: "no output: give -o FILE.csv, -o FILE.xlsx or -o - (CSV on stdout)", hint: "kommo-bulk export " + string(entity) + " -o " + string(entity) + ".xlsx"}
+	}
+	if *jsonOut && out == "-" {
+		return &usageError{msg: "--json needs -o FILE: stdout carries the data", hint: hint}
+	}
+	fmtName := strings.ToLower(*format)
+	if fmtName == "" {
+		switch strings.ToLower(filepath.Ext(out)) {
+		case ".xlsx":
+			fmtName = "xlsx"
+		case ".csv", ".txt", "":
+			fmtName = "csv"
+		case ".tsv":
+			fmtName = "csv"
+			if !isFlagSet(fs, "delimiter") {
+				*delim = "\t"
+			}
+		default:
+			return &usageError{msg: fmt.Sprintf("cannot tell the format of %q: use a .csv or .xlsx name, or --format", out), hint: hint}
+		}
+	}
+	if fmtName != "csv" && fmtName != "xlsx" {
+		return &usageError{msg: fmt.Sprintf("unknown --format %q: want csv or xlsx", *format), hint: hint}
+	}
+	comma, err := parseDelimiter(*delim)
+	if err != nil {
+		return &usageError{msg: err.Error(), hint: hint}
+	}
+	loc, err := time.LoadLocation(*tz)
+	if err != nil {
+		return &usageError{msg: fmt.Sprintf("--tz %q: unknown time zone", *tz), hint: "--tz Europe/Madrid"}
+	}
+	var completedP *bool
+	if *completed != "" {
+		b, err := strconv.ParseBool(*completed)
+		if err != nil {
+			return &usageError{msg: fmt.Sprintf("--completed %q: want true or false", *completed), hint: hint}
+		}
+		completedP = &b
+	}
+	var filter bulk.ExportFilter
+	filter.Query = *query
+	filter.EventTypes = eventTypes.vals
+	filter.IsCompleted = completedP
+	for _, s := range ids.vals {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			return &usageError{msg: fmt.Sprintf("--ids: %q is not an id", s), hint: "--ids 101,102"}
+		}
+		filter.IDs = append(filter.IDs, n)
+	}
+	if filter.CreatedAt, err = parseRange("created", *createdFrom, *createdTo, loc); err != nil {
+		return err
+	}
+	if filter.UpdatedAt, err = parseRange("updated", *updatedFrom, *updatedTo, loc); err != nil {
+		return err
+	}
+	if err := setEntityFilter(&filter, entity, entityF.vals); err != nil {
+		return err
+	}
+
+	client, err := conn.client(c.m.Getenv, nil)
+	if err != nil {
+		return err
+	}
+	schema, err := bulk.FetchSchema(ctx, client)
+	if err != nil {
+		return fmt.Errorf("read the account's schema: %w", err)
+	}
+
+	// Names to ids.
+	var pipeline *kommo.Pipeline
+	if pipelineF != "" {
+		if pipeline, err = resolvePipeline(schema, pipelineF); err != nil {
+			return err
+		}
+	}
+	for _, s := range stages.vals {
+		sf, err := resolveStage(schema, pipeline, s)
+		if err != nil {
+			return err
+		}
+		filter.Statuses = append(filter.Statuses, sf...)
+	}
+	if pipeline != nil && len(filter.Statuses) == 0 {
+		filter.PipelineIDs = []int{pipeline.ID}
+	}
+	if filter.ResponsibleUserIDs, err = resolveUsers(schema, "responsible", resp.vals); err != nil {
+		return err
+	}
+	if filter.CreatedBy, err = resolveUsers(schema, "created-by", createdBy.vals); err != nil {
+		return err
+	}
+	for _, s := range taskTypes.vals {
+		id, err := resolveTaskType(schema, s)
+		if err != nil {
+			return err
+		}
+		filter.TaskTypes = append(filter.TaskTypes, id)
+	}
+
+	// The destination: stdout, or a temporary file renamed into place once
+	// the export is complete, so a failed run leaves no half file behind.
+	var dst io.Writer = c.m.Stdout
+	var tmp *os.File
+	if out != "-" {
+		tmp, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".partial-*")
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if tmp != nil {
+				tmp.Close()
+				os.Remove(tmp.Name())
+			}
+		}()
+		dst = tmp
+	}
+	var w mapping.TableWriter
+	if fmtName == "xlsx" {
+		w, err = mapping.NewXLSXWriter(dst, mapping.XLSXWriteOptions{Sheet: string(entity)})
+	} else {
+		w, err = mapping.NewCSVWriter(dst, mapping.CSVWriteOptions{Comma: comma, BOM: *bom})
+	}
+	if err != nil {
+		return err
+	}
+
+	now := c.now
+	if now == nil {
+		now = time.Now
+	}
+	start := now()
+	size := *pageSize
+	if size <= 0 {
+		size = kommo.MaxLimit
+		if entity == bulk.ExportEvents {
+			size = kommo.MaxEventsLimit
+		}
+	}
+	// One progress line about every 1000 rows or every 2 seconds.
+	every := max(1, 1000/size)
+	progress := &rate.Sometimes{Every: every, Interval: 2 * time.Second}
+	opts := bulk.ExportOptions{Entity: entity, Filter: filter, Schema: schema, PageSize: *pageSize, Location: loc}
+	if !*quiet {
+		opts.Progress = func(p bulk.ExportProgress) {
+			progress.Do(func() {
+				fmt.Fprintf(c.m.Stderr, "export %s: %d rows, %d pages, %s\n", p.Entity, p.Rows, p.Pages, now().Sub(start).Round(time.Millisecond))
+			})
+		}
+	}
+	st, err := bulk.Export(ctx, client, w, opts)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		return fmt.Errorf("%w (%d rows written before the error)", err, st.Rows)
+	}
+	if tmp != nil {
+		if err := tmp.Sync(); err != nil {
+			return err
+		}
+		if err := tmp.Close(); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp.Name(), out); err != nil {
+			return err
+		}
+		tmp = nil
+	}
+	elapsed := now().Sub(start)
+	if !*quiet {
+		where := out
+		if out == "-" {
+			where = "stdout"
+		}
+		fmt.Fprintf(c.m.Stderr, "exported %d %s to %s in %s\n", st.Rows, entity, where, elapsed.Round(time.Millisecond))
+	}
+	if *jsonOut {
+		enc := json.NewEncoder(c.m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(exportSummary{Entity: string(entity), File: out, Format: fmtName, Rows: st.Rows,
+			Pages: st.Pages, Header: st.Header, Seconds: elapsed.Seconds()})
+	}
+	return nil
+}
+
+func isFlagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+func parseDelimiter(s string) (rune, error) {
+	switch s {
+	case "", ",":
+		return ',', nil
+	case `\t`, "\t", "tab":
+		return '\t', nil
+	}
+	r := []rune(s)
+	if len(r) != 1 {
+		return 0, fmt.Errorf("--delimiter %q: want one character", s)
+	}
+	return r[0], nil
+}
+
+// parseDate reads YYYY-MM-DD (midnight in loc, or the day's last second
+// when end is set) or RFC 3339.
+func parseDate(s string, loc *time.Location, end bool) (time.Time, error) {
+	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		if end {
+			t = t.AddDate(0, 0, 1).Add(-time.Second)
+		}
+		return t, nil
+	}
+	return time.Parse(time.RFC3339, s)
+}
+
+// parseRange builds a range from the --NAME-from and --NAME-to flags.
+func parseRange(name, from, to string, loc *time.Location) (*kommo.Range, error) {
+	if from == "" && to == "" {
+		return nil, nil
+	}
+	r := &kommo.Range{}
+	for _, b := range []struct {
+		flag, v string
+		end     bool
+		dst     *int64
+	}{{name + "-from", from, false, &r.From}, {name + "-to", to, true, &r.To}} {
+		if b.v == "" {
+			continue
+		}
+		t, err := parseDate(b.v, loc, b.end)
+		if err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("--%s %q: want YYYY-MM-DD or RFC 3339 (2025-01-31T18:00:00+01:00)", b.flag, b.v), hint: "--" + b.flag + " 2025-01-31"}
+		}
+		*b.dst = t.Unix()
+	}
+	if r.From != 0 && r.To != 0 && r.From > r.To {
+		return nil, &usageError{msg: fmt.Sprintf("--%s-from is after --%s-to", name, name)}
+	}
+	return r, nil
+}
+
+// singular names an entity type the way the events list wants it.
+func singular(s string) string {
+	switch s = strings.ToLower(s); s {
+	case "leads":
+		return "lead"
+	case "contacts":
+		return "contact"
+	case "companies":
+		return "company"
+	case "tasks":
+		return "task"
+	case "customers":
+		return "customer"
+	}
+	return s
+}
+
+// plural names an entity type the way tasks and fields want it.
+func plural(s string) kommo.EntityType {
+	switch s = strings.ToLower(s); s {
+	case "lead":
+		return kommo.EntityLeads
+	case "contact":
+		return kommo.EntityContacts
+	case "company":
+		return kommo.EntityCompanies
+	}
+	return kommo.EntityType(s)
+}
+
+// setEntityFilter applies --entity as the dataset understands it.
+func setEntityFilter(f *bulk.ExportFilter, entity kommo.EntityType, vals []string) error {
+	if len(vals) == 0 {
+		return nil
+	}
+	bad := func(v, want string) error {
+		return &usageError{msg: fmt.Sprintf("--entity %q: %s takes %s", v, entity, want), hint: "kommo-bulk export -h"}
+	}
+	switch entity {
+	case bulk.ExportTasks:
+		if len(vals) > 1 {
+			return bad(strings.Join(vals, ","), "one of leads, contacts, companies")
+		}
+		e := plural(vals[0])
+		if !slices.Contains(bulk.SchemaEntities, e) {
+			return bad(vals[0], "one of leads, contacts, companies")
+		}
+		f.TaskEntityType = e
+	case bulk.ExportEvents:
+		for _, v := range vals {
+			s := singular(v)
+			if !slices.Contains([]string{"lead", "contact", "company", "task", "customer"}, s) && !strings.HasPrefix(s, "catalog_") {
+				return bad(v, "lead, contact, company, task, customer or catalog_ID")
+			}
+			f.EventEntities = append(f.EventEntities, s)
+		}
+	case bulk.ExportFields:
+		for _, v := range vals {
+			e := plural(v)
+			if !slices.Contains(bulk.SchemaEntities, e) {
+				return bad(v, "leads, contacts or companies")
+			}
+			f.FieldEntities = append(f.FieldEntities, e)
+		}
+	}
+	return nil
+}
+
+// candidates formats at most 20 choices for an error message.
+func candidates(names []string) string {
+	if len(names) > 20 {
+		names = append(names[:20:20], fmt.Sprintf("... (%d more)", len(names)-20))
+	}
+	return strings.Join(names, ", ")
+}
+
+func resolvePipeline(s *mapping.Schema, v string) (*kommo.Pipeline, error) {
+	v = strings.TrimSpace(v)
+	id, isID := strconv.Atoi(v)
+	var names []string
+	for _, p := range s.Pipelines {
+		if (isID == nil && p.ID == id) || strings.EqualFold(p.Name, v) {
+			return p, nil
+		}
+		names = append(names, fmt.Sprintf("%q (%d)", p.Name, p.ID))
+	}
+	return nil, &usageError{msg: fmt.Sprintf("no pipeline %q; pipelines: %s", v, candidates(names)), hint: "kommo-bulk schema pipelines"}
+}
+
+// resolveStage finds a stage by id or name, in pipeline or (when nil) in
+// every pipeline: "Closed - won" (142) exists in each, so it selects the
+// won leads of all of them.
+func resolveStage(s *mapping.Schema, pipeline *kommo.Pipeline, v string) ([]kommo.StatusFilter, error) {
+	v = strings.TrimSpace(v)
+	id, isID := strconv.Atoi(v)
+	var out []kommo.StatusFilter
+	var names []string
+	for _, p := range s.Pipelines {
+		if pipeline != nil && p.ID != pipeline.ID {
+			continue
+		}
+		for _, st := range p.Statuses() {
+			if (isID == nil && st.ID == id) || strings.EqualFold(st.Name, v) {
+				out = append(out, kommo.StatusFilter{PipelineID: p.ID, StatusID: st.ID})
+			}
+			names = append(names, fmt.Sprintf("%q (%s, %d)", st.Name, p.Name, st.ID))
+		}
+	}
+	if len(out) == 0 {
+		where := ""
+		if pipeline != nil {
+			where = " in pipeline " + strconv.Quote(pipeline.Name)
+		}
+		return nil, &usageError{msg: fmt.Sprintf("no stage %q%s; stages: %s", v, where, candidates(names)), hint: "kommo-bulk schema stages"}
+	}
+	return out, nil
+}
+
+// resolveUsers turns names, emails and ids into user ids. A number is taken
+// as an id even if the user is no longer listed (records keep the ids of
+// deleted users).
+func resolveUsers(s *mapping.Schema, flagName string, vals []string) ([]int, error) {
+	var out []int
+	for _, v := range vals {
+		if id, err := strconv.Atoi(v); err == nil {
+			out = append(out, id)
+			continue
+		}
+		var match []*kommo.User
+		var names []string
+		for _, u := range s.Users {
+			if strings.EqualFold(u.Email, v) || strings.EqualFold(u.Name, v) {
+				match = append(match, u)
+			}
+			names = append(names, fmt.Sprintf("%q <%s> (%d)", u.Name, u.Email, u.ID))
+		}
+		switch len(match) {
+		case 0:
+			return nil, &usageError{msg: fmt.Sprintf("--%s: no user %q; users: %s", flagName, v, candidates(names)), hint: "kommo-bulk schema users"}
+		case 1:
+			out = append(out, match[0].ID)
+		default:
+			return nil, &usageError{msg: fmt.Sprintf("--%s: %d users are named %q; give an email or id", flagName, len(match), v), hint: "kommo-bulk schema users"}
+		}
+	}
+	return out, nil
+}
+
+func resolveTaskType(s *mapping.Schema, v string) (int, error) {
+	if id, err := strconv.Atoi(v); err == nil {
+		return id, nil
+	}
+	var names []string
+	for _, t := range s.TaskTypes {
+		if strings.EqualFold(t.Name, v) || (t.Code != "" && strings.EqualFold(t.Code, v)) {
+			return t.ID, nil
+		}
+		names = append(names, fmt.Sprintf("%q (%d)", t.Name, t.ID))
+	}
+	return 0, &usageError{msg: fmt.Sprintf("--task-type: no task type %q; task types: %s", v, candidates(names)), hint: "kommo-bulk schema task-types"}
+}
