@@ -121,7 +121,7 @@ func TestEndToEnd(t *testing.T) {
 		},
 		{
 			File: "bitrix-leads.csv", Line: 5, Key: "104", Entity: kommo.EntityLeads,
-			Lead: &kommo.LeadRequest{Name: "Без контакта", Price: ptr[int64](1000), StatusID: 142, PipelineID: 200, CreatedAt: at(17, 0, 0)},
+			Lead:    &kommo.LeadRequest{Name: "Без контакта", Price: ptr[int64](1000), StatusID: 142, PipelineID: 200, CreatedAt: at(17, 0, 0)},
 			Columns: map[string]string{"leads:name": "Название лида", "leads:status_id": "Стадия", "leads:price": "Бюджет", "leads:created_at": "Дата создания"},
 		},
 	}
