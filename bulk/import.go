@@ -419,10 +419,12 @@ func (im *importer) step(ctx context.Context, b *batch, e kommo.EntityType) erro
 		if w.rt.failed {
 			continue
 		}
-		switch w.action {
-		case ActionCreate:
+		switch {
+		case w.sameBatch != nil:
+			// Written after its owner, below.
+		case w.action == ActionCreate:
 			creates = append(creates, w)
-		case ActionUpdate:
+		case w.action == ActionUpdate:
 			updates = append(updates, w)
 		}
 	}

@@ -60,6 +60,8 @@ type commandInfo struct {
 
 func (m *Main) commands() []commandInfo {
 	return []commandInfo{
+		{"import", "import a CSV or XLSX file into Kommo (create, update, upsert, skip-existing)", func(m *Main) command { return &ImportCommand{m: m} }},
+		{"undo", "revert an import from its journal", func(m *Main) command { return &UndoCommand{m: m} }},
 		{"emulator", "run a local Kommo API v4 emulator to try the tool on", func(m *Main) command { return &EmulatorCommand{m: m} }},
 		{"demo", "run a short session against the built-in emulator and show the result", func(m *Main) command { return &DemoCommand{m: m} }},
 		{"version", "print the version", func(m *Main) command { return &VersionCommand{m: m} }},
@@ -97,6 +99,8 @@ func (m *Main) exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.Is(err, errRowErrors):
+		return exitRowErrors
 	case errors.As(err, &ue):
 		fmt.Fprintln(m.Stderr, "kommo-bulk:", ue.msg)
 		if ue.hint != "" {

@@ -1,0 +1,527 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+// ImportCommand imports a CSV or XLSX file into Kommo.
+type ImportCommand struct {
+	m *Main
+}
+
+// importArgs are an import's settings, from flags or a job file.
+type importArgs struct {
+	conn      connFlags
+	input     string
+	mapping   string
+	mode      string
+	sheet     string
+	encoding  string
+	delimiter string
+	jobID     string
+	resume    string
+	results   string
+	batch     int
+	workers   int
+	lookup    string
+	dryRun    bool
+	json      bool
+	noSync    bool
+}
+
+func (a *importArgs) register(fs interface {
+	StringVar(*string, string, string, string)
+	IntVar(*int, string, int, string)
+	BoolVar(*bool, string, bool, string)
+}) {
+	fs.StringVar(&a.mapping, "mapping", "", "mapping spec `file` (YAML or JSON); not needed to re-import our own export with --mode update")
+	fs.StringVar(&a.mode, "mode", "create", "create, update (by Kommo id), upsert (by the spec's match key) or skip-existing")
+	fs.StringVar(&a.sheet, "sheet", "", "worksheet `name` of an XLSX file (default the first)")
+	fs.StringVar(&a.encoding, "encoding", "", "text encoding of a CSV file (default detected: utf-8, utf-16, windows-1251, windows-1252, ...)")
+	fs.StringVar(&a.delimiter, "delimiter", "", "CSV delimiter (default detected among , ; tab |)")
+	fs.StringVar(&a.jobID, "job", "", "job `id` (default the input's name and the time)")
+	fs.StringVar(&a.resume, "resume", "", "resume the stopped job `ID` (or its journal file)")
+	fs.StringVar(&a.results, "results", "", "`directory` for the journal and result files (default the input's)")
+	fs.IntVar(&a.batch, "batch-size", 50, "rows per write request (Kommo accepts at most 250)")
+	fs.IntVar(&a.workers, "workers", 4, "batches in flight (they share the rate limit)")
+	fs.StringVar(&a.lookup, "lookup", "auto", "how existing records are found: auto, query (one request per key) or scan (read the whole list once)")
+	fs.BoolVar(&a.dryRun, "dry-run", false, "validate, look up and report what would happen per row, without writing")
+	fs.BoolVar(&a.json, "json", false, "print a JSON summary on stdout")
+}
+
+// Run parses flags and imports.
+func (c *ImportCommand) Run(ctx context.Context, args []string) error {
+	fs := c.m.newFlagSet("import", "import [flags] FILE\n\nImports a CSV or XLSX file into Kommo through a mapping spec. Every write is journaled:\na stopped job (Ctrl-C, a crash, kill -9) continues with --resume JOB and writes each row once.\nResult files FILE.success.EXT and FILE.errors.EXT are written next to the input (or in --results).")
+	var a importArgs
+	a.conn.register(fs)
+	a.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case a.resume != "" && fs.NArg() <= 1:
+		if fs.NArg() == 1 {
+			a.input = fs.Arg(0)
+		}
+	case fs.NArg() == 1:
+		a.input = fs.Arg(0)
+	case fs.NArg() == 0:
+		return &usageError{msg: "no input file", hint: "kommo-bulk import --mapping contacts.yaml contacts.csv"}
+	default:
+		return &usageError{msg: fmt.Sprintf("one input file at a time, got %d", fs.NArg())}
+	}
+	return runImport(ctx, c.m, &a)
+}
+
+// importSummary is the --json output and the basis of the printed one.
+type importSummary struct {
+	Job      string  `json:"job"`
+	Input    string  `json:"input"`
+	DryRun   bool    `json:"dry_run"`
+	Rows     int     `json:"rows"`
+	Created  int     `json:"created"`
+	Updated  int     `json:"updated"`
+	Skipped  int     `json:"skipped"`
+	Failed   int     `json:"failed"`
+	Resumed  int     `json:"resumed,omitempty"`
+	Pending  int     `json:"pending,omitempty"`
+	Journal  string  `json:"journal,omitempty"`
+	Success  string  `json:"success_file,omitempty"`
+	Errors   string  `json:"errors_file,omitempty"`
+	Seconds  float64 `json:"seconds"`
+	Requests int     `json:"-"`
+}
+
+func runImport(ctx context.Context, m *Main, a *importArgs) error {
+	mode, err := bulk.ParseMode(a.mode)
+	if err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	lookup := bulk.LookupStrategy(a.lookup)
+	switch lookup {
+	case "auto":
+		lookup = bulk.LookupAuto
+	case bulk.LookupQuery, bulk.LookupScan:
+	default:
+		return &usageError{msg: fmt.Sprintf("unknown --lookup %q (want auto, query or scan)", a.lookup)}
+	}
+	if a.batch < 1 || a.batch > kommo.MaxBatch {
+		return &usageError{msg: fmt.Sprintf("--batch-size %d: want 1 to %d", a.batch, kommo.MaxBatch)}
+	}
+
+	// A resume takes the job's settings from its journal.
+	var journal string
+	var header *bulk.JobHeader
+	if a.resume != "" {
+		journal = a.resume
+		if !strings.HasSuffix(journal, ".journal") {
+			dir := a.results
+			if dir == "" && a.input != "" {
+				dir = filepath.Dir(a.input)
+			}
+			journal = filepath.Join(dir, a.resume+".journal")
+		}
+		h, err := bulk.ReadJobHeader(journal)
+		if err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+		header = h
+		if a.input == "" {
+			a.input = h.Input
+		}
+		if a.mapping == "" {
+			a.mapping = h.Mapping
+		}
+		if a.sheet == "" {
+			a.sheet = h.Sheet
+		}
+		mode = h.Mode
+		a.jobID = h.ID
+		if a.results == "" {
+			a.results = filepath.Dir(journal)
+		}
+	}
+
+	f, err := os.Open(a.input)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	open := func() (mapping.Table, error) {
+		opts := mapping.ReadOptions{
+			CSV:  mapping.CSVOptions{Name: a.input, Encoding: a.encoding},
+			XLSX: mapping.XLSXOptions{Name: a.input, Sheet: a.sheet},
+		}
+		if a.delimiter != "" {
+			d := a.delimiter
+			if d == `\t` || d == "tab" {
+				d = "\t"
+			}
+			opts.CSV.Comma = []rune(d)[0]
+		}
+		return mapping.Open(filepath.Base(a.input), f, st.Size(), opts)
+	}
+	table, err := open()
+	if err != nil {
+		return err
+	}
+	defer table.Close()
+
+	limiter := rate.NewLimiter(rate.Limit(a.conn.rate), 1)
+	if a.conn.rate <= 0 {
+		limiter = rate.NewLimiter(rate.Inf, 1)
+	}
+	pacer := bulk.NewPacer(limiter)
+	a.conn.limiter = limiter
+	client, err := a.conn.client(m.Getenv, pacer.Wrap)
+	if err != nil {
+		return err
+	}
+	schema, err := bulk.FetchSchema(ctx, client)
+	if err != nil {
+		return fmt.Errorf("read the account's schema: %w", err)
+	}
+	spec, err := loadImportSpec(a, mode, table.Header(), schema)
+	if err != nil {
+		return err
+	}
+	mapper, err := mapping.Compile(spec, schema, table.Header())
+	if err != nil {
+		return fmt.Errorf("%s: %w", a.mapping, err)
+	}
+
+	// A first pass validates every row without touching Kommo: it counts
+	// the rows (for the lookup strategy and the ETA) and reports bad rows
+	// before anything is written.
+	var report mapping.Report
+	report.MaxErrors = 5
+	for row, errs := range mapper.Rows(table, filepath.Base(a.input)) {
+		report.Add(row, errs)
+	}
+	fmt.Fprintf(m.Stderr, "%s: %d rows, %d valid, %d with errors\n", a.input, report.Rows, report.Good, report.Bad)
+	for _, e := range report.First {
+		fmt.Fprintf(m.Stderr, "  %v\n", e)
+	}
+	if report.Bad > len(report.First) && len(report.First) > 0 {
+		fmt.Fprintf(m.Stderr, "  ... see the errors file for all of them\n")
+	}
+	table.Close()
+	if table, err = open(); err != nil {
+		return err
+	}
+
+	results := a.results
+	if results == "" {
+		results = filepath.Dir(a.input)
+	}
+	if a.jobID == "" {
+		base := strings.TrimSuffix(filepath.Base(a.input), filepath.Ext(a.input))
+		a.jobID = base + "-" + time.Now().Format("20060102-150405")
+	}
+	if journal == "" {
+		journal = filepath.Join(results, a.jobID+".journal")
+	}
+	hash, err := bulk.HashFile(a.input)
+	if err != nil {
+		return err
+	}
+	opts := bulk.ImportOptions{
+		Job:          bulk.JobHeader{ID: a.jobID, Entity: spec.Entity, Mode: mode, Input: a.input, InputHash: hash, Mapping: a.mapping, Sheet: a.sheet},
+		BatchSize:    a.batch,
+		Workers:      a.workers,
+		DryRun:       a.dryRun,
+		Journal:      journal,
+		Resume:       header != nil,
+		NoSync:       a.noSync,
+		Lookup:       lookup,
+		ExpectedRows: report.Rows,
+		Progress:     newProgress(m.Stderr),
+	}
+	if !a.dryRun {
+		fmt.Fprintf(m.Stderr, "job %s (%s %s); if it stops, continue with: kommo-bulk import --resume %s\n", a.jobID, mode, spec.Entity, journal)
+	}
+	start := time.Now()
+	items := func(yield func(bulk.Item) bool) {
+		for row, errs := range mapper.Rows(table, filepath.Base(a.input)) {
+			it := bulk.Item{Row: row, Errs: errs}
+			if row == nil && len(errs) > 0 {
+				it.Line = errs[0].Row
+			}
+			if !yield(it) {
+				return
+			}
+		}
+	}
+	res, runErr := bulk.Import(ctx, client, items, opts)
+	fmt.Fprintln(m.Stderr)
+	if res == nil {
+		return runErr
+	}
+	sum := importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: len(res.Rows), Created: res.Created,
+		Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed, Resumed: res.Resumed, Seconds: time.Since(start).Seconds()}
+	if !a.dryRun {
+		sum.Journal = journal
+	}
+
+	// Result files, in the input's format and order.
+	table.Close()
+	if table, err = open(); err != nil {
+		return err
+	}
+	sum.Success, sum.Errors, sum.Pending, err = writeResultFiles(a, results, table, res)
+	if err != nil {
+		return fmt.Errorf("write result files: %w", err)
+	}
+	if a.dryRun {
+		printDryRun(m.Stdout, res, a.json)
+	}
+	printSummary(m, sum, a.json)
+	switch {
+	case errors.Is(runErr, context.Canceled):
+		fmt.Fprintf(m.Stderr, "interrupted: %d rows not done; continue with: kommo-bulk import --resume %s\n", sum.Pending, journal)
+		return runErr
+	case runErr != nil:
+		fmt.Fprintf(m.Stderr, "stopped: %d rows not done; after fixing the cause, continue with: kommo-bulk import --resume %s\n", sum.Pending, journal)
+		return runErr
+	case res.Failed > 0:
+		return errRowErrors
+	}
+	return nil
+}
+
+// errRowErrors makes the command exit with exitRowErrors.
+var errRowErrors = errors.New("some rows were not imported")
+
+// loadImportSpec reads the mapping spec, or builds one for our own export
+// layout in update mode.
+func loadImportSpec(a *importArgs, mode bulk.Mode, header []string, schema *mapping.Schema) (*mapping.Spec, error) {
+	if a.mapping == "" {
+		if mode == bulk.ModeUpdate {
+			for _, e := range []kommo.EntityType{kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, kommo.EntityTasks} {
+				if bulk.IsExportLayout(header, e) {
+					return bulk.ExportSpec(header, e, schema)
+				}
+			}
+			return nil, &usageError{msg: "no --mapping, and the file is not a kommo-bulk export (which --mode update re-imports without one)"}
+		}
+		return nil, &usageError{msg: "no --mapping spec", hint: "kommo-bulk import --mapping contacts.yaml contacts.csv (kommo-bulk propose writes a first spec)"}
+	}
+	sf, err := os.Open(a.mapping)
+	if err != nil {
+		return nil, err
+	}
+	defer sf.Close()
+	spec, err := mapping.LoadSpec(sf)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", a.mapping, err)
+	}
+	return spec, nil
+}
+
+func writeResultFiles(a *importArgs, dir string, t mapping.Table, res *bulk.Result) (success, errs string, pending int, err error) {
+	base := filepath.Join(dir, filepath.Base(a.input))
+	success, errs = bulk.ResultName(base, "success"), bulk.ResultName(base, "errors")
+	if a.dryRun {
+		success, errs = bulk.ResultName(base, "dry-run"), bulk.ResultName(base, "dry-run-errors")
+	}
+	xlsx := strings.EqualFold(filepath.Ext(a.input), ".xlsx")
+	comma := ','
+	if cr, ok := t.(*mapping.CSVReader); ok {
+		comma = cr.Comma()
+	}
+	newWriter := func(path string) (mapping.TableWriter, *os.File, error) {
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		var w mapping.TableWriter
+		if xlsx {
+			w, err = mapping.NewXLSXWriter(f, mapping.XLSXWriteOptions{})
+		} else {
+			w, err = mapping.NewCSVWriter(f, mapping.CSVWriteOptions{Comma: comma, BOM: true})
+		}
+		if err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		return w, f, nil
+	}
+	sw, sf, err := newWriter(success)
+	if err != nil {
+		return "", "", 0, err
+	}
+	ew, ef, err := newWriter(errs)
+	if err != nil {
+		sf.Close()
+		return "", "", 0, err
+	}
+	counts, werr := bulk.WriteResults(t, res, sw, ew)
+	for _, c := range []io.Closer{sw, sf, ew, ef} {
+		if cerr := c.Close(); werr == nil {
+			werr = cerr
+		}
+	}
+	if werr != nil {
+		return "", "", 0, werr
+	}
+	if counts.Errors == 0 {
+		os.Remove(errs)
+		errs = ""
+	}
+	return success, errs, counts.Pending, nil
+}
+
+func printSummary(m *Main, s importSummary, asJSON bool) {
+	if asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(s)
+		return
+	}
+	verb := ""
+	if s.DryRun {
+		verb = "would be "
+	}
+	fmt.Fprintf(m.Stdout, "%d rows: %d %screated, %d %supdated, %d %sskipped, %d failed (%.1fs)\n",
+		s.Rows, s.Created, verb, s.Updated, verb, s.Skipped, verb, s.Failed, s.Seconds)
+	if s.Resumed > 0 {
+		fmt.Fprintf(m.Stdout, "%d rows were already done before this resume\n", s.Resumed)
+	}
+	if s.Success != "" {
+		fmt.Fprintf(m.Stdout, "results: %s\n", s.Success)
+	}
+	if s.Errors != "" {
+		fmt.Fprintf(m.Stdout, "errors:  %s (fix the rows and import this file again)\n", s.Errors)
+	}
+}
+
+// printDryRun lists what would happen to each row that changes something.
+func printDryRun(w io.Writer, res *bulk.Result, asJSON bool) {
+	if asJSON {
+		return
+	}
+	lines := make([]int, 0, len(res.Rows))
+	for l := range res.Rows {
+		lines = append(lines, l)
+	}
+	sortInts(lines)
+	shown := 0
+	for _, l := range lines {
+		rr := res.Rows[l]
+		if shown >= 50 {
+			fmt.Fprintf(w, "... %d more rows in the dry-run file\n", len(lines)-shown)
+			break
+		}
+		switch rr.Action {
+		case bulk.ActionError:
+			fmt.Fprintf(w, "row %d: error: %v\n", l, rr.Err)
+		case bulk.ActionUpdate:
+			var ch []string
+			for _, c := range rr.Changes {
+				ch = append(ch, c.String())
+			}
+			fmt.Fprintf(w, "row %d: update %v: %s\n", l, rr.IDs, strings.Join(ch, "; "))
+		default:
+			fmt.Fprintf(w, "row %d: %s\n", l, rr.Action)
+		}
+		shown++
+	}
+}
+
+func sortInts(s []int) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// newProgress returns a progress printer: a redrawn line on a terminal,
+// a log line every few seconds otherwise.
+func newProgress(w io.Writer) func(bulk.Progress) {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	var last time.Time
+	return func(p bulk.Progress) {
+		now := time.Now()
+		if !tty && now.Sub(last) < 2*time.Second && p.Rows != p.Expected {
+			return
+		}
+		last = now
+		rate := 0.0
+		if s := p.Elapsed.Seconds(); s > 0 {
+			rate = float64(p.Rows) / s
+		}
+		eta := ""
+		if p.Expected > 0 && rate > 0 && p.Rows < p.Expected {
+			eta = fmt.Sprintf(", ETA %s", (time.Duration(float64(p.Expected-p.Rows)/rate) * time.Second).Round(time.Second))
+		}
+		total := ""
+		if p.Expected > 0 {
+			total = fmt.Sprintf("/%d", p.Expected)
+		}
+		line := fmt.Sprintf("%d%s rows (%d created, %d updated, %d skipped, %d errors), %.0f rows/s%s",
+			p.Rows, total, p.Created, p.Updated, p.Skipped, p.Failed, rate, eta)
+		if tty {
+			fmt.Fprintf(w, "\r\033[K%s", line)
+		} else {
+			fmt.Fprintln(w, line)
+		}
+	}
+}
+
+// UndoCommand reverts an import.
+type UndoCommand struct{ m *Main }
+
+// Run parses flags and undoes a job.
+func (c *UndoCommand) Run(ctx context.Context, args []string) error {
+	fs := c.m.newFlagSet("undo", "undo [flags] JOURNAL\n\nReverts an import from its journal: records it updated get their previous values back;\nrecords it created are tagged \"kommo-bulk undo JOB\" (the API cannot delete them: filter by\nthat tag in Kommo and delete them there).")
+	var conn connFlags
+	conn.register(fs)
+	asJSON := fs.Bool("json", false, "print a JSON summary")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return &usageError{msg: "undo wants one journal file", hint: "kommo-bulk undo contacts-20260101-120000.journal"}
+	}
+	client, err := conn.client(c.m.Getenv, nil)
+	if err != nil {
+		return err
+	}
+	res, err := bulk.Undo(ctx, client, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(c.m.Stdout).Encode(res)
+	}
+	fmt.Fprintf(c.m.Stdout, "restored %d records; created by the job: %s", res.Restored, res.CreatedSummary())
+	if len(res.Created) > 0 {
+		fmt.Fprintf(c.m.Stdout, ", tagged %q for deletion in Kommo", res.Tag)
+	}
+	fmt.Fprintln(c.m.Stdout)
+	return nil
+}

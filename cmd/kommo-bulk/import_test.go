@@ -1,0 +1,310 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
+)
+
+const contactsSpec = `entity: contacts
+match: email
+options:
+  region: GB
+columns:
+  - column: Name
+    field: name
+  - column: Email
+    field: EMAIL
+    enum: WORK
+    transforms: [email]
+  - column: Phone
+    field: PHONE
+    enum: MOB
+    transforms: [phone]
+  - column: Company
+    entity: companies
+    field: name
+`
+
+type cliEnv struct {
+	emu *kt.Server
+	url string
+	dir string
+	env map[string]string
+}
+
+func newCLIEnv(t *testing.T) *cliEnv {
+	t.Helper()
+	emu, err := kt.NewServer(kt.Options{Tokens: []string{"cli-token"}, Rate: rate.Inf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	t.Cleanup(func() { srv.Close(); emu.Close() })
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "contacts.yaml"), []byte(contactsSpec), 0o644)
+	return &cliEnv{emu: emu, url: srv.URL, dir: dir, env: map[string]string{"KOMMO_BASE_URL": srv.URL, "KOMMO_TOKEN": "cli-token"}}
+}
+
+func (e *cliEnv) write(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(e.dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (e *cliEnv) run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	m, out, errb := testMain(e.env)
+	code := m.Run(t.Context(), args)
+	return code, out.String(), errb.String()
+}
+
+func readResultCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))))
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+func TestImportCommandEndToEnd(t *testing.T) {
+	e := newCLIEnv(t)
+	input := e.write(t, "contacts.csv", "Name,Email,Phone,Company\n"+
+		"Ada Lovelace,ADA@example.org,07911 123456,Acme\n"+
+		"Bob Jones,bob@example.org,+44 20 7946 0000,Acme\n"+
+		"Bad Phone,bad@example.org,12,Globex\n"+
+		"Ada L.,ada@example.org,,\n")
+	spec := filepath.Join(e.dir, "contacts.yaml")
+
+	// A dry run writes nothing and says what would happen.
+	code, out, errOut := e.run(t, "import", "--rate", "0", "--mapping", spec, "--mode", "upsert", "--dry-run", input)
+	if code != exitRowErrors {
+		t.Fatalf("dry run exit %d\n%s\n%s", code, out, errOut)
+	}
+	if st := e.emu.Snapshot(); len(st.Contacts) != 0 || len(st.Companies) != 0 {
+		t.Fatalf("dry run wrote %d contacts", len(st.Contacts))
+	}
+	if !strings.Contains(out, "3 would be created") && !strings.Contains(out, "would be created") {
+		t.Errorf("dry run output:\n%s", out)
+	}
+
+	code, out, errOut = e.run(t, "import", "--rate", "0", "--mapping", spec, "--mode", "upsert", "--job", "first", "--json", input)
+	if code != exitRowErrors {
+		t.Fatalf("exit %d, want %d (one bad row)\n%s\n%s", code, exitRowErrors, out, errOut)
+	}
+	var sum importSummary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("--json output %q: %v", out, err)
+	}
+	if sum.Created != 2 || sum.Updated != 1 || sum.Failed != 1 || sum.Rows != 4 {
+		t.Errorf("summary = %+v", sum)
+	}
+	st := e.emu.Snapshot()
+	if len(st.Contacts) != 2 || len(st.Companies) != 1 {
+		t.Fatalf("%d contacts, %d companies; want 2 and 1", len(st.Contacts), len(st.Companies))
+	}
+	for _, c := range st.Contacts {
+		if c.Name == "Ada L." {
+			if c.CustomFieldsValues[0].Values[0].Value != "ada@example.org" {
+				t.Errorf("ada = %+v", c)
+			}
+		}
+	}
+
+	success := readResultCSV(t, filepath.Join(e.dir, "contacts.success.csv"))
+	if len(success) != 4 || success[0][4] != "kommo-bulk row" || success[1][5] != "create" || success[4-1][5] != "update" {
+		t.Errorf("success file = %q", success)
+	}
+	errs := readResultCSV(t, filepath.Join(e.dir, "contacts.errors.csv"))
+	if len(errs) != 2 || errs[1][0] != "Bad Phone" || errs[1][4] != "4" || errs[1][5] != "Phone" || !strings.Contains(errs[1][6], "phone") {
+		t.Fatalf("errors file = %q", errs)
+	}
+
+	// Fix the bad row in the error file and feed it back in.
+	fixed := strings.Replace(string(mustRead(t, filepath.Join(e.dir, "contacts.errors.csv"))), ",12,", ",+44 7911 123457,", 1)
+	again := e.write(t, "fixed.csv", fixed)
+	code, out, errOut = e.run(t, "import", "--rate", "0", "--mapping", spec, "--mode", "upsert", again)
+	if code != exitOK {
+		t.Fatalf("re-import exit %d\n%s\n%s", code, out, errOut)
+	}
+	if st := e.emu.Snapshot(); len(st.Contacts) != 3 || len(st.Companies) != 2 {
+		t.Errorf("after the fix: %d contacts, %d companies; want 3 and 2", len(st.Contacts), len(st.Companies))
+	}
+
+	// Starting the same job again is refused: it would write twice.
+	code, _, errOut = e.run(t, "import", "--rate", "0", "--mapping", spec, "--mode", "upsert", "--job", "first", input)
+	if code != exitFailed || !strings.Contains(errOut, "resume") {
+		t.Errorf("restart exit %d: %s", code, errOut)
+	}
+
+	// Usage errors.
+	for _, args := range [][]string{
+		{"import", input},
+		{"import", "--mapping", spec, "--mode", "sideways", input},
+		{"import", "--mapping", spec},
+	} {
+		if code, _, _ := e.run(t, args...); code != exitUsage {
+			t.Errorf("%q exit %d, want %d", args, code, exitUsage)
+		}
+	}
+	if strings.Contains(out+errOut, "cli-token") {
+		t.Error("the token was printed")
+	}
+}
+
+func TestUndoCommand(t *testing.T) {
+	e := newCLIEnv(t)
+	input := e.write(t, "contacts.csv", "Name,Email,Phone,Company\nAda,ada@example.org,,\n")
+	spec := filepath.Join(e.dir, "contacts.yaml")
+	if code, out, errOut := e.run(t, "import", "--rate", "0", "--mapping", spec, "--job", "j1", input); code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut := e.run(t, "undo", "--rate", "0", filepath.Join(e.dir, "j1.journal"))
+	if code != exitOK || !strings.Contains(out, "1 contacts") || !strings.Contains(out, "kommo-bulk undo j1") {
+		t.Errorf("undo exit %d: %s %s", code, out, errOut)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestKillAndResume runs imports in a child process, kills it with SIGKILL
+// at random moments (while the emulator is slow enough for the kill to
+// land mid-job, and sometimes drops a connection after applying a write),
+// resumes, and checks that every row exists exactly once.
+func TestKillAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs subprocesses")
+	}
+	bin := filepath.Join(t.TempDir(), "kommo-bulk")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for round := range 3 {
+		t.Run(fmt.Sprint("round", round), func(t *testing.T) {
+			e := newCLIEnv(t)
+			e.emu.SetLatency(10 * time.Millisecond)
+			var b strings.Builder
+			b.WriteString("Name,Email,Phone,Company\n")
+			const n = 300
+			for i := range n {
+				fmt.Fprintf(&b, "Person %d,p%d@example.org,,Company %d\n", i, i, i%7)
+			}
+			input := e.write(t, "contacts.csv", b.String())
+			spec := filepath.Join(e.dir, "contacts.yaml")
+			env := append(os.Environ(), "KOMMO_BASE_URL="+e.url, "KOMMO_TOKEN=cli-token")
+			start := func(args ...string) *exec.Cmd {
+				cmd := exec.Command(bin, args...)
+				cmd.Env = env
+				cmd.Stdout, cmd.Stderr = new(bytes.Buffer), new(bytes.Buffer)
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				return cmd
+			}
+			journal := filepath.Join(e.dir, "killed.journal")
+			acks := func() int {
+				b, _ := os.ReadFile(journal)
+				return bytes.Count(b, []byte(`"op":"ack"`))
+			}
+			cmd := start("import", "--rate", "0", "--batch-size", "10", "--workers", "2", "--mapping", spec, "--mode", "upsert", "--job", "killed", input)
+			kills := 0
+			for kills < 4 {
+				// Kill after a random number of further acknowledged writes,
+				// plus a random few milliseconds: mid-request as often as not.
+				target := acks() + 1 + rnd.IntN(6)
+				done := make(chan error, 1)
+				go func() { done <- cmd.Wait() }()
+				finished := false
+			wait:
+				for {
+					select {
+					case err := <-done:
+						if err != nil {
+							t.Fatalf("import failed: %v\n%s", err, cmd.Stderr)
+						}
+						finished = true
+						break wait
+					case <-time.After(5 * time.Millisecond):
+						if acks() >= target {
+							time.Sleep(time.Duration(rnd.IntN(30)) * time.Millisecond)
+							if round == 1 {
+								e.emu.DropNext(1, true) // an answer lost after the write
+							}
+							cmd.Process.Signal(syscall.SIGKILL)
+							<-done
+							kills++
+							break wait
+						}
+					}
+				}
+				if finished {
+					break
+				}
+				cmd = start("import", "--rate", "0", "--resume", journal)
+			}
+			if kills == 4 {
+				if err := cmd.Wait(); err != nil {
+					t.Fatalf("final resume: %v\n%s", err, cmd.Stderr)
+				}
+			}
+			if kills == 0 {
+				t.Fatal("the job finished before any kill: the test proved nothing")
+			}
+			st := e.emu.Snapshot()
+			seen := map[string]int{}
+			for _, c := range st.Contacts {
+				seen[c.Name]++
+			}
+			if len(st.Contacts) != n || len(st.Companies) != 7 {
+				t.Errorf("after %d kills: %d contacts, %d companies; want %d and 7", kills, len(st.Contacts), len(st.Companies), n)
+			}
+			for name, k := range seen {
+				if k != 1 {
+					t.Errorf("%q exists %d times", name, k)
+				}
+			}
+			links := 0
+			for _, l := range st.Links {
+				if l.EntityType == "contacts" && l.ToEntityType == "companies" || l.EntityType == "companies" && l.ToEntityType == "contacts" {
+					links++
+				}
+			}
+			if links != n {
+				t.Errorf("%d contact-company links, want %d", links, n)
+			}
+			t.Logf("%d kills", kills)
+		})
+	}
+}
