@@ -346,6 +346,7 @@ func (im *importer) process(ctx context.Context, b *batch) (err error) {
 			}
 		}
 	}()
+	im.resolveRefs(b)
 	for _, e := range writeOrder {
 		if err := im.step(ctx, b, e); err != nil {
 			return err
@@ -370,7 +371,7 @@ func (im *importer) process(ctx context.Context, b *batch) (err error) {
 }
 
 func rowEntry(rr RowResult) entry {
-	e := entry{Op: opRow, Row: rr.Line, Outcome: rr.Action, RowIDs: rr.IDs, Column: rr.Column}
+	e := entry{Op: opRow, Row: rr.Line, Key: rr.Key, Outcome: rr.Action, RowIDs: rr.IDs, Column: rr.Column}
 	if rr.Err != nil {
 		e.Reason = rr.Err.Error()
 	}
@@ -379,6 +380,9 @@ func rowEntry(rr RowResult) entry {
 
 func (im *importer) rowResult(rt *rowTask) RowResult {
 	rr := RowResult{Line: rt.line, IDs: realIDs(rt.ids), Changes: rt.changes}
+	if rt.item.Row != nil {
+		rr.Key = rt.item.Row.Key
+	}
 	if rt.failed {
 		rr.Action, rr.Column, rr.Err = ActionError, rt.column, rt.err
 		return rr
@@ -388,6 +392,28 @@ func (im *importer) rowResult(rt *rowTask) RowResult {
 		rr.Action = ActionSkip
 	}
 	return rr
+}
+
+// resolveRefs gives each row the ids of the rows of other files it refers
+// to, unless the row carries that entity itself.
+func (im *importer) resolveRefs(b *batch) {
+	for _, rt := range b.rows {
+		for e, key := range rt.item.Row.Refs {
+			if key == "" || requestOf(rt.item.Row, e) != nil {
+				continue
+			}
+			var id int
+			ok := false
+			if im.opts.Refs != nil {
+				id, ok = im.opts.Refs(e, key)
+			}
+			if !ok || id == 0 {
+				rt.fail(rt.item.Row.Column(e, "ref"), fmt.Errorf("refers to %s %q, which no imported row has", strings.TrimSuffix(string(e), "s"), key))
+				break
+			}
+			rt.ids[e], rt.acts[e] = id, ActionSkip
+		}
+	}
 }
 
 // step resolves, looks up and writes entity e of every row of the batch.

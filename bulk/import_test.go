@@ -545,3 +545,49 @@ func TestResultName(t *testing.T) {
 		}
 	}
 }
+
+func TestImportRefsAcrossFiles(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := t.Context()
+	company := func(line int, key, name string) *mapping.Row {
+		return &mapping.Row{Line: line, Key: key, Entity: kommo.EntityCompanies, Company: &kommo.CompanyRequest{Name: name}}
+	}
+	co := e.opts("companies", kommo.EntityCompanies, ModeCreate)
+	if _, err := Import(ctx, e.c, items(company(2, "C-1", "Acme"), company(3, "C-2", "Globex")), co); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := KeysFromJournal(co.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys[kommo.EntityCompanies]) != 2 {
+		t.Fatalf("keys = %v", keys)
+	}
+	withRef := func(line int, name, ref string) *mapping.Row {
+		r := contactRow(line, name, "", "")
+		r.Refs = map[kommo.EntityType]string{kommo.EntityCompanies: ref}
+		return r
+	}
+	o := e.opts("contacts", kommo.EntityContacts, ModeCreate)
+	o.Refs = func(ent kommo.EntityType, key string) (int, bool) {
+		id, ok := keys[ent][key]
+		return id, ok
+	}
+	res, err := Import(ctx, e.c, items(withRef(2, "Ada", "C-2"), withRef(3, "Bob", "C-9")), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[int]Action{2: ActionCreate, 3: ActionError}, actions(res)); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(res.Rows[3].Err.Error(), `"C-9"`) {
+		t.Errorf("unresolved ref error = %v", res.Rows[3].Err)
+	}
+	ada, _, _ := e.c.Contacts.Get(ctx, res.Rows[2].IDs[kommo.EntityContacts])
+	if len(ada.Embedded.Companies) != 1 || ada.Embedded.Companies[0].ID != keys[kommo.EntityCompanies]["C-2"] {
+		t.Errorf("ada's companies = %+v, want Globex", ada.Embedded.Companies)
+	}
+	if n := len(e.emu.Snapshot().Companies); n != 2 {
+		t.Errorf("%d companies, want 2", n)
+	}
+}

@@ -61,6 +61,7 @@ type entry struct {
 	IDs map[int]int `json:"ids,omitempty"`
 	// Row outcome.
 	Row     int                      `json:"row,omitempty"`
+	Key     string                   `json:"key,omitempty"`
 	Outcome Action                   `json:"res,omitempty"`
 	RowIDs  map[kommo.EntityType]int `json:"row_ids,omitempty"`
 	Column  string                   `json:"col,omitempty"`
@@ -160,6 +161,35 @@ func ReadJobHeader(path string) (*JobHeader, error) {
 	return st.header, nil
 }
 
+// KeysFromJournal returns the Kommo id of every row key a job imported:
+// keys[entity][key] = id, for the job's primary entity and the related
+// entities of its rows. Later jobs resolve their references to the rows of
+// this file through it (ImportOptions.Refs).
+func KeysFromJournal(path string) (map[kommo.EntityType]map[string]int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := replayJournal(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	out := map[kommo.EntityType]map[string]int{}
+	for _, rr := range st.rows {
+		if rr.Key == "" || rr.Action == ActionError {
+			continue
+		}
+		if id := rr.IDs[st.header.Entity]; id != 0 {
+			if out[st.header.Entity] == nil {
+				out[st.header.Entity] = map[string]int{}
+			}
+			out[st.header.Entity][rr.Key] = id
+		}
+	}
+	return out, nil
+}
+
 // HashFile fingerprints a file for JobHeader.InputHash.
 func HashFile(path string) (string, error) {
 	f, err := os.Open(path)
@@ -225,7 +255,7 @@ func replayJournal(r io.Reader) (*replayed, error) {
 		case opPrev:
 			st.prev = append(st.prev, e)
 		case opRow:
-			rr := RowResult{Line: e.Row, Action: e.Outcome, IDs: e.RowIDs, Column: e.Column}
+			rr := RowResult{Line: e.Row, Key: e.Key, Action: e.Outcome, IDs: e.RowIDs, Column: e.Column}
 			if e.Reason != "" {
 				rr.Err = errors.New(e.Reason)
 			}

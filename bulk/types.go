@@ -101,6 +101,12 @@ type ImportOptions struct {
 	Progress func(Progress)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Refs resolves a row's references to rows of other files
+	// (Row.Refs: a contact's company key, a task's lead key) to Kommo ids,
+	// typically from the journals of the jobs that imported those files
+	// (see KeysFromJournal). A reference that does not resolve fails its
+	// row. Nil fails every row with references.
+	Refs func(e kommo.EntityType, key string) (int, bool)
 }
 
 func (o *ImportOptions) defaults() error {
@@ -133,6 +139,7 @@ func (o *ImportOptions) defaults() error {
 // RowResult is the outcome of one row.
 type RowResult struct {
 	Line   int
+	Key    string // the row's key (Row.Key)
 	Action Action
 	// IDs are the Kommo ids of the row's entities.
 	IDs map[kommo.EntityType]int

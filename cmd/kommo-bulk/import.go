@@ -41,6 +41,7 @@ type importArgs struct {
 	dryRun    bool
 	json      bool
 	noSync    bool
+	refs      string
 }
 
 func (a *importArgs) register(fs interface {
@@ -59,6 +60,7 @@ func (a *importArgs) register(fs interface {
 	fs.IntVar(&a.batch, "batch-size", 50, "rows per write request (Kommo accepts at most 250)")
 	fs.IntVar(&a.workers, "workers", 4, "batches in flight (they share the rate limit)")
 	fs.StringVar(&a.lookup, "lookup", "auto", "how existing records are found: auto, query (one request per key) or scan (read the whole list once)")
+	fs.StringVar(&a.refs, "refs", "", "journals of earlier imports (comma-separated) whose row keys this file's references name, e.g. the companies job for contacts with a company key column")
 	fs.BoolVar(&a.dryRun, "dry-run", false, "validate, look up and report what would happen per row, without writing")
 	fs.BoolVar(&a.json, "json", false, "print a JSON summary on stdout")
 }
@@ -243,7 +245,12 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if err != nil {
 		return err
 	}
+	refs, err := loadRefs(a.refs)
+	if err != nil {
+		return err
+	}
 	opts := bulk.ImportOptions{
+		Refs:         refs,
 		Job:          bulk.JobHeader{ID: a.jobID, Entity: spec.Entity, Mode: mode, Input: a.input, InputHash: hash, Mapping: a.mapping, Sheet: a.sheet},
 		BatchSize:    a.batch,
 		Workers:      a.workers,
@@ -305,6 +312,32 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		return errRowErrors
 	}
 	return nil
+}
+
+// loadRefs reads the row keys of earlier jobs from their journals.
+func loadRefs(list string) (func(kommo.EntityType, string) (int, bool), error) {
+	if list == "" {
+		return nil, nil
+	}
+	keys := map[kommo.EntityType]map[string]int{}
+	for _, p := range strings.Split(list, ",") {
+		k, err := bulk.KeysFromJournal(strings.TrimSpace(p))
+		if err != nil {
+			return nil, fmt.Errorf("--refs: %w", err)
+		}
+		for e, m := range k {
+			if keys[e] == nil {
+				keys[e] = map[string]int{}
+			}
+			for key, id := range m {
+				keys[e][key] = id
+			}
+		}
+	}
+	return func(e kommo.EntityType, key string) (int, bool) {
+		id, ok := keys[e][key]
+		return id, ok
+	}, nil
 }
 
 // errRowErrors makes the command exit with exitRowErrors.
