@@ -68,7 +68,8 @@ type cfTarget struct {
 	kind    cfKind
 	slot    int
 	enums   *names
-	sources int // number of columns and joins that feed it
+	scope   string // `field "Name"`, for errors
+	sources int    // number of columns and joins that feed it
 }
 
 type opKind uint8
@@ -458,7 +459,7 @@ func (c *compiler) target(o *op, path string, t Target) bool {
 			}
 		}
 		if tgt == nil {
-			tgt = &cfTarget{f: cf, kind: kind, slot: len(p.slots)}
+			tgt = &cfTarget{f: cf, kind: kind, slot: len(p.slots), scope: fmt.Sprintf("field %q", cf.Name)}
 			if kind == cfSelect || kind == cfMultiselect {
 				tgt.enums = enumIndex(cf)
 			}

@@ -61,13 +61,26 @@ func mapBenchMapper(b *testing.B) *Mapper {
 }
 
 func BenchmarkMap(b *testing.B) {
-	for _, simple := range []bool{true, false} {
-		name := "simple"
-		if !simple {
-			name = "national-phone"
-		}
-		b.Run(name, func(b *testing.B) {
-			m := mapBenchMapper(b)
+	for _, tc := range []struct {
+		name   string
+		phone  bool
+		simple bool
+	}{{"no-phone", false, true}, {"e164-phone", true, true}, {"national-phone", true, false}} {
+		simple := tc.simple
+		b.Run(tc.name, func(b *testing.B) {
+			spec := mapBenchSpec
+			if !tc.phone {
+				spec = strings.Replace(spec, "{column: Phone, field: PHONE}", "{column: Phone, field: External ID}", 1)
+				spec = strings.Replace(spec, "{column: External, field: EXT_ID}", "{column: External, entity: companies, field: ADDRESS}", 1)
+				spec = strings.Replace(spec, "{column: Address, entity: companies, field: Address}", "{column: Address, field: Position}", 1)
+				spec = strings.Replace(spec, "{column: Position, field: POSITION}", "{column: Position, entity: companies, field: WEB}", 1)
+				spec = strings.Replace(spec, "{column: Web, entity: companies, field: WEB}", "{column: Web, field: tags}", 1)
+				spec = strings.Replace(spec, "{column: Tags, field: tags}", "", 1)
+			}
+			m, err := Compile(mustParse(b, spec), testSchema(), mapBenchHeader)
+			if err != nil {
+				b.Fatal(err)
+			}
 			recs := make([]Record, 1000)
 			for i := range recs {
 				recs[i] = Record{Row: i + 2, Values: mapBenchRecord(i, simple)}

@@ -123,9 +123,13 @@ func (m *Mapper) apply(b *build, o *op, raw string) {
 	vals := one[:]
 	vals[0] = v
 	if o.ch.split {
-		vals = SplitValues(v, o.ch.sep)
+		if needsSplit(v, o.ch.sep) {
+			vals = SplitValues(v, o.ch.sep)
+		}
 	} else if o.multi() {
-		vals = SplitValues(v, m.sepFor(o))
+		if sep := m.sepFor(o); needsSplit(v, sep) {
+			vals = SplitValues(v, sep)
+		}
 	}
 	for _, fn := range o.ch.post {
 		for i := range vals {
@@ -442,27 +446,27 @@ func (m *Mapper) setCustom(b *build, o *op, vals []string) error {
 		var fv kommo.FieldValue
 		switch t.kind {
 		case cfText:
-			fv = kommo.Text(v)
+			fv = textValue(v)
 		case cfNumber:
 			f, err := parseNumber(v, m.numfmt)
 			if err != nil {
 				return err
 			}
-			fv = kommo.Number(f)
+			fv = numberValue(f)
 		case cfBool:
 			x, err := ParseBool(v)
 			if err != nil {
 				return err
 			}
-			fv = kommo.Checkbox(x)
+			fv = checkboxValue(x)
 		case cfDate:
 			d, err := m.dates.Parse(v)
 			if err != nil {
 				return err
 			}
-			fv = kommo.Date(d)
+			fv = dateValue(d)
 		case cfSelect, cfMultiselect:
-			id, err := t.enums.lookup(v, fmt.Sprintf("field %q", t.f.Name))
+			id, err := t.enums.lookup(v, t.scope)
 			if err != nil {
 				return err
 			}
@@ -472,17 +476,17 @@ func (m *Mapper) setCustom(b *build, o *op, vals []string) error {
 			if err != nil {
 				return err
 			}
-			fv = kommo.Multitext(p.String(), o.enum)
+			fv = multitextValue(p.String(), o.enum)
 		case cfEmail:
 			e, err := ParseEmail(v)
 			if err != nil {
 				return err
 			}
-			fv = kommo.Multitext(e, o.enum)
+			fv = multitextValue(e, o.enum)
 		case cfMultitext:
-			fv = kommo.Multitext(v, o.enum)
+			fv = multitextValue(v, o.enum)
 		case cfAddress:
-			fv = kommo.AddressPart(o.enum, v)
+			fv = multitextValue(v, o.enum)
 		}
 		sb.vals = append(sb.vals, fv)
 		sb.cols = append(sb.cols, o.column)

@@ -46,10 +46,11 @@ type names struct {
 	ids   map[string][]int // Normalize(name) (or a lower-cased email, or an id) → ids
 	known []string         // names as written, for Closest
 	desc  map[int]string   // id → description for ambiguity errors
+	exact map[string]int   // name as written → id, or -1 when several have it
 }
 
 func newNames(kind string) *names {
-	return &names{kind: kind, ids: map[string][]int{}, desc: map[int]string{}}
+	return &names{kind: kind, ids: map[string][]int{}, desc: map[int]string{}, exact: map[string]int{}}
 }
 
 // add registers key (already normalised) for id, once.
@@ -69,11 +70,30 @@ func (n *names) add(key string, id int) {
 func (n *names) addName(name string, id int) {
 	n.add(Normalize(name), id)
 	n.known = append(n.known, name)
+	if prev, ok := n.exact[name]; ok && prev != id {
+		n.exact[name] = -1
+	} else {
+		n.exact[name] = id
+	}
+}
+
+// done marks exact names whose normalised key is ambiguous, so that
+// lookup reports the ambiguity; call it once all names are added.
+func (n *names) done() *names {
+	for name := range n.exact {
+		if len(n.ids[Normalize(name)]) != 1 {
+			n.exact[name] = -1
+		}
+	}
+	return n
 }
 
 // lookup finds s by normalised name, then as a numeric id when the id is
 // known.
 func (n *names) lookup(s, scope string) (int, error) {
+	if id := n.exact[s]; id > 0 {
+		return id, nil
+	}
 	ids := n.ids[Normalize(s)]
 	if len(ids) == 1 {
 		return ids[0], nil
@@ -239,6 +259,12 @@ func newIndex(s *Schema) *index {
 		ix.fields[e] = fi
 	}
 	sort.Strings(ix.stageList)
+	ix.users.done()
+	ix.pipelines.done()
+	ix.taskTypes.done()
+	for _, p := range ix.byID {
+		p.stages.done()
+	}
 	return ix
 }
 
@@ -315,5 +341,5 @@ func enumIndex(f *kommo.CustomField) *names {
 		n.addName(en.Value, en.ID)
 		n.desc[en.ID] = fmt.Sprintf("%q (id %d)", en.Value, en.ID)
 	}
-	return n
+	return n.done()
 }

@@ -1,0 +1,72 @@
+package mapping
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+)
+
+// The constructors below build the same kommo.FieldValue as kommo.Text,
+// kommo.Number, ... (byte for byte), without going through json.Marshal
+// for the common cases: Map calls them for every custom field value.
+
+// jsonString returns s as a JSON string, as json.Marshal writes it.
+func jsonString(s string) json.RawMessage {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return b
+		}
+		if c >= utf8.RuneSelf {
+			if !utf8.ValidString(s) || strings.Contains(s, "\u2028") || strings.Contains(s, "\u2029") {
+				b, _ := json.Marshal(s)
+				return b
+			}
+			break
+		}
+	}
+	b := make([]byte, len(s)+2)
+	b[0] = '"'
+	copy(b[1:], s)
+	b[len(b)-1] = '"'
+	return b
+}
+
+func textValue(s string) kommo.FieldValue { return kommo.FieldValue{Value: jsonString(s)} }
+
+func multitextValue(s, enum string) kommo.FieldValue {
+	return kommo.FieldValue{Value: jsonString(s), EnumCode: enum}
+}
+
+func numberValue(f float64) kommo.FieldValue {
+	if a := math.Abs(f); a == 0 || (a >= 1e-6 && a < 1e21) {
+		return kommo.FieldValue{Value: strconv.AppendFloat(make([]byte, 0, 24), f, 'f', -1, 64)}
+	}
+	return kommo.Number(f)
+}
+
+func dateValue(t time.Time) kommo.FieldValue {
+	return kommo.FieldValue{Value: strconv.AppendInt(make([]byte, 0, 12), t.Unix(), 10)}
+}
+
+func checkboxValue(b bool) kommo.FieldValue {
+	if b {
+		return kommo.FieldValue{Value: json.RawMessage("true")}
+	}
+	return kommo.FieldValue{Value: json.RawMessage("false")}
+}
+
+// needsSplit reports whether v holds a separator SplitValues(v, sep)
+// would split on.
+func needsSplit(v, sep string) bool {
+	if sep == "" {
+		return strings.ContainsAny(v, ";,\n\r\u2028")
+	}
+	return strings.Contains(v, sep) || strings.ContainsAny(v, "\n\r\u2028")
+}
