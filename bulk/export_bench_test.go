@@ -38,11 +38,10 @@ func contactsSeed(n int) *kommotest.Seed {
 
 // TestExportMemoryFlat checks that the live heap an export needs does not
 // grow with the number of records: it samples the heap after a GC at every
-// page boundary, for 1,000 and for 6,000 contacts (3,000 under -race),
-// and compares how much
-// it grew during the export (the emulator's records, in the same process,
-// are there from the start and do not count). A control run with a writer
-// that keeps every row shows the measure catches a leak.
+// page boundary, for 1,000 and for 6,000 contacts (3,000 under -race), and
+// compares how much it grew during the export (the emulator's records, in
+// the same process, are there from the start and do not count). A control
+// run with a writer that keeps every row shows the measure catches a leak.
 func TestExportMemoryFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("exports thousands of records")

@@ -278,6 +278,16 @@ func TestExportCSV(t *testing.T) {
 			if st.Rows != len(tt.want)-1 || st.Pages != 1 || !cmp.Equal(st.Header, tt.want[0]) {
 				t.Errorf("Export(%s) stats = %+v, want %d rows, 1 page", tt.entity, st, len(tt.want)-1)
 			}
+			// The header reads back as our own layout, column for column.
+			if !IsExportLayout(got[0], tt.entity) {
+				t.Errorf("IsExportLayout(header of Export(%s)) = false", tt.entity)
+			}
+			cols, err := ParseExportHeader(got[0], tt.entity, schema)
+			if err != nil {
+				t.Errorf("ParseExportHeader(header of Export(%s)) = %v", tt.entity, err)
+			} else if diff := cmp.Diff(ExportColumns(tt.entity, schema), cols); diff != "" {
+				t.Errorf("ParseExportHeader(header of Export(%s)) (-want +got):\n%s", tt.entity, diff)
+			}
 		})
 	}
 }
