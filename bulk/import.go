@@ -408,7 +408,7 @@ func (im *importer) resolveRefs(b *batch) {
 				id, ok = im.opts.Refs(e, key)
 			}
 			if !ok || id == 0 {
-				rt.fail(rt.item.Row.Column(e, "ref"), fmt.Errorf("refers to %s %q, which no imported row has", strings.TrimSuffix(string(e), "s"), key))
+				rt.fail(rt.item.Row.Column(e, "ref"), fmt.Errorf("refers to %s %q, which no imported row has", singular(e), key))
 				break
 			}
 			rt.ids[e], rt.acts[e] = id, ActionSkip
@@ -664,7 +664,7 @@ func (im *importer) checkIDs(ctx context.Context, e kommo.EntityType, ws []*work
 	}
 	for _, w := range ws {
 		if w.action == ActionUpdate && !w.rt.failed && w.sameBatch == nil && have[w.id] == nil {
-			w.rt.fail(im.column(w, e, "id"), fmt.Errorf("%s %d does not exist in Kommo", strings.TrimSuffix(string(e), "s"), w.id))
+			w.rt.fail(im.column(w, e, "id"), fmt.Errorf("%s %d does not exist in Kommo", singular(e), w.id))
 		}
 	}
 	return nil

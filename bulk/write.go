@@ -80,7 +80,7 @@ func (im *importer) ack(e kommo.EntityType, ws []*work, res []*kommo.WriteResult
 			id = res[i].ID
 		}
 		if id == 0 {
-			w.rt.fail("", fmt.Errorf("Kommo answered without an id for this %s", strings.TrimSuffix(string(e), "s")))
+			w.rt.fail("", fmt.Errorf("Kommo answered without an id for this %s", singular(e)))
 			continue
 		}
 		w.id = id
@@ -167,7 +167,7 @@ func lines(ws []*work) []int {
 // naming them: each half is sent alone, down to single items.
 func (im *importer) split(ctx context.Context, e kommo.EntityType, ws []*work, err error, resend func([]*work) error) error {
 	if len(ws) == 1 {
-		ws[0].rt.fail("", fmt.Errorf("Kommo rejected the %s: %v", strings.TrimSuffix(string(e), "s"), errorDetail(err)))
+		ws[0].rt.fail("", fmt.Errorf("Kommo rejected the %s: %v", singular(e), errorDetail(err)))
 		return nil
 	}
 	h := len(ws) / 2
@@ -234,7 +234,7 @@ func (im *importer) writeUpdates(ctx context.Context, e kommo.EntityType, ws []*
 	for _, w := range ws {
 		o := old[w.id]
 		if o == nil {
-			w.rt.fail("", fmt.Errorf("%s %d does not exist in Kommo", strings.TrimSuffix(string(e), "s"), w.id))
+			w.rt.fail("", fmt.Errorf("%s %d does not exist in Kommo", singular(e), w.id))
 			continue
 		}
 		changes, restore := diff(e, o, w.req)
