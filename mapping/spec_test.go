@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -171,4 +172,28 @@ func FuzzParseSpec(f *testing.F) {
 		}
 		m.Map(Record{Row: 2, Values: []string{"x@y.io; +7 999 123 45 67", "Qualified"}})
 	})
+}
+
+// TestDocsExample keeps the example of docs/mapping.md honest: it parses,
+// compiles and maps a row.
+func TestDocsExample(t *testing.T) {
+	b, err := os.ReadFile("../docs/mapping.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```yaml\n")
+	y, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("no yaml block in docs/mapping.md")
+	}
+	header := []string{"Deal ID", "Title", "Amount", "Pipeline", "Stage", "Owner", "Labels", "Created", "Origin", "Person", "Mobile", "Work phone", "E-mail", "Organization", "Street", "City", "Organization ID"}
+	m := mustCompile(t, y, header)
+	row, errs := m.Map(Record{Row: 2, Values: []string{"D-7", "Big deal", "1.234,50", "Sales", "Em negociação", "Ana Souza", "a, b", "15/03/2024", "Web",
+		"Maria da Silva", "(11) 91234-5678", "", "maria@example.com", "ACME", "Av. Paulista 1", "São Paulo", "O-1"}})
+	if errs != nil {
+		t.Fatalf("Map() errors: %v", errs)
+	}
+	if row.Lead.StatusID != 1003 || *row.Lead.Price != 1235 || row.Contact.LastName != "da Silva" || row.Contact.ResponsibleUserID != 1 || row.Company.Name != "ACME" {
+		t.Errorf("Map() = lead %+v, contact %+v, company %+v", row.Lead, row.Contact, row.Company)
+	}
 }
