@@ -35,7 +35,7 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.baseURL, "base-url", "", "account `URL` instead of a subdomain, e.g. an emulator or proxy (default $KOMMO_BASE_URL)")
 	fs.StringVar(&c.token, "token", "", "long-lived token (default $KOMMO_TOKEN; prefer the variable: flags show in ps)")
 	fs.StringVar(&c.oauthFile, "oauth-file", "", "OAuth credentials `file` (JSON: client_id, client_secret, redirect_uri, access_token, refresh_token); rotated tokens are written back (default $KOMMO_OAUTH_FILE)")
-	fs.Float64Var(&c.rate, "rate", float64(kommo.DefaultRate), "requests per second (Kommo allows 7 per account)")
+	fs.Float64Var(&c.rate, "rate", float64(kommo.DefaultRate), "requests per second (Kommo allows 7 per account; 0 = no limit, for emulators)")
 	fs.DurationVar(&c.timeout, "http-timeout", 60*time.Second, "timeout of one HTTP request")
 }
 
@@ -49,9 +49,15 @@ type oauthFile struct {
 	Expiry       time.Time `json:"expiry,omitempty"`
 }
 
-// client builds a kommo client from the flags and environment. transport,
-// if non-nil, wraps the HTTP transport (the bulk engine's pacer does).
-func (c *connFlags) client(getenv func(string) string, wrap func(http.RoundTripper) http.RoundTripper) (*kommo.Client, error) {
+// client builds a kommo client from the flags and environment. wrap, if
+// non-nil, wraps the HTTP transport (the bulk engine's pacer does). The
+// client waits on m.Limiter when it is set, so the commands one process
+// runs in turn (demo, run) share the account's budget.
+func (c *connFlags) client(m *Main, wrap func(http.RoundTripper) http.RoundTripper) (*kommo.Client, error) {
+	getenv := m.Getenv
+	if c.limiter == nil {
+		c.limiter = m.Limiter
+	}
 	or := func(v, env string) string {
 		if v != "" {
 			return v
@@ -78,6 +84,8 @@ func (c *connFlags) client(getenv func(string) string, wrap func(http.RoundTripp
 		opts = append(opts, kommo.WithLimiter(c.limiter))
 	case c.rate > 0:
 		opts = append(opts, kommo.WithRateLimit(rate.Limit(c.rate), 1))
+	default: // --rate 0: no client-side limit (emulators, tests)
+		opts = append(opts, kommo.WithRateLimit(rate.Inf, 1))
 	}
 	token := or(c.token, "KOMMO_TOKEN")
 	oauthPath := or(c.oauthFile, "KOMMO_OAUTH_FILE")

@@ -1,33 +1,70 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 )
 
-// DemoCommand starts the built-in emulator on a loopback port and runs a
-// short client session against it: it reads the account's schema, writes
-// companies, contacts, leads and tasks in batches, shows a rejected batch,
-// and lists the result. Both sides enforce Kommo's 7 requests/s.
+// DemoCommand runs the main job on the built-in emulator: it imports the
+// demo files (companies, contacts linked to them, leads with their contact
+// and company, tasks on the leads) through their mapping specs, exports
+// the result back to XLSX, and shows what the account holds. The emulator
+// enforces Kommo's 7 requests/s, and so does the client.
 type DemoCommand struct{ m *Main }
+
+// demoSteps are the demo's imports, in dependency order.
+var demoSteps = []struct {
+	file, spec, mode, refs string
+}{
+	{"companies.csv", "companies.yaml", "create", ""},
+	{"contacts.csv", "contacts.yaml", "upsert", "companies"},
+	{"leads.csv", "leads.yaml", "create", "companies,contacts"},
+	{"tasks.csv", "tasks.yaml", "create", "leads"},
+}
 
 // Run runs the demo.
 func (c *DemoCommand) Run(ctx context.Context, args []string) error {
-	fs := c.m.newFlagSet("demo", "demo\n\nRuns a short session against the built-in Kommo emulator and prints the result.")
+	fs := c.m.newFlagSet("demo", "demo [flags]\n\nImports the demo files into the built-in Kommo emulator, exports them back to XLSX\nand prints the result. Nothing leaves this machine.")
+	data := fs.String("data", "testdata/demo", "`directory` with the demo files and their mapping specs")
+	outDir := fs.String("out", "demo-out", "`directory` for the copies, journals, result files and exports (replaced)")
+	rps := fs.Float64("rate", 7, "requests per second, enforced by the emulator and kept by the client")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := os.RemoveAll(*outDir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return err
+	}
+	for _, s := range demoSteps {
+		for _, name := range []string{s.file, s.spec} {
+			if err := copyFile(filepath.Join(*data, name), filepath.Join(*outDir, name)); err != nil {
+				return fmt.Errorf("demo data: %w (run from the repository root, or pass --data)", err)
+			}
+		}
+	}
+
 	const token = "demo-token"
-	emu, err := kommotest.NewServer(kommotest.Options{Tokens: []string{token}})
+	emu, err := kommotest.NewServer(kommotest.Options{Tokens: []string{token}, Rate: rate.Limit(*rps)})
 	if err != nil {
 		return err
 	}
@@ -40,314 +77,176 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	go hs.Serve(ln)
 	defer hs.Close()
 	base := "http://" + ln.Addr().String()
+	env := map[string]string{"KOMMO_BASE_URL": base, "KOMMO_TOKEN": token}
+	// One budget for the whole demo, as one process should keep per account.
+	limiter := rate.NewLimiter(rate.Limit(*rps), 1)
+	sub := &Main{Stdin: strings.NewReader(""), Stderr: io.Discard, Getenv: func(k string) string { return env[k] }, Limiter: limiter}
 
-	client, err := kommo.NewClient(base, kommo.WithToken(token))
-	if err != nil {
-		return err
-	}
 	out := c.m.Stdout
 	start := time.Now()
-	fmt.Fprintf(out, "Kommo emulator at %s (7 requests/s, like Kommo)\n\n", base)
-
-	d := &demo{c: client, out: out}
-	steps := []struct {
-		name string
-		run  func(context.Context) error
-	}{
-		{"read the account's schema", d.schema},
-		{"create companies", d.companies},
-		{"create contacts linked to them", d.contacts},
-		{"create leads with contacts, tags and custom fields", d.leads},
-		{"create a lead with a new contact and company in one call", d.complex},
-		{"create and complete tasks", d.tasks},
-		{"move a lead to won", d.win},
-		{"send a batch with one bad item", d.rejected},
-	}
-	for i, s := range steps {
-		fmt.Fprintf(out, "%d. %s\n", i+1, s.name)
-		if err := s.run(ctx); err != nil {
-			return fmt.Errorf("demo step %q: %w", s.name, err)
+	fmt.Fprintf(out, "Kommo emulator at %s, %g requests/s (Kommo allows 7). Files in %s/\n\n", base, *rps, *outDir)
+	for i, s := range demoSteps {
+		job := strings.TrimSuffix(s.file, ".csv")
+		a := importArgs{input: filepath.Join(*outDir, s.file), mapping: filepath.Join(*outDir, s.spec), mode: s.mode, jobID: job,
+			batch: 50, workers: 4, lookup: "auto", json: true}
+		a.conn.rate = *rps
+		a.conn.timeout = time.Minute
+		if s.refs != "" {
+			var js []string
+			for _, r := range strings.Split(s.refs, ",") {
+				js = append(js, filepath.Join(*outDir, r+".journal"))
+			}
+			a.refs = strings.Join(js, ",")
 		}
-	}
-	fmt.Fprintln(out)
-	if err := d.report(ctx); err != nil {
-		return err
-	}
-	st := emu.Stats()
-	fmt.Fprintf(out, "\n%d requests in %.1fs, %d answered 429.\n", st.Requests, time.Since(start).Seconds(), st.RateLimited)
-	return nil
-}
-
-type demo struct {
-	c   *kommo.Client
-	out interface{ Write([]byte) (int, error) }
-
-	users      []*kommo.User
-	pipeline   *kommo.Pipeline
-	stages     map[string]int
-	fields     map[string]*kommo.CustomField // "leads/Lead source"
-	companyIDs []int
-	contactIDs []int
-	leadIDs    []int
-}
-
-func (d *demo) logf(format string, args ...any) { fmt.Fprintf(d.out, "   "+format+"\n", args...) }
-
-func (d *demo) schema(ctx context.Context) error {
-	acct, _, err := d.c.Account.Get(ctx, "task_types")
-	if err != nil {
-		return err
-	}
-	d.users, _, err = d.c.Users.List(ctx, nil)
-	if err != nil {
-		return err
-	}
-	pipes, _, err := d.c.Pipelines.List(ctx)
-	if err != nil {
-		return err
-	}
-	d.stages = map[string]int{}
-	for _, p := range pipes {
-		if p.IsMain {
-			d.pipeline = p
-			for _, s := range p.Statuses() {
-				d.stages[s.Name] = s.ID
+		var buf bytes.Buffer
+		sub.Stdout = &buf
+		err := runImport(ctx, sub, &a)
+		if err != nil && !errors.Is(err, errRowErrors) {
+			return fmt.Errorf("import %s: %w", s.file, err)
+		}
+		var sum importSummary
+		if jerr := json.Unmarshal(buf.Bytes(), &sum); jerr != nil {
+			return fmt.Errorf("import %s: %v", s.file, jerr)
+		}
+		fmt.Fprintf(out, "%d. %-14s %s %d rows: %d created, %d updated, %d failed\n", i+1, s.file, s.mode, sum.Rows, sum.Created, sum.Updated, sum.Failed)
+		if sum.Errors != "" {
+			if err := printErrorRows(out, sum.Errors); err != nil {
+				return err
 			}
 		}
 	}
-	if d.pipeline == nil {
-		return errors.New("no main pipeline")
+
+	client, err := kommo.NewClient(base, kommo.WithToken(token), kommo.WithLimiter(limiter))
+	if err != nil {
+		return err
 	}
-	d.fields = map[string]*kommo.CustomField{}
-	for _, e := range []kommo.EntityType{kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies} {
-		fs, err := d.c.CustomFields.All(ctx, e)
-		if err != nil {
-			return err
+	fmt.Fprintln(out)
+	if err := demoReport(ctx, out, client); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(out)
+	for _, e := range []string{"leads", "contacts", "companies"} {
+		path := filepath.Join(*outDir, "export-"+e+".xlsx")
+		var buf bytes.Buffer
+		sub.Stdout = &buf
+		ec := &ExportCommand{m: sub}
+		if err := ec.Run(ctx, []string{e, "-o", path, "--rate", strconv.FormatFloat(*rps, 'f', -1, 64)}); err != nil {
+			return fmt.Errorf("export %s: %w", e, err)
 		}
-		for _, f := range fs {
-			d.fields[string(e)+"/"+f.Name] = f
+		fmt.Fprintf(out, "exported %s to %s\n", e, path)
+	}
+	st := emu.Stats()
+	fmt.Fprintf(out, "\n%d requests in %.1fs (%.1f/s), %d answered 429.\n", st.Requests, time.Since(start).Seconds(),
+		float64(st.Requests)/time.Since(start).Seconds(), st.RateLimited)
+	fmt.Fprintf(out, "Result files (*.success.csv, *.errors.csv), journals and exports are in %s/.\n", *outDir)
+	fmt.Fprintf(out, "An errors file can be fixed and imported again with the same mapping; an export edited in a\nspreadsheet re-imports with: kommo-bulk import --mode update %s\n", filepath.Join(*outDir, "export-leads.xlsx"))
+	return nil
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o644)
+}
+
+// printErrorRows shows the rows of an errors file, indented.
+func printErrorRows(w io.Writer, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))))
+	r.FieldsPerRecord = -1
+	r.Comma = ','
+	if i := bytes.IndexByte(b, '\n'); i > 0 && bytes.Count(b[:i], []byte(";")) > bytes.Count(b[:i], []byte(",")) {
+		r.Comma = ';'
+	}
+	recs, err := r.ReadAll()
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs[1:] {
+		n := len(rec)
+		if n < 3 {
+			continue
 		}
-	}
-	d.logf("account %q: %d users, main pipeline %q with %d stages, %d task types, %d custom fields",
-		acct.Name, len(d.users), d.pipeline.Name, len(d.pipeline.Statuses()), len(acct.Embedded.TaskTypes), len(d.fields))
-	return nil
-}
-
-func (d *demo) field(entity, name string) (int, error) {
-	f, ok := d.fields[entity+"/"+name]
-	if !ok {
-		return 0, fmt.Errorf("no %s custom field %q", entity, name)
-	}
-	return f.ID, nil
-}
-
-func ids(rs []*kommo.WriteResult) []int {
-	out := make([]int, len(rs))
-	for i, r := range rs {
-		out[i] = r.ID
-	}
-	return out
-}
-
-func (d *demo) companies(ctx context.Context) error {
-	res, _, err := d.c.Companies.Create(ctx, []kommo.CompanyRequest{
-		{Name: "Acme GmbH", RequestID: "acme", CustomFieldsValues: kommo.CustomFieldValues{
-			{FieldCode: kommo.CodePhone, Values: []kommo.FieldValue{kommo.Multitext("+4930123456", kommo.PhoneWork)}},
-			{FieldCode: kommo.CodeWeb, Values: []kommo.FieldValue{kommo.Text("https://acme.example")}},
-		}},
-		{Name: "Globex LLC", RequestID: "globex"},
-	})
-	if err != nil {
-		return err
-	}
-	d.companyIDs = ids(res)
-	d.logf("1 request, ids %v (request_id %q, %q echoed back)", d.companyIDs, res[0].RequestID, res[1].RequestID)
-	return nil
-}
-
-func (d *demo) contacts(ctx context.Context) error {
-	people := []struct{ first, last, phone, email string }{
-		{"Ada", "Lovelace", "+447700900001", "ada@acme.example"},
-		{"Grace", "Hopper", "+15555550100", "grace@globex.example"},
-		{"Alan", "Turing", "+447700900002", "alan@acme.example"},
-	}
-	var reqs []kommo.ContactRequest
-	for i, p := range people {
-		reqs = append(reqs, kommo.ContactRequest{
-			FirstName: p.first, LastName: p.last, RequestID: fmt.Sprint("row-", i+2),
-			CustomFieldsValues: kommo.CustomFieldValues{
-				{FieldCode: kommo.CodePhone, Values: []kommo.FieldValue{kommo.Multitext(p.phone, kommo.PhoneMobile)}},
-				{FieldCode: kommo.CodeEmail, Values: []kommo.FieldValue{kommo.Multitext(p.email, kommo.EmailWork)}},
-			},
-			Embedded: &kommo.EntityRequestEmbedded{Companies: []kommo.EntityRef{{ID: d.companyIDs[i%2]}}},
-		})
-	}
-	res, _, err := d.c.Contacts.Create(ctx, reqs)
-	if err != nil {
-		return err
-	}
-	d.contactIDs = ids(res)
-	d.logf("1 request, ids %v", d.contactIDs)
-	return nil
-}
-
-func (d *demo) leads(ctx context.Context) error {
-	source, err := d.field("leads", "Lead source")
-	if err != nil {
-		return err
-	}
-	var reqs []kommo.LeadRequest
-	for i, name := range []string{"Analytical engine", "Compiler licences", "Enigma audit"} {
-		price := int64(1000 * (i + 1))
-		reqs = append(reqs, kommo.LeadRequest{
-			Name: name, Price: &price, PipelineID: d.pipeline.ID, StatusID: d.stages["Qualified"],
-			ResponsibleUserID: d.users[i%len(d.users)].ID, RequestID: fmt.Sprint("row-", i+2),
-			CustomFieldsValues: kommo.CustomFieldValues{{FieldID: source, Values: []kommo.FieldValue{kommo.OptionText("Referral")}}},
-			Embedded: &kommo.LeadRequestEmbedded{
-				Tags:      []kommo.TagRef{{Name: "demo"}},
-				Contacts:  []kommo.EntityRef{{ID: d.contactIDs[i], IsMain: true}},
-				Companies: []kommo.EntityRef{{ID: d.companyIDs[i%2]}},
-			},
-		})
-	}
-	res, _, err := d.c.Leads.Create(ctx, reqs)
-	if err != nil {
-		return err
-	}
-	d.leadIDs = ids(res)
-	d.logf("1 request, ids %v", d.leadIDs)
-	return nil
-}
-
-func (d *demo) complex(ctx context.Context) error {
-	price := int64(4200)
-	res, _, err := d.c.Leads.AddComplex(ctx, []kommo.ComplexLead{{
-		LeadRequest: kommo.LeadRequest{Name: "Difference engine", Price: &price, RequestID: "web-form-1"},
-		Contact: &kommo.ContactRequest{Name: "Charles Babbage", CustomFieldsValues: kommo.CustomFieldValues{
-			{FieldCode: kommo.CodeEmail, Values: []kommo.FieldValue{kommo.Multitext("charles@example.org", kommo.EmailPriv)}},
-		}},
-		Company: &kommo.CompanyRequest{Name: "Analytical Society"},
-	}})
-	if err != nil {
-		return err
-	}
-	r := res[0]
-	d.leadIDs = append(d.leadIDs, r.ID)
-	d.logf("lead %d with contact %d and company %d (merged: %v)", r.ID, r.ContactID, r.CompanyID, r.Merged)
-	return nil
-}
-
-func (d *demo) tasks(ctx context.Context) error {
-	due := time.Now().Add(48 * time.Hour).Unix()
-	var reqs []kommo.TaskRequest
-	for i, id := range d.leadIDs[:2] {
-		reqs = append(reqs, kommo.TaskRequest{Text: "Call back about the offer", CompleteTill: due, TaskTypeID: kommo.TaskTypeFollowUp,
-			EntityType: kommo.EntityLeads, EntityID: id, RequestID: fmt.Sprint("task-", i)})
-	}
-	res, _, err := d.c.Tasks.Create(ctx, reqs)
-	if err != nil {
-		return err
-	}
-	if _, _, err := d.c.Tasks.Complete(ctx, res[0].ID, "Spoke to Ada: send the contract"); err != nil {
-		return err
-	}
-	d.logf("tasks %v, task %d completed", ids(res), res[0].ID)
-	return nil
-}
-
-func (d *demo) win(ctx context.Context) error {
-	_, _, err := d.c.Leads.UpdateOne(ctx, d.leadIDs[0], kommo.LeadRequest{StatusID: kommo.StatusWon, PipelineID: d.pipeline.ID})
-	if err != nil {
-		return err
-	}
-	d.logf("lead %d is closed-won", d.leadIDs[0])
-	return nil
-}
-
-func (d *demo) rejected(ctx context.Context) error {
-	source, err := d.field("leads", "Lead source")
-	if err != nil {
-		return err
-	}
-	_, _, err = d.c.Leads.Create(ctx, []kommo.LeadRequest{
-		{Name: "Fine lead", RequestID: "row-2"},
-		{Name: "Bad lead", RequestID: "row-3", CustomFieldsValues: kommo.CustomFieldValues{
-			{FieldID: source, Values: []kommo.FieldValue{kommo.OptionText("Carrier pigeon")}}}},
-	})
-	var er *kommo.ErrorResponse
-	if !errors.As(err, &er) || !errors.Is(err, kommo.ErrValidation) {
-		return fmt.Errorf("expected a validation error, got %v", err)
-	}
-	for _, v := range er.ValidationErrors {
-		for _, fe := range v.Errors {
-			d.logf("Kommo rejected the whole batch: request_id %s: %s", v.RequestID, fe)
+		col := ""
+		if rec[n-2] != "" {
+			col = fmt.Sprintf(" column %q", rec[n-2])
 		}
+		reason := rec[n-1]
+		if i := strings.LastIndex(reason, ": "); i > 0 && strings.Contains(reason[:i], "row ") {
+			reason = reason[i+2:]
+		}
+		fmt.Fprintf(w, "     row %s%s: %s\n", rec[n-3], col, reason)
 	}
+	fmt.Fprintf(w, "     (all in %s)\n", path)
 	return nil
 }
 
-func (d *demo) report(ctx context.Context) error {
+// demoReport prints the leads, with their stage, owner, contact and
+// company, as the account now holds them.
+func demoReport(ctx context.Context, w io.Writer, c *kommo.Client) error {
+	users, _, err := c.Users.List(ctx, nil)
+	if err != nil {
+		return err
+	}
 	names := map[int]string{}
-	for _, u := range d.users {
+	for _, u := range users {
 		names[u.ID] = u.Name
 	}
-	stages := map[int]string{}
-	for name, id := range d.stages {
-		stages[id] = name
+	pipes, _, err := c.Pipelines.List(ctx)
+	if err != nil {
+		return err
 	}
-	tw := tabwriter.NewWriter(d.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LEAD\tNAME\tPRICE\tSTAGE\tRESPONSIBLE\tCONTACTS\tCOMPANY\tTAGS")
-	for l, err := range d.c.Leads.ListIter(ctx, &kommo.LeadListOptions{With: []string{"contacts"}, ListOptions: kommo.ListOptions{Limit: 2}}) {
+	stages := map[int]string{}
+	for _, p := range pipes {
+		for _, s := range p.Statuses() {
+			stages[s.ID] = s.Name
+		}
+	}
+	contacts := map[int]string{}
+	for ct, err := range c.Contacts.ListIter(ctx, &kommo.ContactListOptions{ListOptions: kommo.ListOptions{Limit: kommo.MaxLimit}}) {
 		if err != nil {
 			return err
 		}
-		var contacts, companies, tags []string
-		for _, c := range l.Embedded.Contacts {
-			contacts = append(contacts, fmt.Sprint(c.ID))
+		contacts[ct.ID] = ct.Name
+	}
+	companies := map[int]string{}
+	for co, err := range c.Companies.ListIter(ctx, &kommo.CompanyListOptions{ListOptions: kommo.ListOptions{Limit: kommo.MaxLimit}}) {
+		if err != nil {
+			return err
 		}
-		for _, c := range l.Embedded.Companies {
-			companies = append(companies, fmt.Sprint(c.ID))
+		companies[co.ID] = co.Name
+	}
+	tasks := map[int]int{}
+	for t, err := range c.Tasks.ListIter(ctx, &kommo.TaskListOptions{EntityType: kommo.EntityLeads, ListOptions: kommo.ListOptions{Limit: kommo.MaxLimit}}) {
+		if err != nil {
+			return err
+		}
+		tasks[t.EntityID]++
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LEAD\tNAME\tPRICE\tSTAGE\tOWNER\tCONTACT\tCOMPANY\tTASKS\tTAGS")
+	for l, err := range c.Leads.ListIter(ctx, &kommo.LeadListOptions{With: []string{"contacts"}, ListOptions: kommo.ListOptions{Limit: kommo.MaxLimit}}) {
+		if err != nil {
+			return err
+		}
+		var cts, cos, tags []string
+		for _, r := range l.Embedded.Contacts {
+			cts = append(cts, contacts[r.ID])
+		}
+		for _, r := range l.Embedded.Companies {
+			cos = append(cos, companies[r.ID])
 		}
 		for _, t := range l.Embedded.Tags {
 			tags = append(tags, t.Name)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.Name, l.Price, stages[l.StatusID], names[l.ResponsibleUserID],
-			strings.Join(contacts, ","), strings.Join(companies, ","), strings.Join(tags, ","))
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%d\t%s\n", l.ID, l.Name, l.Price, stages[l.StatusID], names[l.ResponsibleUserID],
+			strings.Join(cts, ", "), strings.Join(cos, ", "), tasks[l.ID], strings.Join(tags, ", "))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(d.out)
-	tw = tabwriter.NewWriter(d.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CONTACT\tNAME\tPHONE\tEMAIL")
-	for ct, err := range d.c.Contacts.ListIter(ctx, nil) {
-		if err != nil {
-			return err
-		}
-		phone, _ := ct.CustomFieldsValues.Field(0, kommo.CodePhone)
-		email, _ := ct.CustomFieldsValues.Field(0, kommo.CodeEmail)
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", ct.ID, ct.Name, strings.Join(phone.Strings(), ", "), strings.Join(email.Strings(), ", "))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	counts := map[string]int{}
-	for e, err := range d.c.Events.ListIter(ctx, &kommo.EventListOptions{ListOptions: kommo.ListOptions{Limit: kommo.MaxEventsLimit}}) {
-		if err != nil {
-			return err
-		}
-		counts[e.Type]++
-	}
-	var parts []string
-	for _, t := range kommo.EventTypes {
-		if counts[t] > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", t, counts[t]))
-			delete(counts, t)
-		}
-	}
-	for t, n := range counts {
-		parts = append(parts, fmt.Sprintf("%s %d", t, n))
-	}
-	fmt.Fprintf(d.out, "\nEvents recorded: %s\n", strings.Join(parts, ", "))
-	return nil
+	return tw.Flush()
 }

@@ -263,7 +263,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 
-	client, err := conn.client(c.m.Getenv, nil)
+	client, err := conn.client(c.m, nil)
 	if err != nil {
 		return err
 	}

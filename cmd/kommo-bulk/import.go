@@ -187,13 +187,17 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	}
 	defer table.Close()
 
-	limiter := rate.NewLimiter(rate.Limit(a.conn.rate), 1)
-	if a.conn.rate <= 0 {
+	limiter := m.Limiter
+	switch {
+	case limiter != nil:
+	case a.conn.rate > 0:
+		limiter = rate.NewLimiter(rate.Limit(a.conn.rate), 1)
+	default:
 		limiter = rate.NewLimiter(rate.Inf, 1)
 	}
 	pacer := bulk.NewPacer(limiter)
 	a.conn.limiter = limiter
-	client, err := a.conn.client(m.Getenv, pacer.Wrap)
+	client, err := a.conn.client(m, pacer.Wrap)
 	if err != nil {
 		return err
 	}
@@ -540,7 +544,7 @@ func (c *UndoCommand) Run(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 {
 		return &usageError{msg: "undo wants one journal file", hint: "kommo-bulk undo contacts-20260101-120000.journal"}
 	}
-	client, err := conn.client(c.m.Getenv, nil)
+	client, err := conn.client(c.m, nil)
 	if err != nil {
 		return err
 	}

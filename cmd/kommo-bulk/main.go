@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"golang.org/x/time/rate"
 )
 
 // Exit codes, shared by every command.
@@ -41,6 +43,9 @@ type Main struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// Limiter, if set, is the one request budget every command run by
+	// this Main shares (nil: each command makes its own).
+	Limiter *rate.Limiter
 }
 
 // NewMain returns a Main on the process's streams and environment.
@@ -62,6 +67,8 @@ func (m *Main) commands() []commandInfo {
 	return []commandInfo{
 		{"import", "import a CSV or XLSX file into Kommo (create, update, upsert, skip-existing)", func(m *Main) command { return &ImportCommand{m: m} }},
 		{"undo", "revert an import from its journal", func(m *Main) command { return &UndoCommand{m: m} }},
+		{"export", "export leads, contacts, companies, tasks, events, pipelines or fields to CSV/XLSX", func(m *Main) command { return &ExportCommand{m: m} }},
+		{"schema", "print the account's pipelines, stages, users, task types and custom fields", func(m *Main) command { return &SchemaCommand{m: m} }},
 		{"emulator", "run a local Kommo API v4 emulator to try the tool on", func(m *Main) command { return &EmulatorCommand{m: m} }},
 		{"demo", "run a short session against the built-in emulator and show the result", func(m *Main) command { return &DemoCommand{m: m} }},
 		{"version", "print the version", func(m *Main) command { return &VersionCommand{m: m} }},

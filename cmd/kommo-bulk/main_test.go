@@ -150,20 +150,31 @@ func TestEmulatorCommandServesAndPersists(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
-	m, out, errb := testMain(nil)
-	if code := m.Run(t.Context(), []string{"demo"}); code != exitOK {
-		t.Fatalf("demo = %d\n%s\n%s", code, out, errb)
+	out := t.TempDir()
+	m, stdout, errb := testMain(nil)
+	// Tests run in the package directory; the demo data is at the root.
+	args := []string{"demo", "--data", "../../testdata/demo", "--out", out, "--rate", "1000"}
+	if code := m.Run(t.Context(), args); code != exitOK {
+		t.Fatalf("demo = %d\n%s\n%s", code, stdout, errb)
 	}
 	for _, want := range []string{
-		"request_id \"acme\", \"globex\" echoed back",
-		"Kommo rejected the whole batch: request_id row-3: custom_fields_values.0.values.0.value: NotSupportedChoice",
-		"Analytical engine  1000   Closed - won",
-		"Charles Babbage",
-		"lead_status_changed 1",
+		"1. companies.csv  create 3 rows: 3 created, 0 updated, 0 failed",
+		"2. contacts.csv   upsert 6 rows: 4 created, 0 updated, 2 failed",
+		`row 6 column "Phone": not a phone number`,
+		`row 7: refers to company "C-9", which no imported row has`,
+		"4. tasks.csv      create 4 rows: 3 created, 0 updated, 1 failed",
+		"Analytical engine         12500  Qualified     Boris Manager  Ada Lovelace       Acme GmbH    1      hardware, priority, demo",
+		"Enigma audit              9900   Closed - won",
+		"exported leads to " + filepath.Join(out, "export-leads.xlsx"),
 		"0 answered 429",
 	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("demo output lacks %q:\n%s", want, out)
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, f := range []string{"contacts.success.csv", "contacts.errors.csv", "leads.journal", "export-contacts.xlsx"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("demo left no %s: %v", f, err)
 		}
 	}
 }

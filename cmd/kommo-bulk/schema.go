@@ -84,7 +84,7 @@ func (c *SchemaCommand) Run(ctx context.Context, args []string) error {
 			entities = append(entities, e)
 		}
 	}
-	client, err := conn.client(c.m.Getenv, nil)
+	client, err := conn.client(c.m, nil)
 	if err != nil {
 		return err
 	}
