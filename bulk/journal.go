@@ -190,6 +190,21 @@ func KeysFromJournal(path string) (map[kommo.EntityType]map[string]int, error) {
 	return out, nil
 }
 
+// JobStatus reads the journal at path: the job's header and whether it
+// finished (a stopped job has not, and can be resumed).
+func JobStatus(path string) (*JobHeader, bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	st, err := replayJournal(f)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", path, err)
+	}
+	return st.header, st.ended, nil
+}
+
 // HashFile fingerprints a file for JobHeader.InputHash.
 func HashFile(path string) (string, error) {
 	f, err := os.Open(path)
