@@ -29,6 +29,7 @@ type build struct {
 type slotBuild struct {
 	vals  []kommo.FieldValue
 	cols  []string // source column of each value
+	strs  []string // each value as text, for match keys
 	clear bool
 }
 
@@ -39,8 +40,15 @@ func (m *Mapper) newBuild(rec Record) *build {
 		if !p.used {
 			continue
 		}
-		if len(p.slots) > 0 {
-			b.cfs[s] = make([]slotBuild, len(p.slots))
+		if n := len(p.slots); n > 0 {
+			// One allocation each for the slots' first values, columns
+			// and texts: a slot grows on its own only past one value.
+			b.cfs[s] = make([]slotBuild, n)
+			vals := make([]kommo.FieldValue, n)
+			cols := make([]string, 2*n)
+			for i := range b.cfs[s] {
+				b.cfs[s][i] = slotBuild{vals: vals[i : i : i+1], cols: cols[i : i : i+1], strs: cols[n+i : n+i : n+i+1]}
+			}
 		}
 		switch s {
 		case slotLeads:
@@ -141,13 +149,19 @@ func (m *Mapper) apply(b *build, o *op, raw string) {
 		}
 	}
 	if o.vmap != nil {
-		for i := range vals {
-			if t, err := o.vmap.Lookup(vals[i]); err == nil {
-				vals[i] = t
+		kept := vals[:0]
+		for _, v := range vals {
+			if t, err := o.vmap.Lookup(v); err == nil {
+				v = t
+			}
+			if v != "" { // a value mapped to "" is dropped
+				kept = append(kept, v)
 			}
 		}
+		vals = kept
 	}
 	if len(vals) == 0 {
+		m.empty(b, o)
 		return
 	}
 	if err := m.set(b, o, vals); err != nil {
@@ -444,6 +458,7 @@ func (m *Mapper) setCustom(b *build, o *op, vals []string) error {
 	}
 	for _, v := range vals {
 		var fv kommo.FieldValue
+		str := v // the value as text, for match keys
 		switch t.kind {
 		case cfText:
 			fv = textValue(v)
@@ -470,19 +485,20 @@ func (m *Mapper) setCustom(b *build, o *op, vals []string) error {
 			if err != nil {
 				return err
 			}
-			fv = kommo.EnumID(id)
+			fv, str = kommo.EnumID(id), strconv.Itoa(id)
 		case cfPhone:
 			p, err := ParsePhone(v, m.region)
 			if err != nil {
 				return err
 			}
-			fv = multitextValue(p.String(), o.enum)
+			str = p.String()
+			fv = multitextValue(str, o.enum)
 		case cfEmail:
 			e, err := ParseEmail(v)
 			if err != nil {
 				return err
 			}
-			fv = multitextValue(e, o.enum)
+			fv, str = multitextValue(e, o.enum), e
 		case cfMultitext:
 			fv = multitextValue(v, o.enum)
 		case cfAddress:
@@ -490,6 +506,7 @@ func (m *Mapper) setCustom(b *build, o *op, vals []string) error {
 		}
 		sb.vals = append(sb.vals, fv)
 		sb.cols = append(sb.cols, o.column)
+		sb.strs = append(sb.strs, str)
 	}
 	return nil
 }
@@ -604,7 +621,11 @@ func (m *Mapper) customValues(b *build, s int) kommo.CustomFieldValues {
 			out = make(kommo.CustomFieldValues, 0, len(b.cfs[s])-i)
 		}
 		j := len(out)
-		out = append(out, kommo.CustomFieldValue{FieldID: t.f.ID, Values: sb.vals})
+		vals := sb.vals
+		if len(vals) == 0 {
+			vals = nil // clears the field
+		}
+		out = append(out, kommo.CustomFieldValue{FieldID: t.f.ID, Values: vals})
 		key := p.cfKeys[j]
 		b.col(key, sb.cols[0])
 		if t.sources > 1 {
@@ -656,11 +677,7 @@ func (m *Mapper) matchValues(b *build, s int, cfv kommo.CustomFieldValues) []str
 	case MatchEmail, MatchPhone, MatchField:
 		sb := b.cfs[s][p.matchCF]
 		var out []string
-		for _, v := range sb.vals {
-			x := v.String()
-			if x == "" && v.EnumID != 0 {
-				x = strconv.Itoa(v.EnumID)
-			}
+		for _, x := range sb.strs {
 			switch p.match {
 			case MatchPhone:
 				x, _, _ = strings.Cut(x, " ext. ")

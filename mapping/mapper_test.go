@@ -465,9 +465,9 @@ columns:
   - {column: Name, field: name}
   - {column: Score, field: Score, clear_if_empty: true}
   - {column: Tags, field: tags, clear_if_empty: true}
-  - {column: Position, field: position}
+  - {column: Position, field: position, map: {n/a: ""}}
 `, []string{"Name", "Score", "Tags", "Position"})
-	got, errs := m.Map(Record{Row: 2, Values: []string{"Ann", "", "", ""}})
+	got, errs := m.Map(Record{Row: 2, Values: []string{"Ann", "", "", "N/A"}})
 	if errs != nil {
 		t.Fatal(errs)
 	}
