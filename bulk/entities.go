@@ -422,3 +422,34 @@ func restoreValues(f kommo.CustomFieldValue) []kommo.FieldValue {
 	}
 	return out
 }
+
+// keepMultitextTypes gives each phone or email a request sends again the
+// type (WORK, MOB, ...) the record already has for it: a mapping's enum is
+// the type of new values, and re-sending a known phone must not reclassify
+// it (an export re-imported as an update would otherwise turn every MOB
+// phone into WORK).
+func keepMultitextTypes(old *view, req any) {
+	var cfv kommo.CustomFieldValues
+	switch r := req.(type) {
+	case *kommo.ContactRequest:
+		cfv = r.CustomFieldsValues
+	case *kommo.CompanyRequest:
+		cfv = r.CustomFieldsValues
+	default:
+		return
+	}
+	for i, f := range cfv {
+		have, ok := findCF(old.CFV, f)
+		if !ok || have.FieldType != kommo.FieldMultitext {
+			continue
+		}
+		for j, v := range f.Values {
+			for _, h := range have.Values {
+				if sameScalar(strings.TrimSpace(v.String()), strings.TrimSpace(h.String())) && h.EnumCode != "" {
+					cfv[i].Values[j].EnumCode, cfv[i].Values[j].EnumID = h.EnumCode, 0
+					break
+				}
+			}
+		}
+	}
+}

@@ -501,9 +501,12 @@ func (im *importer) step(ctx context.Context, b *batch, e kommo.EntityType) erro
 // realIDs drops the placeholder ids a dry run gives the records it would
 // create.
 func realIDs(ids map[kommo.EntityType]int) map[kommo.EntityType]int {
-	out := make(map[kommo.EntityType]int, len(ids))
+	var out map[kommo.EntityType]int
 	for e, id := range ids {
 		if id > 0 {
+			if out == nil {
+				out = make(map[kommo.EntityType]int, len(ids))
+			}
 			out[e] = id
 		}
 	}

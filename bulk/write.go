@@ -237,6 +237,7 @@ func (im *importer) writeUpdates(ctx context.Context, e kommo.EntityType, ws []*
 			w.rt.fail("", fmt.Errorf("%s %d does not exist in Kommo", singular(e), w.id))
 			continue
 		}
+		keepMultitextTypes(o, w.req)
 		changes, restore := diff(e, o, w.req)
 		if e == im.opts.Job.Entity {
 			w.rt.changes = append(w.rt.changes, changes...)

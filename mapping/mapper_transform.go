@@ -162,9 +162,16 @@ func keepDigits(s string) string {
 
 // clean is CollapseSpace with a fast path for cells that need nothing:
 // no surrounding or repeated white space and no special spaces.
+//
+// A cell our writers protected against formula injection ("'=...",
+// "'+44 ...; +44 ...") gets its value back first, so an export or a result
+// file re-imports as it was exported.
 func clean(s string) string {
 	if s == "" {
 		return s
+	}
+	if s[0] == '\'' {
+		s = UnescapeFormula(s)
 	}
 	prevSpace := true // a leading space needs work
 	for i := 0; i < len(s); i++ {
