@@ -18,6 +18,25 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
 
+const importSynopsis = `import FILE [flags]
+
+Imports a CSV or XLSX file into Kommo through a mapping spec. Every row is validated
+first; then rows are written in batches at the account's rate. Every write is
+journaled: a stopped job (Ctrl-C, a crash, kill -9) continues with --resume and
+writes each row exactly once. Result files FILE.success.EXT (Kommo ids per row) and
+FILE.errors.EXT (row, column, reason; fix it and import it again) are written next
+to the input, or in --results.
+
+Examples:
+
+	kommo-bulk import contacts.csv --mapping contacts.yaml --mode upsert
+	kommo-bulk import contacts.csv --entity contacts --match email --mode upsert --dry-run
+	kommo-bulk import leads.xlsx --sheet Deals --mapping leads.yaml --refs contacts.journal
+	kommo-bulk import export-leads.xlsx --mode update          # an export of ours, edited
+	kommo-bulk import --resume contacts-20261121-120000.journal
+
+Flags:`
+
 // ImportCommand imports a CSV or XLSX file into Kommo.
 type ImportCommand struct {
 	m *Main
@@ -42,6 +61,8 @@ type importArgs struct {
 	json      bool
 	noSync    bool
 	refs      string
+	entity    string
+	match     string
 }
 
 func (a *importArgs) register(fs interface {
@@ -49,7 +70,9 @@ func (a *importArgs) register(fs interface {
 	IntVar(*int, string, int, string)
 	BoolVar(*bool, string, bool, string)
 }) {
-	fs.StringVar(&a.mapping, "mapping", "", "mapping spec `file` (YAML or JSON); not needed to re-import our own export with --mode update")
+	fs.StringVar(&a.mapping, "mapping", "", "mapping spec `file` (YAML or JSON); without it the proposed mapping is used when every column is a confident match, and an export of ours re-imports with --mode update")
+	fs.StringVar(&a.entity, "entity", "", "leads, contacts, companies or tasks (default the mapping's)")
+	fs.StringVar(&a.match, "match", "", "upsert key, overriding the mapping's: email, phone, id, name or field:NAME")
 	fs.StringVar(&a.mode, "mode", "create", "create, update (by Kommo id), upsert (by the spec's match key) or skip-existing")
 	fs.StringVar(&a.sheet, "sheet", "", "worksheet `name` of an XLSX file (default the first)")
 	fs.StringVar(&a.encoding, "encoding", "", "text encoding of a CSV file (default detected: utf-8, utf-16, windows-1251, windows-1252, ...)")
@@ -57,7 +80,8 @@ func (a *importArgs) register(fs interface {
 	fs.StringVar(&a.jobID, "job", "", "job `id` (default the input's name and the time)")
 	fs.StringVar(&a.resume, "resume", "", "resume the stopped job `ID` (or its journal file)")
 	fs.StringVar(&a.results, "results", "", "`directory` for the journal and result files (default the input's)")
-	fs.IntVar(&a.batch, "batch-size", 50, "rows per write request (Kommo accepts at most 250)")
+	fs.IntVar(&a.batch, "batch", 50, "rows per write request (Kommo accepts at most 250)")
+	fs.IntVar(&a.batch, "batch-size", 50, "same as --batch")
 	fs.IntVar(&a.workers, "workers", 4, "batches in flight (they share the rate limit)")
 	fs.StringVar(&a.lookup, "lookup", "auto", "how existing records are found: auto, query (one request per key) or scan (read the whole list once)")
 	fs.StringVar(&a.refs, "refs", "", "journals of earlier imports (comma-separated) whose row keys this file's references name, e.g. the companies job for contacts with a company key column")
@@ -67,24 +91,25 @@ func (a *importArgs) register(fs interface {
 
 // Run parses flags and imports.
 func (c *ImportCommand) Run(ctx context.Context, args []string) error {
-	fs := c.m.newFlagSet("import", "import [flags] FILE\n\nImports a CSV or XLSX file into Kommo through a mapping spec. Every write is journaled:\na stopped job (Ctrl-C, a crash, kill -9) continues with --resume JOB and writes each row once.\nResult files FILE.success.EXT and FILE.errors.EXT are written next to the input (or in --results).")
+	fs := c.m.newFlagSet("import", importSynopsis)
 	var a importArgs
 	a.conn.register(fs)
 	a.register(fs)
-	if err := parse(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
 	switch {
-	case a.resume != "" && fs.NArg() <= 1:
-		if fs.NArg() == 1 {
-			a.input = fs.Arg(0)
+	case a.resume != "" && len(pos) <= 1:
+		if len(pos) == 1 {
+			a.input = pos[0]
 		}
-	case fs.NArg() == 1:
-		a.input = fs.Arg(0)
-	case fs.NArg() == 0:
-		return &usageError{msg: "no input file", hint: "kommo-bulk import --mapping contacts.yaml contacts.csv"}
+	case len(pos) == 1:
+		a.input = pos[0]
+	case len(pos) == 0:
+		return &usageError{msg: "no input file", hint: "kommo-bulk import contacts.csv --mapping contacts.yaml"}
 	default:
-		return &usageError{msg: fmt.Sprintf("one input file at a time, got %d", fs.NArg())}
+		return &usageError{msg: fmt.Sprintf("one input file at a time, got %d", len(pos))}
 	}
 	return runImport(ctx, c.m, &a)
 }
@@ -153,6 +178,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		}
 		mode = h.Mode
 		a.jobID = h.ID
+		a.entity = string(h.Entity)
 		if a.results == "" {
 			a.results = filepath.Dir(journal)
 		}
@@ -205,9 +231,21 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if err != nil {
 		return fmt.Errorf("read the account's schema: %w", err)
 	}
-	spec, err := loadImportSpec(a, mode, table.Header(), schema)
+	spec, err := loadImportSpec(a, mode, table, schema)
 	if err != nil {
 		return err
+	}
+	if a.entity != "" && spec.Entity != kommo.EntityType(a.entity) {
+		return &usageError{msg: fmt.Sprintf("--entity %s, but the mapping is for %s", a.entity, spec.Entity)}
+	}
+	if a.match != "" {
+		spec.Match = mapping.MatchSpec{Primary: a.match}
+	}
+	if a.mapping == "" {
+		table.Close()
+		if table, err = open(); err != nil {
+			return err
+		}
 	}
 	mapper, err := mapping.Compile(spec, schema, table.Header())
 	if err != nil {
@@ -347,30 +385,69 @@ func loadRefs(list string) (func(kommo.EntityType, string) (int, bool), error) {
 // errRowErrors makes the command exit with exitRowErrors.
 var errRowErrors = errors.New("some rows were not imported")
 
-// loadImportSpec reads the mapping spec, or builds one for our own export
-// layout in update mode.
-func loadImportSpec(a *importArgs, mode bulk.Mode, header []string, schema *mapping.Schema) (*mapping.Spec, error) {
-	if a.mapping == "" {
-		if mode == bulk.ModeUpdate {
-			for _, e := range []kommo.EntityType{kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, kommo.EntityTasks} {
-				if bulk.IsExportLayout(header, e) {
-					return bulk.ExportSpec(header, e, schema)
-				}
-			}
-			return nil, &usageError{msg: "no --mapping, and the file is not a kommo-bulk export (which --mode update re-imports without one)"}
+// loadImportSpec reads the mapping spec; without one it takes our own
+// export layout in update mode, or the proposed mapping when every column
+// it maps is a confident match.
+func loadImportSpec(a *importArgs, mode bulk.Mode, t mapping.Table, schema *mapping.Schema) (*mapping.Spec, error) {
+	header := t.Header()
+	if a.mapping != "" {
+		sf, err := os.Open(a.mapping)
+		if err != nil {
+			return nil, err
 		}
-		return nil, &usageError{msg: "no --mapping spec", hint: "kommo-bulk import --mapping contacts.yaml contacts.csv (kommo-bulk propose writes a first spec)"}
+		defer sf.Close()
+		spec, err := mapping.LoadSpec(sf)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a.mapping, err)
+		}
+		return spec, nil
 	}
-	sf, err := os.Open(a.mapping)
-	if err != nil {
-		return nil, err
+	entities := []kommo.EntityType{kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, kommo.EntityTasks}
+	if a.entity != "" {
+		entities = []kommo.EntityType{kommo.EntityType(a.entity)}
 	}
-	defer sf.Close()
-	spec, err := mapping.LoadSpec(sf)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", a.mapping, err)
+	if mode == bulk.ModeUpdate {
+		for _, e := range entities {
+			if bulk.IsExportLayout(header, e) {
+				return bulk.ExportSpec(header, e, schema)
+			}
+		}
 	}
-	return spec, nil
+	if a.entity == "" {
+		return nil, &usageError{msg: "no --mapping and no --entity", hint: "kommo-bulk map " + a.input + " --entity contacts > contacts.yaml"}
+	}
+	p := mapping.Propose(header, sampleRows(t, 20), kommo.EntityType(a.entity), schema)
+	var unsure []string
+	for _, c := range p.Columns {
+		if c.Field != "" && c.Confidence < mapping.ConfidenceAlias {
+			unsure = append(unsure, fmt.Sprintf("%q → %s (%s, %.0f%%)", c.Column, c.Field, c.Reason, 100*c.Confidence))
+		}
+	}
+	if len(unsure) > 0 {
+		return nil, &usageError{msg: "no --mapping, and these columns need a decision: " + strings.Join(unsure, "; "),
+			hint: "kommo-bulk map " + a.input + " --entity " + a.entity + " > mapping.yaml, review it, then --mapping mapping.yaml"}
+	}
+	return p.Spec(), nil
+}
+
+// sampleRows reads up to n records for Propose to look at.
+func sampleRows(t mapping.Table, n int) [][]string {
+	var out [][]string
+	for len(out) < n {
+		rec, err := t.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var re *mapping.RowError
+			if errors.As(err, &re) {
+				continue
+			}
+			break
+		}
+		out = append(out, rec.Values)
+	}
+	return out
 }
 
 func writeResultFiles(a *importArgs, dir string, t mapping.Table, res *bulk.Result) (success, errs string, pending int, err error) {

@@ -66,6 +66,7 @@ type commandInfo struct {
 func (m *Main) commands() []commandInfo {
 	return []commandInfo{
 		{"import", "import a CSV or XLSX file into Kommo (create, update, upsert, skip-existing)", func(m *Main) command { return &ImportCommand{m: m} }},
+		{"map", "propose a mapping spec for a file (> mapping.yaml)", func(m *Main) command { return &MapCommand{m: m} }},
 		{"run", "run a job file (scheduled imports and exports)", func(m *Main) command { return &RunCommand{m: m} }},
 		{"undo", "revert an import from its journal", func(m *Main) command { return &UndoCommand{m: m} }},
 		{"export", "export leads, contacts, companies, tasks, events, pipelines or fields to CSV/XLSX", func(m *Main) command { return &ExportCommand{m: m} }},
