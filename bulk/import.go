@@ -52,6 +52,7 @@ func (c *claim) resolve(id int, err error) {
 type rowTask struct {
 	item   Item
 	line   int
+	order  int // 1-based position in the input
 	own    map[kommo.EntityType]*claim
 	follow map[kommo.EntityType]*claim
 	ids    map[kommo.EntityType]int
@@ -87,8 +88,10 @@ type importer struct {
 
 	claims map[string]*claim // entity|indexKey → claim; producer only
 
-	mu      sync.Mutex // guards res and progress
+	mu      sync.Mutex // guards res, waiting, next and progress
 	res     *Result
+	waiting map[int]RowResult // finished rows waiting for earlier ones (OnRow)
+	next    int               // the order of the next row OnRow gets
 	started time.Time
 }
 
@@ -180,21 +183,27 @@ func (im *importer) run(ctx context.Context, items iter.Seq[Item]) error {
 			cur = &batch{seq: seq}
 			return nil
 		}
+		order := 0
 		for it := range items {
 			if it.Row != nil {
 				it.Line = it.Row.Line
 			}
+			order++
 			if im.st != nil {
 				if rr, ok := im.st.rows[it.Line]; ok {
-					im.finish(rr, true)
+					rr.Values = it.Values
+					im.finish(rr, order, true)
 					continue
 				}
 			}
 			if it.Row == nil || len(it.Errs) > 0 {
-				im.finishRow(mappingFailure(it))
+				rt := mappingFailure(it)
+				rt.order = order
+				im.finishRow(rt)
 				continue
 			}
 			rt := im.newTask(it, cur.seq)
+			rt.order = order
 			cur.rows = append(cur.rows, rt)
 			if len(cur.rows) >= im.opts.BatchSize {
 				if err := send(); err != nil {
@@ -356,15 +365,19 @@ func (im *importer) process(ctx context.Context, b *batch) (err error) {
 		return err
 	}
 	var ends []entry
-	for _, rt := range b.rows {
-		rr := im.rowResult(rt)
+	rrs := make([]RowResult, len(b.rows))
+	for i, rt := range b.rows {
+		rrs[i] = im.rowResult(rt)
 		if !im.opts.DryRun {
-			ends = append(ends, rowEntry(rr))
+			ends = append(ends, rowEntry(rrs[i]))
 		}
-		im.finish(rr, false)
 	}
+	// The outcomes are on disk before anyone is told of them.
 	if err := im.j.append(true, ends...); err != nil {
 		return err
+	}
+	for i, rt := range b.rows {
+		im.finish(rrs[i], rt.order, false)
 	}
 	im.report()
 	return nil
@@ -379,7 +392,7 @@ func rowEntry(rr RowResult) entry {
 }
 
 func (im *importer) rowResult(rt *rowTask) RowResult {
-	rr := RowResult{Line: rt.line, IDs: realIDs(rt.ids), Changes: rt.changes}
+	rr := RowResult{Line: rt.line, IDs: realIDs(rt.ids), Changes: rt.changes, Values: rt.item.Values}
 	if rt.item.Row != nil {
 		rr.Key = rt.item.Row.Key
 	}
@@ -779,17 +792,35 @@ func (im *importer) column(w *work, e kommo.EntityType, path string) string {
 	return w.rt.item.Row.Column(e, path)
 }
 
-// finish records a row's final result.
-func (im *importer) finish(rr RowResult, resumed bool) {
+// finish records a row's final result: kept in the Result, or, with
+// OnRow, handed over in source order (order is the row's 1-based position
+// in the input) through a reorder buffer no larger than the rows in
+// flight.
+func (im *importer) finish(rr RowResult, order int, resumed bool) {
 	im.mu.Lock()
 	defer im.mu.Unlock()
-	if old, ok := im.res.Rows[rr.Line]; ok {
-		im.count(old.Action, -1)
-	}
-	im.res.Rows[rr.Line] = rr
 	im.count(rr.Action, 1)
 	if resumed {
 		im.res.Resumed++
+	}
+	if im.opts.OnRow == nil {
+		rr.Values = nil
+		im.res.Rows[rr.Line] = rr
+		return
+	}
+	if im.waiting == nil {
+		im.waiting = map[int]RowResult{}
+		im.next = 1
+	}
+	im.waiting[order] = rr
+	for {
+		r, ok := im.waiting[im.next]
+		if !ok {
+			return
+		}
+		delete(im.waiting, im.next)
+		im.next++
+		im.opts.OnRow(r)
 	}
 }
 
@@ -798,7 +829,7 @@ func (im *importer) finishRow(rt *rowTask) {
 	if !im.opts.DryRun {
 		_ = im.j.append(false, rowEntry(rr))
 	}
-	im.finish(rr, false)
+	im.finish(rr, rt.order, false)
 }
 
 func (im *importer) count(a Action, n int) {
@@ -819,7 +850,7 @@ func (im *importer) report() {
 		return
 	}
 	im.mu.Lock()
-	p := Progress{Rows: len(im.res.Rows), Expected: im.opts.ExpectedRows, Created: im.res.Created, Updated: im.res.Updated,
+	p := Progress{Rows: im.res.Created + im.res.Updated + im.res.Skipped + im.res.Failed, Expected: im.opts.ExpectedRows, Created: im.res.Created, Updated: im.res.Updated,
 		Skipped: im.res.Skipped, Failed: im.res.Failed, Elapsed: im.opts.Now().Sub(im.started)}
 	im.opts.Progress(p)
 	im.mu.Unlock()

@@ -591,3 +591,48 @@ func TestImportRefsAcrossFiles(t *testing.T) {
 		t.Errorf("%d companies, want 2", n)
 	}
 }
+
+func TestOnRowStreamsInInputOrder(t *testing.T) {
+	e := newTestEnv(t)
+	e.emu.SetLatency(time.Millisecond)
+	seq := func(yield func(Item) bool) {
+		for i := range 60 {
+			line := i + 2
+			if i%7 == 3 {
+				if !yield(Item{Line: line, Errs: []*mapping.RowError{{Row: line, Column: "Email", Err: errors.New("bad")}}, Values: []string{"bad"}}) {
+					return
+				}
+				continue
+			}
+			r := contactRow(line, fmt.Sprintf("P%d", i), fmt.Sprintf("p%d@x.org", i), fmt.Sprintf("Co %d", i%4))
+			if !yield(Item{Row: r, Values: []string{r.Contact.Name}}) {
+				return
+			}
+		}
+	}
+	o := e.opts("stream", kommo.EntityContacts, ModeCreate)
+	o.BatchSize, o.Workers = 5, 4
+	var got []RowResult
+	o.OnRow = func(rr RowResult) { got = append(got, rr) }
+	res, err := Import(t.Context(), e.c, seq, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 0 {
+		t.Errorf("Result kept %d rows with OnRow set", len(res.Rows))
+	}
+	if len(got) != 60 {
+		t.Fatalf("OnRow got %d rows, want 60", len(got))
+	}
+	for i, rr := range got {
+		if rr.Line != i+2 {
+			t.Fatalf("row %d came as line %d: not in input order", i, rr.Line)
+		}
+		if len(rr.Values) != 1 {
+			t.Errorf("line %d lost its values", rr.Line)
+		}
+	}
+	if res.Created+res.Failed != 60 || res.Failed != 9 {
+		t.Errorf("counts: created %d failed %d", res.Created, res.Failed)
+	}
+}

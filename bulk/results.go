@@ -28,75 +28,99 @@ type ResultCounts struct {
 	Success, Errors, Pending int
 }
 
-// WriteResults reads the input table again and writes each row to success
-// (with the Kommo ids and the action) or to errors (with the row, column
-// and reason), in the input's own columns, so the error file can be fixed
-// and imported again with the same mapping. Either writer may be nil.
-// Rows the result does not cover (a stopped job) are counted as pending.
-func WriteResults(t mapping.Table, res *Result, success, errs mapping.TableWriter) (ResultCounts, error) {
-	var n ResultCounts
-	header := t.Header()
-	keep := make([]int, 0, len(header))
+// A ResultWriter writes the result files of an import row by row, in the
+// input's own columns: each row goes to the success file (with the action
+// and the Kommo ids) or to the errors file (with the row, column and
+// reason), so the errors file can be fixed and imported again with the
+// same mapping. Feed it from ImportOptions.OnRow, or use WriteResults
+// after the fact. Either writer may be nil.
+type ResultWriter struct {
+	success, errs mapping.TableWriter
+	entity        kommo.EntityType
+	keep          []int
+	counts        ResultCounts
+}
+
+// NewResultWriter writes the header rows of both files.
+func NewResultWriter(header []string, entity kommo.EntityType, success, errs mapping.TableWriter) (*ResultWriter, error) {
+	w := &ResultWriter{success: success, errs: errs, entity: entity}
 	var names []string
 	for i, h := range header {
 		if !strings.HasPrefix(h, ResultColumnPrefix) {
-			keep = append(keep, i)
+			w.keep = append(w.keep, i)
 			names = append(names, h)
 		}
 	}
 	if success != nil {
 		if err := success.WriteHeader(append(slices.Clone(names), successColumns...)); err != nil {
-			return n, err
+			return nil, err
 		}
 	}
 	if errs != nil {
 		if err := errs.WriteHeader(append(slices.Clone(names), errorColumns...)); err != nil {
-			return n, err
+			return nil, err
 		}
 	}
-	// Rows the reader itself rejected come back as errors from Next with
-	// their line; they are in res like any other row.
+	return w, nil
+}
+
+// Write writes one row's result, with its source values rr.Values.
+func (w *ResultWriter) Write(rr RowResult) error {
+	cells := make([]mapping.Cell, 0, len(w.keep)+len(successColumns))
+	for _, i := range w.keep {
+		v := ""
+		if i < len(rr.Values) {
+			v = rr.Values[i]
+		}
+		cells = append(cells, mapping.StringCell(v))
+	}
+	if rr.Action == ActionError {
+		w.counts.Errors++
+		if w.errs == nil {
+			return nil
+		}
+		reason := ""
+		if rr.Err != nil {
+			reason = rr.Err.Error()
+		}
+		cells = append(cells, mapping.IntCell(int64(rr.Line)), mapping.StringCell(rr.Column), mapping.StringCell(reason))
+		return w.errs.WriteRow(cells)
+	}
+	w.counts.Success++
+	if w.success == nil {
+		return nil
+	}
+	cells = append(cells, mapping.IntCell(int64(rr.Line)), mapping.StringCell(string(rr.Action)), idCell(rr.IDs[w.entity]))
+	for _, e := range []kommo.EntityType{kommo.EntityCompanies, kommo.EntityContacts, kommo.EntityLeads, kommo.EntityTasks} {
+		cells = append(cells, idCell(rr.IDs[e]))
+	}
+	var ch []string
+	for _, c := range rr.Changes {
+		ch = append(ch, c.String())
+	}
+	cells = append(cells, mapping.StringCell(strings.Join(ch, "; ")))
+	return w.success.WriteRow(cells)
+}
+
+// Counts says how many rows went to each file so far.
+func (w *ResultWriter) Counts() ResultCounts { return w.counts }
+
+// WriteResults reads the input table again and writes each row's result
+// from res (which must have kept its Rows: no OnRow). Rows res does not
+// cover (a stopped job) are counted as pending.
+func WriteResults(t mapping.Table, res *Result, success, errs mapping.TableWriter) (ResultCounts, error) {
+	w, err := NewResultWriter(t.Header(), res.Job.Entity, success, errs)
+	if err != nil {
+		return ResultCounts{}, err
+	}
 	write := func(line int, values []string) error {
 		rr, ok := res.Rows[line]
 		if !ok {
-			n.Pending++
+			w.counts.Pending++
 			return nil
 		}
-		cells := make([]mapping.Cell, 0, len(keep)+len(successColumns))
-		for _, i := range keep {
-			v := ""
-			if i < len(values) {
-				v = values[i]
-			}
-			cells = append(cells, mapping.StringCell(v))
-		}
-		if rr.Action == ActionError {
-			n.Errors++
-			if errs == nil {
-				return nil
-			}
-			reason := ""
-			if rr.Err != nil {
-				reason = rr.Err.Error()
-			}
-			cells = append(cells, mapping.IntCell(int64(line)), mapping.StringCell(rr.Column), mapping.StringCell(reason))
-			return errs.WriteRow(cells)
-		}
-		n.Success++
-		if success == nil {
-			return nil
-		}
-		primary := res.Job.Entity
-		cells = append(cells, mapping.IntCell(int64(line)), mapping.StringCell(string(rr.Action)), idCell(rr.IDs[primary]))
-		for _, e := range []kommo.EntityType{kommo.EntityCompanies, kommo.EntityContacts, kommo.EntityLeads, kommo.EntityTasks} {
-			cells = append(cells, idCell(rr.IDs[e]))
-		}
-		var ch []string
-		for _, c := range rr.Changes {
-			ch = append(ch, c.String())
-		}
-		cells = append(cells, mapping.StringCell(strings.Join(ch, "; ")))
-		return success.WriteRow(cells)
+		rr.Values = values
+		return w.Write(rr)
 	}
 	for {
 		rec, err := t.Next()
@@ -106,7 +130,7 @@ func WriteResults(t mapping.Table, res *Result, success, errs mapping.TableWrite
 		var re *mapping.RowError
 		if errors.As(err, &re) && re.Row > 0 {
 			if werr := write(re.Row, nil); werr != nil {
-				return n, werr
+				return w.counts, werr
 			}
 			if isLimit(err) {
 				break
@@ -114,13 +138,13 @@ func WriteResults(t mapping.Table, res *Result, success, errs mapping.TableWrite
 			continue
 		}
 		if err != nil {
-			return n, err
+			return w.counts, err
 		}
 		if err := write(rec.Row, rec.Values); err != nil {
-			return n, err
+			return w.counts, err
 		}
 	}
-	return n, nil
+	return w.counts, nil
 }
 
 func isLimit(err error) bool {

@@ -66,6 +66,9 @@ type Item struct {
 	Line int
 	Row  *mapping.Row
 	Errs []*mapping.RowError
+	// Values are the source row's cells, passed through to RowResult for
+	// result files written as the import goes (see OnRow).
+	Values []string
 }
 
 // ImportOptions configure an import. The zero value of each field selects
@@ -101,6 +104,12 @@ type ImportOptions struct {
 	Progress func(Progress)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// OnRow, if set, receives every row's result in input order as soon
+	// as the row and all rows before it are done; Result.Rows is then not
+	// kept, so memory stays flat however long the input. It is called
+	// from the engine's goroutines, one call at a time, and must not
+	// block for long.
+	OnRow func(RowResult)
 	// Refs resolves a row's references to rows of other files
 	// (Row.Refs: a contact's company key, a task's lead key) to Kommo ids,
 	// typically from the journals of the jobs that imported those files
@@ -148,6 +157,8 @@ type RowResult struct {
 	Err    error
 	// Changes are an update's field-by-field changes (dry runs).
 	Changes []FieldChange
+	// Values are the source row's cells (Item.Values), given to OnRow.
+	Values []string
 }
 
 // FieldChange is one field an update changes.
@@ -173,7 +184,8 @@ type Progress struct {
 	Elapsed  time.Duration
 }
 
-// Result is the outcome of an import: one RowResult per input row.
+// Result is the outcome of an import: one RowResult per input row (unless
+// they were streamed to ImportOptions.OnRow), and the counts.
 type Result struct {
 	Job  JobHeader
 	Rows map[int]RowResult

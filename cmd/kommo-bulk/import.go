@@ -308,40 +308,74 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		fmt.Fprintf(m.Stderr, "job %s (%s %s); if it stops, continue with: kommo-bulk import --resume %s\n", a.jobID, mode, spec.Entity, journal)
 	}
 	start := time.Now()
+	// Result files are written as rows finish, in input order: memory
+	// stays flat however long the file.
+	rf, err := openResultFiles(a, results, table, spec.Entity)
+	if err != nil {
+		return fmt.Errorf("result files: %w", err)
+	}
+	var werr error
+	dry := &dryRunPrinter{w: m.Stdout}
+	opts.OnRow = func(rr bulk.RowResult) {
+		if werr == nil {
+			werr = rf.w.Write(rr)
+		}
+		if a.dryRun && !a.json {
+			dry.print(rr)
+		}
+	}
 	items := func(yield func(bulk.Item) bool) {
-		for row, errs := range mapper.Rows(table, filepath.Base(a.input)) {
-			it := bulk.Item{Row: row, Errs: errs}
-			if row == nil && len(errs) > 0 {
-				it.Line = errs[0].Row
+		file := filepath.Base(a.input)
+		mp := *mapper
+		mp.File = file
+		if s, ok := table.(interface{ Sheet() string }); ok {
+			mp.Sheet = s.Sheet()
+		}
+		for {
+			rec, err := table.Next()
+			if err == io.EOF {
+				return
 			}
-			if !yield(it) {
+			if err != nil {
+				var re *mapping.RowError
+				if !errors.As(err, &re) {
+					re = &mapping.RowError{File: file, Err: err}
+				}
+				if !yield(bulk.Item{Line: re.Row, Errs: []*mapping.RowError{re}}) || re.Row == 0 || isReadLimit(err) {
+					return
+				}
+				continue
+			}
+			row, errs := mp.Map(rec)
+			if !yield(bulk.Item{Line: rec.Row, Row: row, Errs: errs, Values: rec.Values}) {
 				return
 			}
 		}
 	}
 	res, runErr := bulk.Import(ctx, client, items, opts)
 	fmt.Fprintln(m.Stderr)
+	if cerr := rf.close(); werr == nil {
+		werr = cerr
+	}
 	if res == nil {
 		return runErr
 	}
-	sum := importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: len(res.Rows), Created: res.Created,
-		Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed, Resumed: res.Resumed, Seconds: time.Since(start).Seconds()}
+	if werr != nil {
+		return fmt.Errorf("write result files: %w", werr)
+	}
+	counts := rf.w.Counts()
+	sum := importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: counts.Success + counts.Errors, Created: res.Created,
+		Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed, Resumed: res.Resumed, Seconds: time.Since(start).Seconds(),
+		Success: rf.success, Pending: report.Rows - counts.Success - counts.Errors}
+	if counts.Errors > 0 {
+		sum.Errors = rf.errs
+	} else {
+		os.Remove(rf.errs)
+	}
 	if !a.dryRun {
 		sum.Journal = journal
 	}
-
-	// Result files, in the input's format and order.
-	table.Close()
-	if table, err = open(); err != nil {
-		return err
-	}
-	sum.Success, sum.Errors, sum.Pending, err = writeResultFiles(a, results, table, res)
-	if err != nil {
-		return fmt.Errorf("write result files: %w", err)
-	}
-	if a.dryRun {
-		printDryRun(m.Stdout, res, a.json)
-	}
+	dry.done()
 	printSummary(m, sum, a.json)
 	switch {
 	case errors.Is(runErr, context.Canceled):
@@ -450,21 +484,29 @@ func sampleRows(t mapping.Table, n int) [][]string {
 	return out
 }
 
-func writeResultFiles(a *importArgs, dir string, t mapping.Table, res *bulk.Result) (success, errs string, pending int, err error) {
+// resultFiles are an import's success and errors files, in the input's
+// format (and CSV delimiter).
+type resultFiles struct {
+	success, errs string
+	w             *bulk.ResultWriter
+	closers       []io.Closer
+}
+
+func openResultFiles(a *importArgs, dir string, t mapping.Table, entity kommo.EntityType) (*resultFiles, error) {
 	base := filepath.Join(dir, filepath.Base(a.input))
-	success, errs = bulk.ResultName(base, "success"), bulk.ResultName(base, "errors")
+	rf := &resultFiles{success: bulk.ResultName(base, "success"), errs: bulk.ResultName(base, "errors")}
 	if a.dryRun {
-		success, errs = bulk.ResultName(base, "dry-run"), bulk.ResultName(base, "dry-run-errors")
+		rf.success, rf.errs = bulk.ResultName(base, "dry-run"), bulk.ResultName(base, "dry-run-errors")
 	}
 	xlsx := strings.EqualFold(filepath.Ext(a.input), ".xlsx")
 	comma := ','
 	if cr, ok := t.(*mapping.CSVReader); ok {
 		comma = cr.Comma()
 	}
-	newWriter := func(path string) (mapping.TableWriter, *os.File, error) {
+	newWriter := func(path string) (mapping.TableWriter, error) {
 		f, err := os.Create(path)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		var w mapping.TableWriter
 		if xlsx {
@@ -474,33 +516,41 @@ func writeResultFiles(a *importArgs, dir string, t mapping.Table, res *bulk.Resu
 		}
 		if err != nil {
 			f.Close()
-			return nil, nil, err
+			return nil, err
 		}
-		return w, f, nil
+		rf.closers = append(rf.closers, w, f)
+		return w, nil
 	}
-	sw, sf, err := newWriter(success)
+	sw, err := newWriter(rf.success)
 	if err != nil {
-		return "", "", 0, err
+		return nil, err
 	}
-	ew, ef, err := newWriter(errs)
+	ew, err := newWriter(rf.errs)
 	if err != nil {
-		sf.Close()
-		return "", "", 0, err
+		rf.close()
+		return nil, err
 	}
-	counts, werr := bulk.WriteResults(t, res, sw, ew)
-	for _, c := range []io.Closer{sw, sf, ew, ef} {
-		if cerr := c.Close(); werr == nil {
-			werr = cerr
+	if rf.w, err = bulk.NewResultWriter(t.Header(), entity, sw, ew); err != nil {
+		rf.close()
+		return nil, err
+	}
+	return rf, nil
+}
+
+func (rf *resultFiles) close() error {
+	var first error
+	for _, c := range rf.closers {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
 		}
 	}
-	if werr != nil {
-		return "", "", 0, werr
-	}
-	if counts.Errors == 0 {
-		os.Remove(errs)
-		errs = ""
-	}
-	return success, errs, counts.Pending, nil
+	rf.closers = nil
+	return first
+}
+
+func isReadLimit(err error) bool {
+	return errors.Is(err, mapping.ErrCellTooLarge) || errors.Is(err, mapping.ErrLineTooLong) ||
+		errors.Is(err, mapping.ErrTooManyColumns) || errors.Is(err, mapping.ErrTooLarge)
 }
 
 func printSummary(m *Main, s importSummary, asJSON bool) {
@@ -527,44 +577,36 @@ func printSummary(m *Main, s importSummary, asJSON bool) {
 	}
 }
 
-// printDryRun lists what would happen to each row that changes something.
-func printDryRun(w io.Writer, res *bulk.Result, asJSON bool) {
-	if asJSON {
+// dryRunPrinter lists what would happen to the first rows of a dry run.
+type dryRunPrinter struct {
+	w     io.Writer
+	shown int
+	more  int
+}
+
+func (d *dryRunPrinter) print(rr bulk.RowResult) {
+	if d.shown >= 50 {
+		d.more++
 		return
 	}
-	lines := make([]int, 0, len(res.Rows))
-	for l := range res.Rows {
-		lines = append(lines, l)
-	}
-	sortInts(lines)
-	shown := 0
-	for _, l := range lines {
-		rr := res.Rows[l]
-		if shown >= 50 {
-			fmt.Fprintf(w, "... %d more rows in the dry-run file\n", len(lines)-shown)
-			break
+	d.shown++
+	switch rr.Action {
+	case bulk.ActionError:
+		fmt.Fprintf(d.w, "row %d: error: %v\n", rr.Line, rr.Err)
+	case bulk.ActionUpdate:
+		var ch []string
+		for _, c := range rr.Changes {
+			ch = append(ch, c.String())
 		}
-		switch rr.Action {
-		case bulk.ActionError:
-			fmt.Fprintf(w, "row %d: error: %v\n", l, rr.Err)
-		case bulk.ActionUpdate:
-			var ch []string
-			for _, c := range rr.Changes {
-				ch = append(ch, c.String())
-			}
-			fmt.Fprintf(w, "row %d: update %v: %s\n", l, rr.IDs, strings.Join(ch, "; "))
-		default:
-			fmt.Fprintf(w, "row %d: %s\n", l, rr.Action)
-		}
-		shown++
+		fmt.Fprintf(d.w, "row %d: update %v: %s\n", rr.Line, rr.IDs, strings.Join(ch, "; "))
+	default:
+		fmt.Fprintf(d.w, "row %d: %s\n", rr.Line, rr.Action)
 	}
 }
 
-func sortInts(s []int) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
+func (d *dryRunPrinter) done() {
+	if d.more > 0 {
+		fmt.Fprintf(d.w, "... %d more rows in the dry-run file\n", d.more)
 	}
 }
 
