@@ -636,3 +636,56 @@ func TestOnRowStreamsInInputOrder(t *testing.T) {
 		t.Errorf("counts: created %d failed %d", res.Created, res.Failed)
 	}
 }
+
+// TestImportBacksOffWhenTheBudgetIsShared runs an import while another
+// integration spends part of the account's budget: the emulator answers
+// 429s, the pacer slows the job down, and every row still lands once.
+// It runs in real time (about two seconds).
+func TestImportBacksOffWhenTheBudgetIsShared(t *testing.T) {
+	emu, err := kt.NewServer(kt.Options{Tokens: []string{importToken}, Rate: 40, Burst: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	limiter := rate.NewLimiter(40, 1)
+	pacer := NewPacer(limiter)
+	pacer.Recover = 5
+	hc := *srv.Client()
+	hc.Transport = pacer.Wrap(srv.Client().Transport)
+	c, err := kommo.NewClient(srv.URL, kommo.WithToken(importToken), kommo.WithLimiter(limiter), kommo.WithHTTPClient(&hc),
+		kommo.WithRetry(kommo.RetryPolicy{MaxRetries: 20, MinWait: 20 * time.Millisecond, MaxWait: 200 * time.Millisecond, RateLimitWait: 50 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The other integration: 25 requests/s for as long as the job runs.
+	other, _ := kommo.NewClient(srv.URL, kommo.WithToken(importToken), kommo.WithRateLimit(25, 1), kommo.WithRetry(kommo.RetryPolicy{}))
+	ctx, stop := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			other.Account.Get(ctx)
+		}
+	}()
+	var rows []*mapping.Row
+	for i := range 60 {
+		rows = append(rows, contactRow(i+2, fmt.Sprintf("P%d", i), "", ""))
+	}
+	o := ImportOptions{Job: JobHeader{ID: "shared", Entity: kommo.EntityContacts, Mode: ModeCreate}, BatchSize: 1, Workers: 2}
+	res, err := Import(t.Context(), c, items(rows...), o)
+	stop()
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 60 || len(emu.Snapshot().Contacts) != 60 {
+		t.Fatalf("created %d, %d contacts; want 60", res.Created, len(emu.Snapshot().Contacts))
+	}
+	if pacer.Throttled() == 0 {
+		t.Error("the shared budget never answered 429: the test proved nothing")
+	}
+	if low := pacer.Lowest(); low == 0 || low >= 40 {
+		t.Errorf("the pacer never slowed the job (lowest rate %v)", low)
+	}
+}

@@ -26,6 +26,7 @@ type Pacer struct {
 	mu        sync.Mutex
 	successes int
 	throttled int
+	lowest    rate.Limit
 }
 
 // NewPacer returns a pacer that steers limiter between Min and its current
@@ -59,6 +60,9 @@ func (p *Pacer) Observe(status int) {
 			next = p.Min
 		}
 		p.limiter.SetLimit(next)
+		if p.lowest == 0 || next < p.lowest {
+			p.lowest = next
+		}
 	case status < 500:
 		p.successes++
 		if p.successes >= p.Recover && cur < p.max {
@@ -77,6 +81,13 @@ func (p *Pacer) Throttled() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.throttled
+}
+
+// Lowest reports the lowest rate the pacer has set (0 if it never slowed).
+func (p *Pacer) Lowest() rate.Limit {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lowest
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

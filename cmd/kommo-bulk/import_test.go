@@ -308,3 +308,36 @@ func TestKillAndResume(t *testing.T) {
 		})
 	}
 }
+
+func TestImportCommandModes(t *testing.T) {
+	e := newCLIEnv(t)
+	spec := filepath.Join(e.dir, "contacts.yaml")
+	first := e.write(t, "first.csv", "Name,Email,Phone,Company\nAda,ada@example.org,,\nBob,bob@example.org,,\n")
+	if code, out, errOut := e.run(t, "import", first, "--mapping", spec, "--rate", "0"); code != exitOK {
+		t.Fatalf("create exit %d\n%s\n%s", code, out, errOut)
+	}
+	// skip-existing: Ada is there, Cy is new; Ada keeps her name.
+	second := e.write(t, "second.csv", "Name,Email,Phone,Company\nAda Renamed,ada@example.org,,\nCy,cy@example.org,,\n")
+	code, out, errOut := e.run(t, "import", second, "--mapping", spec, "--mode", "skip-existing", "--json", "--rate", "0")
+	if code != exitOK || !strings.Contains(out, `"skipped": 1`) || !strings.Contains(out, `"created": 1`) {
+		t.Fatalf("skip-existing exit %d\n%s\n%s", code, out, errOut)
+	}
+	st := e.emu.Snapshot()
+	if len(st.Contacts) != 3 || st.Contacts[0].Name != "Ada" {
+		t.Fatalf("after skip-existing: %+v", st.Contacts)
+	}
+	// update by Kommo id, with --match id and a spec mapping the id column.
+	idSpec := e.write(t, "ids.yaml", "entity: contacts\nmatch: id\ncolumns:\n  - {column: ID, field: id}\n  - {column: Name, field: name}\n")
+	third := e.write(t, "third.csv", fmt.Sprintf("ID,Name\n%d,Ada Lovelace\n99999999,Ghost\n", st.Contacts[0].ID))
+	code, out, errOut = e.run(t, "import", third, "--mapping", idSpec, "--mode", "update", "--json", "--rate", "0")
+	if code != exitRowErrors || !strings.Contains(out, `"updated": 1`) || !strings.Contains(out, `"failed": 1`) {
+		t.Fatalf("update exit %d\n%s\n%s", code, out, errOut)
+	}
+	if st := e.emu.Snapshot(); st.Contacts[0].Name != "Ada Lovelace" || len(st.Contacts) != 3 {
+		t.Errorf("after update: %+v", st.Contacts)
+	}
+	errs := readResultCSV(t, filepath.Join(e.dir, "third.errors.csv"))
+	if len(errs) != 2 || errs[1][1] != "Ghost" || !strings.Contains(errs[1][4], "does not exist") {
+		t.Errorf("update errors file = %q", errs)
+	}
+}
