@@ -7,8 +7,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // XLSXOptions configures OpenXLSX. The zero value reads the first sheet,
@@ -28,6 +26,11 @@ type XLSXOptions struct {
 	// NoHeader means the sheet has no header: every row is data and the
 	// columns are named by letter after the first row's width.
 	NoHeader bool
+	// Progress, if set, is called from OpenXLSX and Next each time more of
+	// the worksheet is read (every 64 KiB or so), with the bytes of its XML
+	// read so far and its whole uncompressed size. read reaches total at
+	// the end of the sheet.
+	Progress func(read, total int64)
 	Limits
 }
 
@@ -41,21 +44,25 @@ type XLSXOptions struct {
 // read TRUE or FALSE; a formula reads as its cached result. Header cells
 // covered by a merged range take the range's value (and so become "Name",
 // "Name (2)", ...).
+//
+// The worksheet is inflated and scanned as a stream, one row in memory at a
+// time; the shared strings are read once, at open. Row and cell positions
+// follow excelize's Rows (a row numbered at or before the previous one
+// continues it; a cell without a reference follows the one before).
+//
+// An error from Next ends the table: a *RowError is returned once and later
+// calls return a plain error wrapping the same reason.
 type XLSXReader struct {
-	name     string
-	sheet    string
-	limits   Limits
-	date1904 bool
-	fmts     []numFmt // by style index
+	name   string
+	sheet  string
+	limits Limits
 
-	f    *excelize.File
-	rows *excelize.Rows
-	meta *cellScanner
 	zr   *zip.Reader
 	part string // zip path of the worksheet
+	rc   io.ReadCloser
+	rows *sheetRows
 
 	header []string
-	row    int // physical row of the last excelize row
 	first  *Record
 	err    error
 }
@@ -74,30 +81,31 @@ func OpenXLSX(r io.ReaderAt, size int64, opts XLSXOptions) (*XLSXReader, error) 
 	if err != nil {
 		return nil, nameErr(x.name, err)
 	}
-	x.date1904 = info.Date1904
 	ws, err := pickSheet(info.Sheets, opts)
 	if err != nil {
 		return nil, nameErr(x.name, err)
 	}
 	x.sheet, x.part = ws.Name, ws.Path
-
-	xmlLimit := min(x.limits.MaxUncompressedSize, excelize.StreamChunkSize)
-	x.f, err = excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{
-		RawCellValue:      true,
-		UnzipSizeLimit:    x.limits.MaxUncompressedSize,
-		UnzipXMLSizeLimit: xmlLimit,
-	})
+	fmts, err := readStyles(zr, info.Styles)
 	if err != nil {
-		return nil, nameErr(x.name, fmt.Errorf("not a valid xlsx workbook: %w", err))
+		return nil, nameErr(x.name, err)
 	}
-	x.fmts = styleFormats(x.f)
-	if x.rows, err = x.f.Rows(x.sheet); err != nil {
-		x.Close()
-		return nil, x.sheetErr(err)
+	sst, err := readSharedStrings(zr, info.SharedStrings)
+	if err != nil {
+		return nil, nameErr(x.name, err)
 	}
-	if x.meta, err = newCellScanner(zr, x.part); err != nil {
-		x.Close()
-		return nil, x.sheetErr(err)
+	f := findPart(zr, x.part)
+	if f == nil {
+		return nil, x.sheetErr(fmt.Errorf("not a valid xlsx workbook: missing %s", x.part))
+	}
+	if x.rc, err = f.Open(); err != nil {
+		return nil, x.sheetErr(fmt.Errorf("not a valid xlsx workbook: %w", err))
+	}
+	x.rows = newSheetRows(x.rc, sst, fmts, info.Date1904, x.limits)
+	x.rows.file, x.rows.sheet = x.name, x.sheet
+	if opts.Progress != nil {
+		total := int64(f.UncompressedSize64)
+		x.rows.sc.progress = func(n int64) { opts.Progress(n, total) }
 	}
 
 	for {
@@ -156,30 +164,6 @@ func pickSheet(sheets []workbookSheet, opts XLSXOptions) (workbookSheet, error) 
 	return sheets[opts.SheetIndex], nil
 }
 
-// styleFormats classifies the number format of every cell style.
-func styleFormats(f *excelize.File) []numFmt {
-	ss := f.Styles
-	if ss == nil || ss.CellXfs == nil {
-		return nil
-	}
-	custom := map[int]string{}
-	if ss.NumFmts != nil {
-		for _, nf := range ss.NumFmts.NumFmt {
-			if nf != nil {
-				custom[nf.NumFmtID] = nf.FormatCode
-			}
-		}
-	}
-	out := make([]numFmt, len(ss.CellXfs.Xf))
-	for i, xf := range ss.CellXfs.Xf {
-		if xf.NumFmtID == nil {
-			continue
-		}
-		out[i] = classifyNumFmt(*xf.NumFmtID, custom[*xf.NumFmtID])
-	}
-	return out
-}
-
 // Header returns the unique column names (see UniqueHeaders).
 func (x *XLSXReader) Header() []string { return x.header }
 
@@ -206,27 +190,17 @@ func (x *XLSXReader) Next() (Record, error) {
 	}
 }
 
-// Close releases the workbook and its temporary files.
+// Close releases the worksheet stream.
 func (x *XLSXReader) Close() error {
-	var err error
-	if x.rows != nil {
-		err = x.rows.Close()
-		x.rows = nil
+	if x.rc == nil {
+		return nil
 	}
-	if x.meta != nil {
-		x.meta.Close()
-		x.meta = nil
-	}
-	if x.f != nil {
-		if cerr := x.f.Close(); err == nil {
-			err = cerr
-		}
-		x.f = nil
-	}
+	err := x.rc.Close()
+	x.rc, x.rows = nil, nil
 	return err
 }
 
-// read returns the next row, empty or not, with its cells converted.
+// read returns the next row that has values, converted.
 func (x *XLSXReader) read() (Record, error) {
 	if x.err != nil {
 		return Record{}, x.err
@@ -234,52 +208,20 @@ func (x *XLSXReader) read() (Record, error) {
 	if x.rows == nil {
 		return Record{}, errors.New("mapping: read of closed XLSXReader")
 	}
-	for {
-		if !x.rows.Next() {
-			if err := x.rows.Error(); err != nil {
-				x.err = x.sheetErr(err)
-				return Record{}, x.err
-			}
-			return Record{}, io.EOF
-		}
-		x.row++
-		vals, err := x.rows.Columns()
-		if err != nil {
-			x.err = &RowError{File: x.name, Sheet: x.sheet, Row: x.row, Err: err}
-			return Record{}, x.err
-		}
-		if len(vals) == 0 {
-			continue
-		}
-		if len(vals) > x.limits.MaxColumns {
-			x.err = &RowError{File: x.name, Sheet: x.sheet, Row: x.row, Column: ColumnLetter(x.limits.MaxColumns),
-				Err: fmt.Errorf("%w: %d cells, limit %d", ErrTooManyColumns, len(vals), x.limits.MaxColumns)}
-			return Record{}, x.err
-		}
-		cells, err := x.meta.row(x.row)
-		if err != nil {
-			x.err = &RowError{File: x.name, Sheet: x.sheet, Row: x.row, Err: err}
-			return Record{}, x.err
-		}
-		for _, c := range cells {
-			if c.col < 0 || c.col >= len(vals) {
-				continue
-			}
-			var nf numFmt
-			if c.style >= 0 && c.style < len(x.fmts) {
-				nf = x.fmts[c.style]
-			}
-			vals[c.col] = formatCell(vals[c.col], c.typ, nf, x.date1904)
-		}
-		for i, v := range vals {
-			if len(v) > x.limits.MaxCellSize {
-				x.err = &RowError{File: x.name, Sheet: x.sheet, Row: x.row, Column: columnName(x.header, i), Value: truncate(v),
-					Err: fmt.Errorf("%w: %d bytes, limit %d", ErrCellTooLarge, len(v), x.limits.MaxCellSize)}
-				return Record{}, x.err
-			}
-		}
-		return Record{Row: x.row, Values: vals}, nil
+	row, vals, err := x.rows.next(x.header)
+	if err == nil {
+		return Record{Row: row, Values: vals}, nil
 	}
+	if err == io.EOF {
+		return Record{}, err
+	}
+	var re *RowError
+	if errors.As(err, &re) {
+		x.err = x.sheetErr(fmt.Errorf("reading stopped at row %d: %w", re.Row, re.Err))
+		return Record{}, err
+	}
+	x.err = x.sheetErr(err)
+	return Record{}, x.err
 }
 
 func (x *XLSXReader) sheetErr(err error) error {

@@ -45,6 +45,9 @@ type workbookSheet struct {
 type workbookInfo struct {
 	Sheets   []workbookSheet
 	Date1904 bool
+	// SharedStrings and Styles are the zip paths of those parts, from the
+	// workbook's relationships or, failing that, their usual paths.
+	SharedStrings, Styles string
 }
 
 // smallPartLimit bounds the workbook and relationship parts read whole.
@@ -73,12 +76,18 @@ func readWorkbook(zr *zip.Reader) (*workbookInfo, error) {
 	var rels struct {
 		Rel []struct {
 			ID     string `xml:"Id,attr"`
+			Type   string `xml:"Type,attr"`
 			Target string `xml:"Target,attr"`
 		} `xml:"Relationship"`
 	}
 	relsPath := path.Join(path.Dir(wbPath), "_rels", path.Base(wbPath)+".rels")
 	if err := decodePart(zr, relsPath, &rels); err != nil {
 		return nil, err
+	}
+	info := &workbookInfo{
+		Date1904:      wb.Pr.Date1904 == "1" || strings.EqualFold(wb.Pr.Date1904, "true"),
+		SharedStrings: "xl/sharedStrings.xml",
+		Styles:        "xl/styles.xml",
 	}
 	targets := make(map[string]string, len(rels.Rel))
 	for _, r := range rels.Rel {
@@ -89,8 +98,13 @@ func readWorkbook(zr *zip.Reader) (*workbookInfo, error) {
 			t = path.Join(path.Dir(wbPath), t)
 		}
 		targets[r.ID] = t
+		switch {
+		case strings.HasSuffix(r.Type, "/sharedStrings"):
+			info.SharedStrings = t
+		case strings.HasSuffix(r.Type, "/styles"):
+			info.Styles = t
+		}
 	}
-	info := &workbookInfo{Date1904: wb.Pr.Date1904 == "1" || strings.EqualFold(wb.Pr.Date1904, "true")}
 	for _, s := range wb.Sheets {
 		info.Sheets = append(info.Sheets, workbookSheet{Name: s.Name, State: s.State, Path: targets[s.RID]})
 	}
@@ -118,12 +132,22 @@ func findRootTarget(zr *zip.Reader) string {
 
 // openPart opens the zip entry named name, matched case-insensitively.
 func openPart(zr *zip.Reader, name string) (io.ReadCloser, error) {
+	f := findPart(zr, name)
+	if f == nil {
+		return nil, fmt.Errorf("not a valid xlsx workbook: missing %s", name)
+	}
+	return f.Open()
+}
+
+// findPart returns the zip entry named name, matched case-insensitively, or
+// nil.
+func findPart(zr *zip.Reader, name string) *zip.File {
 	for _, f := range zr.File {
 		if strings.EqualFold(strings.ReplaceAll(f.Name, `\`, "/"), name) {
-			return f.Open()
+			return f
 		}
 	}
-	return nil, fmt.Errorf("not a valid xlsx workbook: missing %s", name)
+	return nil
 }
 
 // decodePart XML-decodes a small zip entry into v.

@@ -1,0 +1,652 @@
+package mapping
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// cellType is a cell's t attribute.
+type cellType uint8
+
+const (
+	cellNumber    cellType = iota // n, absent or unknown
+	cellBool                      // b
+	cellDate                      // d
+	cellShared                    // s
+	cellFormula                   // str
+	cellInline                    // inlineStr
+	cellError                     // e
+	cellOtherText                 // never set from a file; see formatCellBytes
+)
+
+func parseCellType(t []byte) cellType {
+	switch string(t) {
+	case "s":
+		return cellShared
+	case "b":
+		return cellBool
+	case "d":
+		return cellDate
+	case "str":
+		return cellFormula
+	case "inlineStr":
+		return cellInline
+	case "e":
+		return cellError
+	}
+	return cellNumber
+}
+
+// rawCell is one stored cell of the row being read.
+type rawCell struct {
+	pos    int      // 0-based index in the row's values
+	typ    cellType // t attribute
+	style  int      // s attribute
+	str    string   // the value when it is a shared string
+	shared bool
+	off    int // the value is text[off:end] otherwise
+	end    int
+	over   bool // the value passed the raw size cap
+}
+
+// sheetRows reads the rows of a worksheet part with xmlScanner, returning
+// for each row the values excelize's Rows.Columns returns with
+// RawCellValue (its rules for row and cell positions included), converted
+// by formatCell. It keeps one row in memory.
+type sheetRows struct {
+	sc       *xmlScanner
+	sst      []string
+	fmts     []numFmt
+	date1904 bool
+	maxCols  int
+	maxCell  int // MaxCellSize
+	rawCap   int // largest raw value kept
+
+	cur, seek int  // excelize's curRow and seekRow
+	inRow     bool // positioned inside a row element
+	done      bool
+
+	cells []rawCell
+	n     int // number of values of the row (last position + 1)
+	text  []byte
+	tbuf  []byte // scratch for <t> of a string item
+
+	file, sheet string // for RowErrors
+	raw         bool   // skip formatCell, for the differential tests
+}
+
+func newSheetRows(rd io.Reader, sst []string, fmts []numFmt, date1904 bool, l Limits) *sheetRows {
+	return &sheetRows{
+		sc:       newXMLScanner(rd),
+		sst:      sst,
+		fmts:     fmts,
+		date1904: date1904,
+		maxCols:  l.MaxColumns,
+		maxCell:  l.MaxCellSize,
+		rawCap:   satMul(l.MaxCellSize, 7) + 7, // _xHHHH_ escapes shrink 7:1
+	}
+}
+
+// satMul multiplies without overflow.
+func satMul(a, b int) int {
+	if a > math.MaxInt/b {
+		return math.MaxInt - 7
+	}
+	return a * b
+}
+
+// A sheetError is an error of the worksheet as a whole.
+type sheetError struct{ err error }
+
+func (e *sheetError) Error() string { return e.err.Error() }
+func (e *sheetError) Unwrap() error { return e.err }
+
+func (r *sheetRows) rowErr(row int, column, value string, err error) *RowError {
+	return &RowError{File: r.file, Sheet: r.sheet, Row: row, Column: column, Value: value, Err: err}
+}
+
+// next returns the next row that has values, with its values converted and
+// room to pad them to the header, or io.EOF. Errors are *sheetError or
+// *RowError; after one, next must not be called again.
+func (r *sheetRows) next(header []string) (int, []string, error) {
+	for {
+		if r.done {
+			return 0, nil, io.EOF
+		}
+		row, perr, err := r.readRow()
+		if err != nil {
+			return 0, nil, err
+		}
+		if perr != nil {
+			return 0, nil, r.rowErr(row, "", "", perr)
+		}
+		if r.n == 0 {
+			continue
+		}
+		if r.n > r.maxCols {
+			return 0, nil, r.rowErr(row, ColumnLetter(r.maxCols), "",
+				fmt.Errorf("%w: %d cells, limit %d", ErrTooManyColumns, r.n, r.maxCols))
+		}
+		vals, err := r.values(row, header, max(len(header), r.n))
+		if err != nil {
+			return 0, nil, err
+		}
+		return row, vals, nil
+	}
+}
+
+// rowAttr returns a row tag's r attribute as excelize reads it.
+func rowAttr(attrs []byte) (int, error) {
+	for {
+		name, val, rest, ok, err := nextAttr(attrs)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			return 0, nil
+		}
+		attrs = rest
+		if string(name) != "r" {
+			continue
+		}
+		if n, ok := smallUint(val); ok {
+			return n, nil
+		}
+		return strconv.Atoi(attrText(val))
+	}
+}
+
+// smallUint parses a plain decimal of up to 9 digits without leading zero.
+func smallUint(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 || b[0] == '0' {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// startRow applies a row tag to curRow as excelize does.
+func (r *sheetRows) startRow(attrs []byte) (perr, err error) {
+	n, perr := rowAttr(attrs)
+	if n != 0 {
+		r.cur = n
+	} else {
+		r.cur++
+	}
+	if n > excelize.TotalRows || r.cur > excelize.TotalRows {
+		return nil, &sheetError{excelize.ErrMaxRows}
+	}
+	return perr, nil
+}
+
+// readRow reads the cells of the next reported row (one excelize
+// Rows.Next/Columns step that reaches a row element) into r.cells. perr is
+// an error of that row.
+func (r *sheetRows) readRow() (row int, perr, err error) {
+	r.cells, r.n, r.text = r.cells[:0], 0, r.text[:0]
+	if !r.inRow {
+		// The first row element, anywhere before </sheetData>.
+		for {
+			kind, name, attrs, err := r.sc.next()
+			if err == io.EOF {
+				r.done = true
+				return 0, nil, nil
+			}
+			if err != nil {
+				return 0, nil, r.malformed(err)
+			}
+			if kind == tagEnd && string(name) == "sheetData" {
+				r.done = true
+				return 0, nil, nil
+			}
+			if kind != tagEnd && string(name) == "row" {
+				if perr, err = r.startRow(attrs); err != nil {
+					return 0, nil, err
+				}
+				r.seek = max(r.seek+1, r.cur)
+				r.inRow = true
+				break
+			}
+		}
+	}
+	row = r.seek
+	col := 0 // excelize's cellCol, 1-based
+	for {
+		kind, name, attrs, err := r.sc.next()
+		if err == io.EOF {
+			r.done = true
+			return row, perr, nil
+		}
+		if err != nil {
+			return row, perr, r.malformed(err)
+		}
+		switch {
+		case kind == tagEnd:
+			if string(name) == "sheetData" {
+				r.done = true
+				return row, perr, nil
+			}
+		case string(name) == "c":
+			col, err = r.cell(kind, attrs, col+1)
+			if err != nil {
+				if _, ok := err.(*sheetError); ok {
+					return row, nil, err
+				}
+				return row, nil, r.rowErr(row, "", "", err)
+			}
+		case string(name) == "row":
+			p, err := r.startRow(attrs)
+			if err != nil {
+				return row, perr, err
+			}
+			if p != nil {
+				perr = p
+			}
+			if r.cur > r.seek {
+				r.seek = r.cur
+				return row, perr, nil
+			}
+			// excelize reads a row numbered at or before the current
+			// one as more cells of it.
+		}
+	}
+}
+
+func (r *sheetRows) malformed(err error) error {
+	return &sheetError{fmt.Errorf("malformed worksheet: %w", err)}
+}
+
+// cell reads one c element whose start tag was just read. col is its
+// position by count; it returns the position excelize settles on.
+func (r *sheetRows) cell(kind tagKind, attrs []byte, col int) (int, error) {
+	var ref []byte
+	typ, style := cellNumber, 0
+	dropped := false
+	for {
+		name, val, rest, ok, err := nextAttr(attrs)
+		if err != nil {
+			return col, r.malformed(err)
+		}
+		if !ok {
+			break
+		}
+		attrs = rest
+		switch string(name) {
+		case "r":
+			ref = val
+		case "t":
+			typ = parseCellType(val)
+		case "s":
+			if n, ok := smallUint(val); ok {
+				style = n
+				continue
+			}
+			v, err := strconv.ParseInt(attrText(val), 10, 64)
+			if err != nil {
+				dropped = true // excelize stops at the bad attribute
+			} else if v >= math.MinInt && v <= math.MaxInt {
+				style = int(v)
+			}
+		}
+		if dropped {
+			break
+		}
+	}
+	if ref != nil {
+		c, err := cellColumn(ref)
+		if err != nil {
+			return col, err
+		}
+		col = c
+	}
+	if kind == tagEmpty {
+		return col, nil // no value, no formula
+	}
+	if dropped {
+		return col, r.skipCell()
+	}
+	start := len(r.text)
+	var (
+		hasV, hasF, hasIS bool
+		vOff, vEnd        int
+		isOff, isEnd      int
+		over              bool
+	)
+	for {
+		kind, name, _, err := r.sc.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return col, r.malformed(err)
+		}
+		if kind == tagEnd {
+			if string(name) == "c" {
+				break
+			}
+			continue
+		}
+		switch string(name) {
+		case "v":
+			hasV, vOff = true, len(r.text)
+			over = false
+			if kind == tagStart {
+				if r.text, over, err = r.sc.text(r.text, r.rawCap); err != nil {
+					return col, r.malformed(err)
+				}
+			}
+			vEnd = len(r.text)
+		case "f":
+			hasF = true
+			if kind == tagStart {
+				if err := r.sc.skip(); err != nil {
+					return col, r.malformed(err)
+				}
+			}
+		case "is":
+			hasIS, isOff = true, len(r.text)
+			if kind == tagStart {
+				var o bool
+				if r.text, o, err = r.stringItem(r.text); err != nil {
+					return col, r.malformed(err)
+				}
+				over = over || o
+			}
+			isEnd = len(r.text)
+		}
+	}
+	_ = hasV
+	c := rawCell{typ: typ, style: style}
+	switch {
+	case typ == cellShared && vEnd > vOff:
+		c.shared = true
+		c.str = r.shared(r.text[vOff:vEnd])
+		r.text = r.text[:start]
+		if c.str == "" && !hasF {
+			return col, nil
+		}
+	case typ == cellInline && hasIS:
+		c.off, c.end = isOff, isEnd
+	default:
+		c.off, c.end = vOff, vEnd
+	}
+	c.over = over
+	if !c.shared && c.end == c.off && !hasF && !over {
+		r.text = r.text[:start]
+		return col, nil
+	}
+	c.pos = max(r.n, col-1)
+	r.n = c.pos + 1
+	if r.n > r.maxCols {
+		// Too many columns: keep counting, store nothing.
+		r.text = r.text[:start]
+		return col, nil
+	}
+	r.cells = append(r.cells, c)
+	return col, nil
+}
+
+// skipCell skips a cell's content as excelize does after a bad attribute:
+// it reads on to the cell's end tag.
+func (r *sheetRows) skipCell() error {
+	for {
+		kind, name, _, err := r.sc.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return r.malformed(err)
+		}
+		if kind == tagEnd && string(name) == "c" {
+			return nil
+		}
+	}
+}
+
+// cellColumn returns the 1-based column of cell reference ref, with
+// excelize's CellNameToCoordinates rules and errors.
+func cellColumn(ref []byte) (int, error) {
+	col, i := 0, 0
+	for i < len(ref) && i < 3 && 'A' <= ref[i] && ref[i] <= 'Z' {
+		col = col*26 + int(ref[i]-'A'+1)
+		i++
+	}
+	if i > 0 && col <= excelize.MaxColumns {
+		if row, ok := smallUint(ref[i:]); ok && row <= excelize.TotalRows {
+			return col, nil
+		}
+	}
+	c, _, err := excelize.CellNameToCoordinates(attrText(ref))
+	return c, err
+}
+
+// shared returns shared string v (a t="s" cell's value) as excelize
+// resolves it: a bad index reads as 0, one out of range as "".
+func (r *sheetRows) shared(v []byte) string {
+	i, ok := smallUint(v)
+	if !ok {
+		if len(v) == 1 && v[0] == '0' {
+			i = 0
+		} else {
+			i, _ = strconv.Atoi(strings.TrimSpace(string(v)))
+		}
+	}
+	if i < 0 || i >= len(r.sst) {
+		return ""
+	}
+	return r.sst[i]
+}
+
+// stringItem appends the text of a string item (si in the shared strings,
+// is in a cell) whose start tag was just read, as excelize's xlsxSI.String:
+// the item's last direct t, then the last t of each rich text run r, with
+// _xHHHH_ escapes decoded. Phonetic runs are left out.
+func (r *sheetRows) stringItem(dst []byte) ([]byte, bool, error) {
+	return appendStringItem(r.sc, dst, &r.tbuf, r.rawCap)
+}
+
+func appendStringItem(sc *xmlScanner, dst []byte, tbuf *[]byte, limit int) ([]byte, bool, error) {
+	start := len(dst)
+	t := (*tbuf)[:0]
+	hasT, over := false, false
+	runStart := -1 // start in dst of the current run's text
+	depth := 0     // 0 in si, 1 in r
+	for {
+		kind, name, _, err := sc.next()
+		if err != nil {
+			if err == io.EOF {
+				err = errXMLEOF
+			}
+			return dst, over, err
+		}
+		if kind == tagEnd {
+			if depth == 0 {
+				break // </si>
+			}
+			depth--
+			continue
+		}
+		switch {
+		case string(name) == "t" && depth == 0:
+			hasT = true
+			t = t[:0]
+			if kind == tagStart {
+				var o bool
+				if t, o, err = sc.text(t, limit); err != nil {
+					return dst, over, err
+				}
+				over = over || o
+			}
+		case string(name) == "t" && depth == 1:
+			dst = dst[:runStart]
+			if kind == tagStart {
+				var o bool
+				if dst, o, err = sc.text(dst, limit); err != nil {
+					return dst, over, err
+				}
+				over = over || o
+				if len(dst)-start > limit {
+					dst, over = dst[:runStart], true
+				}
+			}
+		case string(name) == "r" && depth == 0:
+			runStart = len(dst)
+			if kind == tagStart {
+				depth = 1
+			}
+		default:
+			if kind == tagStart {
+				if err := sc.skip(); err != nil {
+					return dst, over, err
+				}
+			}
+		}
+	}
+	*tbuf = t
+	if hasT {
+		// The direct t comes first whatever the order of the elements.
+		n := len(dst) - start
+		dst = append(dst, t...)
+		copy(dst[start+len(t):], dst[start:start+n])
+		copy(dst[start:], t)
+	}
+	if len(dst)-start > limit {
+		dst, over = dst[:start], true
+	}
+	if !validXMLText(dst[start:]) {
+		return dst, over, errXMLChar
+	}
+	if bytes.Contains(dst[start:], []byte("_x")) {
+		item := bstrUnmarshal(string(dst[start:]))
+		dst = append(dst[:start], item...)
+	}
+	return dst, over, nil
+}
+
+// bstrUnmarshal decodes the _xHHHH_ escapes of a string item as excelize
+// does: _x005F_ is "_", an escape of a character that is not valid Go
+// UTF-8 (a surrogate) is dropped.
+func bstrUnmarshal(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if i+7 <= len(s) && s[i] == '_' && s[i+1] == 'x' && s[i+6] == '_' && isHex4(s[i+2:i+6]) {
+			if s[i:i+7] == "_x005F_" {
+				b.WriteByte('_')
+			} else if v, err := strconv.Unquote(`"\u` + s[i+2:i+6] + `"`); err == nil {
+				b.WriteString(v)
+			}
+			i += 7
+			continue
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
+
+func isHex4(s string) bool {
+	for i := 0; i < 4; i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// values converts the cells of the row just read, checking their size.
+func (r *sheetRows) values(row int, header []string, width int) ([]string, error) {
+	text := r.text
+	for i := range r.cells {
+		c := &r.cells[i]
+		if c.shared {
+			if len(c.str) > r.maxCell {
+				return nil, r.tooLarge(row, header, c.pos, c.str, len(c.str))
+			}
+			continue
+		}
+		if c.over {
+			return nil, r.tooLarge(row, header, c.pos, string(text[c.off:min(c.off+128, c.end)]), -1)
+		}
+		if !validXMLText(text[c.off:c.end]) {
+			return nil, &sheetError{fmt.Errorf("malformed worksheet: row %d: %w", row, errXMLChar)}
+		}
+		var nf numFmt
+		if c.style >= 0 && c.style < len(r.fmts) {
+			nf = r.fmts[c.style]
+		}
+		off := len(text)
+		same := true
+		if !r.raw {
+			text, same = appendFormatted(text, text[c.off:c.end], c.typ, nf, r.date1904)
+		}
+		if !same {
+			c.off, c.end = off, len(text)
+		}
+		if c.end-c.off > r.maxCell {
+			return nil, r.tooLarge(row, header, c.pos, string(text[c.off:c.end]), c.end-c.off)
+		}
+	}
+	r.text = text
+	s := string(text)
+	vals := make([]string, r.n, width)
+	for _, c := range r.cells {
+		if c.shared {
+			vals[c.pos] = c.str
+		} else {
+			vals[c.pos] = s[c.off:c.end]
+		}
+	}
+	return vals, nil
+}
+
+func (r *sheetRows) tooLarge(row int, header []string, pos int, v string, n int) error {
+	err := fmt.Errorf("%w: %d bytes, limit %d", ErrCellTooLarge, n, r.maxCell)
+	if n < 0 {
+		err = fmt.Errorf("%w: more than %d bytes, limit %d", ErrCellTooLarge, r.rawCap, r.maxCell)
+	}
+	return r.rowErr(row, columnName(header, pos), truncate(v), err)
+}
+
+// appendFormatted appends raw cell value v of type t with number format nf
+// converted as formatCell does; same reports that the value is v itself
+// and nothing was appended.
+func appendFormatted(dst, v []byte, t cellType, nf numFmt, date1904 bool) ([]byte, bool) {
+	switch t {
+	case cellBool:
+		switch string(v) {
+		case "1", "true", "TRUE":
+			return append(dst, "TRUE"...), false
+		case "0", "false", "FALSE":
+			return append(dst, "FALSE"...), false
+		}
+		return dst, true
+	case cellDate:
+		return append(dst, formatISODate(string(v))...), false
+	case cellShared, cellFormula, cellInline, cellError:
+		return dst, true
+	}
+	if len(v) == 0 {
+		return dst, true
+	}
+	if nf.kind == fmtGeneral && len(v) <= 16 && bytes.IndexAny(v, "eE") < 0 {
+		return dst, true
+	}
+	f := formatCell(string(v), "n", nf, date1904)
+	if f == string(v) {
+		return dst, true
+	}
+	return append(dst, f...), false
+}
