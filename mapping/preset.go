@@ -309,7 +309,7 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 	}
 	match := map[kommo.EntityType]string{}
 	addID := func(col string, e kommo.EntityType) {
-		if idField == "" {
+		if idField == "" || e == kommo.EntityTasks { // tasks have no custom fields
 			return
 		}
 		s.Columns = append(s.Columns, ColumnSpec{Column: col, Target: Target{Entity: entityOrEmpty(e, f.Entity), Field: idField}})

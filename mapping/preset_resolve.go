@@ -3,6 +3,8 @@ package mapping
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
 )
 
 // A Resolver looks names up in an account's schema the way [Compile]
@@ -60,4 +62,20 @@ func (r *Resolver) Stages(pipeline int) []string {
 		return p.stages.known
 	}
 	return r.ix.stageList
+}
+
+// Field reports what a spec's field name is for entity e: a standard
+// field (std true), a custom field of the account (f set), or neither
+// (a *NameError with the closest names).
+func (r *Resolver) Field(e kommo.EntityType, name string) (f *kommo.CustomField, std bool, err error) {
+	e = parseEntity(string(e))
+	s := entitySlot(e)
+	if s < 0 {
+		return nil, false, fmt.Errorf("unknown entity %q", e)
+	}
+	if _, ok := lookupStd(name, s); ok {
+		return nil, true, nil
+	}
+	f, err = r.ix.field(e, name)
+	return f, false, err
 }

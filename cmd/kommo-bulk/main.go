@@ -67,10 +67,12 @@ func (m *Main) commands() []commandInfo {
 	return []commandInfo{
 		{"import", "import a CSV or XLSX file into Kommo (create, update, upsert, skip-existing)", func(m *Main) command { return &ImportCommand{m: m} }},
 		{"map", "propose a mapping spec for a file (> mapping.yaml)", func(m *Main) command { return &MapCommand{m: m} }},
+		{"migrate", "move another CRM's exports (HubSpot, Salesforce, Pipedrive, Zoho, Bitrix24, amoCRM) into Kommo", func(m *Main) command { return &MigrateCommand{m: m} }},
 		{"run", "run a job file (scheduled imports and exports)", func(m *Main) command { return &RunCommand{m: m} }},
 		{"undo", "revert an import from its journal", func(m *Main) command { return &UndoCommand{m: m} }},
 		{"export", "export leads, contacts, companies, tasks, events, pipelines or fields to CSV/XLSX", func(m *Main) command { return &ExportCommand{m: m} }},
 		{"schema", "print the account's pipelines, stages, users, task types and custom fields", func(m *Main) command { return &SchemaCommand{m: m} }},
+		{"serve", "serve the browser page (drop a file, map, fix, import, export) with a proxy to the account", func(m *Main) command { return &ServeCommand{m: m} }},
 		{"emulator", "run a local Kommo API v4 emulator to try the tool on", func(m *Main) command { return &EmulatorCommand{m: m} }},
 		{"demo", "run a short session against the built-in emulator and show the result", func(m *Main) command { return &DemoCommand{m: m} }},
 		{"version", "print the version", func(m *Main) command { return &VersionCommand{m: m} }},

@@ -1,0 +1,1614 @@
+package bulk
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+// DefaultIDField is the custom field that keeps the source system's ids
+// of migrated records.
+const DefaultIDField = "External ID"
+
+// MigrationFile is one file of a migration: its mapping spec (usually a
+// preset fitted to its header) and how to read it.
+type MigrationFile struct {
+	// Name names the file in reports and errors.
+	Name string
+	// Spec maps the file. Its Key column holds the source ids; with a
+	// "field:<IDField>" match they are kept in Kommo and found again.
+	Spec *mapping.Spec
+	// Open opens the file from its start; Migrate reads it several times.
+	Open func() (mapping.Table, error)
+	// FieldTypes are the types of custom fields to create when the account
+	// lacks them ("<entity>/<field>" → type); fields not listed get a type
+	// guessed from their values.
+	FieldTypes map[string]kommo.FieldType
+	// Skip, if set, leaves a record out before it is mapped, with a reason
+	// for the report (a deleted record).
+	Skip func(header []string, rec []string) (string, bool)
+	// Journal is the import journal of the file ("" keeps none).
+	Journal string
+}
+
+// MigrateOptions configure a migration. The zero value of each field
+// selects the default shown.
+type MigrateOptions struct {
+	// JobID prefixes the job ids of the files' imports (default
+	// "migration").
+	JobID string
+	// IDField is the custom field holding source ids (default
+	// DefaultIDField).
+	IDField string
+	// Users maps source owner names, e-mails or ids to Kommo users (name,
+	// e-mail or id), for owners that do not match a user by themselves.
+	Users map[string]string
+	// Pipelines maps source pipeline names to Kommo pipelines.
+	Pipelines map[string]string
+	// Stages maps source stages ("Stage", or "Pipeline/Stage" for one
+	// pipeline's) to Kommo stages ("Stage", "Pipeline/Stage", "won",
+	// "lost" or a status id).
+	Stages map[string]string
+	// CreateFields creates the custom fields the specs name and the
+	// account lacks (the IDField included); without it they stop the run.
+	CreateFields bool
+	// Sample, when positive, migrates only that many records of the last
+	// file (the deals, usually) with the records they link to in the other
+	// files, so they can be checked before the rest.
+	Sample int
+	// DryRun checks and looks everything up without writing.
+	DryRun bool
+	// Resume continues the files' imports from their journals.
+	Resume bool
+	// BatchSize, Workers and Lookup are passed to each import.
+	BatchSize int
+	Workers   int
+	Lookup    LookupStrategy
+	// Progress, if set, is called after every batch of every file.
+	Progress func(file string, p Progress)
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// MigrationReport is what a migration did, for the consultant and the
+// client: counts per entity, merged duplicates, rows left out and why, and
+// values that matched nothing.
+type MigrationReport struct {
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	DryRun   bool      `json:"dry_run,omitempty"`
+	Sample   int       `json:"sample,omitempty"`
+	IDField  string    `json:"id_field"`
+	Files    []FileReport
+	// Merges are records written into another record: duplicates within
+	// the files and records the account already had.
+	Merges []Merge `json:"merges"`
+	// Skipped are the rows not migrated, with the reason.
+	Skipped []SkippedRow `json:"skipped"`
+	// Unmatched are source values (owners, stages, options) that match
+	// nothing in the account; a migration with any stops before writing.
+	Unmatched []Unmatched `json:"unmatched"`
+	// FieldsCreated are the custom fields the migration created.
+	FieldsCreated []CreatedField `json:"fields_created"`
+	// Owners and Stages are how each source value was matched.
+	Owners []ValueMatch `json:"owners"`
+	Stages []ValueMatch `json:"stages"`
+	// Records are the migrated rows of a sample run, with their Kommo ids.
+	Records []MigratedRecord `json:"records,omitempty"`
+}
+
+// FileReport counts one file's rows.
+type FileReport struct {
+	File     string           `json:"file"`
+	Entity   kommo.EntityType `json:"entity"`
+	Rows     int              `json:"rows"`
+	Created  int              `json:"created"`
+	Updated  int              `json:"updated"`
+	Merged   int              `json:"merged"`
+	Skipped  int              `json:"skipped"`
+	Failed   int              `json:"failed"`
+	Resumed  int              `json:"resumed,omitempty"`
+	Journal  string           `json:"journal,omitempty"`
+	Selected int              `json:"selected,omitempty"` // sample runs: rows in the sample
+}
+
+// Merge is one row written into a record that another row (or the
+// account) already had.
+type Merge struct {
+	File   string           `json:"file"`
+	Line   int              `json:"line"`
+	Entity kommo.EntityType `json:"entity"`
+	Key    string           `json:"key"`
+	By     string           `json:"by"`   // "email ana@x.io"
+	Into   string           `json:"into"` // "row 3 (key 101)" or "Kommo contact 123"
+}
+
+// SkippedRow is a row that was not migrated.
+type SkippedRow struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Key    string `json:"key,omitempty"`
+	Column string `json:"column,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// Unmatched is a source value that matches nothing in the account.
+type Unmatched struct {
+	File    string   `json:"file"`
+	Column  string   `json:"column"`
+	Kind    string   `json:"kind"` // user, pipeline, stage, option, ...
+	Value   string   `json:"value"`
+	Rows    int      `json:"rows"`
+	Closest []string `json:"closest,omitempty"`
+}
+
+// CreatedField is a custom field the migration created (or, in a dry
+// run, would create).
+type CreatedField struct {
+	Entity  kommo.EntityType `json:"entity"`
+	Name    string           `json:"name"`
+	Type    kommo.FieldType  `json:"type"`
+	ID      int              `json:"id,omitempty"`
+	Options []string         `json:"options,omitempty"`
+}
+
+// ValueMatch is how one source value was matched.
+type ValueMatch struct {
+	Value string `json:"value"`
+	To    string `json:"to"`
+	By    string `json:"by"` // "name", "table"
+}
+
+// MigratedRecord is one row of a sample run.
+type MigratedRecord struct {
+	File   string                   `json:"file"`
+	Line   int                      `json:"line"`
+	Key    string                   `json:"key"`
+	Entity kommo.EntityType         `json:"entity"`
+	Action Action                   `json:"action"`
+	IDs    map[kommo.EntityType]int `json:"ids"`
+}
+
+// UnmatchedError stops a migration whose files hold values that match
+// nothing in the account; nothing was written.
+type UnmatchedError struct {
+	Values []Unmatched
+}
+
+func (e *UnmatchedError) Error() string {
+	return fmt.Sprintf("%d source values match nothing in the account (nothing was written)", len(e.Values))
+}
+
+// MissingFieldsError stops a migration whose specs name custom fields the
+// account lacks, when they are not to be created.
+type MissingFieldsError struct {
+	Fields []CreatedField
+}
+
+func (e *MissingFieldsError) Error() string {
+	names := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		names[i] = fmt.Sprintf("%s %q (%s)", singular(f.Entity), f.Name, f.Type)
+	}
+	return "the account has no custom fields " + strings.Join(names, ", ") + "; create them (--create-fields) or leave their columns out of the mapping"
+}
+
+// migFile is the state of one file during a migration.
+type migFile struct {
+	MigrationFile
+	idx     int
+	header  []string
+	mapper  *mapping.Mapper
+	primary kommo.EntityType
+	// pre-pass
+	values  map[string]map[string]int // column → raw value → rows
+	tuples  map[string]*stageTuple    // stage key → tuple
+	stage   *stagePlan
+	rows    int
+	keys    map[string]int // row key → line
+	refs    map[int]map[kommo.EntityType]string
+	dedupe  map[int][]string // line → "email:x", "phone:y", "name:z"
+	aliases map[int]string   // line → key of the row it merges into
+	skip    map[int]string   // line → reason
+	select_ map[int]bool     // sample: lines to migrate
+}
+
+type stageTuple struct {
+	pipeline string
+	cells    []string
+	rows     int
+}
+
+// stagePlan is where a leads file's pipeline and stage come from.
+type stagePlan struct {
+	pipelineCol string   // "" without
+	cols        []string // status columns, in order
+	removeCols  []int    // spec.Columns indexes to drop
+	removeJoins []int
+}
+
+// migration is one running Migrate.
+type migration struct {
+	c       *kommo.Client
+	opts    MigrateOptions
+	schema  *mapping.Schema
+	res     *mapping.Resolver
+	files   []*migFile
+	rep     *MigrationReport
+	idField map[kommo.EntityType]int // entity → id of IDField (negative: would be created)
+	account map[kommo.EntityType]*accountIndex
+	keys    map[kommo.EntityType]map[string]int // source key → Kommo id
+	claims  []claimWrite
+}
+
+// accountIndex is what the account holds of one entity, by source id and
+// by dedupe key.
+type accountIndex struct {
+	byKey   map[string]int  // source id → Kommo id
+	byDedup map[string]int  // "email:x" → Kommo id
+	extOf   map[int]string  // Kommo id → source id
+	tasks   map[string]bool // tasks: natural keys
+}
+
+// claimWrite gives an existing record the source id of the row merged
+// into it, so that the import (and every later run) finds it by that id.
+type claimWrite struct {
+	entity kommo.EntityType
+	id     int
+	key    string
+}
+
+var migrationOrder = map[kommo.EntityType]int{kommo.EntityCompanies: 0, kommo.EntityContacts: 1, kommo.EntityLeads: 2, kommo.EntityTasks: 3}
+
+// Migrate moves the exports of another CRM into Kommo: the files are
+// imported in dependency order (companies, contacts, leads, tasks), each
+// upserted by its source ids (kept in opts.IDField), rows linked to the
+// rows of the other files they name by those ids.
+//
+// Before anything is written, every file is read: owners are matched to
+// the account's users and stages to its pipelines (with opts' tables for
+// the rest), missing custom fields are created (opts.CreateFields) or
+// reported, and duplicates are found within the files and against the
+// account (contacts by e-mail and phone, companies by name). Any value
+// that matches nothing stops the run with an *UnmatchedError; nothing
+// falls into a default.
+//
+// Running a migration again updates what the last run wrote; each file's
+// import journals its writes and resumes like any import. Migrate is
+// synchronous and returns the report even when it fails.
+func Migrate(ctx context.Context, c *kommo.Client, files []MigrationFile, opts MigrateOptions) (*MigrationReport, error) {
+	if opts.IDField == "" {
+		opts.IDField = DefaultIDField
+	}
+	if opts.JobID == "" {
+		opts.JobID = "migration"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	m := &migration{c: c, opts: opts, idField: map[kommo.EntityType]int{}, account: map[kommo.EntityType]*accountIndex{},
+		keys: map[kommo.EntityType]map[string]int{},
+		rep:  &MigrationReport{Started: opts.Now(), DryRun: opts.DryRun, Sample: opts.Sample, IDField: opts.IDField}}
+	for i, f := range files {
+		if f.Spec == nil || f.Open == nil {
+			return m.rep, fmt.Errorf("migrate: file %q has no spec or no reader", f.Name)
+		}
+		mf := &migFile{MigrationFile: f, idx: i, primary: f.Spec.Entity}
+		if _, ok := migrationOrder[mf.primary]; !ok {
+			return m.rep, fmt.Errorf("migrate: %s: cannot migrate %q", f.Name, mf.primary)
+		}
+		m.files = append(m.files, mf)
+	}
+	slices.SortStableFunc(m.files, func(a, b *migFile) int { return cmp.Compare(migrationOrder[a.primary], migrationOrder[b.primary]) })
+	err := m.run(ctx)
+	m.rep.Finished = opts.Now()
+	return m.rep, err
+}
+
+func (m *migration) run(ctx context.Context) error {
+	schema, err := FetchSchema(ctx, m.c)
+	if err != nil {
+		return fmt.Errorf("read the account's schema: %w", err)
+	}
+	m.schema, m.res = schema, mapping.NewResolver(schema)
+	for _, f := range m.files {
+		if err := m.prepass(f); err != nil {
+			return err
+		}
+	}
+	// Fields to create are stand-ins (negative ids) until every check has
+	// passed: nothing is written before then.
+	if err := m.fields(); err != nil {
+		return err
+	}
+	m.owners()
+	m.stages()
+	for _, f := range m.files {
+		if err := m.validate(f); err != nil {
+			return err
+		}
+	}
+	if len(m.rep.Unmatched) > 0 {
+		sort.SliceStable(m.rep.Unmatched, func(i, j int) bool { return m.rep.Unmatched[i].File < m.rep.Unmatched[j].File })
+		return &UnmatchedError{Values: m.rep.Unmatched}
+	}
+	if !m.opts.DryRun {
+		if err := m.createFields(ctx); err != nil {
+			return err
+		}
+	}
+	if err := m.scanAccount(ctx); err != nil {
+		return err
+	}
+	m.dedupe()
+	if m.opts.Sample > 0 {
+		m.sample()
+	}
+	if !m.opts.DryRun {
+		if err := m.writeClaims(ctx); err != nil {
+			return err
+		}
+	}
+	for _, f := range m.files {
+		if err := m.importFile(ctx, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eachRecord reads f's records.
+func (f *migFile) eachRecord(fn func(mapping.Record)) error {
+	t, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	f.header = t.Header()
+	for {
+		rec, err := t.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			var re *mapping.RowError
+			if errors.As(err, &re) {
+				continue // reported by the validation pass
+			}
+			return fmt.Errorf("%s: %w", f.Name, err)
+		}
+		fn(rec)
+	}
+}
+
+// interesting are the columns whose distinct values the pre-pass keeps:
+// owners, and custom fields the account may lack.
+func (m *migration) interesting(f *migFile) map[string]bool {
+	cols := map[string]bool{}
+	for _, c := range f.Spec.Columns {
+		e := entityOf(f.Spec, c.Entity)
+		if mapping.Normalize(c.Field) == "responsible user" {
+			cols[c.Column] = true
+			continue
+		}
+		if _, std, err := m.res.Field(e, c.Field); !std && err != nil {
+			cols[c.Column] = true
+		}
+	}
+	for _, j := range f.Spec.Join {
+		e := entityOf(f.Spec, j.Entity)
+		if _, std, err := m.res.Field(e, j.Field); !std && err != nil {
+			cols[joinName(j)] = true
+		}
+	}
+	return cols
+}
+
+func joinName(j mapping.JoinSpec) string { return strings.Join(j.Columns, " + ") }
+
+func entityOf(s *mapping.Spec, e kommo.EntityType) kommo.EntityType {
+	if e == "" {
+		return s.Entity
+	}
+	return e
+}
+
+// prepass reads a file once: its header, rows to skip, the distinct values
+// of the columns that need resolving, and the stage tuples of leads.
+func (m *migration) prepass(f *migFile) error {
+	t, err := f.Open()
+	if err != nil {
+		return err
+	}
+	f.header = t.Header()
+	t.Close()
+	f.values = map[string]map[string]int{}
+	f.tuples = map[string]*stageTuple{}
+	f.skip = map[int]string{}
+	idx := map[string]int{}
+	for i, h := range f.header {
+		if _, ok := idx[h]; !ok {
+			idx[h] = i
+		}
+	}
+	cols := m.interesting(f)
+	if f.primary == kommo.EntityLeads {
+		f.stage = stageColumns(f.Spec)
+	}
+	cell := func(rec mapping.Record, col string) string {
+		if i, ok := idx[col]; ok && i < len(rec.Values) {
+			return strings.TrimSpace(rec.Values[i])
+		}
+		return ""
+	}
+	return f.eachRecord(func(rec mapping.Record) {
+		f.rows++
+		if f.Skip != nil {
+			if why, ok := f.Skip(f.header, rec.Values); ok {
+				f.skip[rec.Row] = why
+				return
+			}
+		}
+		for col := range cols {
+			var v string
+			if strings.Contains(col, " + ") {
+				var parts []string
+				for _, c := range strings.Split(col, " + ") {
+					parts = append(parts, cell(rec, c))
+				}
+				v = mapping.JoinColumns(" ", parts...)
+			} else {
+				v = cell(rec, col)
+			}
+			if v == "" {
+				continue
+			}
+			if f.values[col] == nil {
+				f.values[col] = map[string]int{}
+			}
+			f.values[col][v]++
+		}
+		if f.stage != nil {
+			tp := &stageTuple{}
+			if f.stage.pipelineCol != "" {
+				tp.pipeline = cell(rec, f.stage.pipelineCol)
+			}
+			for _, c := range f.stage.cols {
+				tp.cells = append(tp.cells, cell(rec, c))
+			}
+			k := f.stage.key(tp)
+			if k == "" {
+				return
+			}
+			if have := f.tuples[k]; have != nil {
+				have.rows++
+			} else {
+				tp.rows = 1
+				f.tuples[k] = tp
+			}
+		}
+	})
+}
+
+// stageColumns finds where a leads spec takes pipeline and stage from.
+func stageColumns(s *mapping.Spec) *stagePlan {
+	p := &stagePlan{}
+	for i, c := range s.Columns {
+		if c.Entity != "" && c.Entity != kommo.EntityLeads {
+			continue
+		}
+		switch mapping.Normalize(c.Field) {
+		case "pipeline", "pipeline id":
+			if p.pipelineCol == "" {
+				p.pipelineCol = c.Column
+				p.removeCols = append(p.removeCols, i)
+			}
+		case "status", "status id", "stage":
+			p.cols = append(p.cols, c.Column)
+			p.removeCols = append(p.removeCols, i)
+		}
+	}
+	for i, j := range s.Join {
+		if j.Entity != "" && j.Entity != kommo.EntityLeads {
+			continue
+		}
+		if n := mapping.Normalize(j.Field); n == "status" || n == "stage" || n == "status id" {
+			p.cols = append(p.cols, j.Columns...)
+			p.removeJoins = append(p.removeJoins, i)
+		}
+	}
+	if p.pipelineCol == "" && len(p.cols) == 0 {
+		return nil
+	}
+	return p
+}
+
+// columns are the columns of the joins that replace the stage columns.
+func (p *stagePlan) columns() []string {
+	if p.pipelineCol == "" {
+		return p.cols
+	}
+	return append([]string{p.pipelineCol}, p.cols...)
+}
+
+// key is the value the replacing joins see for a tuple.
+func (p *stagePlan) key(t *stageTuple) string {
+	parts := t.cells
+	if p.pipelineCol != "" {
+		parts = append([]string{t.pipeline}, t.cells...)
+	}
+	return mapping.JoinColumns(" | ", parts...)
+}
+
+// fields finds the custom fields the specs name and the account lacks,
+// and the IDField of every entity keyed by it. Without CreateFields they
+// stop the run; with it they join the schema as stand-ins with negative
+// ids, created for real by createFields once every check has passed.
+func (m *migration) fields() error {
+	type need struct {
+		e      kommo.EntityType
+		name   string
+		typ    kommo.FieldType
+		values map[string]int
+	}
+	var needs []*need
+	byKey := map[string]*need{}
+	add := func(f *migFile, e kommo.EntityType, name, col string) {
+		if _, std, err := m.res.Field(e, name); std || err == nil {
+			return
+		}
+		k := string(e) + "/" + mapping.Normalize(name)
+		n := byKey[k]
+		if n == nil {
+			n = &need{e: e, name: name, values: map[string]int{}}
+			byKey[k] = n
+			needs = append(needs, n)
+		}
+		if t := f.FieldTypes[mapping.TypeKey(e, name)]; t != "" && n.typ == "" {
+			n.typ = t
+		}
+		for v, c := range f.values[col] {
+			n.values[v] += c
+		}
+	}
+	for _, f := range m.files {
+		for e, key := range matchFields(f.Spec) {
+			add(f, e, key, "")
+		}
+		for _, c := range f.Spec.Columns {
+			add(f, entityOf(f.Spec, c.Entity), c.Field, c.Column)
+		}
+		for _, j := range f.Spec.Join {
+			add(f, entityOf(f.Spec, j.Entity), j.Field, joinName(j))
+		}
+	}
+	if len(needs) == 0 {
+		m.findIDFields()
+		return nil
+	}
+	var want []CreatedField
+	for _, n := range needs {
+		if n.typ == "" {
+			n.typ = guessType(n.values)
+		}
+		cf := CreatedField{Entity: n.e, Name: n.name, Type: n.typ}
+		if n.typ.IsEnum() {
+			for v := range n.values {
+				cf.Options = append(cf.Options, v)
+			}
+			if n.typ == kommo.FieldMultiselect {
+				cf.Options = splitOptions(cf.Options)
+			}
+			sort.Strings(cf.Options)
+		}
+		want = append(want, cf)
+	}
+	if !m.opts.CreateFields {
+		return &MissingFieldsError{Fields: want}
+	}
+	if m.schema.Fields == nil {
+		m.schema.Fields = map[kommo.EntityType][]*kommo.CustomField{}
+	}
+	for i, cf := range want {
+		fake := -(i + 1)
+		f := &kommo.CustomField{ID: fake, Name: cf.Name, Type: cf.Type, EntityType: cf.Entity}
+		for j, o := range cf.Options {
+			f.Enums = append(f.Enums, kommo.Enum{ID: fake*1000 - j, Value: o, Sort: 10 * (j + 1)})
+		}
+		m.schema.Fields[cf.Entity] = append(m.schema.Fields[cf.Entity], f)
+	}
+	m.rep.FieldsCreated = want
+	m.res = mapping.NewResolver(m.schema)
+	m.findIDFields()
+	return nil
+}
+
+// createFields creates the stand-in fields in the account and compiles
+// the files' specs again against the real ones.
+func (m *migration) createFields(ctx context.Context) error {
+	if len(m.rep.FieldsCreated) == 0 {
+		return nil
+	}
+	for i := range m.rep.FieldsCreated {
+		cf := &m.rep.FieldsCreated[i]
+		var enums []kommo.Enum
+		for j, o := range cf.Options {
+			enums = append(enums, kommo.Enum{Value: o, Sort: 10 * (j + 1)})
+		}
+		res, _, err := m.c.CustomFields.Create(ctx, cf.Entity, []kommo.CustomFieldRequest{{Name: cf.Name, Type: cf.Type, Enums: enums}})
+		if err != nil {
+			return fmt.Errorf("create %s field %q: %w", singular(cf.Entity), cf.Name, err)
+		}
+		if len(res) != 1 {
+			return fmt.Errorf("create %s field %q: no field in the answer", singular(cf.Entity), cf.Name)
+		}
+		made := res[0]
+		if len(made.Enums) < len(enums) {
+			// A thin answer: read the field back for its options.
+			full, _, err := m.c.CustomFields.Get(ctx, cf.Entity, made.ID)
+			if err != nil {
+				return fmt.Errorf("read %s field %q back: %w", singular(cf.Entity), cf.Name, err)
+			}
+			made = full
+		}
+		cf.ID = made.ID
+		fs := m.schema.Fields[cf.Entity]
+		for k, f := range fs {
+			if f.ID == -(i + 1) {
+				fs[k] = made
+			}
+		}
+	}
+	m.res = mapping.NewResolver(m.schema)
+	m.findIDFields()
+	for _, f := range m.files {
+		mp, err := mapping.Compile(f.Spec, m.schema, f.header)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Name, err)
+		}
+		f.mapper = mp
+	}
+	return nil
+}
+
+// matchFields are the custom fields the specs match by: entity → name.
+func matchFields(s *mapping.Spec) map[kommo.EntityType]string {
+	out := map[kommo.EntityType]string{}
+	add := func(e kommo.EntityType, k string) {
+		if name, ok := strings.CutPrefix(k, "field:"); ok {
+			out[e] = name
+		}
+	}
+	add(s.Entity, s.Match.Primary)
+	for e, k := range s.Match.ByEntity {
+		add(e, k)
+	}
+	return out
+}
+
+func (m *migration) findIDFields() {
+	for _, e := range []kommo.EntityType{kommo.EntityCompanies, kommo.EntityContacts, kommo.EntityLeads} {
+		if f, _, err := m.res.Field(e, m.opts.IDField); err == nil && f != nil {
+			m.idField[e] = f.ID
+		}
+	}
+}
+
+// guessType picks a field type from a column's values: numbers, dates, a
+// few values repeated (a select), or text.
+func guessType(values map[string]int) kommo.FieldType {
+	if len(values) == 0 {
+		return kommo.FieldText
+	}
+	num, date, rows := true, true, 0
+	for v, n := range values {
+		rows += n
+		if _, err := mapping.ParseNumber(v, mapping.DecimalPoint); err != nil {
+			num = false
+		}
+		if !looksDate(v) {
+			date = false
+		}
+	}
+	switch {
+	case num:
+		return kommo.FieldNumeric
+	case date:
+		return kommo.FieldDate
+	case len(values) <= 30 && rows >= 2*len(values):
+		return kommo.FieldSelect
+	}
+	return kommo.FieldText
+}
+
+func looksDate(v string) bool {
+	digits, seps := 0, 0
+	for _, r := range v {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '.' || r == '-' || r == '/':
+			seps++
+		case r == ' ' || r == ':' || r == 'T' || r == 'Z':
+		default:
+			return false
+		}
+	}
+	return digits >= 6 && seps >= 2
+}
+
+func splitOptions(vals []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range vals {
+		for _, p := range mapping.SplitValues(v, "") {
+			if p = strings.TrimSpace(p); p != "" && !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// owners resolves every owner value of every file: by the Users table,
+// then by the account's user names and e-mails. The columns get a value
+// map to the user ids.
+func (m *migration) owners() {
+	seen := map[string]bool{}
+	for _, f := range m.files {
+		for i, c := range f.Spec.Columns {
+			if mapping.Normalize(c.Field) != "responsible user" {
+				continue
+			}
+			vm := map[string]string{}
+			for v, rows := range f.values[c.Column] {
+				src := v
+				if t, ok := lookupTable(c.Map, v); ok {
+					src = t
+				}
+				to, by := src, "name"
+				if t, ok := lookupTable(m.opts.Users, src); ok {
+					to, by = t, "table"
+				}
+				id, err := m.res.User(to)
+				if err != nil {
+					u := Unmatched{File: f.Name, Column: c.Column, Kind: "user", Value: v, Rows: rows}
+					var ne *mapping.NameError
+					if errors.As(err, &ne) {
+						u.Closest = ne.Closest
+					}
+					if len(u.Closest) == 0 {
+						u.Closest = mapping.Closest(to, m.res.Users(), 3)
+					}
+					m.rep.Unmatched = append(m.rep.Unmatched, u)
+					continue
+				}
+				vm[v] = strconv.Itoa(id)
+				if !seen[v] {
+					seen[v] = true
+					m.rep.Owners = append(m.rep.Owners, ValueMatch{Value: v, To: m.userName(id), By: by})
+				}
+			}
+			f.Spec.Columns[i].Map = vm
+		}
+	}
+	sort.Slice(m.rep.Owners, func(i, j int) bool { return m.rep.Owners[i].Value < m.rep.Owners[j].Value })
+}
+
+func (m *migration) userName(id int) string {
+	for _, u := range m.schema.Users {
+		if u.ID == id {
+			return u.Name
+		}
+	}
+	return strconv.Itoa(id)
+}
+
+// lookupTable finds v in a table whose keys compare after Normalize (or
+// lower-cased, for e-mails and ids).
+func lookupTable(t map[string]string, v string) (string, bool) {
+	if len(t) == 0 {
+		return "", false
+	}
+	if to, ok := t[v]; ok {
+		return to, true
+	}
+	nv := mapping.Normalize(v)
+	for k, to := range t {
+		if mapping.Normalize(k) == nv && nv != "" || strings.EqualFold(strings.TrimSpace(k), strings.TrimSpace(v)) {
+			return to, true
+		}
+	}
+	return "", false
+}
+
+// Outcome words of exports that keep a deal's status apart from its stage
+// (Pipedrive's "Deal - Status"): won and lost are 142 and 143, open means
+// "look at the stage".
+var (
+	outcomeWon  = []string{"won", "vyhraný", "vyhráno", "gewonnen", "ganado", "ganho", "выиграна", "успешно"}
+	outcomeLost = []string{"lost", "prohraný", "prohráno", "verloren", "perdido", "проиграна", "провалена"}
+	outcomeOpen = []string{"open", "otevřený", "otevřeno", "offen", "abierto", "aberto", "открыта", "в работе", "deleted", "smazaný"}
+)
+
+func isOneOf(v string, list []string) bool {
+	n := mapping.Normalize(v)
+	for _, w := range list {
+		if mapping.Normalize(w) == n {
+			return true
+		}
+	}
+	return false
+}
+
+// stages resolves the (pipeline, stage) tuples of every leads file and
+// replaces its stage columns with two joins mapped to the ids.
+func (m *migration) stages() {
+	seen := map[string]bool{}
+	for _, f := range m.files {
+		p := f.stage
+		if p == nil {
+			continue
+		}
+		pm, sm := map[string]string{}, map[string]string{}
+		keys := make([]string, 0, len(f.tuples))
+		for k := range f.tuples {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			tp := f.tuples[k]
+			pid, sid, by, u := m.resolveStage(tp)
+			if u != nil {
+				u.File, u.Rows = f.Name, tp.rows
+				if u.Column == "" {
+					u.Column = strings.Join(p.cols, " + ")
+				}
+				m.rep.Unmatched = append(m.rep.Unmatched, *u)
+				continue
+			}
+			pm[k], sm[k] = "", ""
+			if pid != 0 {
+				pm[k] = strconv.Itoa(pid)
+			}
+			if sid != 0 {
+				sm[k] = strconv.Itoa(sid)
+			}
+			if !seen[k] {
+				seen[k] = true
+				m.rep.Stages = append(m.rep.Stages, ValueMatch{Value: k, To: m.stageName(pid, sid), By: by})
+			}
+		}
+		s := f.Spec
+		var cols []mapping.ColumnSpec
+		for i, c := range s.Columns {
+			if !slices.Contains(p.removeCols, i) {
+				cols = append(cols, c)
+			}
+		}
+		var joins []mapping.JoinSpec
+		for i, j := range s.Join {
+			if !slices.Contains(p.removeJoins, i) {
+				joins = append(joins, j)
+			}
+		}
+		src := p.columns()
+		joins = append(joins,
+			mapping.JoinSpec{Columns: src, Separator: " | ", Target: mapping.Target{Field: "pipeline", Map: pm}},
+			mapping.JoinSpec{Columns: src, Separator: " | ", Target: mapping.Target{Field: "status", Map: sm}})
+		s.Columns, s.Join = cols, joins
+	}
+}
+
+func (m *migration) stageName(pid, sid int) string {
+	if pid == 0 && sid == 0 {
+		return "(none)"
+	}
+	for _, p := range m.schema.Pipelines {
+		if p.ID != pid {
+			continue
+		}
+		for _, st := range p.Statuses() {
+			if st.ID == sid {
+				return p.Name + " / " + st.Name
+			}
+		}
+		if sid == 0 {
+			return p.Name
+		}
+		return p.Name + " / " + strconv.Itoa(sid)
+	}
+	return fmt.Sprintf("%d / %d", pid, sid)
+}
+
+// resolveStage finds the pipeline and status of one tuple: the Stages
+// table first, then the names in the account; an outcome column's won or
+// lost wins over the stage.
+func (m *migration) resolveStage(tp *stageTuple) (pid, sid int, by string, u *Unmatched) {
+	if tp.pipeline != "" {
+		to, pby := tp.pipeline, "name"
+		if t, ok := lookupTable(m.opts.Pipelines, tp.pipeline); ok {
+			to, pby = t, "table"
+		}
+		id, err := m.res.Pipeline(to)
+		if err != nil {
+			u := &Unmatched{Kind: "pipeline", Value: tp.pipeline}
+			var ne *mapping.NameError
+			if errors.As(err, &ne) {
+				u.Closest = ne.Closest
+			}
+			return 0, 0, "", u
+		}
+		pid, by = id, pby
+	}
+	var lastErr error
+	var last string
+	for _, c := range tp.cells {
+		if c == "" {
+			continue
+		}
+		target, tby := c, "name"
+		if t, ok := lookupTable(m.opts.Stages, tp.pipeline+"/"+c); ok && tp.pipeline != "" {
+			target, tby = t, "table"
+		} else if t, ok := lookupTable(m.opts.Stages, c); ok {
+			target, tby = t, "table"
+		} else if isOneOf(c, outcomeOpen) {
+			continue
+		} else if isOneOf(c, outcomeWon) {
+			target = "won"
+		} else if isOneOf(c, outcomeLost) {
+			target = "lost"
+		}
+		p2, s2, err := m.stageTarget(target, pid)
+		if err == nil {
+			if tby == "table" || by == "" {
+				by = tby
+			}
+			return p2, s2, by, nil
+		}
+		lastErr, last = err, c
+		if tby == "table" {
+			break
+		}
+	}
+	if lastErr == nil {
+		return pid, 0, by, nil // only "open": the pipeline's first stage
+	}
+	u = &Unmatched{Kind: "stage", Value: last}
+	var ne *mapping.NameError
+	if errors.As(lastErr, &ne) {
+		u.Closest = ne.Closest
+		if ne.Kind == "pipeline" {
+			u.Kind = "pipeline"
+		}
+	}
+	if len(u.Closest) == 0 {
+		u.Closest = mapping.Closest(last, m.res.Stages(pid), 3)
+	}
+	return 0, 0, "", u
+}
+
+// stageTarget resolves a stage as written in the Stages table or the
+// file: "Stage", "Pipeline/Stage", won, lost or a status id.
+func (m *migration) stageTarget(s string, pid int) (int, int, error) {
+	if i := strings.Index(s, "/"); i > 0 {
+		if p, err := m.res.Pipeline(strings.TrimSpace(s[:i])); err == nil {
+			return m.res.Stage(strings.TrimSpace(s[i+1:]), p)
+		}
+	}
+	return m.res.Stage(s, pid)
+}
+
+// validate compiles a file's final spec and maps every row: values that
+// match nothing are collected, other row errors are left to the import
+// (which reports them with the row); row keys and references are kept for
+// dedupe, refs and samples.
+func (m *migration) validate(f *migFile) error {
+	mp, err := mapping.Compile(f.Spec, m.schema, f.header)
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.Name, err)
+	}
+	f.mapper = mp
+	f.keys = map[string]int{}
+	f.refs = map[int]map[kommo.EntityType]string{}
+	f.dedupe = map[int][]string{}
+	type uk struct{ col, kind, val string }
+	un := map[uk]*Unmatched{}
+	var order []uk
+	t, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	for row, errs := range mp.Rows(t, f.Name) {
+		for _, e := range errs {
+			var ne *mapping.NameError
+			if !errors.As(e, &ne) {
+				continue
+			}
+			if _, skipped := f.skip[e.Row]; skipped {
+				continue
+			}
+			k := uk{e.Column, ne.Kind, ne.Name}
+			if u := un[k]; u != nil {
+				u.Rows++
+				continue
+			}
+			u := &Unmatched{File: f.Name, Column: e.Column, Kind: ne.Kind, Value: ne.Name, Rows: 1, Closest: ne.Closest}
+			if len(ne.Ambiguous) > 0 {
+				u.Closest = ne.Ambiguous
+			}
+			un[k] = u
+			order = append(order, k)
+		}
+		if row == nil {
+			continue
+		}
+		if _, skipped := f.skip[row.Line]; skipped {
+			continue
+		}
+		if row.Key != "" {
+			if _, dup := f.keys[row.Key]; !dup {
+				f.keys[row.Key] = row.Line
+			}
+		}
+		if len(row.Refs) > 0 {
+			f.refs[row.Line] = row.Refs
+		}
+		f.dedupe[row.Line] = dedupeKeys(row)
+	}
+	for _, k := range order {
+		m.rep.Unmatched = append(m.rep.Unmatched, *un[k])
+	}
+	return nil
+}
+
+// dedupeKeys are a row's identities other than its source id: a
+// contact's e-mails (lower-cased) and phones (E.164), a company's name.
+func dedupeKeys(r *mapping.Row) []string {
+	var out []string
+	switch r.Entity {
+	case kommo.EntityContacts:
+		if r.Contact == nil {
+			return nil
+		}
+		if f, ok := r.Contact.CustomFieldsValues.Field(0, kommo.CodeEmail); ok {
+			for _, s := range f.Strings() {
+				if s = normEmail(s); s != "" {
+					out = append(out, "email "+s)
+				}
+			}
+		}
+		if f, ok := r.Contact.CustomFieldsValues.Field(0, kommo.CodePhone); ok {
+			for _, s := range f.Strings() {
+				if s = strings.TrimSpace(s); s != "" {
+					out = append(out, "phone "+s)
+				}
+			}
+		}
+	case kommo.EntityCompanies:
+		if r.Company != nil && r.Company.Name != "" {
+			out = append(out, "name "+mapping.Normalize(r.Company.Name))
+		}
+	}
+	return out
+}
+
+// scanAccount indexes the records the account already has, for every
+// entity the migration writes: by source id, and by e-mail, phone or name.
+func (m *migration) scanAccount(ctx context.Context) error {
+	need := map[kommo.EntityType]bool{}
+	for _, f := range m.files {
+		need[f.primary] = true
+		for _, refs := range f.refs {
+			for e := range refs {
+				need[e] = true
+			}
+		}
+	}
+	for e := range need {
+		idx := &accountIndex{byKey: map[string]int{}, byDedup: map[string]int{}, extOf: map[int]string{}, tasks: map[string]bool{}}
+		m.account[e] = idx
+		fid := m.idField[e]
+		if e != kommo.EntityTasks && fid <= 0 && e != kommo.EntityContacts && e != kommo.EntityCompanies {
+			continue
+		}
+		for v, err := range listViews(ctx, m.c, e, kommo.EntityFilters{}, kommo.MaxBatch) {
+			if err != nil {
+				return fmt.Errorf("read the account's %s: %w", e, err)
+			}
+			if e == kommo.EntityTasks {
+				idx.tasks[taskKey(v.EntityType, v.EntityID, v.Text, v.CompleteTill)] = true
+				continue
+			}
+			if fid > 0 {
+				if f, ok := v.CFV.Field(fid, ""); ok {
+					for _, s := range f.Strings() {
+						if s = strings.TrimSpace(s); s != "" {
+							idx.byKey[s] = v.ID
+							idx.extOf[v.ID] = s
+						}
+					}
+				}
+			}
+			row := &mapping.Row{Entity: e}
+			switch e {
+			case kommo.EntityContacts:
+				row.Contact = &kommo.ContactRequest{CustomFieldsValues: v.CFV}
+			case kommo.EntityCompanies:
+				row.Company = &kommo.CompanyRequest{Name: v.Name}
+			}
+			for _, k := range dedupeKeys(row) {
+				if _, ok := idx.byDedup[k]; !ok {
+					idx.byDedup[k] = v.ID
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func taskKey(e kommo.EntityType, id int, text string, till int64) string {
+	return fmt.Sprintf("%s|%d|%s|%d", e, id, mapping.Normalize(text), till)
+}
+
+// dedupe finds the rows of contacts and companies files that are the same
+// person or company as an earlier row, or as a record the account has: by
+// e-mail (lower-cased), phone (E.164) or, for companies, name. Such a row
+// is written into that record instead of creating another.
+func (m *migration) dedupe() {
+	for _, f := range m.files {
+		if f.primary != kommo.EntityContacts && f.primary != kommo.EntityCompanies {
+			continue
+		}
+		if m.idField[f.primary] == 0 || f.Spec.Key == "" {
+			continue
+		}
+		f.aliases = map[int]string{}
+		acc := m.account[f.primary]
+		owner := map[string]string{} // dedupe key → source key of its first row
+		ownerLine := map[string]int{}
+		lines := make([]int, 0, len(f.dedupe))
+		for l := range f.dedupe {
+			lines = append(lines, l)
+		}
+		sort.Ints(lines)
+		keyOf := map[int]string{}
+		for k, l := range f.keys {
+			keyOf[l] = k
+		}
+		claimed := map[int]bool{}
+		for _, line := range lines {
+			key := keyOf[line]
+			if key == "" {
+				continue
+			}
+			ids := f.dedupe[line]
+			if _, migrated := acc.byKey[key]; migrated {
+				for _, d := range ids {
+					if _, ok := owner[d]; !ok {
+						owner[d], ownerLine[d] = key, line
+					}
+				}
+				continue
+			}
+			merged := false
+			for _, d := range ids {
+				if k0, ok := owner[d]; ok && k0 != key {
+					f.aliases[line] = k0
+					m.rep.Merges = append(m.rep.Merges, Merge{File: f.Name, Line: line, Entity: f.primary, Key: key, By: d,
+						Into: fmt.Sprintf("row %d (%s %s)", ownerLine[d], f.Spec.Key, k0)})
+					merged = true
+					break
+				}
+				if id, ok := acc.byDedup[d]; ok {
+					if ext := acc.extOf[id]; ext != "" && ext != key {
+						f.aliases[line] = ext
+					} else if !claimed[id] {
+						claimed[id] = true
+						m.claims = append(m.claims, claimWrite{entity: f.primary, id: id, key: key})
+						acc.byKey[key], acc.extOf[id] = id, key
+					}
+					m.rep.Merges = append(m.rep.Merges, Merge{File: f.Name, Line: line, Entity: f.primary, Key: key, By: d,
+						Into: fmt.Sprintf("Kommo %s %d", singular(f.primary), id)})
+					merged = true
+					break
+				}
+			}
+			into := key
+			if a := f.aliases[line]; a != "" {
+				into = a
+			}
+			for _, d := range ids {
+				if _, ok := owner[d]; !ok {
+					owner[d], ownerLine[d] = into, line
+				}
+			}
+			_ = merged
+		}
+	}
+}
+
+// sample picks the rows of a sample run: the first Sample rows of the last
+// file, and the rows of the other files they refer to (and the tasks that
+// refer to them).
+func (m *migration) sample() {
+	if len(m.files) == 0 {
+		return
+	}
+	want := map[kommo.EntityType]map[string]bool{}
+	mark := func(e kommo.EntityType, k string) {
+		if want[e] == nil {
+			want[e] = map[string]bool{}
+		}
+		for _, p := range splitRef(k) {
+			want[e][p] = true
+		}
+	}
+	top := m.files[len(m.files)-1]
+	for i := len(m.files) - 1; i >= 0; i-- {
+		if m.files[i].primary != kommo.EntityTasks {
+			top = m.files[i]
+			break
+		}
+	}
+	for i := len(m.files) - 1; i >= 0; i-- {
+		f := m.files[i]
+		f.select_ = map[int]bool{}
+		lines := sortedLines(f.keys)
+		for _, l := range lines {
+			key := keyAt(f, l)
+			pick := f == top && len(f.select_) < m.opts.Sample
+			if !pick && want[f.primary][key] {
+				pick = true
+			}
+			if f.primary == kommo.EntityTasks {
+				for e, k := range f.refs[l] {
+					for _, p := range splitRef(k) {
+						if want[e][p] {
+							pick = true
+						}
+					}
+				}
+			}
+			if !pick {
+				continue
+			}
+			f.select_[l] = true
+			mark(f.primary, key)
+			for e, k := range f.refs[l] {
+				mark(e, k)
+			}
+		}
+		// Rows without a key are only migrated by full runs.
+	}
+	// Tasks come after their deals: pick them once the others are known.
+	for _, f := range m.files {
+		if f.primary != kommo.EntityTasks {
+			continue
+		}
+		for l, refs := range f.refs {
+			for e, k := range refs {
+				for _, p := range splitRef(k) {
+					if want[e][p] {
+						f.select_[l] = true
+					}
+				}
+			}
+		}
+	}
+}
+
+func sortedLines(keys map[string]int) []int {
+	out := make([]int, 0, len(keys))
+	for _, l := range keys {
+		out = append(out, l)
+	}
+	sort.Ints(out)
+	return out
+}
+
+func keyAt(f *migFile, line int) string {
+	for k, l := range f.keys {
+		if l == line {
+			return k
+		}
+	}
+	return ""
+}
+
+// splitRef splits a cell of several related ids ("101;102", "101, 102").
+func splitRef(s string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == '\n' }) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// writeClaims gives the existing records that rows were merged into the
+// rows' source ids.
+func (m *migration) writeClaims(ctx context.Context) error {
+	for _, cw := range m.claims {
+		fid := m.idField[cw.entity]
+		cfv := kommo.CustomFieldValues{{FieldID: fid, Values: []kommo.FieldValue{kommo.Text(cw.key)}}}
+		var err error
+		switch cw.entity {
+		case kommo.EntityContacts:
+			_, _, err = m.c.Contacts.Update(ctx, []kommo.ContactRequest{{ID: cw.id, CustomFieldsValues: cfv}})
+		case kommo.EntityCompanies:
+			_, _, err = m.c.Companies.Update(ctx, []kommo.CompanyRequest{{ID: cw.id, CustomFieldsValues: cfv}})
+		}
+		if err != nil {
+			return fmt.Errorf("mark %s %d with %s %q: %w", singular(cw.entity), cw.id, m.opts.IDField, cw.key, err)
+		}
+	}
+	return nil
+}
+
+// ref resolves a reference to a row of another file: this run's keys,
+// then the account's records by source id. Cells with several ids use
+// the first that resolves.
+func (m *migration) ref(e kommo.EntityType, key string) (int, bool) {
+	for _, k := range splitRef(key) {
+		if id := m.keys[e][k]; id != 0 {
+			return id, true
+		}
+		if acc := m.account[e]; acc != nil {
+			if id := acc.byKey[k]; id != 0 {
+				return id, true
+			}
+		}
+		if m.opts.DryRun {
+			for _, f := range m.files {
+				if f.primary == e {
+					if _, ok := f.keys[k]; ok {
+						return -1, true // would be created by this run
+					}
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// importFile imports one file through the engine.
+func (m *migration) importFile(ctx context.Context, f *migFile) error {
+	mode := ModeUpsert
+	if f.Spec.Match.For(f.primary, true) == "" || f.primary == kommo.EntityTasks {
+		mode = ModeCreate
+	}
+	fr := FileReport{File: f.Name, Entity: f.primary, Rows: f.rows}
+	journal := f.Journal
+	if m.opts.Sample > 0 || m.opts.DryRun {
+		journal = ""
+	}
+	fr.Journal = journal
+	fid := m.idField[f.primary]
+	acc := m.account[f.primary]
+	extra := map[int][]string{} // line → further related keys (several ids in one cell)
+	skipped := 0
+	items := func(yield func(Item) bool) {
+		t, err := f.Open()
+		if err != nil {
+			yield(Item{Errs: []*mapping.RowError{{File: f.Name, Err: err}}})
+			return
+		}
+		defer t.Close()
+		for row, errs := range f.mapper.Rows(t, f.Name) {
+			line := 0
+			if row != nil {
+				line = row.Line
+			} else if len(errs) > 0 {
+				line = errs[0].Row
+			}
+			if why, ok := f.skip[line]; ok {
+				m.rep.Skipped = append(m.rep.Skipped, SkippedRow{File: f.Name, Line: line, Reason: "left out: " + why})
+				skipped++
+				continue
+			}
+			if f.select_ != nil && !f.select_[line] {
+				continue
+			}
+			if row != nil {
+				if alias := f.aliases[line]; alias != "" && fid != 0 {
+					// Written into the record of the row it duplicates:
+					// found by that row's id, which it keeps.
+					row.Match[f.primary] = mapping.MatchKey{Kind: mapping.MatchField, FieldID: fid, Values: []string{alias}}
+					dropField(row, f.primary, fid)
+				}
+				if f.primary == kommo.EntityTasks && row.Task != nil && acc != nil {
+					if dup := m.existingTask(row); dup {
+						m.rep.Skipped = append(m.rep.Skipped, SkippedRow{File: f.Name, Line: line, Key: row.Key, Reason: "already in Kommo (same text, deadline and record)"})
+						skipped++
+						continue
+					}
+				}
+				for e, k := range row.Refs {
+					if parts := splitRef(k); len(parts) > 1 {
+						extra[line] = append(extra[line], string(e)+"\x00"+strings.Join(parts[1:], "\x00"))
+					}
+				}
+			}
+			if !yield(Item{Row: row, Errs: errs, Line: line}) {
+				return
+			}
+		}
+	}
+	opts := ImportOptions{
+		Job:          JobHeader{ID: fmt.Sprintf("%s-%d-%s", m.opts.JobID, f.idx+1, f.primary), Entity: f.primary, Mode: mode, Input: f.Name},
+		BatchSize:    m.opts.BatchSize,
+		Workers:      m.opts.Workers,
+		DryRun:       m.opts.DryRun,
+		Journal:      journal,
+		Lookup:       m.opts.Lookup,
+		ExpectedRows: f.rows,
+		Now:          m.opts.Now,
+		Refs:         m.ref,
+	}
+	if journal != "" && m.opts.Resume {
+		if _, _, err := JobStatus(journal); err == nil {
+			opts.Resume = true
+		}
+	}
+	if m.opts.Progress != nil {
+		name := f.Name
+		opts.Progress = func(p Progress) { m.opts.Progress(name, p) }
+	}
+	res, err := Import(ctx, m.c, items, opts)
+	if res != nil {
+		m.collect(f, res, &fr)
+	}
+	fr.Skipped += skipped
+	m.rep.Files = append(m.rep.Files, fr)
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.Name, err)
+	}
+	if !m.opts.DryRun {
+		if err := m.extraLinks(ctx, f, res, extra); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// existingTask reports whether the account has the task already: a
+// migration run again must not create its tasks twice.
+func (m *migration) existingTask(r *mapping.Row) bool {
+	acc := m.account[kommo.EntityTasks]
+	t := r.Task
+	et, eid := t.EntityType, t.EntityID
+	if eid == 0 {
+		for _, e := range []kommo.EntityType{kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies} {
+			if k, ok := r.Refs[e]; ok && k != "" {
+				if id, ok := m.ref(e, k); ok && id > 0 {
+					et, eid = e, id
+					break
+				}
+			}
+		}
+	}
+	return acc.tasks[taskKey(et, eid, t.Text, t.CompleteTill)]
+}
+
+// dropField removes a custom field's value from entity e of a row.
+func dropField(r *mapping.Row, e kommo.EntityType, fid int) {
+	drop := func(cfv kommo.CustomFieldValues) kommo.CustomFieldValues {
+		return slices.DeleteFunc(cfv, func(v kommo.CustomFieldValue) bool { return v.FieldID == fid })
+	}
+	switch e {
+	case kommo.EntityContacts:
+		if r.Contact != nil {
+			r.Contact.CustomFieldsValues = drop(r.Contact.CustomFieldsValues)
+		}
+	case kommo.EntityCompanies:
+		if r.Company != nil {
+			r.Company.CustomFieldsValues = drop(r.Company.CustomFieldsValues)
+		}
+	case kommo.EntityLeads:
+		if r.Lead != nil {
+			r.Lead.CustomFieldsValues = drop(r.Lead.CustomFieldsValues)
+		}
+	}
+}
+
+// collect adds a file's import result to the report and its keys to the
+// run's keys.
+func (m *migration) collect(f *migFile, res *Result, fr *FileReport) {
+	fr.Created, fr.Updated, fr.Skipped, fr.Failed, fr.Resumed = res.Created, res.Updated, res.Skipped, res.Failed, res.Resumed
+	if f.select_ != nil {
+		fr.Selected = len(f.select_)
+	}
+	lines := make([]int, 0, len(res.Rows))
+	for l := range res.Rows {
+		lines = append(lines, l)
+	}
+	sort.Ints(lines)
+	if m.keys[f.primary] == nil {
+		m.keys[f.primary] = map[string]int{}
+	}
+	for _, l := range lines {
+		rr := res.Rows[l]
+		if rr.Action == ActionError {
+			reason := ""
+			if rr.Err != nil {
+				reason = rr.Err.Error()
+			}
+			m.rep.Skipped = append(m.rep.Skipped, SkippedRow{File: f.Name, Line: l, Key: rr.Key, Column: rr.Column, Reason: reason})
+			continue
+		}
+		if f.aliases[l] != "" {
+			fr.Merged++
+		}
+		if id := rr.IDs[f.primary]; id != 0 && rr.Key != "" {
+			m.keys[f.primary][rr.Key] = id
+		}
+		if m.opts.Sample > 0 {
+			m.rep.Records = append(m.rep.Records, MigratedRecord{File: f.Name, Line: l, Key: rr.Key, Entity: f.primary, Action: rr.Action, IDs: rr.IDs})
+		}
+	}
+}
+
+// extraLinks links the records a row names beyond the first in a cell of
+// several ids (a deal with two contacts).
+func (m *migration) extraLinks(ctx context.Context, f *migFile, res *Result, extra map[int][]string) error {
+	var links []kommo.EntityLink
+	for line, list := range extra {
+		rr, ok := res.Rows[line]
+		if !ok || rr.Action == ActionError {
+			continue
+		}
+		from := rr.IDs[f.primary]
+		if from == 0 {
+			continue
+		}
+		for _, item := range list {
+			parts := strings.Split(item, "\x00")
+			e := kommo.EntityType(parts[0])
+			for _, k := range parts[1:] {
+				if id, ok := m.ref(e, k); ok && id > 0 {
+					links = append(links, kommo.EntityLink{EntityID: from, ToEntityID: id, ToEntityType: e})
+				}
+			}
+		}
+	}
+	if len(links) == 0 || f.primary == kommo.EntityTasks {
+		return nil
+	}
+	for chunk := range slices.Chunk(links, kommo.MaxBatch) {
+		if _, _, err := m.c.Links.LinkMany(ctx, f.primary, chunk); err != nil {
+			return fmt.Errorf("%s: link further related records: %w", f.Name, err)
+		}
+	}
+	return nil
+}
+
+// Totals sums the files' counts per entity.
+func (r *MigrationReport) Totals() map[kommo.EntityType]FileReport {
+	out := map[kommo.EntityType]FileReport{}
+	for _, f := range r.Files {
+		t := out[f.Entity]
+		t.Entity = f.Entity
+		t.Rows += f.Rows
+		t.Created += f.Created
+		t.Updated += f.Updated
+		t.Merged += f.Merged
+		t.Skipped += f.Skipped
+		t.Failed += f.Failed
+		out[f.Entity] = t
+	}
+	return out
+}

@@ -1,0 +1,535 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+	"gopkg.in/yaml.v3"
+
+	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+const migrateSynopsis = `migrate [--from SOURCE] FILE... [flags]
+
+Moves the exports of another CRM into Kommo in one run: the files are classified
+(by their headers, or their names), mapped by the source's preset, and imported in
+dependency order (companies, contacts, leads, tasks). Source ids are kept in a
+custom field (--id-field) and used as the upsert key, so records are linked across
+files by them and a second run updates what the first wrote. Owners and stages are
+matched by name, with tables for the rest (--tables, --user, --stage); any value that
+matches nothing stops the run before anything is written. A report (Markdown and
+JSON) lists what was migrated, merged and left out.
+
+Sources: hubspot, salesforce, pipedrive, zoho, bitrix24, amocrm (also Kommo's own).
+
+Examples:
+
+	kommo-bulk migrate --from hubspot contacts.csv companies.csv deals.csv --create-fields --dry-run
+	kommo-bulk migrate --from hubspot contacts.csv companies.csv deals.csv --create-fields --sample 50
+	kommo-bulk migrate --from bitrix24 --tables owners-stages.yaml COMPANY.csv CONTACT.csv DEAL.csv
+	kommo-bulk migrate --from pipedrive --dump-preset --entity leads --lang cs > deals.yaml
+	kommo-bulk migrate --dump-preset deals.csv            # the spec each file would be mapped by
+	kommo-bulk migrate --from hubspot --mapping deals.yaml contacts.csv deals.csv
+
+A tables file (--tables) is YAML:
+
+	users:     {"Jane Roe": boris@example.com, "0055g00000A1b2C": Ana Admin}
+	pipelines: {"Sales Pipeline": Sales}
+	stages:    {"Appointment scheduled": Qualified, "Sales Pipeline/Contract sent": "Sales/Proposal"}
+
+Flags:`
+
+// MigrateCommand migrates another CRM's exports into Kommo.
+type MigrateCommand struct{ m *Main }
+
+// repeatFlag collects a repeated flag, one value per use.
+type repeatFlag []string
+
+func (l *repeatFlag) String() string     { return strings.Join(*l, ",") }
+func (l *repeatFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// migrateTables is the --tables file.
+type migrateTables struct {
+	Users     map[string]string `yaml:"users"`
+	Pipelines map[string]string `yaml:"pipelines"`
+	Stages    map[string]string `yaml:"stages"`
+}
+
+type migrateArgs struct {
+	conn         connFlags
+	from         string
+	dump         bool
+	lang         string
+	entity       string
+	mappings     repeatFlag
+	tables       string
+	users        repeatFlag
+	stages       repeatFlag
+	pipelines    repeatFlag
+	idField      string
+	createFields bool
+	sample       int
+	dryRun       bool
+	jobID        string
+	resume       string
+	results      string
+	report       string
+	batch        int
+	workers      int
+	encoding     string
+	asJSON       bool
+	files        []string
+}
+
+// Run parses flags and migrates.
+func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
+	fs := c.m.newFlagSet("migrate", migrateSynopsis)
+	var a migrateArgs
+	a.conn.register(fs)
+	fs.StringVar(&a.from, "from", "", "source `CRM`: hubspot, salesforce, pipedrive, zoho, bitrix24 or amocrm (default detected from the headers)")
+	fs.BoolVar(&a.dump, "dump-preset", false, "print the mapping spec of each FILE (or, without files, the preset of --from) as an editable YAML spec, and stop")
+	fs.StringVar(&a.lang, "lang", "en", "interface `language` of the headers in --dump-preset without files (en, ru, cs, de, es, pt, api)")
+	fs.StringVar(&a.entity, "entity", "", "with --dump-preset: only this entity's spec (companies, contacts, leads, tasks)")
+	fs.Var(&a.mappings, "mapping", "mapping spec `file` to use instead of the preset for the files of its entity (repeatable)")
+	fs.StringVar(&a.tables, "tables", "", "YAML `file` with users, pipelines and stages tables for source values that match nothing by name")
+	fs.Var(&a.users, "user", "owner table entry `SOURCE=KOMMO` (user name, e-mail or id; repeatable)")
+	fs.Var(&a.stages, "stage", "stage table entry `SOURCE=KOMMO` (\"Stage\" or \"Pipeline/Stage\" on both sides; repeatable)")
+	fs.Var(&a.pipelines, "pipeline", "pipeline table entry `SOURCE=KOMMO` (repeatable)")
+	fs.StringVar(&a.idField, "id-field", bulk.DefaultIDField, "custom field `name` that keeps the source ids (created with --create-fields)")
+	fs.BoolVar(&a.createFields, "create-fields", false, "create the custom fields the account lacks (the id field included), with the right type and options")
+	fs.IntVar(&a.sample, "sample", 0, "migrate only `N` records of the last file with the records they link to, show them and stop; run again without it for the rest")
+	fs.BoolVar(&a.dryRun, "dry-run", false, "check, match and look everything up, and report what would happen, without writing")
+	fs.StringVar(&a.jobID, "job", "", "migration `id`: names the journals and the report (default migrate-SOURCE-TIME)")
+	fs.StringVar(&a.resume, "resume", "", "continue the stopped migration `ID` from its journals (same files and flags)")
+	fs.StringVar(&a.results, "results", "", "`directory` for the journals and the report (default the first file's)")
+	fs.StringVar(&a.report, "report", "", "report `path` without extension (default RESULTS/ID-report); .md and .json are written")
+	fs.IntVar(&a.batch, "batch", 50, "rows per write request (at most 250)")
+	fs.IntVar(&a.workers, "workers", 4, "batches in flight (they share the rate limit)")
+	fs.StringVar(&a.encoding, "encoding", "", "text encoding of the CSV files (default detected)")
+	fs.BoolVar(&a.asJSON, "json", false, "print the report as JSON on stdout")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	a.files = pos
+	if a.dump {
+		return c.dump(&a)
+	}
+	if len(a.files) == 0 {
+		return &usageError{msg: "no files to migrate", hint: "kommo-bulk migrate --from hubspot contacts.csv companies.csv deals.csv"}
+	}
+	return c.migrate(ctx, &a)
+}
+
+// classified is one input file with its preset fit.
+type classified struct {
+	path   string
+	source string
+	entity kommo.EntityType
+	conf   float64
+	fit    *mapping.Fit
+	spec   *mapping.Spec // set when --mapping replaces the preset
+	mapped string
+}
+
+// openTable opens a CSV or XLSX file.
+func openTable(path, encoding string) (mapping.Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	t, err := mapping.Open(filepath.Base(path), f, st.Size(), mapping.ReadOptions{CSV: mapping.CSVOptions{Name: path, Encoding: encoding}})
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &closeBoth{Table: t, f: f}, nil
+}
+
+type closeBoth struct {
+	mapping.Table
+	f *os.File
+}
+
+func (c *closeBoth) Close() error {
+	err := c.Table.Close()
+	if ferr := c.f.Close(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// classify finds the source and entity of every file.
+func (c *MigrateCommand) classify(a *migrateArgs) ([]*classified, error) {
+	presets := mapping.Presets()
+	if a.from != "" {
+		p, err := mapping.PresetFor(a.from)
+		if err != nil {
+			return nil, &usageError{msg: err.Error()}
+		}
+		presets = []*mapping.Preset{p}
+	}
+	specs := map[kommo.EntityType]*mapping.Spec{}
+	specFile := map[kommo.EntityType]string{}
+	for _, p := range a.mappings {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		s, err := mapping.ParseSpec(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		specs[s.Entity], specFile[s.Entity] = s, p
+	}
+	var out []*classified
+	seen := map[kommo.EntityType]string{}
+	for _, path := range a.files {
+		t, err := openTable(path, a.encoding)
+		if err != nil {
+			return nil, err
+		}
+		header := t.Header()
+		t.Close()
+		ds := mapping.Detect(presets, path, header)
+		if len(ds) == 0 || ds[0].Confidence < 0.3 {
+			hint := "name the source with --from, or map the file with --mapping"
+			return nil, &usageError{msg: fmt.Sprintf("%s: cannot tell which export this is (its columns match no preset)", path), hint: hint}
+		}
+		d := ds[0]
+		if a.from == "" && len(out) > 0 && d.Source != out[0].source {
+			return nil, &usageError{msg: fmt.Sprintf("%s looks like a %s export, %s like a %s one; migrate one source at a time or name it with --from", out[0].path, out[0].source, path, d.Source)}
+		}
+		if prev, dup := seen[d.Entity]; dup {
+			return nil, &usageError{msg: fmt.Sprintf("%s and %s both look like %s files; pass one file per entity", prev, path, d.Entity)}
+		}
+		seen[d.Entity] = path
+		cl := &classified{path: path, source: d.Source, entity: d.Entity, conf: d.Confidence, fit: d.File.Fit(header, a.idField)}
+		if s := specs[d.Entity]; s != nil {
+			cl.spec, cl.mapped = s, specFile[d.Entity]
+		}
+		out = append(out, cl)
+	}
+	return out, nil
+}
+
+// dump prints specs: each file's fitted spec, or the preset's templates.
+func (c *MigrateCommand) dump(a *migrateArgs) error {
+	w := c.m.Stdout
+	first := true
+	emit := func(comment string, s *mapping.Spec) error {
+		if !first {
+			fmt.Fprintln(w, "---")
+		}
+		first = false
+		fmt.Fprintln(w, comment)
+		return s.WriteYAML(w)
+	}
+	if len(a.files) > 0 {
+		cls, err := c.classify(a)
+		if err != nil {
+			return err
+		}
+		for _, cl := range cls {
+			if a.entity != "" && string(cl.entity) != a.entity {
+				continue
+			}
+			comment := fmt.Sprintf("# %s: %s %s export (confidence %.0f%%)", cl.path, cl.source, cl.entity, 100*cl.conf)
+			if len(cl.fit.Ignored) > 0 {
+				comment += "\n# columns the preset does not know (not migrated): " + strings.Join(cl.fit.Ignored, ", ")
+			}
+			if err := emit(comment, cl.fit.Spec); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if a.from == "" {
+		return &usageError{msg: "--dump-preset needs --from SOURCE or files", hint: "kommo-bulk migrate --from hubspot --dump-preset"}
+	}
+	p, err := mapping.PresetFor(a.from)
+	if err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	for _, f := range p.Files {
+		if a.entity != "" && string(f.Entity) != a.entity {
+			continue
+		}
+		fit := f.Template(a.lang, a.idField)
+		if err := emit(fmt.Sprintf("# %s %s export (%s headers)", p.Name, f.Entity, fit.Language), fit.Spec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseTable reads SOURCE=KOMMO entries into t.
+func parseTable(t map[string]string, entries []string, flag string) (map[string]string, error) {
+	for _, e := range entries {
+		k, v, ok := strings.Cut(e, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, &usageError{msg: fmt.Sprintf("--%s %q: want SOURCE=KOMMO", flag, e)}
+		}
+		if t == nil {
+			t = map[string]string{}
+		}
+		t[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return t, nil
+}
+
+func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
+	if a.batch < 1 || a.batch > kommo.MaxBatch {
+		return &usageError{msg: fmt.Sprintf("--batch %d: want 1 to %d", a.batch, kommo.MaxBatch)}
+	}
+	cls, err := c.classify(a)
+	if err != nil {
+		return err
+	}
+	var tables migrateTables
+	if a.tables != "" {
+		b, err := os.ReadFile(a.tables)
+		if err != nil {
+			return err
+		}
+		if err := yaml.Unmarshal(b, &tables); err != nil {
+			return fmt.Errorf("%s: %w", a.tables, err)
+		}
+	}
+	if tables.Users, err = parseTable(tables.Users, a.users, "user"); err != nil {
+		return err
+	}
+	if tables.Stages, err = parseTable(tables.Stages, a.stages, "stage"); err != nil {
+		return err
+	}
+	if tables.Pipelines, err = parseTable(tables.Pipelines, a.pipelines, "pipeline"); err != nil {
+		return err
+	}
+	results := a.results
+	if results == "" {
+		results = filepath.Dir(cls[0].path)
+	}
+	source := cls[0].source
+	if a.resume != "" {
+		a.jobID = a.resume
+	}
+	if a.jobID == "" {
+		a.jobID = "migrate-" + source + "-" + time.Now().Format("20060102-150405")
+	}
+
+	var files []bulk.MigrationFile
+	fmt.Fprintf(c.m.Stderr, "migrating from %s:\n", source)
+	for _, cl := range cls {
+		cl := cl
+		spec := cl.fit.Spec
+		how := fmt.Sprintf("%s preset, %.0f%% sure", cl.source, 100*cl.conf)
+		if cl.spec != nil {
+			spec, how = cl.spec, "mapping "+cl.mapped
+		}
+		fmt.Fprintf(c.m.Stderr, "  %-28s %-9s (%s)\n", filepath.Base(cl.path), cl.entity, how)
+		if cl.spec == nil && len(cl.fit.Ignored) > 0 {
+			fmt.Fprintf(c.m.Stderr, "    not migrated (no preset column): %s\n", strings.Join(cl.fit.Ignored, ", "))
+		}
+		fit := cl.fit
+		mf := bulk.MigrationFile{
+			Name:       filepath.Base(cl.path),
+			Spec:       spec,
+			Open:       func() (mapping.Table, error) { return openTable(cl.path, a.encoding) },
+			FieldTypes: fit.Types,
+			Journal:    filepath.Join(results, fmt.Sprintf("%s-%s.journal", a.jobID, cl.entity)),
+		}
+		if len(fit.Skip) > 0 {
+			mf.Skip = func(h, rec []string) (string, bool) { return fit.Skips(h, rec) }
+		}
+		files = append(files, mf)
+	}
+
+	limiter := c.m.Limiter
+	switch {
+	case limiter != nil:
+	case a.conn.rate > 0:
+		limiter = rate.NewLimiter(rate.Limit(a.conn.rate), 1)
+	default:
+		limiter = rate.NewLimiter(rate.Inf, 1)
+	}
+	pacer := bulk.NewPacer(limiter)
+	a.conn.limiter = limiter
+	client, err := a.conn.client(c.m, pacer.Wrap)
+	if err != nil {
+		return err
+	}
+	progress := newProgress(c.m.Stderr)
+	opts := bulk.MigrateOptions{
+		JobID:        a.jobID,
+		IDField:      a.idField,
+		Users:        tables.Users,
+		Pipelines:    tables.Pipelines,
+		Stages:       tables.Stages,
+		CreateFields: a.createFields,
+		Sample:       a.sample,
+		DryRun:       a.dryRun,
+		Resume:       a.resume != "",
+		BatchSize:    a.batch,
+		Workers:      a.workers,
+		Progress:     func(_ string, p bulk.Progress) { progress(p) },
+	}
+	rep, runErr := bulk.Migrate(ctx, client, files, opts)
+	fmt.Fprintln(c.m.Stderr)
+	reportBase := a.report
+	if reportBase == "" {
+		reportBase = filepath.Join(results, a.jobID+"-report")
+	}
+	if rep != nil {
+		if err := writeReport(reportBase, rep); err != nil {
+			return err
+		}
+		if a.asJSON {
+			rep.WriteJSON(c.m.Stdout)
+		} else {
+			printMigration(c.m.Stdout, rep)
+		}
+		fmt.Fprintf(c.m.Stdout, "report: %s.md (and .json)\n", reportBase)
+	}
+	var ue *bulk.UnmatchedError
+	var mf *bulk.MissingFieldsError
+	switch {
+	case errors.As(runErr, &ue):
+		printUnmatched(c.m.Stderr, ue)
+		return errors.New("stopped before writing: add the values above to the tables (--tables FILE, --user, --stage) or fix the files")
+	case errors.As(runErr, &mf):
+		return runErr
+	case runErr != nil:
+		if !a.dryRun && a.sample == 0 {
+			fmt.Fprintf(c.m.Stderr, "stopped; after fixing the cause, continue with the same command and --resume %s\n", a.jobID)
+		}
+		return runErr
+	}
+	if a.sample > 0 && !a.dryRun {
+		fmt.Fprintln(c.m.Stdout, "sample migrated; check it in Kommo, then run the same command without --sample for the rest (the sample is updated, not duplicated)")
+	}
+	failed := 0
+	for _, f := range rep.Files {
+		failed += f.Failed
+	}
+	if failed > 0 {
+		return errRowErrors
+	}
+	return nil
+}
+
+func writeReport(base string, rep *bulk.MigrationReport) error {
+	for _, ext := range []string{".md", ".json"} {
+		f, err := os.Create(base + ext)
+		if err != nil {
+			return err
+		}
+		if ext == ".md" {
+			err = rep.WriteMarkdown(f)
+		} else {
+			err = rep.WriteJSON(f)
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printMigration prints the counts, merges and sample records.
+func printMigration(w io.Writer, rep *bulk.MigrationReport) {
+	verb := ""
+	if rep.DryRun {
+		verb = "would be "
+	}
+	for _, f := range rep.Files {
+		fmt.Fprintf(w, "%-28s %-9s %d rows: %d %screated, %d %supdated, %d merged, %d skipped, %d failed\n",
+			f.File, f.Entity, f.Rows, f.Created, verb, f.Updated, verb, f.Merged, f.Skipped, f.Failed)
+	}
+	if len(rep.FieldsCreated) > 0 {
+		var names []string
+		for _, f := range rep.FieldsCreated {
+			names = append(names, fmt.Sprintf("%s.%s (%s)", f.Entity, f.Name, f.Type))
+		}
+		fmt.Fprintf(w, "custom fields %screated: %s\n", verb, strings.Join(names, ", "))
+	}
+	for _, m := range rep.Merges {
+		fmt.Fprintf(w, "merged: %s row %d (%s) into %s, same %s\n", m.File, m.Line, m.Key, m.Into, m.By)
+	}
+	shown := 0
+	for _, s := range rep.Skipped {
+		if shown == 10 {
+			fmt.Fprintf(w, "... %d more rows not migrated in the report\n", len(rep.Skipped)-shown)
+			break
+		}
+		col := ""
+		if s.Column != "" {
+			col = fmt.Sprintf(" column %q", s.Column)
+		}
+		fmt.Fprintf(w, "not migrated: %s row %d%s: %s\n", s.File, s.Line, col, s.Reason)
+		shown++
+	}
+	if len(rep.Records) > 0 {
+		fmt.Fprintln(w, "sample records:")
+		recs := append([]bulk.MigratedRecord(nil), rep.Records...)
+		sort.SliceStable(recs, func(i, j int) bool { return recs[i].File < recs[j].File })
+		for _, r := range recs {
+			var ids []string
+			for _, e := range []kommo.EntityType{kommo.EntityCompanies, kommo.EntityContacts, kommo.EntityLeads, kommo.EntityTasks} {
+				if id, ok := r.IDs[e]; ok {
+					ids = append(ids, fmt.Sprintf("%s %d", e, id))
+				}
+			}
+			fmt.Fprintf(w, "  %s row %d (%s): %s %s\n", r.File, r.Line, r.Key, r.Action, strings.Join(ids, ", "))
+		}
+	}
+}
+
+// printUnmatched lists the values that match nothing, with a tables
+// skeleton to fill in.
+func printUnmatched(w io.Writer, ue *bulk.UnmatchedError) {
+	fmt.Fprintln(w, "these source values match nothing in the account:")
+	section := map[string][]string{}
+	for _, u := range ue.Values {
+		hint := ""
+		if len(u.Closest) > 0 {
+			hint = "; closest: " + strings.Join(u.Closest, ", ")
+		}
+		fmt.Fprintf(w, "  %s, column %q: %s %q (%d rows)%s\n", u.File, u.Column, u.Kind, u.Value, u.Rows, hint)
+		key := map[string]string{"user": "users", "pipeline": "pipelines", "stage": "stages"}[u.Kind]
+		if key != "" {
+			to := ""
+			if len(u.Closest) > 0 {
+				to = u.Closest[0]
+			}
+			section[key] = append(section[key], fmt.Sprintf("  %q: %q", u.Value, to))
+		}
+	}
+	if len(section) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "a tables file to start from (--tables FILE):")
+	for _, k := range []string{"users", "pipelines", "stages"} {
+		if len(section[k]) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s:\n%s\n", k, strings.Join(section[k], "\n"))
+	}
+}
