@@ -150,6 +150,7 @@ type Unmatched struct {
 	Value   string   `json:"value"`
 	Rows    int      `json:"rows"`
 	Closest []string `json:"closest,omitempty"`
+	also    *Unmatched // a stage that fails with its pipeline
 }
 
 // CreatedField is a custom field the migration created (or, in a dry
@@ -219,6 +220,12 @@ type migFile struct {
 	refs    map[int]map[kommo.EntityType]string
 	dedupe  map[int][]string // line → "email:x", "phone:y", "name:z"
 	aliases map[int]string   // line → key of the row it merges into
+	// folded are duplicates of an earlier row of the file: line → that
+	// row's line. Their phones and e-mails are added to that row, which is
+	// written once.
+	folded map[int]int
+	multi  map[int]kommo.CustomFieldValues // line → PHONE and EMAIL values
+	extra  map[int]kommo.CustomFieldValues // line → values folded into it
 	skip    map[int]string   // line → reason
 	select_ map[int]bool     // sample: lines to migrate
 }
@@ -791,7 +798,7 @@ func (m *migration) owners() {
 					if len(u.Closest) == 0 {
 						u.Closest = mapping.Closest(to, m.res.Users(), 3)
 					}
-					m.rep.Unmatched = append(m.rep.Unmatched, u)
+					m.addUnmatched(u)
 					continue
 				}
 				vm[v] = strconv.Itoa(id)
@@ -872,10 +879,15 @@ func (m *migration) stages() {
 			pid, sid, by, u := m.resolveStage(tp)
 			if u != nil {
 				u.File, u.Rows = f.Name, tp.rows
-				if u.Column == "" {
-					u.Column = strings.Join(p.cols, " + ")
+				for ; u != nil; u = u.also {
+					u.File, u.Rows = f.Name, tp.rows
+					if u.Kind == "pipeline" && p.pipelineCol != "" {
+						u.Column = p.pipelineCol
+					} else {
+						u.Column = strings.Join(p.cols, " + ")
+					}
+					m.addUnmatched(*u)
 				}
-				m.rep.Unmatched = append(m.rep.Unmatched, *u)
 				continue
 			}
 			pm[k], sm[k] = "", ""
@@ -911,6 +923,20 @@ func (m *migration) stages() {
 	}
 }
 
+// addUnmatched records a value that matches nothing, once per file,
+// column, kind and value.
+func (m *migration) addUnmatched(u Unmatched) {
+	for i, have := range m.rep.Unmatched {
+		if have.File == u.File && have.Column == u.Column && have.Kind == u.Kind && have.Value == u.Value {
+			m.rep.Unmatched[i].Rows += u.Rows
+			return
+		}
+	}
+	u.also = nil
+	m.rep.Unmatched = append(m.rep.Unmatched, u)
+}
+
+// stageName names a pipeline's stage for the report.
 func (m *migration) stageName(pid, sid int) string {
 	if pid == 0 && sid == 0 {
 		return "(none)"
@@ -943,12 +969,18 @@ func (m *migration) resolveStage(tp *stageTuple) (pid, sid int, by string, u *Un
 		}
 		id, err := m.res.Pipeline(to)
 		if err != nil {
-			u := &Unmatched{Kind: "pipeline", Value: tp.pipeline}
+			pu := &Unmatched{Kind: "pipeline", Value: tp.pipeline}
 			var ne *mapping.NameError
 			if errors.As(err, &ne) {
-				u.Closest = ne.Closest
+				pu.Closest = ne.Closest
 			}
-			return 0, 0, "", u
+			// Report the stage too, when it matches nothing anywhere.
+			notp := *tp
+			notp.pipeline = ""
+			if _, _, _, su := m.resolveStage(&notp); su != nil {
+				pu.also = su
+			}
+			return 0, 0, "", pu
 		}
 		pid, by = id, pby
 	}
@@ -1031,10 +1063,21 @@ func (m *migration) validate(f *migFile) error {
 		return err
 	}
 	defer t.Close()
+	// Owners and stages were matched value by value before; a value that
+	// failed there fails its rows here too, and is already reported.
+	resolved := map[string]bool{}
+	for _, u := range m.rep.Unmatched {
+		if u.File == f.Name {
+			resolved[u.Kind] = true
+		}
+	}
+	if resolved["pipeline"] || resolved["stage"] {
+		resolved["pipeline"], resolved["stage"] = true, true
+	}
 	for row, errs := range mp.Rows(t, f.Name) {
 		for _, e := range errs {
 			var ne *mapping.NameError
-			if !errors.As(e, &ne) {
+			if !errors.As(e, &ne) || resolved[ne.Kind] {
 				continue
 			}
 			if _, skipped := f.skip[e.Row]; skipped {
@@ -1066,7 +1109,13 @@ func (m *migration) validate(f *migFile) error {
 		if len(row.Refs) > 0 {
 			f.refs[row.Line] = row.Refs
 		}
-		f.dedupe[row.Line] = dedupeKeys(row)
+		f.dedupe[row.Line] = m.dedupeKeys(row)
+		if mv := m.multitext(row); len(mv) > 0 {
+			if f.multi == nil {
+				f.multi = map[int]kommo.CustomFieldValues{}
+			}
+			f.multi[row.Line] = mv
+		}
 	}
 	for _, k := range order {
 		m.rep.Unmatched = append(m.rep.Unmatched, *un[k])
@@ -1076,21 +1125,21 @@ func (m *migration) validate(f *migFile) error {
 
 // dedupeKeys are a row's identities other than its source id: a
 // contact's e-mails (lower-cased) and phones (E.164), a company's name.
-func dedupeKeys(r *mapping.Row) []string {
+func (m *migration) dedupeKeys(r *mapping.Row) []string {
 	var out []string
 	switch r.Entity {
 	case kommo.EntityContacts:
 		if r.Contact == nil {
 			return nil
 		}
-		if f, ok := r.Contact.CustomFieldsValues.Field(0, kommo.CodeEmail); ok {
+		if f, ok := r.Contact.CustomFieldsValues.Field(m.fieldID(kommo.EntityContacts, kommo.CodeEmail), kommo.CodeEmail); ok {
 			for _, s := range f.Strings() {
 				if s = normEmail(s); s != "" {
 					out = append(out, "email "+s)
 				}
 			}
 		}
-		if f, ok := r.Contact.CustomFieldsValues.Field(0, kommo.CodePhone); ok {
+		if f, ok := r.Contact.CustomFieldsValues.Field(m.fieldID(kommo.EntityContacts, kommo.CodePhone), kommo.CodePhone); ok {
 			for _, s := range f.Strings() {
 				if s = strings.TrimSpace(s); s != "" {
 					out = append(out, "phone "+s)
@@ -1103,6 +1152,57 @@ func dedupeKeys(r *mapping.Row) []string {
 		}
 	}
 	return out
+}
+
+// multitext returns the PHONE and EMAIL values of a contact or company
+// row.
+func (m *migration) multitext(r *mapping.Row) kommo.CustomFieldValues {
+	var cfv kommo.CustomFieldValues
+	switch {
+	case r.Entity == kommo.EntityContacts && r.Contact != nil:
+		cfv = r.Contact.CustomFieldsValues
+	case r.Entity == kommo.EntityCompanies && r.Company != nil:
+		cfv = r.Company.CustomFieldsValues
+	default:
+		return nil
+	}
+	var out kommo.CustomFieldValues
+	for _, code := range []string{kommo.CodePhone, kommo.CodeEmail} {
+		if f, ok := cfv.Field(m.fieldID(r.Entity, code), code); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// fold adds the phones and e-mails of folded duplicates to a row.
+func fold(cfv *kommo.CustomFieldValues, extra kommo.CustomFieldValues) {
+	for _, x := range extra {
+		have, ok := cfv.Field(x.FieldID, x.FieldCode)
+		if !ok {
+			cfv.Set(x)
+			continue
+		}
+		seen := map[string]bool{}
+		for _, s := range have.Strings() {
+			seen[strings.ToLower(strings.TrimSpace(s))] = true
+		}
+		for i, v := range x.Values {
+			if s := x.Strings()[i]; !seen[strings.ToLower(strings.TrimSpace(s))] {
+				seen[strings.ToLower(strings.TrimSpace(s))] = true
+				have.Values = append(have.Values, v)
+			}
+		}
+		cfv.Set(have)
+	}
+}
+
+// fieldID is the id of a custom field of e by code, or 0.
+func (m *migration) fieldID(e kommo.EntityType, code string) int {
+	if f, _, err := m.res.Field(e, code); err == nil && f != nil {
+		return f.ID
+	}
+	return 0
 }
 
 // scanAccount indexes the records the account already has, for every
@@ -1149,7 +1249,7 @@ func (m *migration) scanAccount(ctx context.Context) error {
 			case kommo.EntityCompanies:
 				row.Company = &kommo.CompanyRequest{Name: v.Name}
 			}
-			for _, k := range dedupeKeys(row) {
+			for _, k := range m.dedupeKeys(row) {
 				if _, ok := idx.byDedup[k]; !ok {
 					idx.byDedup[k] = v.ID
 				}
@@ -1207,6 +1307,13 @@ func (m *migration) dedupe() {
 			for _, d := range ids {
 				if k0, ok := owner[d]; ok && k0 != key {
 					f.aliases[line] = k0
+					if l0, ok := f.keys[k0]; ok && l0 == ownerLine[d] {
+						if f.folded == nil {
+							f.folded, f.extra = map[int]int{}, map[int]kommo.CustomFieldValues{}
+						}
+						f.folded[line] = l0
+						f.extra[l0] = append(f.extra[l0], f.multi[line]...)
+					}
 					m.rep.Merges = append(m.rep.Merges, Merge{File: f.Name, Line: line, Entity: f.primary, Key: key, By: d,
 						Into: fmt.Sprintf("row %d (%s %s)", ownerLine[d], f.Spec.Key, k0)})
 					merged = true
@@ -1423,7 +1530,18 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 			if f.select_ != nil && !f.select_[line] {
 				continue
 			}
+			if _, ok := f.folded[line]; ok {
+				continue // written with the row it duplicates
+			}
 			if row != nil {
+				if x := f.extra[line]; len(x) > 0 {
+					switch {
+					case row.Contact != nil && f.primary == kommo.EntityContacts:
+						fold(&row.Contact.CustomFieldsValues, x)
+					case row.Company != nil && f.primary == kommo.EntityCompanies:
+						fold(&row.Company.CustomFieldsValues, x)
+					}
+				}
 				if alias := f.aliases[line]; alias != "" && fid != 0 {
 					// Written into the record of the row it duplicates:
 					// found by that row's id, which it keeps.
@@ -1540,6 +1658,19 @@ func (m *migration) collect(f *migFile, res *Result, fr *FileReport) {
 	if m.keys[f.primary] == nil {
 		m.keys[f.primary] = map[string]int{}
 	}
+	defer func() {
+		// Folded duplicates are the record of the row they duplicate.
+		for line, l0 := range f.folded {
+			rr, ok := res.Rows[l0]
+			if !ok || rr.Action == ActionError {
+				continue
+			}
+			fr.Merged++
+			if id := rr.IDs[f.primary]; id != 0 {
+				m.keys[f.primary][keyAt(f, line)] = id
+			}
+		}
+	}()
 	for _, l := range lines {
 		rr := res.Rows[l]
 		if rr.Action == ActionError {

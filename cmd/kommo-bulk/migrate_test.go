@@ -2,6 +2,10 @@ package main
 
 import (
 	"fmt"
+
+	"golang.org/x/time/rate"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"os"
 	"path/filepath"
 	"sort"
@@ -115,16 +119,227 @@ func fixtureFiles(t *testing.T, source string, names ...string) []string {
 	return out
 }
 
-func TestMigrateHubSpot(t *testing.T) {
-	e := newCLIEnv(t)
-	files := fixtureFiles(t, "hubspot",
+// hubspotWant is the account after the HubSpot fixtures: Ada's duplicate
+// (row 103, same e-mail) folded into her record with its mobile; Alan
+// merged into the contact the account had; the contact with a bad phone
+// left out; deal 5004 linked to both its contacts; stages and owners from
+// the tables; the fields the account lacked created.
+const hubspotWant = `company "Acme GmbH" owner=Boris Manager City=Berlin Country=Germany External ID=9001 Industry=Manufacturing Phone=+49301234567/WORK Web=acme.example
+company "Globex" owner=Chen Sales City=New York Country=United States External ID=9002 Industry=Software Phone=+12125550100/WORK Web=globex.example
+company "Initech" owner=Ana Admin City=Austin Country=United States External ID=9003 Industry=Software Web=initech.example
+contact "Ada Lovelace" owner=Boris Manager Email=ada@example.com/WORK External ID=101 Lead status=Open Lifecycle stage=customer Phone=+442079460001/WORK,+447911123456/MOB,+447911123457/MOB Position=Engineer | companies=Acme GmbH leads=Acme expansion leads=Acme rollout
+contact "Alan Turing" owner=Ana Admin Email=alan@example.com/WORK External ID=104 Lead status=New Lifecycle stage=lead Phone=+441614960000/WORK Position=Researcher | companies=Initech leads=Initech pilot
+contact "Grace Hopper" owner=Chen Sales Email=grace@example.com/WORK External ID=102 Lead status=New Lifecycle stage=lead Phone=+12125550101/WORK Position=CTO | companies=Globex leads=Globex renewal
+contact "Мария Иванова" owner=Ana Admin Email=maria@example.ru/WORK External ID=106 Lead status=Open Lifecycle stage=customer Phone=+79991234567/MOB Position=Директор | companies=Initech leads=Acme expansion
+lead "Acme expansion" price=1000 stage=Sales/Proposal owner=Boris Manager Expected close=2024-05-15 External ID=5004 | companies=Acme GmbH contacts=Ada Lovelace contacts=Мария Иванова
+lead "Acme rollout" price=12500 stage=Sales/Qualified owner=Boris Manager Expected close=2024-04-30 External ID=5001 | companies=Acme GmbH contacts=Ada Lovelace
+lead "Globex renewal" price=9900 stage=Sales/Closed - won owner=Chen Sales Expected close=2024-03-01 External ID=5002 | companies=Globex contacts=Grace Hopper
+lead "Initech pilot" price=3000 stage=Sales/Closed - lost owner=Ana Admin Expected close=2024-03-05 External ID=5003 | companies=Initech contacts=Alan Turing
+task "Call Ada about the rollout" on leads "Acme rollout" due=2024-04-01 10:00 done=false owner=Boris Manager type=1
+task "Send the Globex invoice" on leads "Globex renewal" due=2024-04-02 12:00 done=true owner=Chen Sales type=1
+`
+
+func hubspotFiles(t *testing.T) []string {
+	return fixtureFiles(t, "hubspot",
 		"hubspot-crm-exports-all-deals-2024-03-15.csv", // any order: loaded companies → contacts → leads → tasks
 		"hubspot-crm-exports-all-contacts-2024-03-15.csv",
 		"hubspot-crm-exports-all-tasks-2024-03-15.csv",
 		"hubspot-crm-exports-all-companies-2024-03-15.csv")
+}
+
+func TestMigrateHubSpot(t *testing.T) {
+	e := newCLIEnv(t)
+	// The account already has Alan, without a source id.
+	c, err := kommo.NewClient(e.url, kommo.WithToken("cli-token"), kommo.WithRateLimit(rate.Inf, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Contacts.Create(t.Context(), []kommo.ContactRequest{{Name: "A. Turing", CustomFieldsValues: kommo.CustomFieldValues{
+		{FieldCode: kommo.CodeEmail, Values: []kommo.FieldValue{kommo.Multitext("Alan@Example.com", kommo.EmailWork)}}}}}); err != nil {
+		t.Fatal(err)
+	}
 	tables := fixtureFiles(t, "hubspot", "tables.yaml")[0]
-	args := append([]string{"migrate", "--from", "hubspot", "--create-fields", "--tables", tables, "--results", e.dir, "--job", "hs", "--rate", "0"}, files...)
+	args := append([]string{"migrate", "--from", "hubspot", "--create-fields", "--tables", tables, "--results", e.dir, "--rate", "0"}, hubspotFiles(t)...)
+
+	code, out, errb := e.run(t, append(args, "--job", "hs1")...)
+	if code != exitRowErrors { // the contact with a bad phone
+		t.Fatalf("migrate = %d, want %d\n%s\n%s", code, exitRowErrors, out, errb)
+	}
+	for _, want := range []string{
+		"hubspot-crm-exports-all-contacts-2024-03-15.csv contacts  6 rows: 3 created, 1 updated, 1 merged, 0 skipped, 1 failed",
+		"hubspot-crm-exports-all-deals-2024-03-15.csv leads     4 rows: 4 created, 0 updated",
+		"merged: hubspot-crm-exports-all-contacts-2024-03-15.csv row 4 (103) into row 2 (Record ID 101), same email ada@example.com",
+		"merged: hubspot-crm-exports-all-contacts-2024-03-15.csv row 5 (104) into Kommo contact 2",
+		`row 6 column "Phone Number"`,
+		"companies.External ID (text)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if got := accountText(e.emu.Snapshot()); got != hubspotWant {
+		t.Errorf("account after the migration:\n%s\nwant:\n%s", got, hubspotWant)
+	}
+	md, err := os.ReadFile(filepath.Join(e.dir, "hs1-report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"# Migration report", "## Duplicates merged", "| Sales Pipeline \\| Appointment scheduled | Sales / Qualified | table |", "## Rows not migrated", "not a phone number"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "hs1-report.json")); err != nil {
+		t.Error(err)
+	}
+
+	// A second run updates what the first wrote: nothing new.
+	before := e.emu.Snapshot()
+	code, out, errb = e.run(t, append(args, "--job", "hs2")...)
+	if code != exitRowErrors {
+		t.Fatalf("second migrate = %d\n%s\n%s", code, out, errb)
+	}
+	if got := accountText(e.emu.Snapshot()); got != hubspotWant {
+		t.Errorf("account after the second run:\n%s\nwant:\n%s", got, hubspotWant)
+	}
+	after := e.emu.Snapshot()
+	if len(after.Companies) != len(before.Companies) || len(after.Contacts) != len(before.Contacts) || len(after.Leads) != len(before.Leads) || len(after.Tasks) != len(before.Tasks) {
+		t.Errorf("second run created records: %d/%d/%d/%d companies/contacts/leads/tasks, was %d/%d/%d/%d",
+			len(after.Companies), len(after.Contacts), len(after.Leads), len(after.Tasks), len(before.Companies), len(before.Contacts), len(before.Leads), len(before.Tasks))
+	}
+	// Nothing changed, so nothing is even updated.
+	for _, want := range []string{"companies 3 rows: 0 created, 0 updated, 0 merged, 3 skipped", "contacts  6 rows: 0 created, 0 updated, 1 merged, 4 skipped, 1 failed",
+		"leads     4 rows: 0 created, 0 updated, 0 merged, 4 skipped", "tasks     2 rows: 0 created, 0 updated, 0 merged, 2 skipped", "already in Kommo"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("second run output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestMigrateStopsOnUnmatchedValues(t *testing.T) {
+	e := newCLIEnv(t)
+	before := e.emu.Snapshot()
+	// No tables, and no --from: the files say they are HubSpot's.
+	args := append([]string{"migrate", "--create-fields", "--results", e.dir, "--rate", "0", "--job", "u"}, hubspotFiles(t)...)
 	code, out, errb := e.run(t, args...)
-	t.Logf("exit %d\n%s\n%s", code, out, errb)
-	t.Log(accountText(e.emu.Snapshot()))
+	if code != exitFailed {
+		t.Fatalf("migrate = %d, want %d\n%s\n%s", code, exitFailed, out, errb)
+	}
+	for _, want := range []string{
+		`column "Contact owner": user "Jane Roe" (1 rows)`,
+		`column "Pipeline": pipeline "Sales Pipeline" (4 rows); closest: Sales`,
+		`column "Deal Stage": stage "Appointment scheduled" (1 rows)`,
+		`column "Deal Stage": stage "Contract sent" (1 rows)`,
+		"stopped before writing",
+		"users:\n  \"Jane Roe\": ",
+		"pipelines:\n  \"Sales Pipeline\": \"Sales\"",
+		"stages:\n  \"Appointment scheduled\": ",
+	} {
+		if !strings.Contains(errb, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errb)
+		}
+	}
+	after := e.emu.Snapshot()
+	if len(after.Companies)+len(after.Contacts)+len(after.Leads)+len(after.Tasks) != 0 {
+		t.Errorf("records were written: %+v", after)
+	}
+	for ent, fs := range after.CustomFields {
+		if len(fs) != len(before.CustomFields[ent]) {
+			t.Errorf("%s custom fields were created: %d, was %d", ent, len(fs), len(before.CustomFields[ent]))
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(e.dir, "u-report.md"))
+	if !strings.Contains(string(md), "## Values that match nothing in Kommo") || !strings.Contains(string(md), "| Jane Roe |") {
+		t.Errorf("report:\n%s", md)
+	}
+}
+
+func TestMigrateMissingFieldsNeedConsent(t *testing.T) {
+	e := newCLIEnv(t)
+	tables := fixtureFiles(t, "hubspot", "tables.yaml")[0]
+	args := append([]string{"migrate", "--from", "hubspot", "--tables", tables, "--results", e.dir, "--rate", "0"}, hubspotFiles(t)...)
+	code, out, errb := e.run(t, args...)
+	if code != exitFailed || !strings.Contains(errb, `company "External ID" (text)`) || !strings.Contains(errb, "--create-fields") {
+		t.Fatalf("migrate = %d\n%s\n%s", code, out, errb)
+	}
+	if n := len(e.emu.Snapshot().Companies); n != 0 {
+		t.Errorf("%d companies written", n)
+	}
+}
+
+func TestMigrateDryRunWritesNothing(t *testing.T) {
+	e := newCLIEnv(t)
+	before := e.emu.Snapshot()
+	tables := fixtureFiles(t, "hubspot", "tables.yaml")[0]
+	args := append([]string{"migrate", "--from", "hubspot", "--create-fields", "--dry-run", "--tables", tables, "--results", e.dir, "--rate", "0"}, hubspotFiles(t)...)
+	code, out, errb := e.run(t, args...)
+	if code != exitRowErrors {
+		t.Fatalf("migrate --dry-run = %d\n%s\n%s", code, out, errb)
+	}
+	for _, want := range []string{"companies 3 rows: 3 would be created", "leads     4 rows: 4 would be created", "tasks     2 rows: 2 would be created", "custom fields would be created: companies.External ID"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	after := e.emu.Snapshot()
+	if accountText(after) != accountText(before) || len(after.CustomFields["companies"]) != len(before.CustomFields["companies"]) {
+		t.Errorf("dry run wrote:\n%s", accountText(after))
+	}
+}
+
+func TestMigrateSampleThenRest(t *testing.T) {
+	e := newCLIEnv(t)
+	tables := fixtureFiles(t, "hubspot", "tables.yaml")[0]
+	base := append([]string{"migrate", "--from", "hubspot", "--create-fields", "--tables", tables, "--results", e.dir, "--rate", "0"}, hubspotFiles(t)...)
+	code, out, errb := e.run(t, append(base, "--sample", "1", "--job", "s")...)
+	if code != exitOK {
+		t.Fatalf("migrate --sample = %d\n%s\n%s", code, out, errb)
+	}
+	// The first deal with its contact, company and task.
+	want := `company "Acme GmbH" owner=Boris Manager City=Berlin Country=Germany External ID=9001 Industry=Manufacturing Phone=+49301234567/WORK Web=acme.example
+contact "Ada Lovelace" owner=Boris Manager Email=ada@example.com/WORK External ID=101 Lead status=Open Lifecycle stage=customer Phone=+442079460001/WORK,+447911123456/MOB,+447911123457/MOB Position=Engineer | companies=Acme GmbH leads=Acme rollout
+lead "Acme rollout" price=12500 stage=Sales/Qualified owner=Boris Manager Expected close=2024-04-30 External ID=5001 | companies=Acme GmbH contacts=Ada Lovelace
+task "Call Ada about the rollout" on leads "Acme rollout" due=2024-04-01 10:00 done=false owner=Boris Manager type=1
+`
+	if got := accountText(e.emu.Snapshot()); got != want {
+		t.Errorf("account after the sample:\n%s\nwant:\n%s", got, want)
+	}
+	for _, w := range []string{"sample records:", "hubspot-crm-exports-all-deals-2024-03-15.csv row 2 (5001): create companies ", "run the same command without --sample"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	// Then the rest: the sample's records are updated, not duplicated.
+	code, out, errb = e.run(t, append(base, "--job", "rest")...)
+	if code != exitRowErrors {
+		t.Fatalf("migrate = %d\n%s\n%s", code, out, errb)
+	}
+	st := e.emu.Snapshot()
+	if len(st.Companies) != 3 || len(st.Contacts) != 4 || len(st.Leads) != 4 || len(st.Tasks) != 2 {
+		t.Errorf("after the rest: %d companies, %d contacts, %d leads, %d tasks; want 3, 4, 4, 2\n%s", len(st.Companies), len(st.Contacts), len(st.Leads), len(st.Tasks), accountText(st))
+	}
+}
+
+func TestMigrateDumpPreset(t *testing.T) {
+	e := newCLIEnv(t)
+	code, out, errb := e.run(t, "migrate", "--from", "pipedrive", "--dump-preset", "--entity", "leads", "--lang", "cs")
+	if code != exitOK {
+		t.Fatalf("dump = %d\n%s", code, errb)
+	}
+	for _, want := range []string{"entity: leads", "key: Obchod - ID", "  leads: field:External ID", "  contacts: field:External ID", "column: Obchod - Název", "field: name", "- Obchod - Stav", "- Obchod - Fáze"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dump lacks %q:\n%s", want, out)
+		}
+	}
+	// The dump of a file is a spec import accepts.
+	files := hubspotFiles(t)
+	code, out, errb = e.run(t, "migrate", "--dump-preset", files[3])
+	if code != exitOK || !strings.Contains(out, "# ") || !strings.Contains(out, "hubspot companies export") {
+		t.Fatalf("dump FILE = %d\n%s\n%s", code, out, errb)
+	}
+	spec := e.write(t, "companies.yaml", out)
+	code, out, errb = e.run(t, "import", files[3], "--mapping", spec, "--mode", "upsert", "--dry-run", "--rate", "0")
+	if code != exitOK && !strings.Contains(out+errb, "unknown field") {
+		t.Errorf("import --mapping dumped spec = %d\n%s\n%s", code, out, errb)
+	}
 }
