@@ -4,15 +4,21 @@ PKGS    := ./...
 BIN     := bin/kommo-bulk
 WASMPKG := ./wasm/...
 
-.PHONY: all build test vet fmt-check unit wasm demo bench emulator clean
+.PHONY: all build test vet fmt-check unit wasm wasm-build browser-deps browser-test browser-bench demo bench emulator clean
+
+# The browser engine: the wasm module and the wasm_exec.js of the same Go,
+# embedded by the web package into "kommo-bulk serve".
+WASM_OUT  := web/dist/kommo-bulk.wasm
+WASM_EXEC := web/dist/wasm_exec.js
+E2E       := web/e2e
 
 all: build
 
-build:
+build: wasm-build
 	$(GO) build -o $(BIN) ./cmd/kommo-bulk
 
-## test: everything CI checks (formatting, vet, race tests, the wasm build)
-test: fmt-check vet unit wasm
+## test: everything CI checks (formatting, vet, race tests, the wasm build, the browser suite)
+test: fmt-check vet unit wasm browser-test
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -21,12 +27,39 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 
-unit:
-	$(GO) test -race -count=1 $(PKGS)
+unit: wasm-build
+	KOMMO_BULK_REQUIRE_WASM=1 $(GO) test -race -count=1 $(PKGS)
 
 wasm:
 	GOOS=js GOARCH=wasm $(GO) vet ./mapping/... $(WASMPKG)
 	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./mapping/... $(WASMPKG)
+
+## wasm-build: the engine for the browser, into web/dist (before any go build or test of cmd)
+# (files are replaced only when they change, so go's test cache holds)
+wasm-build:
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(WASM_OUT).tmp ./wasm
+	@if cmp -s $(WASM_OUT).tmp $(WASM_OUT) && [ -f $(WASM_OUT).gz ]; then rm $(WASM_OUT).tmp; \
+	else mv $(WASM_OUT).tmp $(WASM_OUT) && gzip -9 -n -k -f $(WASM_OUT) && echo "built $(WASM_OUT) and $(WASM_OUT).gz"; fi
+	@cmp -s "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(WASM_EXEC) || cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(WASM_EXEC)
+
+## browser-deps: Debian's chromium and npm's playwright-core (never a downloaded browser)
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	fi
+	@command -v npm >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
+	@if [ ! -d $(E2E)/node_modules/playwright-core ] || [ $(E2E)/package-lock.json -nt $(E2E)/node_modules/.package-lock.json ]; then \
+		cd $(E2E) && npm ci --no-audit --no-fund --ignore-scripts; \
+	fi
+
+## browser-test: the page, the module and serve end to end in headless Chromium (screenshots in test-artifacts/)
+browser-test: build browser-deps
+	cd $(E2E) && KOMMO_BULK_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-reporter=spec *.test.mjs
+
+## browser-bench: .wasm size, parse+validate of 100k rows in the browser vs native, page load to ready
+browser-bench: build browser-deps
+	cd $(E2E) && KOMMO_BULK_BIN=$(CURDIR)/$(BIN) node bench.mjs
 
 ## demo: run a short session against the built-in emulator and show the result
 demo:
@@ -37,8 +70,10 @@ emulator:
 	KOMMO_TOKEN=$${KOMMO_TOKEN:-dev-token} $(GO) run ./cmd/kommo-bulk emulator --state $${STATE:-emulator-state.json}
 
 ## bench: Go benchmarks (figures are ratios measured in one run)
-bench:
+bench: wasm-build
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+	$(MAKE) browser-bench
 
 clean:
-	rm -rf bin
+	rm -rf bin test-artifacts $(E2E)/node_modules
+	rm -f $(WASM_OUT) $(WASM_OUT).gz $(WASM_EXEC)

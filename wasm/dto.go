@@ -1,0 +1,441 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+// The DTOs below cross the JS boundary as JSON; web/kommo-bulk.d.ts
+// declares the same shapes. Field names are camelCase.
+
+// OpenOptions configure openFile.
+type OpenOptions struct {
+	Sheet       string `json:"sheet,omitempty"`
+	Encoding    string `json:"encoding,omitempty"`
+	Delimiter   string `json:"delimiter,omitempty"`
+	PreviewRows int    `json:"previewRows,omitempty"`
+}
+
+// FileInfo describes an opened file.
+type FileInfo struct {
+	ID        int          `json:"id"`
+	Name      string       `json:"name"`
+	Format    string       `json:"format"`
+	Size      int          `json:"size"`
+	Sheets    []string     `json:"sheets"`
+	Sheet     string       `json:"sheet"`
+	Delimiter string       `json:"delimiter,omitempty"`
+	Header    []string     `json:"header"`
+	Preview   []PreviewRow `json:"preview"`
+}
+
+// PreviewRow is one row of a file with its row number.
+type PreviewRow struct {
+	Row    int      `json:"row"`
+	Values []string `json:"values"`
+}
+
+// SchemaInfo is the account's schema as a page needs it: what a column can
+// be mapped to, and what an export can be filtered by.
+type SchemaInfo struct {
+	Fields    map[string][]FieldInfo `json:"fields"`
+	Users     []NamedID              `json:"users"`
+	Pipelines []PipelineInfo         `json:"pipelines"`
+	TaskTypes []NamedID              `json:"taskTypes"`
+}
+
+// FieldInfo is one field a column can be mapped to.
+type FieldInfo struct {
+	Field    string   `json:"field"` // as written in a spec
+	Name     string   `json:"name"`  // as shown to a person
+	ID       int      `json:"id,omitempty"`
+	Type     string   `json:"type"`
+	Standard bool     `json:"standard"`
+	Enums    []string `json:"enums,omitempty"` // PHONE and EMAIL kinds
+}
+
+// NamedID is a user or a task type.
+type NamedID struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+}
+
+// PipelineInfo is a pipeline with its stages.
+type PipelineInfo struct {
+	ID     int       `json:"id"`
+	Name   string    `json:"name"`
+	Stages []NamedID `json:"stages"`
+}
+
+// standardFields are the spec's standard field names per entity (see
+// mapping.Target), in the order a person looks for them.
+var standardFields = map[kommo.EntityType][]string{
+	kommo.EntityLeads:     {"name", "price", "pipeline", "status", "responsible_user", "tags", "created_at", "closed_at", "id"},
+	kommo.EntityContacts:  {"name", "first_name", "last_name", "responsible_user", "tags", "created_at", "id"},
+	kommo.EntityCompanies: {"name", "responsible_user", "tags", "created_at", "id"},
+	kommo.EntityTasks:     {"text", "task_type", "complete_till", "entity_type", "entity_id", "is_completed", "result", "duration", "responsible_user", "created_at", "id"},
+}
+
+func schemaInfo(s *mapping.Schema) *SchemaInfo {
+	out := &SchemaInfo{Fields: map[string][]FieldInfo{}, Users: []NamedID{}, Pipelines: []PipelineInfo{}, TaskTypes: []NamedID{}}
+	for _, ent := range []kommo.EntityType{kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, kommo.EntityTasks} {
+		fs := []FieldInfo{}
+		for _, name := range standardFields[ent] {
+			fs = append(fs, FieldInfo{Field: name, Name: name, Type: "standard", Standard: true})
+		}
+		for _, cf := range s.Fields[ent] {
+			if cf == nil {
+				continue
+			}
+			fi := FieldInfo{Field: cf.Name, Name: cf.Name, ID: cf.ID, Type: string(cf.Type)}
+			if cf.Code != "" {
+				fi.Field = cf.Code
+			}
+			switch {
+			case cf.Code == kommo.CodePhone || cf.Code == kommo.CodeEmail:
+				for _, en := range cf.Enums {
+					fi.Enums = append(fi.Enums, en.Value)
+				}
+			case cf.Type == kommo.FieldSmartAddress:
+				fi.Enums = []string{kommo.AddressLine1, kommo.AddressLine2, kommo.AddressCity, kommo.AddressState, kommo.AddressZip, kommo.AddressCountry}
+			}
+			if !importable(s, ent, fi) {
+				continue
+			}
+			fs = append(fs, fi)
+		}
+		out.Fields[string(ent)] = fs
+	}
+	for _, u := range s.Users {
+		out.Users = append(out.Users, NamedID{ID: u.ID, Name: u.Name})
+	}
+	for _, p := range s.Pipelines {
+		pi := PipelineInfo{ID: p.ID, Name: p.Name, Stages: []NamedID{}}
+		for _, st := range p.Statuses() {
+			pi.Stages = append(pi.Stages, NamedID{ID: st.ID, Name: st.Name})
+		}
+		out.Pipelines = append(out.Pipelines, pi)
+	}
+	for _, tt := range s.TaskTypes {
+		out.TaskTypes = append(out.TaskTypes, NamedID{ID: tt.ID, Name: tt.Name})
+	}
+	return out
+}
+
+// importable reports whether the mapping layer takes f as a column's
+// field (it refuses types such as legal entities that no cell can hold).
+func importable(s *mapping.Schema, ent kommo.EntityType, f FieldInfo) bool {
+	t := mapping.Target{Field: f.Field}
+	if len(f.Enums) > 0 {
+		t.Enum = f.Enums[0]
+	}
+	spec := &mapping.Spec{Entity: ent, Columns: []mapping.ColumnSpec{{Column: "A", Target: t}}}
+	_, err := mapping.Compile(spec, s, []string{"A"})
+	return err == nil
+}
+
+// ProposalInfo is a proposed mapping: per column the suggested field and
+// how sure the match is, and the spec it makes.
+type ProposalInfo struct {
+	Entity   string           `json:"entity"`
+	Key      string           `json:"key,omitempty"`
+	Refs     []RefInfo        `json:"refs"`
+	Columns  []ColumnProposal `json:"columns"`
+	Spec     json.RawMessage  `json:"spec"`
+	SpecYAML string           `json:"specYAML"`
+}
+
+// RefInfo is a column holding the key of a row of another file.
+type RefInfo struct {
+	Column string `json:"column"`
+	Entity string `json:"entity"`
+}
+
+// ColumnProposal is the suggestion for one column; Field is "" when
+// nothing matched well enough.
+type ColumnProposal struct {
+	Column     string  `json:"column"`
+	Entity     string  `json:"entity,omitempty"`
+	Field      string  `json:"field"`
+	Enum       string  `json:"enum,omitempty"`
+	Confidence float64 `json:"confidence"`
+	Reason     string  `json:"reason,omitempty"`
+	Values     string  `json:"values,omitempty"`
+}
+
+func proposalInfo(p *mapping.Proposal) (*ProposalInfo, error) {
+	spec := p.Spec()
+	js, err := json.Marshal(spec)
+	if err != nil {
+		return nil, err
+	}
+	var y bytes.Buffer
+	if err := spec.WriteYAML(&y); err != nil {
+		return nil, err
+	}
+	out := &ProposalInfo{Entity: string(p.Entity), Key: p.Key, Refs: []RefInfo{}, Columns: []ColumnProposal{}, Spec: js, SpecYAML: y.String()}
+	for _, r := range p.Refs {
+		out.Refs = append(out.Refs, RefInfo{Column: r.Column, Entity: string(r.Entity)})
+	}
+	for _, c := range p.Columns {
+		out.Columns = append(out.Columns, ColumnProposal{Column: c.Column, Entity: string(c.Entity), Field: c.Field, Enum: c.Enum,
+			Confidence: c.Confidence, Reason: c.Reason, Values: c.Values})
+	}
+	return out, nil
+}
+
+// SpecYAML turns a spec (JSON or YAML) into YAML, for a saved mapping.
+func SpecYAML(text string) (string, error) {
+	spec, err := mapping.ParseSpec([]byte(text))
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if err := spec.WriteYAML(&b); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// SpecJSON turns a spec (JSON or YAML, say an uploaded saved mapping) into
+// JSON, the form a page edits.
+func SpecJSON(text string) (json.RawMessage, error) {
+	spec, err := mapping.ParseSpec([]byte(text))
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(spec)
+}
+
+// ValidateOptions configure validate.
+type ValidateOptions struct {
+	// MaxRows is how many bad rows to return with their values (default
+	// 100); every bad row is counted.
+	MaxRows int `json:"maxRows,omitempty"`
+}
+
+// ValidationInfo sums up a validation pass.
+type ValidationInfo struct {
+	Rows     int            `json:"rows"`
+	Good     int            `json:"good"`
+	Bad      int            `json:"bad"`
+	Errors   int            `json:"errors"`
+	ByColumn map[string]int `json:"byColumn"`
+	BadRows  []BadRow       `json:"badRows"`
+}
+
+// BadRow is a row with errors, with its values.
+type BadRow struct {
+	Row    int         `json:"row"`
+	Values []string    `json:"values"`
+	Errors []CellError `json:"errors"`
+}
+
+// CellError is one error of a row, located by column.
+type CellError struct {
+	Column      string `json:"column,omitempty"`
+	ColumnIndex int    `json:"columnIndex"` // -1 when not about one column
+	Field       string `json:"field,omitempty"`
+	Value       string `json:"value,omitempty"`
+	Message     string `json:"message"`
+}
+
+func badRow(header []string, rec mapping.Record, errs []*mapping.RowError) BadRow {
+	br := BadRow{Row: rec.Row, Values: rec.Values, Errors: make([]CellError, 0, len(errs))}
+	if br.Values == nil {
+		br.Values = []string{}
+	}
+	for _, re := range errs {
+		ci := -1
+		if re.Column != "" {
+			ci = columnIndex(header, re.Column)
+		}
+		br.Errors = append(br.Errors, CellError{Column: re.Column, ColumnIndex: ci, Field: re.Field, Value: re.Value, Message: cellMessage(re)})
+	}
+	return br
+}
+
+// cellMessage is a row error's reason without its position (the page
+// shows the position itself).
+func cellMessage(re *mapping.RowError) string {
+	if re.Err == nil {
+		return re.Error()
+	}
+	return re.Err.Error()
+}
+
+// FileBytes is a file made in the browser, to download. Data crosses the
+// boundary as a Uint8Array named bytes, not as JSON.
+type FileBytes struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Rows int    `json:"rows"`
+	Data []byte `json:"-"`
+}
+
+// ImportParams configure runImport.
+type ImportParams struct {
+	Mode       string `json:"mode,omitempty"` // create (default), update, upsert, skip-existing
+	BatchSize  int    `json:"batchSize,omitempty"`
+	Workers    int    `json:"workers,omitempty"`
+	DryRun     bool   `json:"dryRun,omitempty"`
+	JobID      string `json:"jobId,omitempty"`
+	MaxDetails int    `json:"maxDetails,omitempty"` // rows described in the result (default 200)
+}
+
+// ProgressInfo is a progress event of an import.
+type ProgressInfo struct {
+	Phase     string  `json:"phase"` // validating, importing, writing, done
+	Rows      int     `json:"rows"`
+	Expected  int     `json:"expected"`
+	Created   int     `json:"created"`
+	Updated   int     `json:"updated"`
+	Skipped   int     `json:"skipped"`
+	Failed    int     `json:"failed"`
+	ElapsedMs int64   `json:"elapsedMs"`
+	Rate      float64 `json:"rate"`  // rows per second
+	ETAMs     int64   `json:"etaMs"` // 0 when unknown
+	Paused    bool    `json:"paused"`
+}
+
+func progressInfo(p bulk.Progress) ProgressInfo {
+	pi := ProgressInfo{Phase: "importing", Rows: p.Rows, Expected: p.Expected, Created: p.Created, Updated: p.Updated,
+		Skipped: p.Skipped, Failed: p.Failed, ElapsedMs: p.Elapsed.Milliseconds()}
+	if s := p.Elapsed.Seconds(); s > 0 {
+		pi.Rate = float64(p.Rows) / s
+	}
+	if pi.Rate > 0 && p.Expected > p.Rows {
+		pi.ETAMs = int64(float64(p.Expected-p.Rows) / pi.Rate * 1000)
+	}
+	return pi
+}
+
+// ImportResult is the outcome of an import or dry run.
+type ImportResult struct {
+	Job         string      `json:"job"`
+	DryRun      bool        `json:"dryRun"`
+	Entity      string      `json:"entity"`
+	Mode        string      `json:"mode"`
+	Rows        int         `json:"rows"`
+	Created     int         `json:"created"`
+	Updated     int         `json:"updated"`
+	Skipped     int         `json:"skipped"`
+	Failed      int         `json:"failed"`
+	Pending     int         `json:"pending"`
+	Seconds     float64     `json:"seconds"`
+	Canceled    bool        `json:"canceled"`
+	Error       string      `json:"error,omitempty"`
+	Details     []RowDetail `json:"details"`
+	SuccessFile *FileBytes  `json:"successFile,omitempty"`
+	ErrorsFile  *FileBytes  `json:"errorsFile,omitempty"`
+}
+
+// RowDetail is what happened (or would happen) to one row.
+type RowDetail struct {
+	Row     int            `json:"row"`
+	Key     string         `json:"key,omitempty"`
+	Action  string         `json:"action"`
+	IDs     map[string]int `json:"ids"`
+	Column  string         `json:"column,omitempty"`
+	Error   string         `json:"error,omitempty"`
+	Changes []string       `json:"changes,omitempty"`
+}
+
+// ExportParams configure export.
+type ExportParams struct {
+	Entity   string             `json:"entity"`
+	Format   string             `json:"format,omitempty"` // xlsx (default) or csv
+	TimeZone string             `json:"timeZone,omitempty"`
+	Filter   ExportFilterParams `json:"filter"`
+}
+
+// ExportFilterParams select the exported records; dates are YYYY-MM-DD
+// (UTC) or RFC 3339.
+type ExportFilterParams struct {
+	Query              string        `json:"query,omitempty"`
+	IDs                []int         `json:"ids,omitempty"`
+	ResponsibleUserIDs []int         `json:"responsibleUserIds,omitempty"`
+	PipelineIDs        []int         `json:"pipelineIds,omitempty"`
+	Statuses           []StatusParam `json:"statuses,omitempty"`
+	CreatedFrom        string        `json:"createdFrom,omitempty"`
+	CreatedTo          string        `json:"createdTo,omitempty"`
+	UpdatedFrom        string        `json:"updatedFrom,omitempty"`
+	UpdatedTo          string        `json:"updatedTo,omitempty"`
+	IsCompleted        *bool         `json:"isCompleted,omitempty"`
+	TaskTypes          []int         `json:"taskTypes,omitempty"`
+}
+
+// StatusParam is one stage of one pipeline.
+type StatusParam struct {
+	PipelineID int `json:"pipelineId"`
+	StatusID   int `json:"statusId"`
+}
+
+// ExportProgressInfo is a progress event of an export.
+type ExportProgressInfo struct {
+	Rows  int `json:"rows"`
+	Pages int `json:"pages"`
+}
+
+func (p ExportFilterParams) filter() (bulk.ExportFilter, error) {
+	f := bulk.ExportFilter{Query: p.Query, IDs: p.IDs, ResponsibleUserIDs: p.ResponsibleUserIDs, PipelineIDs: p.PipelineIDs,
+		IsCompleted: p.IsCompleted, TaskTypes: p.TaskTypes}
+	for _, s := range p.Statuses {
+		f.Statuses = append(f.Statuses, kommo.StatusFilter{PipelineID: s.PipelineID, StatusID: s.StatusID})
+	}
+	var err error
+	if f.CreatedAt, err = dateRange(p.CreatedFrom, p.CreatedTo); err != nil {
+		return f, fmt.Errorf("created: %w", err)
+	}
+	if f.UpdatedAt, err = dateRange(p.UpdatedFrom, p.UpdatedTo); err != nil {
+		return f, fmt.Errorf("updated: %w", err)
+	}
+	return f, nil
+}
+
+// dateRange reads a from/to pair of dates; a bare date "to" includes its
+// whole day.
+func dateRange(from, to string) (*kommo.Range, error) {
+	if from == "" && to == "" {
+		return nil, nil
+	}
+	var r kommo.Range
+	if from != "" {
+		t, _, err := parseDay(from)
+		if err != nil {
+			return nil, err
+		}
+		r.From = t.Unix()
+	}
+	if to != "" {
+		t, day, err := parseDay(to)
+		if err != nil {
+			return nil, err
+		}
+		if day {
+			t = t.Add(24*time.Hour - time.Second)
+		}
+		r.To = t.Unix()
+	}
+	if r.From != 0 && r.To != 0 && r.To < r.From {
+		return nil, fmt.Errorf("%s is before %s", to, from)
+	}
+	return &r, nil
+}
+
+func parseDay(s string) (time.Time, bool, error) {
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, true, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return t, false, fmt.Errorf("date %q: want YYYY-MM-DD or RFC 3339", s)
+	}
+	return t, false, nil
+}

@@ -1,0 +1,682 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+// Config says how the engine reaches Kommo.
+type Config struct {
+	// BaseURL is the account URL. In a page served by "kommo-bulk serve"
+	// it is the page's origin + "/kommo", the same-origin proxy that adds
+	// the token on the server side.
+	BaseURL string `json:"baseURL"`
+	// Token, if set, is sent as a bearer token. Leave it empty behind
+	// serve's proxy: the token then never reaches the browser.
+	Token string `json:"token,omitempty"`
+	// Rate is the request budget per second; 0 means kommo.DefaultRate
+	// (Kommo's limit) and a negative rate means no limit (emulators).
+	Rate float64 `json:"rate,omitempty"`
+	// Timeout is one request's timeout in milliseconds; 0 means 60 s.
+	Timeout int `json:"timeoutMs,omitempty"`
+
+	// Transport carries the requests; nil means a Transport with no Dial
+	// hooks, which under GOOS=js goes through the browser's fetch.
+	Transport http.RoundTripper `json:"-"`
+}
+
+// Engine is what the kommoBulk global drives: the files the user opened,
+// the account's schema, the keys of rows imported in this session (so a
+// contacts file can refer to the companies imported just before it) and
+// the running jobs. It has no syscall/js in it, so it is tested natively.
+// An Engine is safe for concurrent use.
+type Engine struct {
+	mu      sync.Mutex
+	cfg     Config
+	limiter *rate.Limiter
+	schema  *mapping.Schema
+	files   map[int]*file
+	jobs    map[int]*Job
+	keys    map[kommo.EntityType]map[string]int
+	nextID  int
+}
+
+// NewEngine returns an engine; Configure must be called before anything
+// that talks to Kommo.
+func NewEngine() *Engine {
+	return &Engine{files: map[int]*file{}, jobs: map[int]*Job{}, keys: map[kommo.EntityType]map[string]int{}}
+}
+
+// Configure sets where the account is. It drops the cached schema.
+func (e *Engine) Configure(cfg Config) error {
+	if cfg.BaseURL == "" {
+		return errors.New("configure: baseURL is required")
+	}
+	if _, err := kommo.NewClient(cfg.BaseURL); err != nil {
+		return err
+	}
+	r := rate.Limit(cfg.Rate)
+	switch {
+	case cfg.Rate == 0:
+		r = kommo.DefaultRate
+	case cfg.Rate < 0:
+		r = rate.Inf
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.cfg = cfg
+	e.limiter = rate.NewLimiter(r, 1)
+	e.schema = nil
+	return nil
+}
+
+// client returns a client of the configured account whose transport is
+// wrapped by wrap (nil: none).
+func (e *Engine) client(wrap func(http.RoundTripper) http.RoundTripper) (*kommo.Client, error) {
+	e.mu.Lock()
+	cfg, limiter := e.cfg, e.limiter
+	e.mu.Unlock()
+	if cfg.BaseURL == "" {
+		return nil, errors.New("not configured: call configure({baseURL}) first")
+	}
+	rt := cfg.Transport
+	if rt == nil {
+		rt = &http.Transport{} // no Dial hooks: fetch in the browser
+	}
+	if wrap != nil {
+		rt = wrap(rt)
+	}
+	timeout := 60 * time.Second
+	if cfg.Timeout > 0 {
+		timeout = time.Duration(cfg.Timeout) * time.Millisecond
+	}
+	opts := []kommo.Option{
+		kommo.WithHTTPClient(&http.Client{Timeout: timeout, Transport: rt}),
+		kommo.WithLimiter(limiter),
+		kommo.WithUserAgent("kommo-bulk-wasm"),
+	}
+	if cfg.Token != "" {
+		opts = append(opts, kommo.WithToken(cfg.Token))
+	}
+	return kommo.NewClient(cfg.BaseURL, opts...)
+}
+
+// accountSchema returns the account's schema, fetched once per Configure.
+func (e *Engine) accountSchema(ctx context.Context) (*mapping.Schema, error) {
+	e.mu.Lock()
+	s := e.schema
+	e.mu.Unlock()
+	if s != nil {
+		return s, nil
+	}
+	c, err := e.client(nil)
+	if err != nil {
+		return nil, err
+	}
+	s, err = bulk.FetchSchema(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("read the account's schema: %w", err)
+	}
+	e.mu.Lock()
+	e.schema = s
+	e.mu.Unlock()
+	return s, nil
+}
+
+// Schema returns the account's fields, pipelines, users and task types.
+func (e *Engine) Schema(ctx context.Context) (*SchemaInfo, error) {
+	s, err := e.accountSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return schemaInfo(s), nil
+}
+
+// file is one opened file: its bytes stay in memory (they never leave the
+// browser) and are parsed again for each pass.
+type file struct {
+	id     int
+	name   string
+	data   []byte
+	format mapping.Format
+	opts   mapping.ReadOptions
+	sheets []string
+	header []string
+	comma  rune
+
+	mu    sync.Mutex
+	fixes map[int]map[int]string // row → column index → value typed by the user
+}
+
+// open returns a new table over the file, with the user's fixes applied.
+func (f *file) open() (mapping.Table, error) {
+	t, err := mapping.Open(f.name, bytes.NewReader(f.data), int64(len(f.data)), f.opts)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	fixes := make(map[int]map[int]string, len(f.fixes))
+	for r, m := range f.fixes {
+		fixes[r] = m
+	}
+	f.mu.Unlock()
+	if len(fixes) == 0 {
+		return t, nil
+	}
+	return &fixedTable{Table: t, fixes: fixes}, nil
+}
+
+// fixedTable applies cell fixes to the records of a table.
+type fixedTable struct {
+	mapping.Table
+	fixes map[int]map[int]string
+}
+
+func (t *fixedTable) Next() (mapping.Record, error) {
+	rec, err := t.Table.Next()
+	if err != nil {
+		return rec, err
+	}
+	for i, v := range t.fixes[rec.Row] {
+		for len(rec.Values) <= i {
+			rec.Values = append(rec.Values, "")
+		}
+		rec.Values[i] = v
+	}
+	return rec, nil
+}
+
+// OpenFile opens the bytes of a CSV or XLSX file and returns its sheets,
+// header and first rows.
+func (e *Engine) OpenFile(data []byte, name string, opts OpenOptions) (*FileInfo, error) {
+	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
+	f := &file{name: name, data: data}
+	head := data
+	if len(head) > 8192 {
+		head = head[:8192]
+	}
+	f.format = mapping.Sniff(name, head)
+	f.opts = mapping.ReadOptions{
+		CSV:  mapping.CSVOptions{Name: name, Encoding: opts.Encoding},
+		XLSX: mapping.XLSXOptions{Name: name, Sheet: opts.Sheet},
+	}
+	if d := opts.Delimiter; d != "" {
+		if d == `\t` || d == "tab" {
+			d = "\t"
+		}
+		f.opts.CSV.Comma = []rune(d)[0]
+	}
+	if f.format == mapping.FormatXLSX {
+		sheets, err := mapping.Sheets(bytes.NewReader(data), int64(len(data)), mapping.XLSXOptions{Name: name})
+		if err != nil {
+			return nil, err
+		}
+		f.sheets = sheets
+	}
+	t, err := f.open()
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	f.header = t.Header()
+	if cr, ok := t.(*mapping.CSVReader); ok {
+		f.comma = cr.Comma()
+	}
+	n := opts.PreviewRows
+	if n <= 0 {
+		n = 20
+	}
+	info := &FileInfo{Name: name, Format: formatName(f.format), Sheets: f.sheets, Header: f.header, Preview: []PreviewRow{}, Size: len(data)}
+	if f.format == mapping.FormatXLSX {
+		info.Sheet = opts.Sheet
+		if info.Sheet == "" && len(f.sheets) > 0 {
+			info.Sheet = f.sheets[0]
+		}
+	}
+	if f.comma != 0 {
+		info.Delimiter = string(f.comma)
+	}
+	for len(info.Preview) < n {
+		rec, err := t.Next()
+		if err == io.EOF {
+			break
+		}
+		var re *mapping.RowError
+		if errors.As(err, &re) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		info.Preview = append(info.Preview, PreviewRow{Row: rec.Row, Values: rec.Values})
+	}
+	e.mu.Lock()
+	e.nextID++
+	f.id = e.nextID
+	e.files[f.id] = f
+	e.mu.Unlock()
+	info.ID = f.id
+	return info, nil
+}
+
+// CloseFile forgets a file.
+func (e *Engine) CloseFile(id int) {
+	e.mu.Lock()
+	delete(e.files, id)
+	e.mu.Unlock()
+}
+
+func (e *Engine) file(id int) (*file, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f := e.files[id]
+	if f == nil {
+		return nil, fmt.Errorf("no open file %d", id)
+	}
+	return f, nil
+}
+
+// SetCell replaces the value of one cell (by row number and column name)
+// in every later pass over the file: the inline fix of a bad cell.
+func (e *Engine) SetCell(id, row int, column, value string) error {
+	f, err := e.file(id)
+	if err != nil {
+		return err
+	}
+	col := columnIndex(f.header, column)
+	if col < 0 {
+		return fmt.Errorf("no column %q", column)
+	}
+	if row < 1 {
+		return fmt.Errorf("row %d: rows start at 1", row)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fixes == nil {
+		f.fixes = map[int]map[int]string{}
+	}
+	if f.fixes[row] == nil {
+		f.fixes[row] = map[int]string{}
+	}
+	f.fixes[row][col] = value
+	return nil
+}
+
+// Fixes returns the cells the user changed, as row → column → value.
+func (e *Engine) Fixes(id int) (map[int]map[string]string, error) {
+	f, err := e.file(id)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[int]map[string]string{}
+	for r, m := range f.fixes {
+		out[r] = map[string]string{}
+		for c, v := range m {
+			out[r][f.header[c]] = v
+		}
+	}
+	return out, nil
+}
+
+// columnIndex finds a column by header name, or by letter for columns
+// without one.
+func columnIndex(header []string, column string) int {
+	for i, h := range header {
+		if h == column {
+			return i
+		}
+	}
+	for i := range header {
+		if mapping.ColumnLetter(i) == column {
+			return i
+		}
+	}
+	return -1
+}
+
+// Propose suggests a mapping of the file's columns to fields of entity.
+func (e *Engine) Propose(ctx context.Context, id int, entity string) (*ProposalInfo, error) {
+	f, err := e.file(id)
+	if err != nil {
+		return nil, err
+	}
+	ent, err := parseEntity(entity)
+	if err != nil {
+		return nil, err
+	}
+	s, err := e.accountSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := f.open()
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	p := mapping.Propose(t.Header(), sample(t, 50), ent, s)
+	return proposalInfo(p)
+}
+
+func parseEntity(s string) (kommo.EntityType, error) {
+	switch e := kommo.EntityType(s); e {
+	case kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, kommo.EntityTasks:
+		return e, nil
+	}
+	return "", fmt.Errorf("entity %q: want leads, contacts, companies or tasks", s)
+}
+
+// sample reads up to n records for Propose.
+func sample(t mapping.Table, n int) [][]string {
+	var out [][]string
+	for len(out) < n {
+		rec, err := t.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var re *mapping.RowError
+			if errors.As(err, &re) && !isLimit(err) {
+				continue
+			}
+			break
+		}
+		out = append(out, rec.Values)
+	}
+	return out
+}
+
+func isLimit(err error) bool {
+	return errors.Is(err, mapping.ErrCellTooLarge) || errors.Is(err, mapping.ErrLineTooLong) || errors.Is(err, mapping.ErrTooManyColumns)
+}
+
+// compile parses a spec (YAML or JSON) and compiles it against the
+// account's schema and the file's header.
+func (e *Engine) compile(ctx context.Context, f *file, specText string) (*mapping.Spec, *mapping.Mapper, error) {
+	spec, err := mapping.ParseSpec([]byte(specText))
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := e.accountSchema(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := mapping.Compile(spec, s, f.header)
+	if err != nil {
+		return nil, nil, err
+	}
+	m.File, m.Sheet = f.name, f.opts.XLSX.Sheet
+	return spec, m, nil
+}
+
+// Validate maps every row of the file and reports the bad ones, with their
+// values so that a page can show them and let the user fix them.
+func (e *Engine) Validate(ctx context.Context, id int, specText string, opts ValidateOptions) (*ValidationInfo, error) {
+	f, err := e.file(id)
+	if err != nil {
+		return nil, err
+	}
+	_, m, err := e.compile(ctx, f, specText)
+	if err != nil {
+		return nil, err
+	}
+	max := opts.MaxRows
+	if max <= 0 {
+		max = 100
+	}
+	t, err := f.open()
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	var rep mapping.Report
+	info := &ValidationInfo{BadRows: []BadRow{}}
+	for {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		rec, err := t.Next()
+		if err == io.EOF {
+			break
+		}
+		var errs []*mapping.RowError
+		var row *mapping.Row
+		if err != nil {
+			var re *mapping.RowError
+			if !errors.As(err, &re) {
+				return nil, err
+			}
+			errs = []*mapping.RowError{re}
+			rec = mapping.Record{Row: re.Row}
+		} else {
+			row, errs = m.Map(rec)
+		}
+		rep.Add(row, errs)
+		if len(errs) > 0 && len(info.BadRows) < max {
+			info.BadRows = append(info.BadRows, badRow(f.header, rec, errs))
+		}
+		if err != nil && isLimit(err) {
+			break
+		}
+	}
+	info.Rows, info.Good, info.Bad, info.Errors = rep.Rows, rep.Good, rep.Bad, rep.Errors
+	info.ByColumn = rep.ByColumn
+	if info.ByColumn == nil {
+		info.ByColumn = map[string]int{}
+	}
+	return info, nil
+}
+
+// ErrorsFile writes the rows that fail validation to an errors file in the
+// input's format, with the row, column and reason of each.
+func (e *Engine) ErrorsFile(ctx context.Context, id int, specText string) (*FileBytes, error) {
+	f, err := e.file(id)
+	if err != nil {
+		return nil, err
+	}
+	spec, m, err := e.compile(ctx, f, specText)
+	if err != nil {
+		return nil, err
+	}
+	t, err := f.open()
+	if err != nil {
+		return nil, err
+	}
+	res := &bulk.Result{Job: bulk.JobHeader{Entity: spec.Entity}, Rows: map[int]bulk.RowResult{}}
+	for row, errs := range m.Rows(t, f.name) {
+		if len(errs) == 0 {
+			continue
+		}
+		line := errs[0].Row
+		if row != nil {
+			line = row.Line
+		}
+		res.Rows[line] = errorResult(line, errs)
+	}
+	t.Close()
+	return f.resultFile(res, "errors", true)
+}
+
+// errorResult folds a row's errors into one result: the first column, and
+// every reason.
+func errorResult(line int, errs []*mapping.RowError) bulk.RowResult {
+	msgs := make([]string, 0, len(errs))
+	for _, re := range errs {
+		msgs = append(msgs, cellMessage(re))
+	}
+	return bulk.RowResult{Line: line, Action: bulk.ActionError, Column: errs[0].Column, Err: errors.New(strings.Join(msgs, "; "))}
+}
+
+// resultFile writes one result file (the success or errors rows of res)
+// in the input's format.
+func (f *file) resultFile(res *bulk.Result, kind string, errorsOnly bool) (*FileBytes, error) {
+	t, err := f.open()
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	var buf bytes.Buffer
+	w, err := f.newWriter(&buf)
+	if err != nil {
+		return nil, err
+	}
+	var counts bulk.ResultCounts
+	if errorsOnly {
+		counts, err = bulk.WriteResults(t, res, nil, w)
+	} else {
+		counts, err = bulk.WriteResults(t, res, w, nil)
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	n := counts.Success
+	if errorsOnly {
+		n = counts.Errors
+	}
+	return f.bytesFile(bulk.ResultName(f.name, kind), buf.Bytes(), n), nil
+}
+
+func (f *file) newWriter(w io.Writer) (mapping.TableWriter, error) {
+	if f.format == mapping.FormatXLSX {
+		return mapping.NewXLSXWriter(w, mapping.XLSXWriteOptions{})
+	}
+	comma := f.comma
+	if comma == 0 {
+		comma = ','
+	}
+	return mapping.NewCSVWriter(w, mapping.CSVWriteOptions{Comma: comma, BOM: true})
+}
+
+func (f *file) bytesFile(name string, b []byte, rows int) *FileBytes {
+	return &FileBytes{Name: name, Type: mimeType(f.format == mapping.FormatXLSX), Rows: rows, Data: b}
+}
+
+func mimeType(xlsx bool) string {
+	if xlsx {
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return "text/csv"
+}
+
+// refs resolves references to the rows imported earlier in this session.
+func (e *Engine) refs(ent kommo.EntityType, key string) (int, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	id, ok := e.keys[ent][key]
+	return id, ok
+}
+
+// remember keeps the keys of the rows an import wrote, for later files'
+// references.
+func (e *Engine) remember(res *bulk.Result) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, rr := range res.Rows {
+		if rr.Key == "" || rr.Action == bulk.ActionError {
+			continue
+		}
+		for ent, id := range rr.IDs {
+			if id == 0 || ent != res.Job.Entity {
+				continue
+			}
+			if e.keys[ent] == nil {
+				e.keys[ent] = map[string]int{}
+			}
+			e.keys[ent][rr.Key] = id
+		}
+	}
+}
+
+// Export writes a dataset of the account to XLSX or CSV bytes.
+func (e *Engine) Export(ctx context.Context, opts ExportParams, progress func(ExportProgressInfo)) (*FileBytes, error) {
+	ent := kommo.EntityType(opts.Entity)
+	known := false
+	for _, x := range bulk.ExportEntities {
+		known = known || x == ent
+	}
+	if !known {
+		return nil, fmt.Errorf("export: unknown entity %q", opts.Entity)
+	}
+	xlsx := true
+	switch opts.Format {
+	case "", "xlsx":
+	case "csv":
+		xlsx = false
+	default:
+		return nil, fmt.Errorf("export: format %q: want xlsx or csv", opts.Format)
+	}
+	s, err := e.accountSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := opts.Filter.filter()
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.client(nil)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	var w mapping.TableWriter
+	if xlsx {
+		w, err = mapping.NewXLSXWriter(&buf, mapping.XLSXWriteOptions{Sheet: string(ent)})
+	} else {
+		w, err = mapping.NewCSVWriter(&buf, mapping.CSVWriteOptions{BOM: true})
+	}
+	if err != nil {
+		return nil, err
+	}
+	eo := bulk.ExportOptions{Entity: ent, Filter: filter, Schema: s}
+	if opts.TimeZone != "" {
+		loc, err := time.LoadLocation(opts.TimeZone)
+		if err != nil {
+			return nil, fmt.Errorf("export: time zone: %w", err)
+		}
+		eo.Location = loc
+	}
+	if progress != nil {
+		eo.Progress = func(p bulk.ExportProgress) { progress(ExportProgressInfo{Rows: p.Rows, Pages: p.Pages}) }
+	}
+	st, err := bulk.Export(ctx, c, w, eo)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	ext := ".csv"
+	if xlsx {
+		ext = ".xlsx"
+	}
+	name := "kommo-" + string(ent) + "-" + time.Now().UTC().Format("20060102-150405") + ext
+	return &FileBytes{Name: name, Type: mimeType(xlsx), Rows: st.Rows, Data: buf.Bytes()}, nil
+}
+
+func formatName(f mapping.Format) string {
+	switch f {
+	case mapping.FormatXLSX:
+		return "xlsx"
+	case mapping.FormatCSV:
+		return "csv"
+	}
+	return strings.ToLower(f.String())
+}

@@ -1,0 +1,410 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"golang.org/x/time/rate"
+)
+
+const testToken = "wasm-test-token"
+
+// setup returns an engine configured against a fresh emulator.
+func setup(t *testing.T) (*Engine, *kommotest.Server) {
+	t.Helper()
+	emu, err := kommotest.NewServer(kommotest.Options{Tokens: []string{testToken}, Rate: rate.Inf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(emu)
+	t.Cleanup(func() { ts.Close(); emu.Close() })
+	e := NewEngine()
+	if err := e.Configure(Config{BaseURL: ts.URL, Token: testToken, Rate: -1}); err != nil {
+		t.Fatal(err)
+	}
+	return e, emu
+}
+
+func openDemo(t *testing.T, e *Engine, name string) *FileInfo {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/demo/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := e.OpenFile(b, "C:\\Users\\me\\"+name, OpenOptions{})
+	if err != nil {
+		t.Fatalf("OpenFile(%s) = %v", name, err)
+	}
+	return fi
+}
+
+func demoSpec(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/demo/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestOpenFileCSV(t *testing.T) {
+	e := NewEngine()
+	fi := openDemo(t, e, "contacts.csv")
+	if fi.Name != "contacts.csv" || fi.Format != "csv" || fi.Delimiter != ";" {
+		t.Errorf("OpenFile = name %q format %q delimiter %q, want contacts.csv csv ;", fi.Name, fi.Format, fi.Delimiter)
+	}
+	if got, want := strings.Join(fi.Header, "|"), "First name|Last name|Email|Phone|Position|Company ID|Birthday"; got != want {
+		t.Errorf("header = %s, want %s", got, want)
+	}
+	if len(fi.Preview) != 6 || fi.Preview[0].Row != 2 || fi.Preview[0].Values[0] != "Ada" {
+		t.Errorf("preview = %+v, want 6 rows from row 2 (Ada)", fi.Preview)
+	}
+	if _, err := e.OpenFile([]byte("not a zip"), "x.xlsx", OpenOptions{}); err == nil {
+		t.Error("OpenFile(garbage) = nil error, want one")
+	}
+}
+
+func TestOpenFileXLSX(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := mapping.NewXLSXWriter(&buf, mapping.XLSXWriteOptions{Sheet: "People"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.WriteHeader([]string{"Name", "Email"})
+	w.WriteRow([]mapping.Cell{mapping.StringCell("Ada"), mapping.StringCell("ada@example.com")})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e := NewEngine()
+	fi, err := e.OpenFile(buf.Bytes(), "people.xlsx", OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Format != "xlsx" || fi.Sheet != "People" || len(fi.Sheets) != 1 || len(fi.Preview) != 1 {
+		t.Errorf("OpenFile(xlsx) = %+v, want one sheet People with one row", fi)
+	}
+	if _, err := e.OpenFile(buf.Bytes(), "people.xlsx", OpenOptions{Sheet: "Nope"}); err == nil {
+		t.Error("OpenFile(sheet Nope) = nil error, want one")
+	}
+}
+
+func TestProposeValidateFix(t *testing.T) {
+	e, _ := setup(t)
+	ctx := t.Context()
+	fi := openDemo(t, e, "contacts.csv")
+	p, err := e.Propose(ctx, fi.ID, "contacts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]string{}
+	for _, c := range p.Columns {
+		fields[c.Column] = c.Field
+		if c.Field != "" && (c.Confidence <= 0 || c.Confidence > 1) {
+			t.Errorf("column %q: confidence %v out of (0, 1]", c.Column, c.Confidence)
+		}
+	}
+	if fields["Email"] != "EMAIL" || fields["First name"] != "first_name" {
+		t.Errorf("proposal fields = %v, want Email → EMAIL and First name → first_name", fields)
+	}
+	if !strings.Contains(p.SpecYAML, "entity: contacts") || !json.Valid(p.Spec) {
+		t.Errorf("proposal spec = %s / %s, want a contacts spec in YAML and JSON", p.SpecYAML, p.Spec)
+	}
+	if _, err := e.Propose(ctx, fi.ID, "deals"); err == nil {
+		t.Error("Propose(deals) = nil error, want one")
+	}
+
+	spec := demoSpec(t, "contacts.yaml")
+	v, err := e.Validate(ctx, fi.ID, spec, ValidateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Rows != 6 || v.Bad != 1 || len(v.BadRows) != 1 {
+		t.Fatalf("Validate = %d rows, %d bad (%+v), want 6 and 1", v.Rows, v.Bad, v.BadRows)
+	}
+	br := v.BadRows[0]
+	if br.Row != 6 || br.Values[0] != "Edsger" || br.Errors[0].Column != "Phone" || br.Errors[0].ColumnIndex != 3 || br.Errors[0].Message == "" {
+		t.Errorf("bad row = %+v, want row 6 (Edsger), Phone (index 3) with a message", br)
+	}
+	if v.ByColumn["Phone"] != 1 {
+		t.Errorf("byColumn = %v, want Phone: 1", v.ByColumn)
+	}
+
+	ef, err := e.ErrorsFile(ctx, fi.ID, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ef.Name != "contacts.errors.csv" || ef.Rows != 1 || !bytes.Contains(ef.Data, []byte("Edsger")) || bytes.Contains(ef.Data, []byte("Ada")) {
+		t.Errorf("ErrorsFile = %s (%d rows): %q, want contacts.errors.csv with Edsger's row only", ef.Name, ef.Rows, ef.Data)
+	}
+
+	if err := e.SetCell(fi.ID, 6, "Phone", "+31 20 555 0100"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SetCell(fi.ID, 6, "Nope", "x"); err == nil {
+		t.Error("SetCell(column Nope) = nil error, want one")
+	}
+	v, err = e.Validate(ctx, fi.ID, spec, ValidateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Bad != 0 {
+		t.Errorf("after the fix: %d bad rows (%+v), want 0", v.Bad, v.BadRows)
+	}
+	fixes, _ := e.Fixes(fi.ID)
+	if fixes[6]["Phone"] != "+31 20 555 0100" {
+		t.Errorf("Fixes = %v, want row 6 Phone fixed", fixes)
+	}
+	if _, err := e.Validate(ctx, fi.ID, "entity: contacts\ncolumns:\n  - column: Nope\n    field: name\n", ValidateOptions{}); err == nil {
+		t.Error("Validate(spec with an unknown column) = nil error, want one")
+	}
+}
+
+// TestImportAcrossFiles imports companies and then contacts that refer to
+// them by key, in one session, as the page does.
+func TestImportAcrossFiles(t *testing.T) {
+	e, emu := setup(t)
+	ctx := t.Context()
+	co := openDemo(t, e, "companies.csv")
+	j, err := e.StartImport(ctx, co.ID, demoSpec(t, "companies.yaml"), ImportParams{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := j.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 3 || res.Failed != 0 || res.SuccessFile == nil || res.ErrorsFile != nil {
+		t.Fatalf("companies: %+v, want 3 created and a success file only", res)
+	}
+
+	ct := openDemo(t, e, "contacts.csv")
+	spec := demoSpec(t, "contacts.yaml")
+	if err := e.SetCell(ct.ID, 6, "Phone", "+31 20 555 0100"); err != nil {
+		t.Fatal(err)
+	}
+	// A dry run writes nothing.
+	before := len(emu.Snapshot().Contacts)
+	var mu sync.Mutex
+	var phases []string
+	j, err = e.StartImport(ctx, ct.ID, spec, ImportParams{Mode: "upsert", DryRun: true}, func(p ProgressInfo) {
+		mu.Lock()
+		phases = append(phases, p.Phase)
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dry, err := j.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !dry.DryRun || dry.Created != 5 || dry.Failed != 1 || len(emu.Snapshot().Contacts) != before {
+		t.Errorf("dry run: %+v, want 5 creates, 1 failure (C-9) and no writes", dry)
+	}
+	if dry.SuccessFile == nil || dry.SuccessFile.Name != "contacts.dry-run.csv" {
+		t.Errorf("dry run file = %+v, want contacts.dry-run.csv", dry.SuccessFile)
+	}
+	mu.Lock()
+	if len(phases) < 3 || phases[0] != "validating" || phases[len(phases)-1] != "done" {
+		t.Errorf("progress phases = %v, want validating … done", phases)
+	}
+	mu.Unlock()
+
+	j, err = e.StartImport(ctx, ct.ID, spec, ImportParams{Mode: "upsert"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = j.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 5 || res.Failed != 1 || res.ErrorsFile == nil {
+		t.Fatalf("contacts: %+v, want 5 created and 1 failed (unknown company C-9)", res)
+	}
+	if !bytes.Contains(res.ErrorsFile.Data, []byte("Barbara")) || !bytes.Contains(res.SuccessFile.Data, []byte("+31 20 555 0100")) {
+		t.Errorf("result files: errors %q, success %q; want Barbara's row in errors and the fixed phone in success", res.ErrorsFile.Data, res.SuccessFile.Data)
+	}
+	linked := 0
+	for _, c := range emu.Snapshot().Contacts {
+		if c.Name == "Ada Lovelace" || c.FirstName == "Ada" {
+			linked++
+		}
+	}
+	if linked == 0 {
+		t.Error("the emulator has no contact Ada after the import")
+	}
+}
+
+func TestImportPauseCancel(t *testing.T) {
+	e, emu := setup(t)
+	emu.SetLatency(20 * time.Millisecond)
+	var buf strings.Builder
+	buf.WriteString("Name,Email\n")
+	for i := range 400 {
+		buf.WriteString("Person " + itoa(i) + ",p" + itoa(i) + "@example.com\n")
+	}
+	fi, err := e.OpenFile([]byte(buf.String()), "many.csv", OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := "entity: contacts\ncolumns:\n  - column: Name\n    field: name\n  - column: Email\n    field: EMAIL\n"
+	progressed := make(chan struct{}, 1)
+	j, err := e.StartImport(t.Context(), fi.ID, spec, ImportParams{BatchSize: 10, Workers: 1}, func(p ProgressInfo) {
+		if p.Phase == "importing" && p.Rows > 0 {
+			select {
+			case progressed <- struct{}{}:
+			default:
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-progressed
+	j.Pause()
+	time.Sleep(100 * time.Millisecond) // batches on the wire finish
+	n1 := emu.Stats().Requests
+	time.Sleep(200 * time.Millisecond)
+	if n2 := emu.Stats().Requests; n2 != n1 {
+		t.Errorf("paused job made %d requests, want none", n2-n1)
+	}
+	if _, err := e.Job(j.ID); err != nil {
+		t.Errorf("Job(%d) = %v while running", j.ID, err)
+	}
+	j.Cancel()
+	res, err := j.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Canceled || res.Pending == 0 || res.Created == 0 || res.Created >= 400 {
+		t.Errorf("canceled job: %+v, want canceled with some rows created and some pending", res)
+	}
+	if _, err := e.Job(j.ID); err == nil {
+		t.Error("Job() of a finished job = nil error, want one")
+	}
+}
+
+func TestExport(t *testing.T) {
+	e, _ := setup(t)
+	ctx := t.Context()
+	co := openDemo(t, e, "companies.csv")
+	j, err := e.StartImport(ctx, co.ID, demoSpec(t, "companies.yaml"), ImportParams{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"xlsx", "csv"} {
+		pages := 0
+		f, err := e.Export(ctx, ExportParams{Entity: "companies", Format: format, TimeZone: "Europe/Berlin", Filter: ExportFilterParams{Query: "Acme"}},
+			func(p ExportProgressInfo) { pages = p.Pages })
+		if err != nil {
+			t.Fatalf("Export(%s) = %v", format, err)
+		}
+		if !strings.HasSuffix(f.Name, "."+format) || f.Rows != 1 || pages == 0 {
+			t.Errorf("Export(%s) = %s with %d rows after %d pages, want one row (Acme)", format, f.Name, f.Rows, pages)
+		}
+		t2, err := mapping.Open(f.Name, bytes.NewReader(f.Data), int64(len(f.Data)), mapping.ReadOptions{})
+		if err != nil {
+			t.Fatalf("reading the %s export back: %v", format, err)
+		}
+		rec, err := t2.Next()
+		if err != nil || !strings.Contains(strings.Join(rec.Values, "|"), "Acme GmbH") {
+			t.Errorf("export %s first row = %v, %v; want Acme GmbH", format, rec.Values, err)
+		}
+		t2.Close()
+	}
+	for _, p := range []ExportParams{
+		{Entity: "deals"},
+		{Entity: "leads", Format: "pdf"},
+		{Entity: "leads", Filter: ExportFilterParams{CreatedFrom: "yesterday"}},
+		{Entity: "leads", Filter: ExportFilterParams{CreatedFrom: "2026-02-01", CreatedTo: "2026-01-01"}},
+		{Entity: "leads", TimeZone: "Mars/Olympus"},
+	} {
+		if _, err := e.Export(ctx, p, nil); err == nil {
+			t.Errorf("Export(%+v) = nil error, want one", p)
+		}
+	}
+}
+
+func TestNotConfigured(t *testing.T) {
+	e := NewEngine()
+	if _, err := e.Schema(context.Background()); err == nil || !strings.Contains(err.Error(), "configure") {
+		t.Errorf("Schema() before Configure = %v, want a configure error", err)
+	}
+	if err := e.Configure(Config{}); err == nil {
+		t.Error("Configure(no baseURL) = nil, want an error")
+	}
+	if err := e.Configure(Config{BaseURL: "ftp://x"}); err == nil {
+		t.Error("Configure(ftp) = nil, want an error")
+	}
+}
+
+func TestSchemaInfo(t *testing.T) {
+	e, _ := setup(t)
+	s, err := e.Schema(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Pipelines) == 0 || len(s.Pipelines[0].Stages) == 0 || len(s.Users) == 0 {
+		t.Errorf("schema = %+v, want pipelines with stages and users", s)
+	}
+	// Every field the schema offers compiles in a spec: the page's field
+	// pickers never offer a name the mapping layer rejects.
+	schema, err := e.accountSchema(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ent, fs := range s.Fields {
+		for _, f := range fs {
+			tg := mapping.Target{Field: f.Field}
+			if len(f.Enums) > 0 {
+				tg.Enum = f.Enums[len(f.Enums)-1]
+			}
+			spec := &mapping.Spec{Entity: kommo.EntityType(ent), Columns: []mapping.ColumnSpec{{Column: "A", Target: tg}}}
+			if _, err := mapping.Compile(spec, schema, []string{"A"}); err != nil {
+				t.Errorf("%s field %q does not compile: %v", ent, f.Field, err)
+			}
+		}
+	}
+}
+
+func TestSpecConversions(t *testing.T) {
+	y, err := SpecYAML(`{"entity":"contacts","columns":[{"column":"E","field":"EMAIL"}]}`)
+	if err != nil || !strings.Contains(y, "field: EMAIL") {
+		t.Errorf("SpecYAML = %q, %v", y, err)
+	}
+	j, err := SpecJSON("entity: leads\ncolumns:\n  - column: Deal\n    field: name\n")
+	if err != nil || !strings.Contains(string(j), `"field":"name"`) {
+		t.Errorf("SpecJSON = %s, %v", j, err)
+	}
+	if _, err := SpecJSON("entity: [oops"); err == nil {
+		t.Error("SpecJSON(bad yaml) = nil error")
+	}
+}
+
+func TestDateRange(t *testing.T) {
+	r, err := dateRange("2026-01-01", "2026-01-01")
+	if err != nil || r.To-r.From != 86399 {
+		t.Errorf("dateRange(day, same day) = %+v, %v; want the whole day", r, err)
+	}
+	if r, err := dateRange("", ""); r != nil || err != nil {
+		t.Errorf("dateRange(empty) = %+v, %v; want nil, nil", r, err)
+	}
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}

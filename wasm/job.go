@@ -1,0 +1,310 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+// Job is a running import (or dry run). Pause holds its requests before
+// they are sent (batches already on the wire finish); Cancel stops it, and
+// Wait then returns the rows done so far with the result files.
+type Job struct {
+	ID     int
+	cancel context.CancelFunc
+	gate   *gate
+	done   chan struct{}
+	res    *ImportResult
+	err    error
+}
+
+// Pause holds the job's next requests until Resume.
+func (j *Job) Pause() { j.gate.pause() }
+
+// Resume lets a paused job go on.
+func (j *Job) Resume() { j.gate.resume() }
+
+// Cancel stops the job; Wait returns what it did.
+func (j *Job) Cancel() { j.gate.resume(); j.cancel() }
+
+// Wait waits for the job and returns its result. A canceled or failed job
+// still has a result (with Canceled or Error set) when its rows could be
+// accounted for; err is set only when nothing could.
+func (j *Job) Wait() (*ImportResult, error) {
+	<-j.done
+	return j.res, j.err
+}
+
+// gate is an open/closed door in front of a transport.
+type gate struct {
+	mu     sync.Mutex
+	paused bool
+	open   chan struct{} // closed while running
+}
+
+func newGate() *gate {
+	g := &gate{open: make(chan struct{})}
+	close(g.open)
+	return g
+}
+
+func (g *gate) pause() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.paused {
+		g.paused = true
+		g.open = make(chan struct{})
+	}
+}
+
+func (g *gate) resume() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.paused {
+		g.paused = false
+		close(g.open)
+	}
+}
+
+func (g *gate) isPaused() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.paused
+}
+
+func (g *gate) wait(ctx context.Context) error {
+	g.mu.Lock()
+	ch := g.open
+	g.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (g *gate) wrap(rt http.RoundTripper) http.RoundTripper {
+	return gatedTransport{g: g, rt: rt}
+}
+
+type gatedTransport struct {
+	g  *gate
+	rt http.RoundTripper
+}
+
+func (t gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.g.wait(req.Context()); err != nil {
+		return nil, err
+	}
+	return t.rt.RoundTrip(req)
+}
+
+var _ http.RoundTripper = gatedTransport{}
+
+// StartImport starts importing (or dry-running) the file through the spec
+// and returns at once; progress is called from the job's goroutines, one
+// call at a time.
+func (e *Engine) StartImport(ctx context.Context, id int, specText string, p ImportParams, progress func(ProgressInfo)) (*Job, error) {
+	f, err := e.file(id)
+	if err != nil {
+		return nil, err
+	}
+	mode := bulk.ModeCreate
+	if p.Mode != "" {
+		if mode, err = bulk.ParseMode(p.Mode); err != nil {
+			return nil, err
+		}
+	}
+	if p.BatchSize < 0 || p.BatchSize > kommo.MaxBatch {
+		return nil, fmt.Errorf("batchSize %d: want 1 to %d", p.BatchSize, kommo.MaxBatch)
+	}
+	spec, m, err := e.compile(ctx, f, specText)
+	if err != nil {
+		return nil, err
+	}
+	g := newGate()
+	pacerWrap := func(rt http.RoundTripper) http.RoundTripper { return g.wrap(rt) }
+	e.mu.Lock()
+	limiter := e.limiter
+	e.nextID++
+	jobID := e.nextID
+	e.mu.Unlock()
+	pacer := bulk.NewPacer(limiter)
+	client, err := e.client(func(rt http.RoundTripper) http.RoundTripper { return pacer.Wrap(pacerWrap(rt)) })
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	j := &Job{ID: jobID, cancel: cancel, gate: g, done: make(chan struct{})}
+	e.mu.Lock()
+	e.jobs[jobID] = j
+	e.mu.Unlock()
+	name := p.JobID
+	if name == "" {
+		name = strings.TrimSuffix(f.name, pathExt(f.name)) + "-" + time.Now().UTC().Format("20060102-150405")
+	}
+	report := func(pi ProgressInfo) {
+		if progress != nil {
+			pi.Paused = g.isPaused()
+			progress(pi)
+		}
+	}
+	go func() {
+		defer close(j.done)
+		defer cancel()
+		defer func() {
+			e.mu.Lock()
+			delete(e.jobs, jobID)
+			e.mu.Unlock()
+		}()
+		j.res, j.err = e.runImport(ctx, f, spec, m, mode, name, p, client, report)
+	}()
+	return j, nil
+}
+
+// Job returns a running job by id.
+func (e *Engine) Job(id int) (*Job, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	j := e.jobs[id]
+	if j == nil {
+		return nil, fmt.Errorf("no running job %d", id)
+	}
+	return j, nil
+}
+
+func (e *Engine) runImport(ctx context.Context, f *file, spec *mapping.Spec, m *mapping.Mapper, mode bulk.Mode, name string, p ImportParams, client *kommo.Client, progress func(ProgressInfo)) (*ImportResult, error) {
+	start := time.Now()
+	// A first pass counts the rows, for the ETA and the lookup strategy.
+	progress(ProgressInfo{Phase: "validating"})
+	t, err := f.open()
+	if err != nil {
+		return nil, err
+	}
+	expected := 0
+	for {
+		if _, err := t.Next(); err != nil && !errors.As(err, new(*mapping.RowError)) {
+			break
+		}
+		expected++
+	}
+	t.Close()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+
+	t, err = f.open()
+	if err != nil {
+		return nil, err
+	}
+	items := func(yield func(bulk.Item) bool) {
+		for row, errs := range m.Rows(t, f.name) {
+			it := bulk.Item{Row: row, Errs: errs}
+			if row == nil && len(errs) > 0 {
+				it.Line = errs[0].Row
+			}
+			if !yield(it) {
+				return
+			}
+		}
+	}
+	progress(ProgressInfo{Phase: "importing", Expected: expected})
+	opts := bulk.ImportOptions{
+		Job:          bulk.JobHeader{ID: name, Entity: spec.Entity, Mode: mode, Input: f.name, Sheet: f.opts.XLSX.Sheet},
+		BatchSize:    p.BatchSize,
+		Workers:      p.Workers,
+		DryRun:       p.DryRun,
+		ExpectedRows: expected,
+		Refs:         e.refs,
+		Progress:     func(bp bulk.Progress) { progress(progressInfo(bp)) },
+	}
+	res, runErr := bulk.Import(ctx, client, items, opts)
+	t.Close()
+	if res == nil {
+		return nil, runErr
+	}
+	if !p.DryRun {
+		e.remember(res)
+	}
+	progress(ProgressInfo{Phase: "writing", Rows: len(res.Rows), Expected: expected,
+		Created: res.Created, Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed, ElapsedMs: time.Since(start).Milliseconds()})
+	out := &ImportResult{
+		Job: name, DryRun: p.DryRun, Entity: string(spec.Entity), Mode: string(mode),
+		Rows: len(res.Rows), Created: res.Created, Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed,
+		Details: details(res, p.MaxDetails),
+	}
+	switch {
+	case errors.Is(runErr, context.Canceled):
+		out.Canceled = true
+	case runErr != nil:
+		out.Error = runErr.Error()
+	}
+	okKind, errKind := "success", "errors"
+	if p.DryRun {
+		okKind, errKind = "dry-run", "dry-run-errors"
+	}
+	if out.SuccessFile, err = f.resultFile(res, okKind, false); err != nil {
+		return nil, fmt.Errorf("write the result file: %w", err)
+	}
+	if res.Failed > 0 {
+		if out.ErrorsFile, err = f.resultFile(res, errKind, true); err != nil {
+			return nil, fmt.Errorf("write the errors file: %w", err)
+		}
+	}
+	out.Pending = expected - len(res.Rows)
+	if out.Pending < 0 {
+		out.Pending = 0
+	}
+	out.Seconds = time.Since(start).Seconds()
+	progress(ProgressInfo{Phase: "done", Rows: out.Rows, Expected: expected, Created: out.Created, Updated: out.Updated,
+		Skipped: out.Skipped, Failed: out.Failed, ElapsedMs: time.Since(start).Milliseconds()})
+	return out, nil
+}
+
+func pathExt(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		return name[i:]
+	}
+	return ""
+}
+
+// details lists what happened to the first rows, in file order.
+func details(res *bulk.Result, max int) []RowDetail {
+	if max <= 0 {
+		max = 200
+	}
+	lines := make([]int, 0, len(res.Rows))
+	for l := range res.Rows {
+		lines = append(lines, l)
+	}
+	slices.Sort(lines)
+	if len(lines) > max {
+		lines = lines[:max]
+	}
+	out := make([]RowDetail, 0, len(lines))
+	for _, l := range lines {
+		rr := res.Rows[l]
+		d := RowDetail{Row: l, Key: rr.Key, Action: string(rr.Action), Column: rr.Column, IDs: map[string]int{}}
+		for ent, id := range rr.IDs {
+			d.IDs[string(ent)] = id
+		}
+		if rr.Err != nil {
+			d.Error = rr.Err.Error()
+		}
+		for _, c := range rr.Changes {
+			d.Changes = append(d.Changes, c.String())
+		}
+		out = append(out, d)
+	}
+	return out
+}

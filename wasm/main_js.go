@@ -1,0 +1,342 @@
+//go:build js && wasm
+
+// Command wasm is the kommo-bulk engine compiled to WebAssembly: the same
+// mapping, bulk and kommo packages as the CLI, behind one JS global,
+// kommoBulk, whose methods convert JS ⇄ Go and call the Engine. Anything
+// that blocks returns a Promise (a blocking js.Func would stall the event
+// loop, and fetch with it); data crosses as JSON DTOs, file contents as
+// Uint8Array. web/kommo-bulk.d.ts declares the surface; web/kommo-bulk.js
+// runs this module in a Web Worker.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"syscall/js"
+
+	_ "time/tzdata" // IANA zones of mapping specs, with no zoneinfo in a browser
+)
+
+var (
+	jsJSON    = js.Global().Get("JSON")
+	jsPromise = js.Global().Get("Promise")
+	jsError   = js.Global().Get("Error")
+	jsUint8   = js.Global().Get("Uint8Array")
+	// noop stands in for a finished job's controls. (new Function would
+	// need 'unsafe-eval', which serve's Content-Security-Policy refuses.)
+	noop = js.FuncOf(func(js.Value, []js.Value) any { return nil })
+)
+
+func main() {
+	e := NewEngine()
+	methods := map[string]func(args []js.Value) any{
+		"version": func([]js.Value) any { return moduleVersion() },
+		"configure": func(args []js.Value) any {
+			var cfg Config
+			return promise(func() (any, error) {
+				if err := decodeArg(args, 0, "configure(config)", &cfg); err != nil {
+					return nil, err
+				}
+				return nil, e.Configure(cfg)
+			})
+		},
+		"schema": func([]js.Value) any {
+			return promise(func() (any, error) { return toJS(e.Schema(context.Background())) })
+		},
+		"openFile": func(args []js.Value) any {
+			const usage = "openFile(bytes: Uint8Array, name: string, options?)"
+			if len(args) < 2 || args[1].Type() != js.TypeString {
+				return rejected(usage)
+			}
+			data, err := bytesArg(args[0])
+			if err != nil {
+				return rejected(usage + ": " + err.Error())
+			}
+			name := args[1].String()
+			var opts OpenOptions
+			if err := decodeArg(args, 2, usage, &opts); err != nil {
+				return rejected(err.Error())
+			}
+			return promise(func() (any, error) { return toJS(e.OpenFile(data, name, opts)) })
+		},
+		"closeFile": func(args []js.Value) any {
+			if len(args) == 1 && args[0].Type() == js.TypeNumber {
+				e.CloseFile(args[0].Int())
+			}
+			return nil
+		},
+		"propose": func(args []js.Value) any {
+			if len(args) != 2 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeString {
+				return rejected("propose(fileId: number, entity: string)")
+			}
+			id, ent := args[0].Int(), args[1].String()
+			return promise(func() (any, error) { return toJS(e.Propose(context.Background(), id, ent)) })
+		},
+		"specToYAML": func(args []js.Value) any {
+			spec, err := specArg(args, 0, "specToYAML(spec)")
+			if err != nil {
+				return rejected(err.Error())
+			}
+			return promise(func() (any, error) { return SpecYAML(spec) })
+		},
+		"parseSpec": func(args []js.Value) any {
+			spec, err := specArg(args, 0, "parseSpec(text: string)")
+			if err != nil {
+				return rejected(err.Error())
+			}
+			return promise(func() (any, error) {
+				b, err := SpecJSON(spec)
+				if err != nil {
+					return nil, err
+				}
+				return jsJSON.Call("parse", string(b)), nil
+			})
+		},
+		"validate": func(args []js.Value) any {
+			const usage = "validate(fileId: number, spec, options?)"
+			id, spec, err := fileSpecArgs(args, usage)
+			if err != nil {
+				return rejected(err.Error())
+			}
+			var opts ValidateOptions
+			if err := decodeArg(args, 2, usage, &opts); err != nil {
+				return rejected(err.Error())
+			}
+			return promise(func() (any, error) { return toJS(e.Validate(context.Background(), id, spec, opts)) })
+		},
+		"setCell": func(args []js.Value) any {
+			const usage = "setCell(fileId: number, row: number, column: string, value: string)"
+			if len(args) != 4 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeNumber ||
+				args[2].Type() != js.TypeString || args[3].Type() != js.TypeString {
+				return rejected(usage)
+			}
+			id, row, col, val := args[0].Int(), args[1].Int(), args[2].String(), args[3].String()
+			return promise(func() (any, error) { return nil, e.SetCell(id, row, col, val) })
+		},
+		"errorsFile": func(args []js.Value) any {
+			id, spec, err := fileSpecArgs(args, "errorsFile(fileId: number, spec)")
+			if err != nil {
+				return rejected(err.Error())
+			}
+			return promise(func() (any, error) { return fileToJS(e.ErrorsFile(context.Background(), id, spec)) })
+		},
+		"runImport": func(args []js.Value) any {
+			const usage = "runImport(fileId: number, spec, params?, onProgress?)"
+			id, spec, err := fileSpecArgs(args, usage)
+			if err != nil {
+				return jobRejected(err.Error())
+			}
+			var p ImportParams
+			if err := decodeArg(args, 2, usage, &p); err != nil {
+				return jobRejected(err.Error())
+			}
+			return runImport(e, id, spec, p, callbackArg(args, 3))
+		},
+		"export": func(args []js.Value) any {
+			const usage = "export(params, onProgress?)"
+			var p ExportParams
+			if err := decodeArg(args, 0, usage, &p); err != nil || len(args) == 0 {
+				return rejected(usage)
+			}
+			onProgress := callbackArg(args, 1)
+			return promise(func() (any, error) {
+				return fileToJS(e.Export(context.Background(), p, func(pi ExportProgressInfo) {
+					if onProgress.Truthy() {
+						onProgress.Invoke(mustJS(pi))
+					}
+				}))
+			})
+		},
+	}
+	api := js.Global().Get("Object").New()
+	for name, fn := range methods {
+		// These js.Funcs live as long as the module, so none is released.
+		api.Set(name, js.FuncOf(func(this js.Value, args []js.Value) any { return fn(args) }))
+	}
+	js.Global().Set("kommoBulk", api)
+	<-make(chan struct{})
+}
+
+// runImport starts a job and returns {id, done, pause, resume, cancel};
+// the three functions are released when the job ends.
+func runImport(e *Engine, id int, spec string, p ImportParams, onProgress js.Value) any {
+	report := func(pi ProgressInfo) {
+		if onProgress.Truthy() {
+			onProgress.Invoke(mustJS(pi))
+		}
+	}
+	j, err := e.StartImport(context.Background(), id, spec, p, report)
+	if err != nil {
+		return jobRejected(err.Error())
+	}
+	obj := js.Global().Get("Object").New()
+	pause := js.FuncOf(func(js.Value, []js.Value) any { j.Pause(); return nil })
+	resume := js.FuncOf(func(js.Value, []js.Value) any { j.Resume(); return nil })
+	cancel := js.FuncOf(func(js.Value, []js.Value) any { j.Cancel(); return nil })
+	obj.Set("id", j.ID)
+	obj.Set("pause", pause)
+	obj.Set("resume", resume)
+	obj.Set("cancel", cancel)
+	obj.Set("done", promise(func() (any, error) {
+		res, err := j.Wait()
+		// The controls do nothing once the job is over; release them.
+		obj.Set("pause", noop)
+		obj.Set("resume", noop)
+		obj.Set("cancel", noop)
+		pause.Release()
+		resume.Release()
+		cancel.Release()
+		if err != nil {
+			return nil, err
+		}
+		v, err := toJS(res, nil)
+		if err != nil {
+			return nil, err
+		}
+		attachBytes(v.(js.Value).Get("successFile"), res.SuccessFile)
+		attachBytes(v.(js.Value).Get("errorsFile"), res.ErrorsFile)
+		return v, nil
+	}))
+	return obj
+}
+
+// promise runs fn in a goroutine and returns a Promise of its result.
+// A panic rejects the promise instead of killing the module.
+func promise(fn func() (any, error)) js.Value {
+	var executor js.Func
+	executor = js.FuncOf(func(this js.Value, args []js.Value) any {
+		resolve, reject := args[0], args[1]
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					reject.Invoke(jsError.New(fmt.Sprintf("kommoBulk: internal error: %v\n%s", r, debug.Stack())))
+				}
+			}()
+			v, err := fn()
+			if err != nil {
+				reject.Invoke(jsError.New(err.Error()))
+				return
+			}
+			resolve.Invoke(v)
+		}()
+		return nil
+	})
+	defer executor.Release() // the Promise constructor calls it at once
+	return jsPromise.New(executor)
+}
+
+func rejected(msg string) js.Value {
+	return jsPromise.Call("reject", jsError.New("kommoBulk."+msg))
+}
+
+// jobRejected is a job that failed to start: done rejects, the controls
+// do nothing.
+func jobRejected(msg string) js.Value {
+	obj := js.Global().Get("Object").New()
+	obj.Set("id", 0)
+	obj.Set("pause", noop)
+	obj.Set("resume", noop)
+	obj.Set("cancel", noop)
+	obj.Set("done", rejected(msg))
+	return obj
+}
+
+// toJS turns a DTO into a plain JS object through JSON.
+func toJS(v any, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return jsJSON.Call("parse", string(b)), nil
+}
+
+func mustJS(v any) js.Value {
+	o, err := toJS(v, nil)
+	if err != nil {
+		return js.Null()
+	}
+	return o.(js.Value)
+}
+
+// fileToJS turns a made file into {name, type, rows, bytes: Uint8Array}.
+func fileToJS(f *FileBytes, err error) (any, error) {
+	v, err := toJS(f, err)
+	if err != nil {
+		return nil, err
+	}
+	attachBytes(v.(js.Value), f)
+	return v, nil
+}
+
+func attachBytes(obj js.Value, f *FileBytes) {
+	if f == nil || obj.IsUndefined() || obj.IsNull() {
+		return
+	}
+	u := jsUint8.New(len(f.Data))
+	js.CopyBytesToJS(u, f.Data)
+	obj.Set("bytes", u)
+}
+
+// bytesArg copies a Uint8Array or ArrayBuffer into Go memory.
+func bytesArg(v js.Value) ([]byte, error) {
+	if v.InstanceOf(js.Global().Get("ArrayBuffer")) {
+		v = jsUint8.New(v)
+	}
+	if !v.InstanceOf(jsUint8) {
+		return nil, errors.New("bytes must be a Uint8Array or an ArrayBuffer")
+	}
+	b := make([]byte, v.Get("byteLength").Int())
+	js.CopyBytesToGo(b, v)
+	return b, nil
+}
+
+// decodeArg decodes args[i], a plain object, into v through JSON; a
+// missing or undefined argument leaves v as it is.
+func decodeArg(args []js.Value, i int, usage string, v any) error {
+	if i >= len(args) || args[i].IsUndefined() || args[i].IsNull() {
+		return nil
+	}
+	if args[i].Type() != js.TypeObject {
+		return fmt.Errorf("kommoBulk.%s: argument %d must be an object", usage, i+1)
+	}
+	s := jsJSON.Call("stringify", args[i]).String()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		return fmt.Errorf("kommoBulk.%s: argument %d: %w", usage, i+1, err)
+	}
+	return nil
+}
+
+// specArg reads a mapping spec: YAML or JSON text, or an object.
+func specArg(args []js.Value, i int, usage string) (string, error) {
+	if i >= len(args) {
+		return "", errors.New(usage)
+	}
+	switch args[i].Type() {
+	case js.TypeString:
+		return args[i].String(), nil
+	case js.TypeObject:
+		return jsJSON.Call("stringify", args[i]).String(), nil
+	}
+	return "", fmt.Errorf("%s: the spec must be YAML or JSON text, or an object", usage)
+}
+
+func fileSpecArgs(args []js.Value, usage string) (int, string, error) {
+	if len(args) < 2 || args[0].Type() != js.TypeNumber {
+		return 0, "", errors.New(usage)
+	}
+	spec, err := specArg(args, 1, usage)
+	return args[0].Int(), spec, err
+}
+
+func callbackArg(args []js.Value, i int) js.Value {
+	if i < len(args) && args[i].Type() == js.TypeFunction {
+		return args[i]
+	}
+	return js.Undefined()
+}

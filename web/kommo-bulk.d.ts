@@ -1,0 +1,308 @@
+// Types of kommo-bulk in the browser.
+//
+// kommo-bulk.js (an ES module) runs the engine in a Web Worker and exposes
+// it as the KommoBulk class below; inside the worker, the WebAssembly module
+// sets one global, kommoBulk (KommoBulkWasm), which the worker drives. The
+// DTOs are the JSON of the Go structs in wasm/dto.go.
+
+/** Options of load(). */
+export interface LoadOptions {
+  /** Account URL; default: this page's origin + "/kommo" (serve's proxy). */
+  baseURL?: string;
+  /** Bearer token, for a base URL that needs one. Behind serve's proxy leave it unset: the token stays on the server. */
+  token?: string;
+  /** Requests per second; default 7 (Kommo's limit); negative: no limit. */
+  rate?: number;
+  /** One request's timeout in ms (default 60000). */
+  timeoutMs?: number;
+  /** Where the worker, the .wasm and wasm_exec.js are; default beside kommo-bulk.js. */
+  workerURL?: string;
+  wasmURL?: string;
+  wasmExecURL?: string;
+}
+
+/** Starts the engine in a worker and resolves when it is ready. */
+export function load(options?: LoadOptions): Promise<KommoBulk>;
+
+/** Offers a file made by the engine as a download. */
+export function saveFile(file: FileBytes): void;
+
+export type Entity = 'leads' | 'contacts' | 'companies' | 'tasks';
+export type ExportEntity = Entity | 'events' | 'pipelines' | 'fields';
+export type Mode = 'create' | 'update' | 'upsert' | 'skip-existing';
+
+/** A mapping spec: the object form of the YAML spec (see docs/mapping.md), or its text. */
+export type Spec = MappingSpec | string;
+
+export interface MappingSpec {
+  entity: Entity;
+  key?: string;
+  match?: string | Partial<Record<Entity, string>>;
+  options?: {
+    region?: string;
+    time_zone?: string;
+    date_layouts?: string[];
+    date_serial?: string;
+    locale?: string;
+    separator?: string;
+    name_order?: string;
+  };
+  columns?: ColumnSpec[];
+  join?: Array<{ columns: string[]; separator?: string } & Target>;
+  constants?: Array<{ value: string } & Target>;
+  refs?: Array<{ column: string; entity: Entity }>;
+}
+
+export interface Target {
+  entity?: Entity;
+  field: string;
+  enum?: string;
+  transforms?: string[];
+  map?: Record<string, string>;
+  default?: string;
+  clear_if_empty?: boolean;
+  required?: boolean;
+}
+
+export interface ColumnSpec extends Target {
+  column: string;
+}
+
+export interface OpenOptions {
+  /** XLSX worksheet (default the first). */
+  sheet?: string;
+  /** CSV encoding (default detected). */
+  encoding?: string;
+  /** CSV delimiter (default detected among , ; tab |). */
+  delimiter?: string;
+  /** Rows in FileInfo.preview (default 20). */
+  previewRows?: number;
+}
+
+export interface FileInfo {
+  id: number;
+  name: string;
+  format: 'csv' | 'xlsx';
+  size: number;
+  sheets: string[] | null;
+  sheet: string;
+  delimiter?: string;
+  header: string[];
+  preview: Array<{ row: number; values: string[] }>;
+}
+
+export interface FieldInfo {
+  /** As written in a spec. */
+  field: string;
+  name: string;
+  id?: number;
+  type: string;
+  standard: boolean;
+  /** PHONE/EMAIL kinds, or the parts of an address. */
+  enums?: string[];
+}
+
+export interface NamedID {
+  id: number;
+  name: string;
+}
+
+export interface Schema {
+  fields: Record<Entity, FieldInfo[]>;
+  users: NamedID[];
+  pipelines: Array<NamedID & { stages: NamedID[] }>;
+  taskTypes: NamedID[];
+}
+
+export interface ColumnProposal {
+  column: string;
+  entity?: Entity;
+  /** "" when nothing matched well enough. */
+  field: string;
+  enum?: string;
+  /** 0 to 1. */
+  confidence: number;
+  reason?: 'exact' | 'normalized' | 'alias' | 'fuzzy' | 'values' | 'key' | 'ref' | string;
+  values?: string;
+}
+
+export interface Proposal {
+  entity: Entity;
+  key?: string;
+  refs: Array<{ column: string; entity: Entity }>;
+  columns: ColumnProposal[];
+  spec: MappingSpec;
+  specYAML: string;
+}
+
+export interface ValidateOptions {
+  /** Bad rows returned with their values (default 100); all are counted. */
+  maxRows?: number;
+}
+
+export interface CellError {
+  column?: string;
+  /** -1 when the error is about no one column. */
+  columnIndex: number;
+  field?: string;
+  value?: string;
+  message: string;
+}
+
+export interface Validation {
+  rows: number;
+  good: number;
+  bad: number;
+  errors: number;
+  byColumn: Record<string, number>;
+  badRows: Array<{ row: number; values: string[]; errors: CellError[] }>;
+}
+
+/** A file made in the browser. */
+export interface FileBytes {
+  name: string;
+  type: string;
+  rows: number;
+  bytes: Uint8Array;
+}
+
+export interface ImportParams {
+  mode?: Mode;
+  batchSize?: number;
+  workers?: number;
+  dryRun?: boolean;
+  jobId?: string;
+  /** Rows described in ImportResult.details (default 200). */
+  maxDetails?: number;
+}
+
+export interface Progress {
+  phase: 'validating' | 'importing' | 'writing' | 'done';
+  rows: number;
+  expected: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  elapsedMs: number;
+  /** Rows per second. */
+  rate: number;
+  /** 0 when unknown. */
+  etaMs: number;
+  paused: boolean;
+}
+
+export interface RowDetail {
+  row: number;
+  key?: string;
+  action: 'create' | 'update' | 'skip' | 'error' | string;
+  ids: Partial<Record<Entity, number>>;
+  column?: string;
+  error?: string;
+  changes?: string[];
+}
+
+export interface ImportResult {
+  job: string;
+  dryRun: boolean;
+  entity: Entity;
+  mode: Mode;
+  rows: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  /** Rows a canceled or stopped job did not reach. */
+  pending: number;
+  seconds: number;
+  canceled: boolean;
+  error?: string;
+  details: RowDetail[];
+  successFile?: FileBytes;
+  errorsFile?: FileBytes;
+}
+
+export interface ImportJob {
+  done: Promise<ImportResult>;
+  /** Holds the job's next requests (batches on the wire finish). */
+  pause(): Promise<boolean>;
+  resume(): Promise<boolean>;
+  /** Stops the job; done then resolves with canceled: true and the rows done. */
+  cancel(): Promise<boolean>;
+}
+
+export interface ExportParams {
+  entity: ExportEntity;
+  format?: 'xlsx' | 'csv';
+  /** IANA zone date-times are written in (default UTC). */
+  timeZone?: string;
+  filter?: {
+    query?: string;
+    ids?: number[];
+    responsibleUserIds?: number[];
+    pipelineIds?: number[];
+    statuses?: Array<{ pipelineId: number; statusId: number }>;
+    /** YYYY-MM-DD or RFC 3339; a bare "to" date includes its day. */
+    createdFrom?: string;
+    createdTo?: string;
+    updatedFrom?: string;
+    updatedTo?: string;
+    isCompleted?: boolean;
+    taskTypes?: number[];
+  };
+}
+
+export interface ExportProgress {
+  rows: number;
+  pages: number;
+}
+
+/** The engine in its worker (kommo-bulk.js). */
+export class KommoBulk {
+  readonly version: string;
+  configure(config: { baseURL: string; token?: string; rate?: number; timeoutMs?: number }): Promise<void>;
+  schema(): Promise<Schema>;
+  openFile(file: Blob | ArrayBuffer | Uint8Array, name?: string, options?: OpenOptions): Promise<FileInfo>;
+  openFile(file: Blob, options?: OpenOptions): Promise<FileInfo>;
+  closeFile(fileId: number): Promise<void>;
+  propose(fileId: number, entity: Entity): Promise<Proposal>;
+  validate(fileId: number, spec: Spec, options?: ValidateOptions): Promise<Validation>;
+  setCell(fileId: number, row: number, column: string, value: string): Promise<void>;
+  errorsFile(fileId: number, spec: Spec): Promise<FileBytes>;
+  specToYAML(spec: Spec): Promise<string>;
+  parseSpec(text: string): Promise<MappingSpec>;
+  runImport(fileId: number, spec: Spec, params?: ImportParams, handlers?: { onProgress?: (p: Progress) => void }): ImportJob;
+  export(params: ExportParams, handlers?: { onProgress?: (p: ExportProgress) => void }): Promise<FileBytes>;
+  /** A round trip through the worker; resolves with the worker's clock. */
+  ping(): Promise<number>;
+  terminate(): void;
+}
+
+/** The global the WebAssembly module sets in its worker. */
+export interface KommoBulkWasm {
+  version(): string;
+  configure(config: { baseURL: string; token?: string; rate?: number; timeoutMs?: number }): Promise<void>;
+  schema(): Promise<Schema>;
+  openFile(bytes: Uint8Array | ArrayBuffer, name: string, options?: OpenOptions): Promise<FileInfo>;
+  closeFile(fileId: number): void;
+  propose(fileId: number, entity: Entity): Promise<Proposal>;
+  validate(fileId: number, spec: Spec, options?: ValidateOptions): Promise<Validation>;
+  setCell(fileId: number, row: number, column: string, value: string): Promise<void>;
+  errorsFile(fileId: number, spec: Spec): Promise<FileBytes>;
+  specToYAML(spec: Spec): Promise<string>;
+  parseSpec(text: string): Promise<MappingSpec>;
+  runImport(fileId: number, spec: Spec, params?: ImportParams, onProgress?: (p: Progress) => void): {
+    id: number;
+    done: Promise<ImportResult>;
+    pause(): void;
+    resume(): void;
+    cancel(): void;
+  };
+  export(params: ExportParams, onProgress?: (p: ExportProgress) => void): Promise<FileBytes>;
+}
+
+declare global {
+  // Set in the engine's worker by the WebAssembly module.
+  // eslint-disable-next-line no-var
+  var kommoBulk: KommoBulkWasm | undefined;
+}

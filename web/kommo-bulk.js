@@ -1,0 +1,168 @@
+// kommo-bulk in the browser: an ES module that runs the kommo-bulk engine
+// (Go compiled to WebAssembly) in a Web Worker and drives it with
+// Promises. Any page can import it and bring its own UI:
+//
+//   import { load, saveFile } from '/kommo-bulk.js';
+//   const kb = await load();                       // same-origin proxy of "kommo-bulk serve"
+//   const file = await kb.openFile(input.files[0]);
+//   const proposal = await kb.propose(file.id, 'contacts');
+//   const check = await kb.validate(file.id, proposal.spec);
+//   const job = kb.runImport(file.id, proposal.spec, { mode: 'upsert' }, { onProgress: console.log });
+//   const result = await job.done;
+//   saveFile(result.successFile);
+//
+// Types are in kommo-bulk.d.ts beside this file.
+
+const here = new URL('.', import.meta.url);
+
+/**
+ * Starts the engine and resolves when it is ready.
+ * @param {import('./kommo-bulk').LoadOptions} [options]
+ * @returns {Promise<KommoBulk>}
+ */
+export async function load(options = {}) {
+  const workerURL = options.workerURL || new URL('kommo-bulk-worker.js', here).href;
+  const wasmURL = new URL(options.wasmURL || new URL('dist/kommo-bulk.wasm', here), location.href).href;
+  const wasmExecURL = new URL(options.wasmExecURL || new URL('dist/wasm_exec.js', here), location.href).href;
+  const baseURL = options.baseURL || new URL('kommo', location.origin + '/').href;
+  const config = { baseURL };
+  if (options.token) config.token = options.token;
+  if (options.rate !== undefined) config.rate = options.rate;
+  if (options.timeoutMs) config.timeoutMs = options.timeoutMs;
+  const kb = new KommoBulk(new Worker(workerURL));
+  const ready = await kb._send({ type: 'init', wasmURL, wasmExecURL, config });
+  kb.version = ready.version;
+  return kb;
+}
+
+/** The engine, running in its worker. Every method returns a Promise. */
+export class KommoBulk {
+  constructor(worker) {
+    this._worker = worker;
+    this._next = 1;
+    this._pending = new Map();
+    this.version = '';
+    worker.onmessage = (ev) => this._receive(ev.data);
+    worker.onerror = (ev) => {
+      const err = new Error(`kommo-bulk worker: ${ev.message || 'failed to start'}`);
+      for (const p of this._pending.values()) p.reject(err);
+      this._pending.clear();
+    };
+  }
+
+  _send(msg, transfer, onProgress) {
+    const id = this._next++;
+    return new Promise((resolve, reject) => {
+      this._pending.set(id, { resolve, reject, onProgress });
+      this._worker.postMessage({ ...msg, id }, transfer || []);
+    });
+  }
+
+  _call(method, args, transfer, onProgress) {
+    return this._send({ type: 'call', method, args }, transfer, onProgress);
+  }
+
+  _receive(msg) {
+    const p = this._pending.get(msg.id);
+    if (!p) return;
+    if (msg.type === 'progress') {
+      if (p.onProgress) p.onProgress(msg.data);
+      return;
+    }
+    this._pending.delete(msg.id);
+    if (msg.type === 'error') p.reject(new Error(msg.error));
+    else p.resolve(msg.result);
+  }
+
+  /** Sets the account URL, token and rate (load does it once). */
+  configure(config) { return this._call('configure', [config]); }
+
+  /** The account's fields per entity, users, pipelines and task types. */
+  schema() { return this._call('schema', []); }
+
+  /**
+   * Opens a CSV or XLSX file: a File or Blob (read here, parsed in the
+   * worker), or its bytes with a name.
+   */
+  async openFile(file, name, options) {
+    let bytes;
+    let transfer = [];
+    if (typeof Blob !== 'undefined' && file instanceof Blob) {
+      if (typeof name === 'object' && name !== null) { options = name; name = undefined; }
+      name = name || file.name || 'upload.csv';
+      bytes = new Uint8Array(await file.arrayBuffer());
+      transfer = [bytes.buffer];
+    } else if (file instanceof ArrayBuffer) {
+      bytes = new Uint8Array(file.slice(0));
+      transfer = [bytes.buffer];
+    } else if (file instanceof Uint8Array) {
+      bytes = file; // copied by postMessage; the caller keeps its array
+    } else {
+      throw new TypeError('openFile wants a File, Blob, ArrayBuffer or Uint8Array');
+    }
+    return this._call('openFile', [bytes, name || 'upload.csv', options || {}], transfer);
+  }
+
+  /** Forgets an opened file. */
+  closeFile(fileId) { return this._call('closeFile', [fileId]); }
+
+  /** Proposes a mapping of the file's columns to fields of entity. */
+  propose(fileId, entity) { return this._call('propose', [fileId, entity]); }
+
+  /** Maps every row and reports the bad ones with their values. */
+  validate(fileId, spec, options) { return this._call('validate', [fileId, spec, options || {}]); }
+
+  /** Replaces one cell (row number, column name) for every later pass. */
+  setCell(fileId, row, column, value) { return this._call('setCell', [fileId, row, column, String(value)]); }
+
+  /** The rows that fail validation, as a file in the input's format. */
+  errorsFile(fileId, spec) { return this._call('errorsFile', [fileId, spec]); }
+
+  /** A spec (object or text) as YAML, to save. */
+  specToYAML(spec) { return this._call('specToYAML', [spec]); }
+
+  /** A saved spec (YAML or JSON text) as an object. */
+  parseSpec(text) { return this._call('parseSpec', [text]); }
+
+  /**
+   * Starts an import (or a dry run with params.dryRun). Returns at once a
+   * job whose done Promise resolves with the result and its files.
+   */
+  runImport(fileId, spec, params, handlers = {}) {
+    const id = this._next; // the id _send is about to use
+    const done = this._call('runImport', [fileId, spec, params || {}], [], handlers.onProgress);
+    const control = (action) => this._call('jobControl', [id, action]);
+    return {
+      done,
+      pause: () => control('pause'),
+      resume: () => control('resume'),
+      cancel: () => control('cancel'),
+    };
+  }
+
+  /** Exports a dataset of the account to XLSX or CSV bytes. */
+  export(params, handlers = {}) { return this._call('export', [params], [], handlers.onProgress); }
+
+  /** Resolves with the worker's clock: a round trip through the worker. */
+  ping() { return this._call('ping', []); }
+
+  /** Stops the worker; the object is unusable afterwards. */
+  terminate() {
+    this._worker.terminate();
+    const err = new Error('kommo-bulk: terminated');
+    for (const p of this._pending.values()) p.reject(err);
+    this._pending.clear();
+  }
+}
+
+/** Offers a file made by the engine as a download. */
+export function saveFile(file) {
+  const url = URL.createObjectURL(new Blob([file.bytes], { type: file.type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = file.name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
