@@ -513,4 +513,3 @@ func TestAppendFormatted(t *testing.T) {
 		}
 	}
 }
-
