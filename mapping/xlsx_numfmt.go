@@ -132,20 +132,26 @@ func serialTime(v float64, date1904 bool) (time.Time, bool) {
 // formatSerial renders serial v under kind as an ISO 8601 string, or returns
 // ok=false when v is not a usable serial.
 func formatSerial(v float64, kind fmtKind, date1904 bool) (string, bool) {
+	b, ok := appendSerial(nil, v, kind, date1904)
+	return string(b), ok
+}
+
+// appendSerial is formatSerial appending to dst.
+func appendSerial(dst []byte, v float64, kind fmtKind, date1904 bool) ([]byte, bool) {
 	t, ok := serialTime(v, date1904)
 	if !ok {
-		return "", false
+		return dst, false
 	}
 	midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0
 	switch {
 	case kind == fmtDate:
-		return t.Format(time.DateOnly), true
+		return t.AppendFormat(dst, time.DateOnly), true
 	case kind == fmtTime && v < 1:
-		return t.Format(time.TimeOnly), true
+		return t.AppendFormat(dst, time.TimeOnly), true
 	case midnight:
-		return t.Format(time.DateOnly), true
+		return t.AppendFormat(dst, time.DateOnly), true
 	}
-	return t.Format("2006-01-02T15:04:05"), true
+	return t.AppendFormat(dst, "2006-01-02T15:04:05"), true
 }
 
 // formatNumber renders a raw numeric cell value the way a person reads it:

@@ -641,12 +641,37 @@ func appendFormatted(dst, v []byte, t cellType, nf numFmt, date1904 bool) ([]byt
 	if len(v) == 0 {
 		return dst, true
 	}
-	if nf.kind == fmtGeneral && len(v) <= 16 && bytes.IndexAny(v, "eE") < 0 {
-		return dst, true
+	switch nf.kind {
+	case fmtDate, fmtTime, fmtDateTime:
+		if f, err := strconv.ParseFloat(string(v), 64); err == nil {
+			if out, ok := appendSerial(dst, f, nf.kind, date1904); ok {
+				return out, false
+			}
+		}
+		if keepsNumber(v) {
+			return dst, true
+		}
+	case fmtGeneral:
+		if keepsNumber(v) {
+			return dst, true
+		}
 	}
 	f := formatCell(string(v), "n", nf, date1904)
 	if f == string(v) {
 		return dst, true
 	}
 	return append(dst, f...), false
+}
+
+// keepsNumber reports whether formatNumber keeps v as it is.
+func keepsNumber(v []byte) bool {
+	if len(v) > 16 {
+		return false
+	}
+	for _, c := range v {
+		if c == 'e' || c == 'E' {
+			return false
+		}
+	}
+	return true
 }

@@ -132,6 +132,9 @@ func (s *xmlScanner) next() (kind tagKind, name, attrs []byte, err error) {
 			continue
 		}
 		s.pos += i
+		if s.pos+1 < s.end && s.buf[s.pos+1] != '!' && s.buf[s.pos+1] != '?' {
+			return s.tag()
+		}
 		if err := s.markup(); err != errNotMarkup {
 			if err != nil {
 				return 0, nil, nil, err
@@ -215,6 +218,14 @@ func (s *xmlScanner) skipPast(seq string) error {
 // tag reads the tag at pos (which holds '<').
 func (s *xmlScanner) tag() (kind tagKind, name, attrs []byte, err error) {
 	j := s.pos + 1
+	// Fast path: the first '>' ends the tag unless it sits in a quoted
+	// value, which an odd number of '"' before it (and no '\'') rules out.
+	if k := bytes.IndexByte(s.buf[j:s.end], '>'); k >= 0 {
+		seg := s.buf[j : j+k]
+		if bytes.IndexByte(seg, '\'') < 0 && bytes.Count(seg, []byte{'"'})%2 == 0 {
+			return s.tagAt(j + k)
+		}
+	}
 	var quote byte
 	for {
 		if j >= s.end {
@@ -237,6 +248,11 @@ func (s *xmlScanner) tag() (kind tagKind, name, attrs []byte, err error) {
 		}
 		j++
 	}
+	return s.tagAt(j)
+}
+
+// tagAt splits the tag from pos (its '<') to j (its '>').
+func (s *xmlScanner) tagAt(j int) (kind tagKind, name, attrs []byte, err error) {
 	t := s.buf[s.pos+1 : j]
 	s.pos = j + 1
 	kind = tagStart
