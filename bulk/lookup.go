@@ -77,8 +77,22 @@ func phoneKey(s string) string {
 
 // queryText is what to send as Kommo's query= for a key value.
 func queryText(kind mapping.MatchKind, s string) string {
-	if kind == mapping.MatchPhone {
+	switch kind {
+	case mapping.MatchPhone:
 		return phoneKey(s)
+	case mapping.MatchName:
+		// A name key is normalised (no punctuation: `ООО "Вектор"` is
+		// "ооо вектор"), which Kommo's query would not find as written;
+		// its longest word finds it, and the answers are checked exactly.
+		long := ""
+		for _, w := range strings.Fields(s) {
+			if len([]rune(w)) > len([]rune(long)) {
+				long = w
+			}
+		}
+		if long != "" {
+			return long
+		}
 	}
 	return s
 }

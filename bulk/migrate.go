@@ -144,12 +144,12 @@ type SkippedRow struct {
 
 // Unmatched is a source value that matches nothing in the account.
 type Unmatched struct {
-	File    string   `json:"file"`
-	Column  string   `json:"column"`
-	Kind    string   `json:"kind"` // user, pipeline, stage, option, ...
-	Value   string   `json:"value"`
-	Rows    int      `json:"rows"`
-	Closest []string `json:"closest,omitempty"`
+	File    string     `json:"file"`
+	Column  string     `json:"column"`
+	Kind    string     `json:"kind"` // user, pipeline, stage, option, ...
+	Value   string     `json:"value"`
+	Rows    int        `json:"rows"`
+	Closest []string   `json:"closest,omitempty"`
 	also    *Unmatched // a stage that fails with its pipeline
 }
 
@@ -223,11 +223,11 @@ type migFile struct {
 	// folded are duplicates of an earlier row of the file: line → that
 	// row's line. Their phones and e-mails are added to that row, which is
 	// written once.
-	folded map[int]int
-	multi  map[int]kommo.CustomFieldValues // line → PHONE and EMAIL values
-	extra  map[int]kommo.CustomFieldValues // line → values folded into it
-	skip    map[int]string   // line → reason
-	select_ map[int]bool     // sample: lines to migrate
+	folded  map[int]int
+	multi   map[int]kommo.CustomFieldValues // line → PHONE and EMAIL values
+	extra   map[int]kommo.CustomFieldValues // line → values folded into it
+	skip    map[int]string                  // line → reason
+	select_ map[int]bool                    // sample: lines to migrate
 }
 
 type stageTuple struct {
@@ -238,9 +238,11 @@ type stageTuple struct {
 
 // stagePlan is where a leads file's pipeline and stage come from.
 type stagePlan struct {
-	pipelineCol string   // "" without
-	cols        []string // status columns, in order
-	removeCols  []int    // spec.Columns indexes to drop
+	pipelineCol string // "" without
+	pipelineMap map[string]string
+	cols        []string            // status columns, in order
+	maps        []map[string]string // the spec's value map of each column
+	removeCols  []int               // spec.Columns indexes to drop
 	removeJoins []int
 }
 
@@ -517,11 +519,12 @@ func stageColumns(s *mapping.Spec) *stagePlan {
 		switch mapping.Normalize(c.Field) {
 		case "pipeline", "pipeline id":
 			if p.pipelineCol == "" {
-				p.pipelineCol = c.Column
+				p.pipelineCol, p.pipelineMap = c.Column, c.Map
 				p.removeCols = append(p.removeCols, i)
 			}
 		case "status", "status id", "stage":
 			p.cols = append(p.cols, c.Column)
+			p.maps = append(p.maps, c.Map)
 			p.removeCols = append(p.removeCols, i)
 		}
 	}
@@ -531,6 +534,9 @@ func stageColumns(s *mapping.Spec) *stagePlan {
 		}
 		if n := mapping.Normalize(j.Field); n == "status" || n == "stage" || n == "status id" {
 			p.cols = append(p.cols, j.Columns...)
+			for range j.Columns {
+				p.maps = append(p.maps, j.Map)
+			}
 			p.removeJoins = append(p.removeJoins, i)
 		}
 	}
@@ -538,6 +544,23 @@ func stageColumns(s *mapping.Spec) *stagePlan {
 		return nil
 	}
 	return p
+}
+
+// mapped applies the spec's value maps of the stage columns to a tuple
+// (Bitrix24's "Сделка успешна" → won).
+func (p *stagePlan) mapped(t *stageTuple) *stageTuple {
+	out := &stageTuple{pipeline: t.pipeline, rows: t.rows, cells: slices.Clone(t.cells)}
+	if to, ok := lookupTable(p.pipelineMap, t.pipeline); ok && t.pipeline != "" {
+		out.pipeline = to
+	}
+	for i, c := range out.cells {
+		if i < len(p.maps) && c != "" {
+			if to, ok := lookupTable(p.maps[i], c); ok {
+				out.cells[i] = to
+			}
+		}
+	}
+	return out
 }
 
 // columns are the columns of the joins that replace the stage columns.
@@ -876,7 +899,7 @@ func (m *migration) stages() {
 		sort.Strings(keys)
 		for _, k := range keys {
 			tp := f.tuples[k]
-			pid, sid, by, u := m.resolveStage(tp)
+			pid, sid, by, u := m.resolveStage(p.mapped(tp))
 			if u != nil {
 				u.File, u.Rows = f.Name, tp.rows
 				for ; u != nil; u = u.also {
@@ -1534,6 +1557,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 				continue // written with the row it duplicates
 			}
 			if row != nil {
+				m.relatedKey(row, f.primary)
 				if x := f.extra[line]; len(x) > 0 {
 					switch {
 					case row.Contact != nil && f.primary == kommo.EntityContacts:
@@ -1601,6 +1625,33 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 		}
 	}
 	return nil
+}
+
+// relatedKey gives a row's related contact without an e-mail another key,
+// so that a contact met in several rows (or runs) is written once: its
+// phones, or else its name.
+func (m *migration) relatedKey(r *mapping.Row, primary kommo.EntityType) {
+	if primary == kommo.EntityContacts || r.Contact == nil {
+		return
+	}
+	if k, ok := r.Match[kommo.EntityContacts]; ok && (len(k.Values) > 0 || k.Kind == mapping.MatchField) {
+		return
+	}
+	var phones []string
+	if f, ok := r.Contact.CustomFieldsValues.Field(m.fieldID(kommo.EntityContacts, kommo.CodePhone), kommo.CodePhone); ok {
+		phones = f.Strings()
+	}
+	if r.Match == nil {
+		r.Match = map[kommo.EntityType]mapping.MatchKey{}
+	}
+	switch name := strings.TrimSpace(r.Contact.Name + " " + r.Contact.FirstName + " " + r.Contact.LastName); {
+	case len(phones) > 0:
+		r.Match[kommo.EntityContacts] = mapping.MatchKey{Kind: mapping.MatchPhone, Values: phones}
+	case r.Contact.Name != "":
+		r.Match[kommo.EntityContacts] = mapping.MatchKey{Kind: mapping.MatchName, Values: []string{mapping.Normalize(r.Contact.Name)}}
+	case name != "":
+		r.Match[kommo.EntityContacts] = mapping.MatchKey{Kind: mapping.MatchName, Values: []string{mapping.Normalize(name)}}
+	}
 }
 
 // existingTask reports whether the account has the task already: a

@@ -61,6 +61,9 @@ type PresetFile struct {
 	Columns []PresetColumn `yaml:"columns"`
 	// Joins are groups of columns written to one field (an address).
 	Joins []PresetJoin `yaml:"joins,omitempty"`
+	// Match sets how related entities of a row are found when the file
+	// has no id column for them: entity → email, phone, name.
+	Match map[kommo.EntityType]string `yaml:"match,omitempty"`
 	// SkipIf drops rows whose column has one of the values (Salesforce's
 	// IsDeleted = true).
 	SkipIf []PresetFilter `yaml:"skip_if,omitempty"`
@@ -279,6 +282,21 @@ func (f *Fit) Skips(header []string, rec []string) (string, bool) {
 	return "", false
 }
 
+// uses reports whether the fit's spec writes entity e.
+func (fit *Fit) uses(e kommo.EntityType) bool {
+	for _, c := range fit.Spec.Columns {
+		if parseEntity(string(c.Entity)) == e {
+			return true
+		}
+	}
+	for _, j := range fit.Spec.Join {
+		if parseEntity(string(j.Entity)) == e {
+			return true
+		}
+	}
+	return false
+}
+
 // TypeKey is the key of Fit.Types for a field of entity e.
 func TypeKey(e kommo.EntityType, field string) string { return string(e) + "/" + field }
 
@@ -383,7 +401,8 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 				idx = append(idx, i)
 			}
 		}
-		sort.Ints(idx)
+		// The preset's order: an address reads street first, an outcome
+		// column goes before the stage.
 		for _, i := range idx {
 			names = append(names, header[i])
 		}
@@ -405,6 +424,12 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 		if i := find(r.Names); i >= 0 {
 			used[i] = true
 			fit.Skip = append(fit.Skip, SkipRule{Column: header[i], Values: r.Values})
+		}
+	}
+	for e, k := range f.Match {
+		e = parseEntity(string(e))
+		if _, ok := match[e]; !ok && e != f.Entity && fit.uses(e) {
+			match[e] = k
 		}
 	}
 	if len(match) > 0 {

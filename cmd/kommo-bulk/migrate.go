@@ -87,6 +87,8 @@ type migrateArgs struct {
 	batch        int
 	workers      int
 	encoding     string
+	region       string
+	timeZone     string
 	asJSON       bool
 	files        []string
 }
@@ -116,6 +118,8 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	fs.IntVar(&a.batch, "batch", 50, "rows per write request (at most 250)")
 	fs.IntVar(&a.workers, "workers", 4, "batches in flight (they share the rate limit)")
 	fs.StringVar(&a.encoding, "encoding", "", "text encoding of the CSV files (default detected)")
+	fs.StringVar(&a.region, "region", "", "ISO `country` of phones written without a country code (default the preset's: RU for Russian exports)")
+	fs.StringVar(&a.timeZone, "time-zone", "", "IANA `zone` of the source's dates without an offset (default the preset's)")
 	fs.BoolVar(&a.asJSON, "json", false, "print the report as JSON on stdout")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -220,6 +224,12 @@ func (c *MigrateCommand) classify(a *migrateArgs) ([]*classified, error) {
 		}
 		seen[d.Entity] = path
 		cl := &classified{path: path, source: d.Source, entity: d.Entity, conf: d.Confidence, fit: d.File.Fit(header, a.idField)}
+		if a.region != "" {
+			cl.fit.Spec.Options.Region = a.region
+		}
+		if a.timeZone != "" {
+			cl.fit.Spec.Options.TimeZone = a.timeZone
+		}
 		if s := specs[d.Entity]; s != nil {
 			cl.spec, cl.mapped = s, specFile[d.Entity]
 		}
