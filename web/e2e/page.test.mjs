@@ -1,0 +1,176 @@
+// The page end to end in Chromium, against "kommo-bulk serve --emulator":
+// upload the demo files, accept the proposed mapping, fix a bad cell, dry
+// run, import, check the records in the emulator, download the result
+// file and an export. Every step leaves a screenshot in test-artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startServe, launch, newPage, screenshot, root } from './harness.mjs';
+
+let serve;
+let browser;
+let page;
+before(async () => {
+  serve = await startServe();
+  browser = await launch();
+  page = await newPage(browser);
+});
+after(async () => { await browser?.close(); await serve?.stop(); });
+
+const demo = (name) => path.join(root, 'testdata/demo', name);
+const text = async (sel) => (await page.textContent(sel)).trim();
+const state = async () => {
+  const s = await page.evaluate(async () => (await fetch('/emulator/state')).json());
+  for (const k of ['contacts', 'companies', 'leads', 'links']) s[k] = s[k] || [];
+  return s;
+};
+
+async function download(click) {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click(click)]);
+  return { name: d.suggestedFilename(), bytes: await readFile(await d.path()) };
+}
+
+async function upload(file) {
+  await page.evaluate(() => { delete document.body.dataset.mapped; });
+  await page.setInputFiles('#file-input', demo(file));
+  await page.waitForSelector('body[data-mapped="true"]');
+}
+
+test('the page loads the engine without errors', async () => {
+  await page.goto(serve.url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  assert.match(await text('#engine'), /^Engine .* ready$/);
+  assert.match(await text('#account'), /emulator/);
+  await screenshot(page, 'page-ready');
+});
+
+test('companies: propose, check, import', async () => {
+  await upload('companies.csv');
+  assert.equal(await page.inputValue('#entity'), 'companies');
+  assert.equal(await page.locator('#mapping tbody tr').count(), 5);
+  // The suggestion is shown with its confidence, and accepted as is.
+  assert.match(await text('#mapping tbody tr[data-column="Phone"] td:last-child'), /100%/);
+  await page.click('#accept');
+  await screenshot(page, 'companies-mapping');
+  await page.click('#validate');
+  await page.waitForSelector('body[data-checked="0"]');
+  assert.match(await text('#check-summary'), /All 3 rows are ready/);
+  await page.click('#run');
+  await page.waitForSelector('body[data-imported="3"]');
+  assert.deepEqual(await page.locator('#result-counts li').allTextContents(), ['3 created', '0 updated', '0 skipped', '0 with errors']);
+  await screenshot(page, 'companies-imported');
+  const s = await state();
+  assert.deepEqual(s.companies.map((c) => c.name).sort(), ['Acme GmbH', 'Globex LLC', 'Initech Inc']);
+});
+
+test('contacts: accept the proposal, set the value options, fix a bad cell, dry run, import', async () => {
+  await upload('contacts.csv');
+  assert.equal(await page.inputValue('#entity'), 'contacts');
+  await page.click('#accept');
+  // The file's phones lack country codes and its dates are dd.mm.yyyy;
+  // an IANA zone needs the tzdata the module embeds.
+  await page.fill('#opt-region', 'US');
+  await page.press('#opt-region', 'Tab');
+  await page.selectOption('#opt-date', 'dd.mm.yyyy');
+  await page.fill('#opt-tz', 'Europe/Berlin');
+  await page.press('#opt-tz', 'Tab');
+  await screenshot(page, 'contacts-mapping');
+
+  await page.click('#validate');
+  await page.waitForSelector('body[data-checked="1"]');
+  assert.match(await text('#check-summary'), /6 rows: 5 ready, 1 with errors \(Phone: 1\)/);
+  const bad = page.locator('#bad-grid input.fix');
+  assert.equal(await bad.count(), 1);
+  assert.equal(await bad.getAttribute('data-row'), '6');
+  assert.equal(await bad.inputValue(), 'not a phone');
+  assert.equal(await bad.getAttribute('aria-invalid'), 'true');
+  await screenshot(page, 'contacts-bad-cell');
+  const errorsFile = await download('#errors-file');
+  assert.equal(errorsFile.name, 'contacts.errors.csv');
+  assert.match(errorsFile.bytes.toString(), /Edsger;Dijkstra;.*not a phone/);
+
+  // Fix the cell inline (Enter applies) and check again.
+  await bad.fill('+31 20 555 0100');
+  await bad.press('Enter');
+  await page.waitForSelector('body[data-checked="0"]');
+  assert.match(await text('#check-summary'), /All 6 rows are ready/);
+  await screenshot(page, 'contacts-fixed');
+
+  await page.selectOption('#mode', 'upsert');
+  const before = (await state()).contacts.length;
+  await page.click('#dry-run');
+  await page.waitForSelector('body[data-dry-run="done"]');
+  // Barbara's company C-9 is in no file: the dry run says so.
+  assert.deepEqual(await page.locator('#dry-counts li').allTextContents(), ['5 to be created', '0 to be updated', '0 to be skipped', '1 with errors']);
+  assert.match(await text('#dry-details'), /C-9/);
+  assert.equal((await state()).contacts.length, before, 'a dry run wrote contacts');
+  await screenshot(page, 'contacts-dry-run');
+
+  await page.click('#run');
+  await page.waitForSelector('body[data-imported="5"]');
+  assert.match(await text('#progress-text'), /6 of 6 rows/);
+  assert.deepEqual(await page.locator('#result-counts li').allTextContents(), ['5 created', '0 updated', '0 skipped', '1 with errors']);
+  await screenshot(page, 'contacts-imported');
+
+  // The records are in the emulator, linked to the companies imported
+  // before, with the fixed phone.
+  const s = await state();
+  const names = s.contacts.map((c) => c.name).sort();
+  assert.deepEqual(names, ['Ada Lovelace', 'Alan Turing', 'Edsger Dijkstra', 'Grace Hopper', 'Katherine Johnson']);
+  const edsger = JSON.stringify(s.contacts.find((c) => c.name === 'Edsger Dijkstra'));
+  assert.match(edsger, /\+31205550100/);
+  const acme = s.companies.find((c) => c.name === 'Acme GmbH');
+  const ada = s.contacts.find((c) => c.name === 'Ada Lovelace');
+  assert.ok(JSON.stringify(s.links).includes(String(ada.id)) && JSON.stringify(s.links).includes(String(acme.id)), 'Ada is not linked to Acme');
+
+  const success = await download('#success-file');
+  assert.equal(success.name, 'contacts.success.csv');
+  assert.match(success.bytes.toString(), /Edsger;Dijkstra;[^\n]*\+31 20 555 0100[^\n]*;create;\d+/);
+  const errors = await download('#result-errors-file');
+  assert.match(errors.bytes.toString(), /Barbara/);
+});
+
+test('saved mappings: remembered per header, downloaded, loaded back', async () => {
+  const saved = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('kommo-bulk:mapping:contacts:')));
+  assert.equal(saved.length, 1);
+  const yaml = await download('#save-mapping');
+  assert.equal(yaml.name, 'contacts.mapping.yaml');
+  assert.match(yaml.bytes.toString(), /region: US/);
+  await upload('contacts.csv');
+  assert.match(await text('#map-note'), /Using the mapping you saved/);
+  assert.equal(await page.inputValue('#opt-region'), 'US');
+  await page.setInputFiles('#load-mapping', demo('contacts.yaml'));
+  await page.waitForFunction(() => document.getElementById('map-note').textContent.includes('contacts.yaml'));
+  assert.equal(await page.inputValue('#opt-date'), 'dd.mm.yyyy');
+});
+
+test('export: contacts to XLSX and CSV with a filter', async () => {
+  await page.click('#tab-export');
+  await page.selectOption('#export-entity', 'contacts');
+  await page.click('#export-run');
+  await page.waitForSelector('body[data-exported="5"]');
+  const xlsx = await download('#export-save');
+  assert.match(xlsx.name, /^kommo-contacts-.*\.xlsx$/);
+  assert.equal(xlsx.bytes.subarray(0, 2).toString(), 'PK');
+  await screenshot(page, 'export-xlsx');
+
+  await page.fill('#export-query', 'Lovelace');
+  await page.check('input[name=export-format][value=csv]');
+  await page.click('#export-run');
+  await page.waitForSelector('body[data-exported="1"]');
+  const csv = await download('#export-save');
+  assert.match(csv.name, /\.csv$/);
+  assert.match(csv.bytes.toString(), /Lovelace/);
+  assert.doesNotMatch(csv.bytes.toString(), /Turing/);
+  await screenshot(page, 'export-csv');
+});
+
+test('keyboard: the tabs move with the arrow keys', async () => {
+  await page.focus('#tab-export');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-import');
+  assert.equal(await page.isVisible('#panel-import'), true);
+  assert.equal(await page.isVisible('#panel-export'), false);
+  assert.deepEqual(page.errors, []);
+});
