@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 
 	"golang.org/x/time/rate"
 
@@ -412,5 +415,58 @@ func TestMigrateSources(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// failingLeads answers 402 to lead writes while fail is set, as Kommo does
+// when the account's subscription lapses mid-migration.
+type failingLeads struct {
+	h    http.Handler
+	fail atomic.Bool
+}
+
+func (f *failingLeads) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.fail.Load() && r.Method == http.MethodPost && r.URL.Path == "/api/v4/leads" {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusPaymentRequired)
+		w.Write([]byte(`{"title":"Payment Required","status":402,"detail":"account is not paid"}`))
+		return
+	}
+	f.h.ServeHTTP(w, r)
+}
+
+func TestMigrateResumesAfterAStop(t *testing.T) {
+	emu, err := kt.NewServer(kt.Options{Tokens: []string{"cli-token"}, Rate: rate.Inf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &failingLeads{h: emu}
+	fl.fail.Store(true)
+	srv := httptest.NewServer(fl)
+	t.Cleanup(func() { srv.Close(); emu.Close() })
+	e := &cliEnv{emu: emu, url: srv.URL, dir: t.TempDir(), env: map[string]string{"KOMMO_BASE_URL": srv.URL, "KOMMO_TOKEN": "cli-token"}}
+	tables := fixtureFiles(t, "hubspot", "tables.yaml")[0]
+	args := append([]string{"migrate", "--from", "hubspot", "--create-fields", "--tables", tables, "--results", e.dir, "--rate", "0"}, hubspotFiles(t)...)
+
+	code, out, errb := e.run(t, append(args, "--job", "r")...)
+	if code != exitFailed || !strings.Contains(errb, "--resume r") {
+		t.Fatalf("migrate with lead writes failing = %d\n%s\n%s", code, out, errb)
+	}
+	st := e.emu.Snapshot()
+	if len(st.Companies) != 3 || len(st.Contacts) != 4 || len(st.Leads) != 0 {
+		t.Fatalf("after the stop: %d companies, %d contacts, %d leads; want 3, 4, 0", len(st.Companies), len(st.Contacts), len(st.Leads))
+	}
+	// Starting the same job again from scratch is refused...
+	if code, _, errb := e.run(t, append(args, "--job", "r")...); code != exitFailed || !strings.Contains(errb, "journal exists") {
+		t.Errorf("rerun of job r without --resume = %d\n%s", code, errb)
+	}
+	// ...and resuming it finishes it, each record once.
+	fl.fail.Store(false)
+	code, out, errb = e.run(t, append(args, "--resume", "r")...)
+	if code != exitRowErrors {
+		t.Fatalf("migrate --resume = %d\n%s\n%s", code, out, errb)
+	}
+	if got := accountText(e.emu.Snapshot()); got != hubspotWant {
+		t.Errorf("account after the resume:\n%s\nwant:\n%s", got, hubspotWant)
 	}
 }
