@@ -89,7 +89,7 @@ type MigrationReport struct {
 	DryRun   bool      `json:"dry_run,omitempty"`
 	Sample   int       `json:"sample,omitempty"`
 	IDField  string    `json:"id_field"`
-	Files    []FileReport
+	Files    []FileReport `json:"files"`
 	// Merges are records written into another record: duplicates within
 	// the files and records the account already had.
 	Merges []Merge `json:"merges"`
