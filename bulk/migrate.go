@@ -84,11 +84,11 @@ type MigrateOptions struct {
 // client: counts per entity, merged duplicates, rows left out and why, and
 // values that matched nothing.
 type MigrationReport struct {
-	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished"`
-	DryRun   bool      `json:"dry_run,omitempty"`
-	Sample   int       `json:"sample,omitempty"`
-	IDField  string    `json:"id_field"`
+	Started  time.Time    `json:"started"`
+	Finished time.Time    `json:"finished"`
+	DryRun   bool         `json:"dry_run,omitempty"`
+	Sample   int          `json:"sample,omitempty"`
+	IDField  string       `json:"id_field"`
 	Files    []FileReport `json:"files"`
 	// Merges are records written into another record: duplicates within
 	// the files and records the account already had.
