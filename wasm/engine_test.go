@@ -20,7 +20,7 @@ import (
 const testToken = "wasm-test-token"
 
 // setup returns an engine configured against a fresh emulator.
-func setup(t *testing.T) (*Engine, *kommotest.Server) {
+func setup(t testing.TB) (*Engine, *kommotest.Server) {
 	t.Helper()
 	emu, err := kommotest.NewServer(kommotest.Options{Tokens: []string{testToken}, Rate: rate.Inf})
 	if err != nil {

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+// benchSpec maps the bench files; web/e2e/bench.mjs validates the same
+// files with the same spec in the browser.
+const benchSpec = `entity: contacts
+options:
+  region: US
+  date_layouts: ["dd.mm.yyyy"]
+columns:
+  - column: Name
+    field: name
+  - column: Email
+    field: EMAIL
+  - column: Phone
+    field: PHONE
+  - column: Position
+    field: POSITION
+  - column: Birthday
+    field: Birthday
+`
+
+// writeBenchFiles writes contacts.csv and contacts.xlsx of n rows to dir
+// (every 1000th row has a bad phone).
+func writeBenchFiles(dir string, n int) (csvPath, xlsxPath string, err error) {
+	var csvBuf, xlsxBuf bytes.Buffer
+	cw, err := mapping.NewCSVWriter(&csvBuf, mapping.CSVWriteOptions{})
+	if err != nil {
+		return "", "", err
+	}
+	xw, err := mapping.NewXLSXWriter(&xlsxBuf, mapping.XLSXWriteOptions{Sheet: "Contacts"})
+	if err != nil {
+		return "", "", err
+	}
+	header := []string{"Name", "Email", "Phone", "Position", "Birthday"}
+	for _, w := range []mapping.TableWriter{cw, xw} {
+		if err := w.WriteHeader(header); err != nil {
+			return "", "", err
+		}
+	}
+	for i := range n {
+		phone := fmt.Sprintf("(202) 555-%04d", i%10000)
+		if i%1000 == 999 {
+			phone = "n/a"
+		}
+		row := []mapping.Cell{
+			mapping.StringCell("Person " + strconv.Itoa(i)),
+			mapping.StringCell(fmt.Sprintf("p%d@example.com", i)),
+			mapping.StringCell(phone),
+			mapping.StringCell("Engineer"),
+			mapping.StringCell(fmt.Sprintf("%02d.%02d.19%02d", i%28+1, i%12+1, i%100)),
+		}
+		for _, w := range []mapping.TableWriter{cw, xw} {
+			if err := w.WriteRow(row); err != nil {
+				return "", "", err
+			}
+		}
+	}
+	if err := cw.Close(); err != nil {
+		return "", "", err
+	}
+	if err := xw.Close(); err != nil {
+		return "", "", err
+	}
+	csvPath, xlsxPath = filepath.Join(dir, "contacts.csv"), filepath.Join(dir, "contacts.xlsx")
+	if err := os.WriteFile(csvPath, csvBuf.Bytes(), 0o644); err != nil {
+		return "", "", err
+	}
+	return csvPath, xlsxPath, os.WriteFile(xlsxPath, xlsxBuf.Bytes(), 0o644)
+}
+
+// BenchmarkOpenValidate is the native side of the browser measure: open a
+// 100k-row file and validate every row, as the page's "Check all rows"
+// does. With KOMMO_BULK_BENCH_DIR set it leaves the files there for
+// web/e2e/bench.mjs.
+func BenchmarkOpenValidate(b *testing.B) {
+	dir := os.Getenv("KOMMO_BULK_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	rows := 100_000
+	if testing.Short() {
+		rows = 10_000
+	}
+	csvPath, xlsxPath, err := writeBenchFiles(dir, rows)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, _ := setup(b)
+	if _, err := e.Schema(b.Context()); err != nil { // fetched once, as the page does before checking
+		b.Fatal(err)
+	}
+	for _, p := range []string{csvPath, xlsxPath} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(filepath.Ext(p)[1:], func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				fi, err := e.OpenFile(data, filepath.Base(p), OpenOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				v, err := e.Validate(b.Context(), fi.ID, benchSpec, ValidateOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if v.Rows != rows || v.Bad != rows/1000 {
+					b.Fatalf("validate: %d rows, %d bad; want %d and %d", v.Rows, v.Bad, rows, rows/1000)
+				}
+				e.CloseFile(fi.ID)
+			}
+		})
+	}
+}
