@@ -5,7 +5,7 @@
 //     (BenchmarkOpenValidate in wasm/), as a ratio;
 //   - page load to ready (engine started), in a fresh browser context.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServe, launch, root } from './harness.mjs';
@@ -73,4 +73,5 @@ try {
 } finally {
   await browser.close();
   await serve.stop();
+  await rm(dir, { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@
 // firing and the page keeps answering input.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServe, launch, newPage, screenshot } from './harness.mjs';
@@ -11,7 +11,11 @@ import { startServe, launch, newPage, screenshot } from './harness.mjs';
 let serve;
 let browser;
 before(async () => { serve = await startServe(); browser = await launch(); });
-after(async () => { await browser?.close(); await serve?.stop(); });
+after(async () => {
+  await browser?.close();
+  await serve?.stop();
+  if (bigFile) await rm(path.dirname(bigFile), { recursive: true, force: true });
+});
 
 const ROWS = 100_000;
 
