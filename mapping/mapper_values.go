@@ -17,25 +17,32 @@ import (
 
 // jsonString returns s as a JSON string, as json.Marshal writes it.
 func jsonString(s string) json.RawMessage {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s)
-			return b
-		}
-		if c >= utf8.RuneSelf {
-			if !utf8.ValidString(s) || strings.Contains(s, "\u2028") || strings.Contains(s, "\u2029") {
-				b, _ := json.Marshal(s)
-				return b
-			}
-			break
-		}
+	if !plainJSON(s) {
+		b, _ := json.Marshal(s)
+		return b
 	}
 	b := make([]byte, len(s)+2)
 	b[0] = '"'
 	copy(b[1:], s)
 	b[len(b)-1] = '"'
 	return b
+}
+
+// plainJSON reports whether json.Marshal writes s as s in quotes: valid
+// UTF-8 without control characters, quotes, backslashes, the HTML
+// characters it escapes (< > &) and U+2028/U+2029.
+func plainJSON(s string) bool {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
+	}
+	return ascii || utf8.ValidString(s) && !strings.Contains(s, "\u2028") && !strings.Contains(s, "\u2029")
 }
 
 func textValue(s string) kommo.FieldValue { return kommo.FieldValue{Value: jsonString(s)} }

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 	"time"
@@ -12,7 +13,8 @@ import (
 
 // The fast constructors must match kommo's byte for byte.
 func TestFieldValueConstructors(t *testing.T) {
-	for _, s := range []string{"", "plain", "Иван «Ромашка»", "a<b>&c", "quote \" and \\", "tab\there", "line\u2028sep", "bad \xff utf8", "emoji 😀"} {
+	for _, s := range []string{"", "plain", "Иван «Ромашка»", "a<b>&c", "quote \" and \\", "tab\there", "line\u2028sep", "bad \xff utf8", "emoji 😀",
+		"Café \"Paris\"", "ü\tb", "ä<b>", "Ж\\", "ё\u2028", "ok ü then \xff"} {
 		if got, want := textValue(s), kommo.Text(s); !cmp.Equal(got, want) {
 			t.Errorf("textValue(%q) = %s, want %s", s, got.Value, want.Value)
 		}
@@ -35,4 +37,18 @@ func TestFieldValueConstructors(t *testing.T) {
 			t.Errorf("checkboxValue(%v) = %s, want %s", b, got.Value, want.Value)
 		}
 	}
+}
+
+// jsonString escapes exactly like json.Marshal, whatever comes after the
+// first non-ASCII byte.
+func FuzzJSONString(f *testing.F) {
+	for _, s := range []string{"plain", "é\"x", "ü\tb", "\xff", "😀<", "a\u2029"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := jsonString(s); string(got) != string(want) {
+			t.Errorf("jsonString(%q) = %s, want %s", s, got, want)
+		}
+	})
 }
