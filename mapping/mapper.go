@@ -43,7 +43,7 @@ type Mapper struct {
 	dates   *DateParser
 	order   NameOrder
 	sepSpec string
-	colHint int
+	sh      *mapShared
 }
 
 type refOp struct {
@@ -57,6 +57,7 @@ type entPlan struct {
 	cols    bool        // some column or join targets it
 	slots   []*cfTarget // custom fields, in first-use order
 	cfKeys  []string    // "<entity>:custom_fields_values.<i>"
+	valKeys [][]string  // cfKeys[i] + ".values.<k>", when a field has several sources
 	match   MatchKind
 	matchCF int // slot of the field behind email/phone/field matching
 	fieldID int
@@ -70,6 +71,7 @@ type cfTarget struct {
 	enums   *names
 	scope   string // `field "Name"`, for errors
 	sources int    // number of columns and joins that feed it
+	key     bool   // its values are the entity's match key
 }
 
 type opKind uint8
@@ -128,7 +130,7 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 	if spec == nil {
 		return nil, &SpecError{Err: errors.New("no spec")}
 	}
-	m := &Mapper{header: header, keyIdx: -1, ix: newIndex(schema)}
+	m := &Mapper{header: header, keyIdx: -1, ix: newIndex(schema), sh: &mapShared{}}
 	c := &compiler{m: m, spec: spec, hdr: map[string]int{}, hdrN: map[string][]int{}, used: map[string]string{}}
 	for i, h := range header {
 		if _, ok := c.hdr[h]; !ok {
@@ -227,8 +229,23 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 	}
 	for s := range numSlots {
 		p := &m.ents[s]
-		for i := range p.slots {
+		multi := false
+		for i, t := range p.slots {
 			p.cfKeys = append(p.cfKeys, string(slotEntities[s])+":custom_fields_values."+strconv.Itoa(i))
+			multi = multi || t.sources > 1
+		}
+		for i := range p.slots {
+			if !multi {
+				break
+			}
+			keys := make([]string, valueKeys)
+			for k := range keys {
+				keys[k] = p.cfKeys[i] + ".values." + strconv.Itoa(k)
+			}
+			p.valKeys = append(p.valKeys, keys)
+		}
+		if p.match == MatchEmail || p.match == MatchPhone || p.match == MatchField {
+			p.slots[p.matchCF].key = true
 		}
 	}
 	// Check constants once: a bad constant is a spec error, not a row error.
@@ -248,7 +265,6 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 			c.fail("constants", fmt.Errorf("field %s: %w", e.Field, e.Err))
 		}
 	}
-	m.colHint = len(m.ops) + 4
 	if len(c.errs) > 0 {
 		return nil, errors.Join(c.errs...)
 	}

@@ -8,17 +8,25 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 )
 
-// build is the state of one Map call.
+// build is the state of one Map call. Builds are pooled per Mapper (see
+// mapShared): the row, its requests, the arena and the errors belong to
+// the Row being built (or to the caller, for errors); the rest is scratch
+// that Map copies out.
 type build struct {
 	rec     Record
+	row     *Row // allocated with its primary request
 	lead    *kommo.LeadRequest
 	contact *kommo.ContactRequest
 	company *kommo.CompanyRequest
 	task    *kommo.TaskRequest
 	present [numSlots]bool
 	cfs     [numSlots][]slotBuild
-	cols    map[string]string
+	cols    []colPair // Row.Columns as written, in order
 	errs    []*RowError
+	arena   []byte   // the JSON of custom field values; owned by the Row
+	est     int      // initial arena size
+	parts   []string // scratch for joins
+	split   []string // scratch for split values
 
 	statusOp  *op
 	statusRaw string
@@ -29,26 +37,44 @@ type build struct {
 type slotBuild struct {
 	vals  []kommo.FieldValue
 	cols  []string // source column of each value
-	strs  []string // each value as text, for match keys
+	strs  []string // each value as text, for match keys (match slot only)
 	clear bool
 }
 
+// newBuild returns a reset build for rec from m's pool; give it back with
+// putBuild once nothing of it is in use.
 func (m *Mapper) newBuild(rec Record) *build {
-	b := &build{rec: rec, cols: make(map[string]string, m.colHint)}
-	for s := range numSlots {
-		p := &m.ents[s]
-		if !p.used {
-			continue
-		}
-		if n := len(p.slots); n > 0 {
-			// One allocation each for the slots' first values, columns
-			// and texts: a slot grows on its own only past one value.
-			b.cfs[s] = make([]slotBuild, n)
-			vals := make([]kommo.FieldValue, n)
-			cols := make([]string, 2*n)
-			for i := range b.cfs[s] {
-				b.cfs[s][i] = slotBuild{vals: vals[i : i : i+1], cols: cols[i : i : i+1], strs: cols[n+i : n+i : n+i+1]}
+	b, _ := m.sh.builds.Get().(*build)
+	if b == nil {
+		b = &build{}
+		for s := range numSlots {
+			if n := len(m.ents[s].slots); n > 0 && m.ents[s].used {
+				b.cfs[s] = make([]slotBuild, n)
 			}
+		}
+	}
+	b.rec = rec
+	b.est = 16
+	for _, v := range rec.Values {
+		b.est += len(v) + 2
+	}
+	switch m.primary {
+	case slotLeads:
+		x := new(rowWith[kommo.LeadRequest])
+		b.row, b.lead = &x.row, &x.req
+	case slotContacts:
+		x := new(rowWith[kommo.ContactRequest])
+		b.row, b.contact = &x.row, &x.req
+	case slotCompanies:
+		x := new(rowWith[kommo.CompanyRequest])
+		b.row, b.company = &x.row, &x.req
+	case slotTasks:
+		x := new(rowWith[kommo.TaskRequest])
+		b.row, b.task = &x.row, &x.req
+	}
+	for s := range numSlots {
+		if s == m.primary || !m.ents[s].used {
+			continue
 		}
 		switch s {
 		case slotLeads:
@@ -64,6 +90,26 @@ func (m *Mapper) newBuild(rec Record) *build {
 	return b
 }
 
+// putBuild returns b to m's pool. The Row and errors made from b own its
+// arena and errors, so b forgets them.
+//
+// The scratch slices keep their capacity and, until overwritten, the
+// strings and values of the last row: one row's worth of memory per build
+// in the pool.
+func (m *Mapper) putBuild(b *build) {
+	for s := range b.cfs {
+		for i := range b.cfs[s] {
+			sb := &b.cfs[s][i]
+			sb.vals, sb.cols, sb.strs, sb.clear = sb.vals[:0], sb.cols[:0], sb.strs[:0], false
+		}
+	}
+	b.rec, b.row, b.lead, b.contact, b.company, b.task = Record{}, nil, nil, nil, nil, nil
+	b.present = [numSlots]bool{}
+	b.cols, b.errs, b.arena = b.cols[:0], nil, nil
+	b.statusOp, b.statusRaw, b.taskCols = nil, "", [2]string{}
+	m.sh.builds.Put(b)
+}
+
 // Map turns one record into a Row: the write requests of the primary
 // entity and of the related entities that have a value in the row, their
 // match keys, the row key, its refs, and the source column of every value
@@ -72,19 +118,26 @@ func (m *Mapper) newBuild(rec Record) *build {
 // A row with any bad cell yields a nil Row and one *RowError per problem,
 // each with the row, column, field and value; the caller reports them and
 // goes on with the next record.
+//
+// Rows share their Columns map with the other rows of m that filled the
+// same fields from the same columns; it must not be modified (see Row).
+// Everything else in a Row is its own.
 func (m *Mapper) Map(rec Record) (*Row, []*RowError) {
 	b := m.newBuild(rec)
+	defer m.putBuild(b)
 	n := len(m.ops) - m.nconst
 	for _, o := range m.ops[:n] {
 		var raw string
 		if o.kind == opJoin {
-			parts := make([]string, len(o.src))
-			for i, idx := range o.src {
+			b.parts = b.parts[:0]
+			for _, idx := range o.src {
+				v := ""
 				if idx < len(rec.Values) {
-					parts[i] = rec.Values[idx]
+					v = rec.Values[idx]
 				}
+				b.parts = append(b.parts, v)
 			}
-			raw = JoinColumns(o.sep, parts...)
+			raw = JoinColumns(o.sep, b.parts...)
 		} else if idx := o.src[0]; idx < len(rec.Values) {
 			raw = rec.Values[idx]
 		}
@@ -132,11 +185,11 @@ func (m *Mapper) apply(b *build, o *op, raw string) {
 	vals[0] = v
 	if o.ch.split {
 		if needsSplit(v, o.ch.sep) {
-			vals = SplitValues(v, o.ch.sep)
+			vals = b.splitValues(v, o.ch.sep)
 		}
 	} else if o.multi() {
 		if sep := m.sepFor(o); needsSplit(v, sep) {
-			vals = SplitValues(v, sep)
+			vals = b.splitValues(v, sep)
 		}
 	}
 	for _, fn := range o.ch.post {
@@ -211,11 +264,11 @@ func (m *Mapper) empty(b *build, o *op) {
 			} else if emb := b.embedded(o.ent); emb != nil {
 				emb.Tags = []kommo.TagRef{}
 			}
-			b.col(string(slotEntities[o.ent])+":_embedded.tags", o.column)
+			b.col(o.ent, embeddedTagsPath[o.ent], o.column)
 		case stdPrice:
 			var zero int64
 			b.lead.Price = &zero
-			b.col(o.path, o.column)
+			b.col(o.ent, o.path, o.column)
 		}
 	}
 }
@@ -237,9 +290,10 @@ func (b *build) embedded(ent int) *kommo.EntityRequestEmbedded {
 	return nil
 }
 
-func (b *build) col(path, column string) {
+// col records that path of entity slot ent came from column.
+func (b *build) col(ent int, path, column string) {
 	if column != "" {
-		b.cols[path] = column
+		b.cols = append(b.cols, colPair{ent: ent, key: path, col: column})
 	}
 }
 
@@ -270,13 +324,13 @@ func (m *Mapper) set(b *build, o *op, vals []string) error {
 		}
 		switch o.ent {
 		case slotLeads:
-			b.lead.TagsToAdd = append(b.lead.TagsToAdd, tags...)
+			addTags(&b.lead.TagsToAdd, tags)
 		case slotContacts:
-			b.contact.TagsToAdd = append(b.contact.TagsToAdd, tags...)
+			addTags(&b.contact.TagsToAdd, tags)
 		case slotCompanies:
-			b.company.TagsToAdd = append(b.company.TagsToAdd, tags...)
+			addTags(&b.company.TagsToAdd, tags)
 		}
-		b.col(o.path, o.column)
+		b.col(o.ent, o.path, o.column)
 		return nil
 	}
 	v, err := one(vals)
@@ -307,8 +361,8 @@ func (m *Mapper) set(b *build, o *op, vals []string) error {
 				}
 				b.contact.FirstName = strings.TrimSpace(n.First + " " + n.Middle)
 				b.contact.LastName = n.Last
-				b.col("contacts:first_name", o.column)
-				b.col("contacts:last_name", o.column)
+				b.col(slotContacts, "contacts:first_name", o.column)
+				b.col(slotContacts, "contacts:last_name", o.column)
 			}
 		case slotCompanies:
 			b.company.Name = v
@@ -318,7 +372,7 @@ func (m *Mapper) set(b *build, o *op, vals []string) error {
 	case stdLastName:
 		b.contact.LastName = v
 	case stdPrice:
-		p, err := parseInt(v, m.numfmt)
+		p, err := m.integer(v)
 		if err != nil {
 			return err
 		}
@@ -342,7 +396,7 @@ func (m *Mapper) set(b *build, o *op, vals []string) error {
 		}
 		b.setResponsible(o.ent, id)
 	case stdCreatedAt, stdUpdatedAt, stdClosedAt, stdCompleteTill:
-		t, err := m.dates.Parse(v)
+		t, err := m.date(v)
 		if err != nil {
 			return err
 		}
@@ -374,7 +428,7 @@ func (m *Mapper) set(b *build, o *op, vals []string) error {
 		}
 		b.task.EntityType = e
 	case stdIsCompleted:
-		done, err := ParseBool(v)
+		done, err := parseBool(v)
 		if err != nil {
 			return err
 		}
@@ -382,7 +436,7 @@ func (m *Mapper) set(b *build, o *op, vals []string) error {
 	case stdResult:
 		b.task.Result = &kommo.TaskResult{Text: v}
 	case stdDuration:
-		d, err := parseInt(v, m.numfmt)
+		d, err := m.integer(v)
 		if err != nil {
 			return err
 		}
@@ -392,7 +446,7 @@ func (m *Mapper) set(b *build, o *op, vals []string) error {
 		di := int(d)
 		b.task.Duration = &di
 	}
-	b.col(o.path, o.column)
+	b.col(o.ent, o.path, o.column)
 	return nil
 }
 
@@ -461,52 +515,57 @@ func (m *Mapper) setCustom(b *build, o *op, vals []string) error {
 		str := v // the value as text, for match keys
 		switch t.kind {
 		case cfText:
-			fv = textValue(v)
+			fv = kommo.FieldValue{Value: b.jsonText(v)}
 		case cfNumber:
-			f, err := parseNumber(v, m.numfmt)
+			f, err := m.number(v)
 			if err != nil {
 				return err
 			}
-			fv = numberValue(f)
+			fv = b.number(f)
 		case cfBool:
-			x, err := ParseBool(v)
+			x, err := parseBool(v)
 			if err != nil {
 				return err
 			}
-			fv = checkboxValue(x)
+			fv = b.checkbox(x)
 		case cfDate:
-			d, err := m.dates.Parse(v)
+			d, err := m.date(v)
 			if err != nil {
 				return err
 			}
-			fv = dateValue(d)
+			fv = b.date(d)
 		case cfSelect, cfMultiselect:
 			id, err := t.enums.lookup(v, t.scope)
 			if err != nil {
 				return err
 			}
-			fv, str = kommo.EnumID(id), strconv.Itoa(id)
+			fv = kommo.EnumID(id)
+			if t.key {
+				str = strconv.Itoa(id)
+			}
 		case cfPhone:
 			p, err := ParsePhone(v, m.region)
 			if err != nil {
 				return err
 			}
 			str = p.String()
-			fv = multitextValue(str, o.enum)
+			fv = kommo.FieldValue{Value: b.jsonText(str), EnumCode: o.enum}
 		case cfEmail:
-			e, err := ParseEmail(v)
+			e, err := email(v)
 			if err != nil {
 				return err
 			}
-			fv, str = multitextValue(e, o.enum), e
+			fv, str = kommo.FieldValue{Value: b.jsonText(e), EnumCode: o.enum}, e
 		case cfMultitext:
-			fv = multitextValue(v, o.enum)
+			fv = kommo.FieldValue{Value: b.jsonText(v), EnumCode: o.enum}
 		case cfAddress:
-			fv = multitextValue(v, o.enum)
+			fv = kommo.FieldValue{Value: b.jsonText(v), EnumCode: o.enum}
 		}
 		sb.vals = append(sb.vals, fv)
 		sb.cols = append(sb.cols, o.column)
-		sb.strs = append(sb.strs, str)
+		if t.key {
+			sb.strs = append(sb.strs, str)
+		}
 	}
 	return nil
 }
@@ -523,10 +582,10 @@ func (m *Mapper) finishLead(b *build) {
 		return
 	}
 	b.lead.StatusID = sid
-	b.col("leads:status_id", o.column)
+	b.col(slotLeads, "leads:status_id", o.column)
 	if b.lead.PipelineID == 0 {
 		b.lead.PipelineID = pid
-		b.col("leads:pipeline_id", o.column)
+		b.col(slotLeads, "leads:pipeline_id", o.column)
 	}
 }
 
@@ -548,9 +607,36 @@ func (m *Mapper) finishTask(b *build) {
 	}
 }
 
-// row assembles the Row from a build without errors.
+// row assembles the Row from a build without errors. It makes the few
+// allocations a Row needs: the Row with its primary request, each related
+// request sent, one array for all custom field values and one for their
+// values; Columns comes from m's cache of column maps.
 func (m *Mapper) row(b *build) *Row {
-	r := &Row{File: m.File, Sheet: m.Sheet, Line: b.rec.Row, Entity: m.entity, Columns: b.cols}
+	var sent [numSlots]bool
+	nv, nc := 0, 0
+	for s := range numSlots {
+		if !m.ents[s].used || (s != m.primary && !b.present[s]) {
+			continue
+		}
+		sent[s] = true
+		for i := range b.cfs[s] {
+			if sb := &b.cfs[s][i]; len(sb.vals) > 0 || sb.clear {
+				nc++
+				nv += len(sb.vals)
+			}
+		}
+	}
+	var fvs []kommo.FieldValue
+	var cfvs kommo.CustomFieldValues
+	if nv > 0 {
+		fvs = make([]kommo.FieldValue, nv)
+	}
+	if nc > 0 {
+		cfvs = make(kommo.CustomFieldValues, nc)
+	}
+
+	r := b.row
+	r.File, r.Sheet, r.Line, r.Entity = m.File, m.Sheet, b.rec.Row, m.entity
 	if m.keyIdx >= 0 && m.keyIdx < len(b.rec.Values) {
 		r.Key = clean(b.rec.Values[m.keyIdx])
 	}
@@ -566,14 +652,10 @@ func (m *Mapper) row(b *build) *Row {
 		}
 	}
 	for s := range numSlots {
-		if !m.ents[s].used {
+		if !sent[s] {
 			continue
 		}
-		if s != m.primary && !b.present[s] {
-			m.dropColumns(b, s)
-			continue
-		}
-		cfv := m.customValues(b, s)
+		cfv := m.customValues(b, s, &fvs, &cfvs)
 		switch s {
 		case slotLeads:
 			b.lead.CustomFieldsValues = cfv
@@ -594,47 +676,62 @@ func (m *Mapper) row(b *build) *Row {
 			r.Match[slotEntities[s]] = MatchKey{Kind: p.match, FieldID: p.fieldID, Values: m.matchValues(b, s, cfv)}
 		}
 	}
+	// The columns of an entity that is not sent are left out.
+	kept := b.cols[:0]
+	for _, c := range b.cols {
+		if sent[c.ent] {
+			kept = append(kept, c)
+		}
+	}
+	b.cols = kept
+	r.Columns = m.sh.cols.get(kept)
 	return r
 }
 
-// dropColumns forgets the column paths of an entity that is not sent.
-func (m *Mapper) dropColumns(b *build, s int) {
-	prefix := string(slotEntities[s]) + ":"
-	for k := range b.cols {
-		if strings.HasPrefix(k, prefix) {
-			delete(b.cols, k)
-		}
-	}
+// rowWith is a Row allocated together with its primary request.
+type rowWith[T any] struct {
+	row Row
+	req T
 }
 
-// customValues compacts the custom field slots of entity s and records
-// their columns.
-func (m *Mapper) customValues(b *build, s int) kommo.CustomFieldValues {
+// customValues compacts the custom field slots of entity s into the
+// front of fvs and cfvs, which it advances, and records their columns.
+func (m *Mapper) customValues(b *build, s int, fvs *[]kommo.FieldValue, cfvs *kommo.CustomFieldValues) kommo.CustomFieldValues {
 	p := &m.ents[s]
-	var out kommo.CustomFieldValues
-	for i, sb := range b.cfs[s] {
+	n := 0
+	for i := range b.cfs[s] {
+		if sb := &b.cfs[s][i]; len(sb.vals) > 0 || sb.clear {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := (*cfvs)[:n:n]
+	*cfvs = (*cfvs)[n:]
+	j := 0
+	for i := range b.cfs[s] {
+		sb := &b.cfs[s][i]
 		if len(sb.vals) == 0 && !sb.clear {
 			continue
 		}
 		t := p.slots[i]
-		if out == nil {
-			out = make(kommo.CustomFieldValues, 0, len(b.cfs[s])-i)
+		var vals []kommo.FieldValue // nil clears the field
+		if k := len(sb.vals); k > 0 {
+			vals = (*fvs)[:k:k]
+			*fvs = (*fvs)[k:]
+			copy(vals, sb.vals)
 		}
-		j := len(out)
-		vals := sb.vals
-		if len(vals) == 0 {
-			vals = nil // clears the field
-		}
-		out = append(out, kommo.CustomFieldValue{FieldID: t.f.ID, Values: vals})
-		key := p.cfKeys[j]
-		b.col(key, sb.cols[0])
+		out[j] = kommo.CustomFieldValue{FieldID: t.f.ID, Values: vals}
+		b.col(s, p.cfKeys[j], sb.cols[0])
 		if t.sources > 1 {
 			for k, c := range sb.cols {
 				if c != sb.cols[0] {
-					b.col(key+".values."+strconv.Itoa(k), c)
+					b.col(s, p.valueKey(j, k), c)
 				}
 			}
 		}
+		j++
 	}
 	return out
 }
@@ -675,9 +772,9 @@ func (m *Mapper) matchValues(b *build, s int, cfv kommo.CustomFieldValues) []str
 			return []string{k}
 		}
 	case MatchEmail, MatchPhone, MatchField:
-		sb := b.cfs[s][p.matchCF]
+		sb := &b.cfs[s][p.matchCF]
 		var out []string
-		for _, x := range sb.strs {
+		for i, x := range sb.strs {
 			switch p.match {
 			case MatchPhone:
 				x, _, _ = strings.Cut(x, " ext. ")
@@ -685,6 +782,9 @@ func (m *Mapper) matchValues(b *build, s int, cfv kommo.CustomFieldValues) []str
 				x = clean(x)
 			}
 			if x != "" {
+				if out == nil {
+					out = make([]string, 0, len(sb.strs)-i)
+				}
 				out = append(out, x)
 			}
 		}

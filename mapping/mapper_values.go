@@ -72,8 +72,22 @@ func checkboxValue(b bool) kommo.FieldValue {
 // needsSplit reports whether v holds a separator SplitValues(v, sep)
 // would split on.
 func needsSplit(v, sep string) bool {
-	if sep == "" {
-		return strings.ContainsAny(v, ";,\n\r\u2028")
+	if sep != "" && strings.Contains(v, sep) {
+		return true
 	}
-	return strings.Contains(v, sep) || strings.ContainsAny(v, "\n\r\u2028")
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '\n', '\r':
+			return true
+		case ';', ',':
+			if sep == "" {
+				return true
+			}
+		case 0xE2: // U+2028 is E2 80 A8
+			if strings.HasPrefix(v[i:], "\u2028") {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -42,6 +42,11 @@ type Row struct {
 	// Columns maps a write-request path to the source column it came from,
 	// keyed as "<entity>:<path>", e.g. "contacts:custom_fields_values.1" →
 	// "Phone" or "leads:status_id" → "Stage". See Column.
+	//
+	// The map of a Row made by a Mapper is read-only: rows that filled the
+	// same fields from the same columns share one map (most rows of a file
+	// do), so writing to it would change other rows too. Copy it to
+	// change it.
 	Columns map[string]string
 }
 
