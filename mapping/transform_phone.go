@@ -3,7 +3,10 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -51,6 +54,15 @@ var ErrInvalidPhone = errors.New("invalid phone number")
 // reason; every error wraps ErrInvalidPhone.
 func ParsePhone(s, region string) (Phone, error) {
 	in := CollapseSpace(s)
+	if e164, ok := validE164(in); ok {
+		return Phone{E164: e164}, nil
+	}
+	return parsePhone(in, region)
+}
+
+// parsePhone is ParsePhone without the fast path, for a value that
+// CollapseSpace leaves unchanged.
+func parsePhone(in, region string) (Phone, error) {
 	if in == "" {
 		return Phone{}, fmt.Errorf("%w: empty", ErrInvalidPhone)
 	}
@@ -155,3 +167,86 @@ func allDigits(s string) bool {
 	}
 	return true
 }
+
+// validE164 is the fast path of ParsePhone for a number already written in
+// E.164 ("+" and digits, as ParsePhone returns them): it reports s and
+// true when phonenumbers.Parse would read s unchanged and the number is
+// valid; otherwise ParsePhone goes the long way, which also explains what
+// is wrong. It does what Parse does for such a string (take the country
+// code, the shortest of 1 to 3 digits that is one; keep the rest as the
+// national number unless a national prefix could be stripped from it or
+// it has a leading zero) and leaves the validation itself to
+// phonenumbers.IsValidNumber, but skips Parse's regular expressions for
+// extensions and punctuation, which cost most of its time.
+func validE164(s string) (string, bool) {
+	if len(s) < 4 || len(s) > 18 || s[0] != '+' || s[1] == '0' || !allDigits(s[1:]) {
+		return "", false
+	}
+	digits := s[1:]
+	for i := 1; i <= 3 && i < len(digits); i++ {
+		cc, _ := strconv.Atoi(digits[:i])
+		np, known := nationalPrefixes()[cc]
+		if !known {
+			continue
+		}
+		nsn := digits[i:]
+		if np.unknown || len(nsn) < 2 || len(nsn) > 17 || nsn[0] == '0' || np.re != nil && np.re.MatchString(nsn) {
+			return "", false
+		}
+		n, err := strconv.ParseUint(nsn, 10, 64)
+		if err != nil {
+			return "", false
+		}
+		num := &phonenumbers.PhoneNumber{CountryCode: new(int32(cc)), NationalNumber: new(n)}
+		return s, phonenumbers.IsValidNumber(num)
+	}
+	return "", false
+}
+
+// nationalPrefix is the national prefix that phonenumbers.Parse strips
+// from the numbers of a calling code's main region (its metadata's
+// national_prefix_for_parsing, anchored), or nil; unknown when the
+// metadata cannot be found here.
+type nationalPrefix struct {
+	re      *regexp.Regexp
+	unknown bool
+}
+
+// nationalPrefixes maps every country calling code phonenumbers knows to
+// its national prefix.
+var nationalPrefixes = sync.OnceValue(func() map[int]nationalPrefix {
+	out := map[int]nationalPrefix{}
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		return out
+	}
+	byRegion := map[string]*phonenumbers.PhoneMetadata{}
+	nonGeo := map[int32]*phonenumbers.PhoneMetadata{}
+	for _, md := range coll.GetMetadata() {
+		if md.GetId() == "001" {
+			nonGeo[md.GetCountryCode()] = md
+		} else {
+			byRegion[md.GetId()] = md
+		}
+	}
+	for cc := 1; cc < 1000; cc++ {
+		region := phonenumbers.GetRegionCodeForCountryCode(cc)
+		if region == phonenumbers.UNKNOWN_REGION {
+			continue
+		}
+		md := byRegion[region]
+		if region == "001" {
+			md = nonGeo[int32(cc)]
+		}
+		if md == nil {
+			out[cc] = nationalPrefix{unknown: true}
+			continue
+		}
+		var np nationalPrefix
+		if p := md.GetNationalPrefixForParsing(); p != "" {
+			np.re = regexp.MustCompile("^(?:" + p + ")")
+		}
+		out[cc] = np
+	}
+	return out
+})
