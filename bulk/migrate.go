@@ -76,6 +76,10 @@ type MigrateOptions struct {
 	Lookup    LookupStrategy
 	// Progress, if set, is called after every batch of every file.
 	Progress func(file string, p Progress)
+	// Results, if set, is given each file's import result when the file's
+	// import ends (a stopped one too), with a row result for every row the
+	// import saw: for result files in the input's columns (WriteResults).
+	Results func(file string, res *Result)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -1613,6 +1617,9 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 	res, err := Import(ctx, m.c, items, opts)
 	if res != nil {
 		m.collect(f, res, &fr)
+		if m.opts.Results != nil {
+			m.opts.Results(f.Name, res)
+		}
 	}
 	fr.Skipped += skipped
 	m.rep.Files = append(m.rep.Files, fr)

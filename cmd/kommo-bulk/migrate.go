@@ -27,8 +27,8 @@ dependency order (companies, contacts, leads, tasks). Source ids are kept in a
 custom field (--id-field) and used as the upsert key, so records are linked across
 files by them and a second run updates what the first wrote. Owners and stages are
 matched by name, with tables for the rest (--tables, --user, --stage); any value that
-matches nothing stops the run before anything is written. A report (Markdown and
-JSON) lists what was migrated, merged and left out.
+matches nothing stops the run before anything is written. A report (Markdown, JSON
+and a printable HTML page) lists what was migrated, merged and left out.
 
 Sources: hubspot, salesforce, pipedrive, zoho, bitrix24, amocrm (also Kommo's own).
 
@@ -114,7 +114,7 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&a.jobID, "job", "", "migration `id`: names the journals and the report (default migrate-SOURCE-TIME)")
 	fs.StringVar(&a.resume, "resume", "", "continue the stopped migration `ID` from its journals (same files and flags)")
 	fs.StringVar(&a.results, "results", "", "`directory` for the journals and the report (default the first file's)")
-	fs.StringVar(&a.report, "report", "", "report `path` without extension (default RESULTS/ID-report); .md and .json are written")
+	fs.StringVar(&a.report, "report", "", "report `path` without extension (default RESULTS/ID-report); .md, .json and .html are written")
 	fs.IntVar(&a.batch, "batch", 50, "rows per write request (at most 250)")
 	fs.IntVar(&a.workers, "workers", 4, "batches in flight (they share the rate limit)")
 	fs.StringVar(&a.encoding, "encoding", "", "text encoding of the CSV files (default detected)")
@@ -413,7 +413,7 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 		} else {
 			printMigration(c.m.Stdout, rep)
 		}
-		fmt.Fprintf(c.m.Stdout, "report: %s.md (and .json)\n", reportBase)
+		fmt.Fprintf(c.m.Stdout, "report: %s.md (and .json, .html)\n", reportBase)
 	}
 	var ue *bulk.UnmatchedError
 	var mf *bulk.MissingFieldsError
@@ -443,16 +443,12 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 }
 
 func writeReport(base string, rep *bulk.MigrationReport) error {
-	for _, ext := range []string{".md", ".json"} {
+	for ext, write := range map[string]func(io.Writer) error{".md": rep.WriteMarkdown, ".json": rep.WriteJSON, ".html": rep.WriteHTML} {
 		f, err := os.Create(base + ext)
 		if err != nil {
 			return err
 		}
-		if ext == ".md" {
-			err = rep.WriteMarkdown(f)
-		} else {
-			err = rep.WriteJSON(f)
-		}
+		err = write(f)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}

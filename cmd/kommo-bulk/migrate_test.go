@@ -197,6 +197,19 @@ func TestMigrateHubSpot(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e.dir, "hs1-report.json")); err != nil {
 		t.Error(err)
 	}
+	page, err := os.ReadFile(filepath.Join(e.dir, "hs1-report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<title>Migration report</title>", "<td>hubspot-crm-exports-all-contacts-2024-03-15.csv</td><td>contacts</td>",
+		`<h2 id="merges">Duplicates merged</h2>`, "<td>Sales Pipeline | Appointment scheduled</td><td>Sales / Qualified</td><td>table</td>", "not a phone number"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("HTML report lacks %q:\n%s", want, page)
+		}
+	}
+	if !strings.Contains(out, "hs1-report.md (and .json, .html)") {
+		t.Errorf("output does not name the reports:\n%s", out)
+	}
 
 	// A second run updates what the first wrote: nothing new.
 	before := e.emu.Snapshot()
@@ -256,6 +269,10 @@ func TestMigrateStopsOnUnmatchedValues(t *testing.T) {
 	md, _ := os.ReadFile(filepath.Join(e.dir, "u-report.md"))
 	if !strings.Contains(string(md), "## Values that match nothing in Kommo") || !strings.Contains(string(md), "| Jane Roe |") {
 		t.Errorf("report:\n%s", md)
+	}
+	page, _ := os.ReadFile(filepath.Join(e.dir, "u-report.html"))
+	if !strings.Contains(string(page), `<h2 id="unmatched">`) || !strings.Contains(string(page), "<td>Jane Roe</td>") {
+		t.Errorf("HTML report:\n%s", page)
 	}
 }
 

@@ -1,0 +1,110 @@
+package bulk
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+)
+
+func testReport() *MigrationReport {
+	start := time.Date(2024, 3, 15, 9, 0, 0, 0, time.UTC)
+	return &MigrationReport{
+		Started: start, Finished: start.Add(42 * time.Second), IDField: "External ID",
+		Files: []FileReport{
+			{File: "contacts.csv", Entity: kommo.EntityContacts, Rows: 6, Created: 3, Updated: 1, Merged: 1, Failed: 1},
+			{File: "companies.csv", Entity: kommo.EntityCompanies, Rows: 3, Created: 3},
+		},
+		Merges:        []Merge{{File: "contacts.csv", Line: 4, Entity: kommo.EntityContacts, Key: "103", By: "email ada@example.com", Into: "row 2 (Record ID 101)"}},
+		Skipped:       []SkippedRow{{File: "contacts.csv", Line: 6, Key: "105", Column: "Phone", Reason: `"<script>alert(1)</script>" is not a phone number`}},
+		FieldsCreated: []CreatedField{{Entity: kommo.EntityCompanies, Name: "Industry", Type: kommo.FieldSelect, Options: []string{"Manufacturing", "Software"}}},
+		Owners:        []ValueMatch{{Value: "Jane Roe", To: "Ana Admin", By: "table"}},
+		Stages:        []ValueMatch{{Value: "Sales Pipeline | Closed Won", To: "Sales / Closed - won", By: "name"}},
+	}
+}
+
+// TestWriteHTML checks that the HTML report is one well-formed, escaped,
+// self-contained page with the sections the report has, and only those.
+func TestWriteHTML(t *testing.T) {
+	unmatched := testReport()
+	unmatched.Files, unmatched.Merges, unmatched.Skipped, unmatched.Owners, unmatched.Stages = nil, nil, nil, nil, nil
+	unmatched.Unmatched = []Unmatched{{File: "deals.csv", Column: "Deal owner", Kind: "user", Value: "Jane & Roe", Rows: 2, Closest: []string{"Ana Admin", "Boris Manager"}}}
+	dry := testReport()
+	dry.DryRun = true
+	sample := testReport()
+	sample.Sample = 1
+	sample.Records = []MigratedRecord{{File: "deals.csv", Line: 2, Key: "5001", Entity: kommo.EntityLeads, Action: ActionCreate,
+		IDs: map[kommo.EntityType]int{kommo.EntityLeads: 7, kommo.EntityCompanies: 5}}}
+	tests := []struct {
+		name string
+		rep  *MigrationReport
+		want []string
+		not  []string
+	}{
+		{"full run", testReport(),
+			[]string{"<title>Migration report</title>", `<h2 id="records">Records</h2>`, "<td>contacts.csv</td><td>contacts</td>", `<td class="n">6</td>`,
+				"Custom fields created", "<td>Manufacturing, Software</td>", `<h2 id="owners">`, "<td>Jane Roe</td><td>Ana Admin</td><td>table</td>",
+				"Sales Pipeline | Closed Won", `<h2 id="merges">`, "row 2 (Record ID 101)", `<h2 id="skipped">`,
+				"&#34;&lt;script&gt;alert(1)&lt;/script&gt;&#34; is not a phone number", "<b>3</b><span>companies created</span>",
+				"Started 2024-03-15 09:00:00 UTC, finished 09:00:42", "@media print"},
+			[]string{"<script", `id="unmatched"`, `id="sample"`, "dry run"}},
+		{"unmatched", unmatched,
+			[]string{`<h2 id="unmatched">`, "stopped before writing anything", "<td>Jane &amp; Roe</td>", "<td>Ana Admin, Boris Manager</td>"},
+			[]string{`id="records"`, `id="merges"`}},
+		{"dry run", dry, []string{"(dry run: nothing was written)", "Custom fields to create", "companies to create"}, []string{"Custom fields created"}},
+		{"sample", sample, []string{"(sample of 1 records)", `<h2 id="sample">`, "<td>company 5, lead 7</td>"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := tt.rep.WriteHTML(&buf); err != nil {
+				t.Fatalf("WriteHTML = %v", err)
+			}
+			page := buf.String()
+			for _, w := range tt.want {
+				if !strings.Contains(page, w) {
+					t.Errorf("WriteHTML lacks %q:\n%s", w, page)
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(page, w) {
+					t.Errorf("WriteHTML has %q:\n%s", w, page)
+				}
+			}
+			// Self-contained: nothing is fetched when it is opened.
+			for _, w := range []string{"http://", "https://", "src=", "<link", "url(", "@import"} {
+				if strings.Contains(page, w) {
+					t.Errorf("WriteHTML refers to something outside the page: %q", w)
+				}
+			}
+			// Well formed: every element is closed (the page is written so
+			// that an XML parser reads it).
+			d := xml.NewDecoder(strings.NewReader(page))
+			d.Strict = true
+			depth, maxDepth := 0, 0
+			for {
+				tok, err := d.Token()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatalf("the page is not well formed: %v", err)
+				}
+				switch tok.(type) {
+				case xml.StartElement:
+					depth++
+					maxDepth = max(maxDepth, depth)
+				case xml.EndElement:
+					depth--
+				}
+			}
+			if depth != 0 || maxDepth < 4 {
+				t.Errorf("element depth at the end = %d (max %d), want 0 (and some nesting)", depth, maxDepth)
+			}
+		})
+	}
+}
