@@ -198,6 +198,12 @@ func validE164(s string) (string, bool) {
 			return "", false
 		}
 		num := &phonenumbers.PhoneNumber{CountryCode: new(int32(cc)), NationalNumber: new(n)}
+		// IsValidNumber first finds the number's region: with several, the
+		// first whose leading digits or patterns fit. When the main region
+		// has no leading digits and the number is valid there, that is it.
+		if np.mainFirst && phonenumbers.IsValidNumberForRegion(num, np.main) {
+			return s, true
+		}
 		return s, phonenumbers.IsValidNumber(num)
 	}
 	return "", false
@@ -210,6 +216,11 @@ func validE164(s string) (string, bool) {
 type nationalPrefix struct {
 	re      *regexp.Regexp
 	unknown bool
+	// main is the code's main region; mainFirst says IsValidNumber tries
+	// it first with full validation (several regions share the code, and
+	// main has no leading digits).
+	main      string
+	mainFirst bool
 }
 
 // nationalPrefixes maps every country calling code phonenumbers knows to
@@ -242,7 +253,8 @@ var nationalPrefixes = sync.OnceValue(func() map[int]nationalPrefix {
 			out[cc] = nationalPrefix{unknown: true}
 			continue
 		}
-		var np nationalPrefix
+		np := nationalPrefix{main: region}
+		np.mainFirst = len(phonenumbers.GetRegionCodesForCountryCode(cc)) > 1 && md.GetLeadingDigits() == ""
 		if p := md.GetNationalPrefixForParsing(); p != "" {
 			np.re = regexp.MustCompile("^(?:" + p + ")")
 		}
