@@ -439,3 +439,116 @@ func parseDay(s string) (time.Time, bool, error) {
 	}
 	return t, false, nil
 }
+
+// SourceInfo is a CRM the presets know, with the kinds of export it has.
+type SourceInfo struct {
+	Source   string   `json:"source"`
+	Name     string   `json:"name"`
+	Entities []string `json:"entities"`
+}
+
+// DetectionCandidate is one guess of a file's source and kind.
+type DetectionCandidate struct {
+	Source     string  `json:"source"`
+	Entity     string  `json:"entity"`
+	Confidence float64 `json:"confidence"`
+}
+
+// FileDetection is the source and kind a file was classified as ("" when
+// nothing fits well enough), the best guesses, and the columns its preset
+// does not know (not migrated).
+type FileDetection struct {
+	FileID     int                  `json:"fileId"`
+	Name       string               `json:"name"`
+	Source     string               `json:"source"`
+	Entity     string               `json:"entity"`
+	Confidence float64              `json:"confidence"`
+	Candidates []DetectionCandidate `json:"candidates"`
+	Ignored    []string             `json:"ignored"`
+}
+
+// MigrationDetection is detectMigration's answer.
+type MigrationDetection struct {
+	// Source is the CRM the files come from, as a whole.
+	Source  string          `json:"source"`
+	Sources []SourceInfo    `json:"sources"`
+	Files   []FileDetection `json:"files"`
+}
+
+// DetectParams configure detectMigration.
+type DetectParams struct {
+	FileIDs []int  `json:"fileIds"`
+	From    string `json:"from,omitempty"`
+	IDField string `json:"idField,omitempty"`
+}
+
+// MigrateFile is one file of a migration and what it is.
+type MigrateFile struct {
+	FileID int    `json:"fileId"`
+	Source string `json:"source"`
+	Entity string `json:"entity"`
+}
+
+// MigrateParams configure checkMigration and runMigration.
+type MigrateParams struct {
+	Files        []MigrateFile     `json:"files"`
+	Users        map[string]string `json:"users,omitempty"`
+	Pipelines    map[string]string `json:"pipelines,omitempty"`
+	Stages       map[string]string `json:"stages,omitempty"`
+	IDField      string            `json:"idField,omitempty"`
+	CreateFields bool              `json:"createFields,omitempty"`
+	Sample       int               `json:"sample,omitempty"`
+	DryRun       bool              `json:"dryRun,omitempty"`
+	Region       string            `json:"region,omitempty"`
+	TimeZone     string            `json:"timeZone,omitempty"`
+	JobID        string            `json:"jobId,omitempty"`
+	BatchSize    int               `json:"batchSize,omitempty"`
+	Workers      int               `json:"workers,omitempty"`
+}
+
+// MigrationProgress is a progress event of a migration; the counts are
+// over the files so far.
+type MigrationProgress struct {
+	Phase        string `json:"phase"` // checking, migrating, reporting, done
+	File         string `json:"file,omitempty"`
+	FileIndex    int    `json:"fileIndex"` // 1-based, in the order the files run
+	Files        int    `json:"files"`
+	FileRows     int    `json:"fileRows"`
+	FileExpected int    `json:"fileExpected"`
+	Rows         int    `json:"rows"`
+	Created      int    `json:"created"`
+	Updated      int    `json:"updated"`
+	Skipped      int    `json:"skipped"`
+	Failed       int    `json:"failed"`
+	ElapsedMs    int64  `json:"elapsedMs"`
+	Paused       bool   `json:"paused"`
+}
+
+// MigrationTables are owner, pipeline and stage tables (source value →
+// Kommo name).
+type MigrationTables struct {
+	Users     map[string]string `json:"users"`
+	Pipelines map[string]string `json:"pipelines"`
+	Stages    map[string]string `json:"stages"`
+}
+
+// MigrationResult is the outcome of a migration, its check or its sample.
+// Report is the JSON of the report file (snake_case, as bulk writes it).
+type MigrationResult struct {
+	Job    string `json:"job"`
+	DryRun bool   `json:"dryRun"`
+	Sample int    `json:"sample"`
+	// Status is done, unmatched (values match nothing: nothing written),
+	// missingFields (fields to create without createFields), canceled or
+	// stopped (Error says why).
+	Status        string                `json:"status"`
+	Error         string                `json:"error,omitempty"`
+	Report        *bulk.MigrationReport `json:"report"`
+	MissingFields []bulk.CreatedField   `json:"missingFields"`
+	// Tables are the entries to fill in for the unmatched values, each
+	// with its closest match.
+	Tables      MigrationTables `json:"tables"`
+	Seconds     float64         `json:"seconds"`
+	ReportFiles []*FileBytes    `json:"reportFiles"` // .md, .json, .html
+	ResultFiles []*FileBytes    `json:"resultFiles"` // per input: success and errors files
+}

@@ -150,6 +150,30 @@ func main() {
 				}))
 			})
 		},
+		"detectMigration": func(args []js.Value) any {
+			const usage = "detectMigration({fileIds, from?, idField?})"
+			var p DetectParams
+			if err := decodeArg(args, 0, usage, &p); err != nil || len(args) == 0 {
+				return rejected(usage)
+			}
+			return promise(func() (any, error) { return toJS(e.DetectMigration(p.FileIDs, p.From, p.IDField)) })
+		},
+		"checkMigration": func(args []js.Value) any {
+			const usage = "checkMigration(params)"
+			var p MigrateParams
+			if err := decodeArg(args, 0, usage, &p); err != nil || len(args) == 0 {
+				return rejected(usage)
+			}
+			return promise(func() (any, error) { return migrationToJS(e.CheckMigration(context.Background(), p)) })
+		},
+		"runMigration": func(args []js.Value) any {
+			const usage = "runMigration(params, onProgress?)"
+			var p MigrateParams
+			if err := decodeArg(args, 0, usage, &p); err != nil || len(args) == 0 {
+				return jobRejected(usage)
+			}
+			return runMigration(e, p, callbackArg(args, 1))
+		},
 	}
 	api := js.Global().Get("Object").New()
 	for name, fn := range methods {
@@ -201,6 +225,55 @@ func runImport(e *Engine, id int, spec string, p ImportParams, onProgress js.Val
 		return v, nil
 	}))
 	return obj
+}
+
+// runMigration starts a migration and returns {id, done, pause, resume,
+// cancel}, like runImport.
+func runMigration(e *Engine, p MigrateParams, onProgress js.Value) any {
+	j, err := e.StartMigration(context.Background(), p, func(mp MigrationProgress) {
+		if onProgress.Truthy() {
+			onProgress.Invoke(mustJS(mp))
+		}
+	})
+	if err != nil {
+		return jobRejected(err.Error())
+	}
+	obj := js.Global().Get("Object").New()
+	pause := js.FuncOf(func(js.Value, []js.Value) any { j.Pause(); return nil })
+	resume := js.FuncOf(func(js.Value, []js.Value) any { j.Resume(); return nil })
+	cancel := js.FuncOf(func(js.Value, []js.Value) any { j.Cancel(); return nil })
+	obj.Set("id", j.ID)
+	obj.Set("pause", pause)
+	obj.Set("resume", resume)
+	obj.Set("cancel", cancel)
+	obj.Set("done", promise(func() (any, error) {
+		res := j.Wait()
+		obj.Set("pause", noop)
+		obj.Set("resume", noop)
+		obj.Set("cancel", noop)
+		pause.Release()
+		resume.Release()
+		cancel.Release()
+		return migrationToJS(res, nil)
+	}))
+	return obj
+}
+
+// migrationToJS turns a migration's result into an object whose report
+// and result files carry their bytes.
+func migrationToJS(res *MigrationResult, err error) (any, error) {
+	v, err := toJS(res, err)
+	if err != nil {
+		return nil, err
+	}
+	obj := v.(js.Value)
+	for key, files := range map[string][]*FileBytes{"reportFiles": res.ReportFiles, "resultFiles": res.ResultFiles} {
+		arr := obj.Get(key)
+		for i, f := range files {
+			attachBytes(arr.Index(i), f)
+		}
+	}
+	return obj, nil
 }
 
 // promise runs fn in a goroutine and returns a Promise of its result.

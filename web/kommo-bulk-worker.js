@@ -6,7 +6,7 @@
 'use strict';
 
 let api = null;
-const jobs = new Map(); // call id → running import job
+const jobs = new Map(); // call id → running import or migration job
 
 function post(msg, transfer) {
   self.postMessage(msg, transfer || []);
@@ -21,6 +21,7 @@ function buffers(v) {
     add(v);
     add(v.successFile);
     add(v.errorsFile);
+    for (const f of [...(v.reportFiles || []), ...(v.resultFiles || [])]) add(f);
   }
   return out;
 }
@@ -52,6 +53,15 @@ async function call(msg) {
     case 'runImport': {
       const [fileId, spec, params] = args;
       const job = api.runImport(fileId, spec, params, (p) => post({ id, type: 'progress', data: p }));
+      jobs.set(id, job);
+      try {
+        return await job.done;
+      } finally {
+        jobs.delete(id);
+      }
+    }
+    case 'runMigration': {
+      const job = api.runMigration(args[0], (p) => post({ id, type: 'progress', data: p }));
       jobs.set(id, job);
       try {
         return await job.done;

@@ -257,6 +257,125 @@ export interface ExportProgress {
   pages: number;
 }
 
+export type Source = 'hubspot' | 'salesforce' | 'pipedrive' | 'zoho' | 'bitrix24' | 'amocrm' | string;
+
+export interface DetectParams {
+  /** Files opened with openFile. */
+  fileIds: number[];
+  /** Only this source's presets (default: every source; the files are taken to come from one). */
+  from?: Source;
+  idField?: string;
+}
+
+export interface MigrationDetection {
+  /** The source the files come from, as a whole ("" when none fits). */
+  source: Source;
+  /** Every source the presets know, with its kinds of export (to override a detection). */
+  sources: Array<{ source: Source; name: string; entities: Entity[] }>;
+  files: Array<{
+    fileId: number;
+    name: string;
+    /** "" when nothing fits well enough: choose it. */
+    source: Source;
+    entity: Entity | '';
+    /** 0 to 1. */
+    confidence: number;
+    /** The best guesses, best first. */
+    candidates: Array<{ source: Source; entity: Entity; confidence: number }>;
+    /** Columns the preset does not know: not migrated. */
+    ignored: string[];
+  }>;
+}
+
+export interface MigrateParams {
+  /** One file per kind; they run companies, contacts, leads, tasks. */
+  files: Array<{ fileId: number; source: Source; entity: Entity }>;
+  /** Source owner (name, e-mail or id) → Kommo user (name, e-mail or id). */
+  users?: Record<string, string>;
+  /** Source pipeline → Kommo pipeline. */
+  pipelines?: Record<string, string>;
+  /** "Stage" or "Pipeline/Stage" → "Stage", "Pipeline/Stage", "won", "lost" or a status id. */
+  stages?: Record<string, string>;
+  /** The custom field keeping the source ids (default "External ID"). */
+  idField?: string;
+  /** Create the custom fields the account lacks (the id field included). */
+  createFields?: boolean;
+  /** Migrate only this many records of the deals (or last) file, with the records they link to. */
+  sample?: number;
+  dryRun?: boolean;
+  /** ISO country of phones without a country code (default the preset's). */
+  region?: string;
+  /** IANA zone of dates without an offset (default the preset's). */
+  timeZone?: string;
+  jobId?: string;
+  batchSize?: number;
+  workers?: number;
+}
+
+export interface MigrationProgress {
+  phase: 'checking' | 'migrating' | 'reporting' | 'done';
+  file?: string;
+  /** 1-based, in the order the files run. */
+  fileIndex: number;
+  files: number;
+  fileRows: number;
+  fileExpected: number;
+  /** Over the files so far. */
+  rows: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  elapsedMs: number;
+  paused: boolean;
+}
+
+/** The migration report: the JSON of the report file (snake_case, as the CLI writes it). */
+export interface MigrationReport {
+  started: string;
+  finished: string;
+  dry_run?: boolean;
+  sample?: number;
+  id_field: string;
+  files: Array<{ file: string; entity: Entity; rows: number; created: number; updated: number; merged: number; skipped: number; failed: number; resumed?: number; selected?: number }> | null;
+  merges: Array<{ file: string; line: number; entity: Entity; key: string; by: string; into: string }> | null;
+  skipped: Array<{ file: string; line: number; key?: string; column?: string; reason: string }> | null;
+  unmatched: Array<{ file: string; column: string; kind: 'user' | 'pipeline' | 'stage' | string; value: string; rows: number; closest?: string[] }> | null;
+  fields_created: Array<{ entity: Entity; name: string; type: string; id?: number; options?: string[] }> | null;
+  owners: Array<{ value: string; to: string; by: string }> | null;
+  stages: Array<{ value: string; to: string; by: string }> | null;
+  records?: Array<{ file: string; line: number; key: string; entity: Entity; action: string; ids: Partial<Record<Entity, number>> }>;
+}
+
+export interface MigrationResult {
+  job: string;
+  dryRun: boolean;
+  sample: number;
+  /**
+   * done; unmatched: values match nothing (nothing was written, fill in tables);
+   * missingFields: fields to create without createFields; canceled; stopped (see error).
+   */
+  status: 'done' | 'unmatched' | 'missingFields' | 'canceled' | 'stopped';
+  error?: string;
+  report: MigrationReport;
+  missingFields: Array<{ entity: Entity; name: string; type: string; options?: string[] }>;
+  /** The entries to fill in for the unmatched values, each with its closest match ("" when none). */
+  tables: { users: Record<string, string>; pipelines: Record<string, string>; stages: Record<string, string> };
+  seconds: number;
+  /** The report as Markdown, JSON and a printable HTML page. */
+  reportFiles: FileBytes[];
+  /** Per input file, in the order they ran: its success file, and its errors file when rows failed. */
+  resultFiles: FileBytes[];
+}
+
+export interface MigrationJob {
+  done: Promise<MigrationResult>;
+  pause(): Promise<boolean>;
+  resume(): Promise<boolean>;
+  /** Stops the migration; done then resolves with status "canceled". */
+  cancel(): Promise<boolean>;
+}
+
 /** The engine in its worker (kommo-bulk.js). */
 export class KommoBulk {
   readonly version: string;
@@ -273,6 +392,9 @@ export class KommoBulk {
   parseSpec(text: string): Promise<MappingSpec>;
   runImport(fileId: number, spec: Spec, params?: ImportParams, handlers?: { onProgress?: (p: Progress) => void }): ImportJob;
   export(params: ExportParams, handlers?: { onProgress?: (p: ExportProgress) => void }): Promise<FileBytes>;
+  detectMigration(params: DetectParams): Promise<MigrationDetection>;
+  checkMigration(params: MigrateParams): Promise<MigrationResult>;
+  runMigration(params: MigrateParams, handlers?: { onProgress?: (p: MigrationProgress) => void }): MigrationJob;
   /** A round trip through the worker; resolves with the worker's clock. */
   ping(): Promise<number>;
   terminate(): void;
@@ -299,6 +421,15 @@ export interface KommoBulkWasm {
     cancel(): void;
   };
   export(params: ExportParams, onProgress?: (p: ExportProgress) => void): Promise<FileBytes>;
+  detectMigration(params: DetectParams): Promise<MigrationDetection>;
+  checkMigration(params: MigrateParams): Promise<MigrationResult>;
+  runMigration(params: MigrateParams, onProgress?: (p: MigrationProgress) => void): {
+    id: number;
+    done: Promise<MigrationResult>;
+    pause(): void;
+    resume(): void;
+    cancel(): void;
+  };
 }
 
 declare global {

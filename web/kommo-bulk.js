@@ -140,6 +140,35 @@ export class KommoBulk {
     };
   }
 
+  /**
+   * Classifies opened files as exports of another CRM: the source and
+   * kind of each, with a confidence and the best guesses.
+   */
+  detectMigration(params) { return this._call('detectMigration', [params]); }
+
+  /**
+   * A dry run of a migration: values that match nothing (with the tables
+   * to fill in), fields to create, and what would be written.
+   */
+  checkMigration(params) { return this._call('checkMigration', [params]); }
+
+  /**
+   * Starts a migration (a sample with params.sample). Returns at once a
+   * job whose done Promise resolves with the result, its report and its
+   * result files.
+   */
+  runMigration(params, handlers = {}) {
+    const id = this._next; // the id _send is about to use
+    const done = this._call('runMigration', [params], [], handlers.onProgress);
+    const control = (action) => this._call('jobControl', [id, action]);
+    return {
+      done,
+      pause: () => control('pause'),
+      resume: () => control('resume'),
+      cancel: () => control('cancel'),
+    };
+  }
+
   /** Exports a dataset of the account to XLSX or CSV bytes. */
   export(params, handlers = {}) { return this._call('export', [params], [], handlers.onProgress); }
 
