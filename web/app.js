@@ -565,4 +565,339 @@ $('export-form').addEventListener('submit', (ev) => {
 });
 $('export-save').addEventListener('click', () => state.files.export && saveFile(state.files.export));
 
+// ---- Migrate ----
+//
+// The exports of another CRM: detected per file (overridable), checked
+// with a dry run (values that match nothing get a table to fill in), then
+// a sample and the rest, with the report rendered and downloadable.
+
+const mig = {
+  files: [], // {info: FileInfo, source, entity, confidence, candidates, ignored}
+  sources: [],
+  tables: { users: {}, pipelines: {}, stages: {} },
+  check: null, // the last MigrationResult of a check
+  result: null, // the last MigrationResult of a run
+  job: null,
+};
+const KINDS = { user: 'users', pipeline: 'pipelines', stage: 'stages' };
+const setMigState = (k, v) => { document.body.dataset[k] = v; };
+
+const migDrop = $('mig-drop');
+migDrop.tabIndex = 0;
+migDrop.addEventListener('dragover', (ev) => { ev.preventDefault(); migDrop.classList.add('over'); });
+migDrop.addEventListener('dragleave', () => migDrop.classList.remove('over'));
+migDrop.addEventListener('drop', (ev) => {
+  ev.preventDefault();
+  migDrop.classList.remove('over');
+  addMigrationFiles([...ev.dataTransfer.files]);
+});
+migDrop.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); $('mig-input').click(); }
+});
+$('mig-input').addEventListener('change', (ev) => {
+  const files = [...ev.target.files];
+  ev.target.value = '';
+  addMigrationFiles(files);
+});
+
+async function addMigrationFiles(files) {
+  if (!state.kb || !files.length) return;
+  await busy(null, async () => {
+    delete document.body.dataset.migDetected;
+    for (const f of files) {
+      const info = await state.kb.openFile(f, f.name);
+      mig.files.push({ info });
+    }
+    await detect();
+  });
+}
+
+async function detect() {
+  const det = await state.kb.detectMigration({ fileIds: mig.files.map((f) => f.info.id), idField: $('mig-id-field').value.trim() });
+  mig.sources = det.sources;
+  for (const d of det.files) {
+    const f = mig.files.find((x) => x.info.id === d.fileId);
+    Object.assign(f, { source: d.source, entity: d.entity, confidence: d.confidence, candidates: d.candidates, ignored: d.ignored, detected: `${d.source}/${d.entity}` });
+  }
+  const name = (det.sources.find((s) => s.source === det.source) || {}).name || det.source;
+  $('mig-source-note').textContent = det.source
+    ? `These look like ${name} exports. Change the source or the kind of a file if it is wrong.`
+    : 'No preset recognises these files: choose the source and the kind of each.';
+  drawMigrationFiles();
+  resetCheck();
+  setMigState('migDetected', String(mig.files.length));
+}
+
+function drawMigrationFiles() {
+  $('mig-files-box').hidden = mig.files.length === 0;
+  $('mig-step-options').hidden = mig.files.length === 0;
+  const rows = mig.files.map((f, i) => {
+    const src = el('select', { 'aria-label': `Source of ${f.info.name}`, class: 'mig-source', 'data-file': f.info.name });
+    src.append(el('option', { value: '', text: '— choose —' }));
+    for (const s of mig.sources) src.append(el('option', { value: s.source, text: s.name, selected: s.source === f.source }));
+    const kinds = ((mig.sources.find((s) => s.source === f.source) || {}).entities) || ['companies', 'contacts', 'leads', 'tasks'];
+    const kind = el('select', { 'aria-label': `Kind of ${f.info.name}`, class: 'mig-kind', 'data-file': f.info.name });
+    kind.append(el('option', { value: '', text: '— choose —' }));
+    for (const k of kinds) kind.append(el('option', { value: k, text: k === 'leads' ? 'deals (leads)' : k, selected: k === f.entity }));
+    src.addEventListener('change', () => { f.source = src.value; drawMigrationFiles(); resetCheck(); });
+    kind.addEventListener('change', () => { f.entity = kind.value; drawMigrationFiles(); resetCheck(); });
+    const overridden = f.detected !== `${f.source}/${f.entity}`;
+    const pct = Math.round((f.confidence || 0) * 100);
+    const level = pct >= 70 ? 'high' : pct >= 45 ? 'mid' : 'low';
+    const guesses = (f.candidates || []).map((c) => `${c.source} ${c.entity} ${Math.round(c.confidence * 100)}%`).join(', ');
+    const conf = overridden
+      ? el('span', { class: 'conf', text: 'chosen by you' })
+      : f.source
+        ? el('span', { class: `conf ${level}`, title: guesses ? `best guesses: ${guesses}` : '' },
+          el('meter', { min: 0, max: 100, low: 45, high: 70, optimum: 100, value: pct, 'aria-label': `confidence ${pct}%` }), ` ${pct}%`)
+        : el('span', { class: 'conf low', text: 'not recognised' });
+    const remove = el('button', { type: 'button', class: 'link', 'aria-label': `Remove ${f.info.name}`, text: 'Remove' });
+    remove.addEventListener('click', () => {
+      state.kb.closeFile(f.info.id);
+      mig.files.splice(i, 1);
+      drawMigrationFiles();
+      resetCheck();
+    });
+    return el('tr', { 'data-file': f.info.name },
+      el('th', { scope: 'row', text: f.info.name }), el('td', {}, src), el('td', {}, kind), el('td', {}, conf),
+      el('td', { class: 'muted', text: (f.ignored || []).join(', ') || '—' }), el('td', {}, remove));
+  });
+  $('mig-files').querySelector('tbody').replaceChildren(...rows);
+}
+
+function resetCheck() {
+  mig.check = null;
+  for (const id of ['mig-unmatched-box', 'mig-missing-box', 'mig-dry-box', 'mig-step-run']) $(id).hidden = true;
+  $('mig-check-summary').textContent = '';
+  delete document.body.dataset.migStatus;
+}
+
+for (const id of ['mig-create-fields', 'mig-id-field', 'mig-region', 'mig-tz']) $(id).addEventListener('change', resetCheck);
+
+// nonEmpty drops the table entries without a Kommo value.
+const nonEmpty = (t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v.trim() !== ''));
+
+function migrationParams(extra = {}) {
+  const p = {
+    files: mig.files.map((f) => ({ fileId: f.info.id, source: f.source, entity: f.entity })),
+    users: nonEmpty(mig.tables.users),
+    pipelines: nonEmpty(mig.tables.pipelines),
+    stages: nonEmpty(mig.tables.stages),
+    createFields: $('mig-create-fields').checked,
+    idField: $('mig-id-field').value.trim(),
+    ...extra,
+  };
+  const region = $('mig-region').value.trim().toUpperCase();
+  const tz = $('mig-tz').value.trim();
+  if (region) p.region = region;
+  if (tz) p.timeZone = tz;
+  return p;
+}
+
+async function checkMigration() {
+  delete document.body.dataset.migStatus;
+  const missing = mig.files.filter((f) => !f.source || !f.entity).map((f) => f.info.name);
+  if (missing.length) throw new Error(`Choose the source and the kind of ${missing.join(', ')}.`);
+  $('mig-check-summary').textContent = 'Reading the files and looking everything up in the account…';
+  const r = await state.kb.checkMigration(migrationParams());
+  mig.check = r;
+  // A new unmatched value starts empty: its closest names are offered, not
+  // taken (nothing falls into a guess). What the user typed before stays.
+  for (const [table, entries] of Object.entries(r.tables)) {
+    for (const value of Object.keys(entries)) {
+      if (!(value in mig.tables[table])) mig.tables[table][value] = '';
+    }
+  }
+  drawCheck(r);
+  setMigState('migStatus', r.status);
+  return r;
+}
+
+function drawCheck(r) {
+  const un = r.report.unmatched || [];
+  const summary = {
+    done: 'Every file, owner and stage matches: ready to migrate.',
+    unmatched: `${un.length} source value${un.length === 1 ? '' : 's'} match nothing in the account. Nothing was written.`,
+    missingFields: `The account lacks ${r.missingFields.length} custom field${r.missingFields.length === 1 ? '' : 's'} the files need.`,
+  }[r.status] || `The check stopped: ${r.error}`;
+  $('mig-check-summary').textContent = summary;
+  $('mig-unmatched-box').hidden = un.length === 0;
+  if (un.length) drawUnmatched(un);
+  $('mig-missing-box').hidden = r.status !== 'missingFields';
+  $('mig-missing').replaceChildren(...r.missingFields.map((f) => el('li', { text: `${f.entity}: “${f.name}” (${f.type}${f.options && f.options.length ? `: ${f.options.join(', ')}` : ''})` })));
+  $('mig-dry-box').hidden = r.status !== 'done';
+  if (r.status === 'done') {
+    drawFileCounts($('mig-dry'), r.report, 'would be ');
+  }
+  $('mig-step-run').hidden = r.status !== 'done';
+  $('mig-run-sample').textContent = `Migrate a sample of ${$('mig-sample').value || 20} deals`;
+  if (un.length) $('mig-unmatched-heading').focus();
+}
+
+function fillDatalists() {
+  const s = state.schema;
+  if (!s) return;
+  $('mig-users').replaceChildren(...s.users.map((u) => el('option', { value: u.name })));
+  $('mig-pipelines').replaceChildren(...s.pipelines.map((p) => el('option', { value: p.name })));
+  const stages = [];
+  for (const p of s.pipelines) for (const st of p.stages) stages.push(el('option', { value: `${p.name}/${st.name}` }));
+  stages.push(el('option', { value: 'won' }), el('option', { value: 'lost' }));
+  $('mig-stages').replaceChildren(...stages);
+}
+
+function drawUnmatched(un) {
+  fillDatalists();
+  const seen = new Set();
+  const rows = [];
+  for (const u of un) {
+    const table = KINDS[u.kind];
+    const id = `${u.kind}\u0000${u.value}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const where = `${u.file}, column ${u.column}`;
+    if (!table) {
+      rows.push(el('tr', {}, el('td', { text: u.kind }), el('th', { scope: 'row', text: u.value }), el('td', { text: where }), el('td', { text: u.rows }),
+        el('td', { class: 'muted', text: 'fix it in the file' }), el('td', { text: (u.closest || []).join(', ') })));
+      continue;
+    }
+    const input = el('input', {
+      value: mig.tables[table][u.value] || '', list: `mig-${table}`, 'data-kind': u.kind, 'data-value': u.value,
+      'aria-label': `Kommo ${u.kind} for ${u.value}`, class: 'mig-match', size: 22,
+    });
+    input.addEventListener('input', () => { mig.tables[table][u.value] = input.value; });
+    const chips = (u.closest || []).map((c) => {
+      const b = el('button', { type: 'button', class: 'chip', text: c, 'aria-label': `Use ${c} for ${u.value}` });
+      b.addEventListener('click', () => { input.value = c; mig.tables[table][u.value] = c; input.focus(); });
+      return b;
+    });
+    rows.push(el('tr', { 'data-kind': u.kind, 'data-value': u.value },
+      el('td', { text: u.kind }), el('th', { scope: 'row', text: u.value }), el('td', { class: 'muted', text: where }), el('td', { text: u.rows }),
+      el('td', {}, input), el('td', {}, ...(chips.length ? chips : [el('span', { class: 'muted', text: 'nothing close' })]))));
+  }
+  $('mig-unmatched').querySelector('tbody').replaceChildren(...rows);
+}
+
+$('mig-check').addEventListener('click', () => busy($('mig-check'), checkMigration));
+$('mig-recheck').addEventListener('click', () => busy($('mig-recheck'), checkMigration));
+$('mig-unmatched').addEventListener('keydown', (ev) => {
+  if (ev.key === 'Enter' && ev.target.matches('input.mig-match')) { ev.preventDefault(); $('mig-recheck').click(); }
+});
+$('mig-sample').addEventListener('change', () => { $('mig-run-sample').textContent = `Migrate a sample of ${$('mig-sample').value || 20} deals`; });
+
+function showMigrationProgress(p) {
+  $('mig-progress-box').hidden = false;
+  const bar = $('mig-progress');
+  const parts = [];
+  if (p.phase === 'checking') {
+    bar.removeAttribute('value');
+    parts.push('Reading the files and looking everything up…');
+  } else {
+    bar.max = Math.max(p.files, 1);
+    const within = p.fileExpected > 0 ? Math.min(p.fileRows / p.fileExpected, 1) : 0;
+    bar.value = p.phase === 'migrating' ? p.fileIndex - 1 + within : p.files;
+    if (p.phase === 'migrating') parts.push(`File ${p.fileIndex} of ${p.files}: ${p.file} (${fmtInt(p.fileRows)}${p.fileExpected ? ' of ' + fmtInt(p.fileExpected) : ''} rows)`);
+    parts.push(`${fmtInt(p.created)} created, ${fmtInt(p.updated)} updated, ${fmtInt(p.skipped)} skipped, ${fmtInt(p.failed)} errors`);
+    if (p.phase === 'reporting') parts.push('writing the report and the result files…');
+    if (p.phase === 'done') parts.push(`done in ${fmtDuration(p.elapsedMs)}`);
+    if (p.paused) parts.push('paused');
+  }
+  $('mig-progress-text').textContent = parts.join(' · ');
+}
+
+function migRunning(on) {
+  for (const id of ['mig-run-sample', 'mig-run-all', 'mig-check', 'mig-recheck']) $(id).disabled = on;
+  $('mig-pause').hidden = !on;
+  $('mig-cancel').hidden = !on;
+  $('mig-pause').textContent = 'Pause';
+}
+
+async function runMigration(sample) {
+  delete document.body.dataset.migRun;
+  migRunning(true);
+  const job = state.kb.runMigration(migrationParams(sample ? { sample } : {}), { onProgress: showMigrationProgress });
+  mig.job = job;
+  let r;
+  try {
+    r = await job.done;
+  } finally {
+    mig.job = null;
+    migRunning(false);
+  }
+  mig.result = r;
+  drawReport(r);
+  // Fields may have been created: the import tab's lists read them.
+  state.kb.schema().then((s) => { state.schema = s; }).catch(() => {});
+  setMigState('migRun', `${sample ? 'sample' : 'all'}:${r.status}`);
+}
+
+$('mig-run-sample').addEventListener('click', () => busy(null, () => runMigration(Math.max(1, Number($('mig-sample').value) || 20))));
+$('mig-run-all').addEventListener('click', () => busy(null, () => runMigration(0)));
+$('mig-pause').addEventListener('click', async () => {
+  if (!mig.job) return;
+  const b = $('mig-pause');
+  if (b.textContent === 'Pause') { await mig.job.pause(); b.textContent = 'Resume'; $('mig-progress-text').textContent += ' · paused'; }
+  else { await mig.job.resume(); b.textContent = 'Pause'; }
+});
+$('mig-cancel').addEventListener('click', () => { if (mig.job) mig.job.cancel(); });
+
+// ---- The report, drawn from its JSON ----
+
+function grid(caption, headers, rows, numeric = []) {
+  return el('div', { class: 'scroll' }, el('table', { class: 'grid' },
+    el('caption', { class: 'sr-only', text: caption }),
+    el('thead', {}, el('tr', {}, ...headers.map((h, i) => el('th', { scope: 'col', class: numeric.includes(i) ? 'n' : null, text: h })))),
+    el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c, i) => el('td', { class: numeric.includes(i) ? 'n' : null, text: c ?? '' })))))));
+}
+
+function drawFileCounts(table, rep, verb) {
+  const files = rep.files || [];
+  table.replaceChildren(
+    el('thead', {}, el('tr', {}, ...['File', 'Kind', 'Rows', `${verb}created`, `${verb}updated`, 'merged', 'skipped', 'with errors'].map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, ...files.map((f) => el('tr', { 'data-file': f.file }, el('th', { scope: 'row', text: f.file }),
+      ...[f.entity, f.rows, f.created, f.updated, f.merged, f.skipped, f.failed].map((v) => el('td', { text: v }))))),
+  );
+}
+
+function drawReport(r) {
+  const rep = r.report;
+  const box = $('mig-report');
+  const parts = [];
+  const title = r.status === 'canceled' ? 'Migration canceled'
+    : r.status !== 'done' ? `Migration stopped: ${r.error}`
+      : r.sample ? `Sample of ${r.sample} migrated: check it in Kommo, then migrate everything` : 'Migration finished';
+  $('mig-report-heading').textContent = title;
+  const files = rep.files || [];
+  if (files.length) {
+    const t = el('table', { class: 'grid', id: 'mig-report-files' });
+    drawFileCounts(t, rep, '');
+    parts.push(el('h3', { text: 'Records' }), el('div', { class: 'scroll' }, t));
+  }
+  const section = (name, list, headers, row, numeric) => {
+    if (list && list.length) parts.push(el('h3', { text: name }), grid(name, headers, list.map(row), numeric));
+  };
+  section('Values that match nothing in Kommo', rep.unmatched, ['File', 'Column', 'Kind', 'Value', 'Rows', 'Closest'], (u) => [u.file, u.column, u.kind, u.value, u.rows, (u.closest || []).join(', ')], [4]);
+  section(rep.dry_run ? 'Custom fields to create' : 'Custom fields created', rep.fields_created, ['Entity', 'Field', 'Type', 'Options'], (f) => [f.entity, f.name, f.type, (f.options || []).join(', ')]);
+  section('Owners', rep.owners, ['Source value', 'Kommo', 'Matched by'], (m) => [m.value, m.to, m.by]);
+  section('Stages', rep.stages, ['Source value', 'Kommo', 'Matched by'], (m) => [m.value, m.to, m.by]);
+  section('Duplicates merged', rep.merges, ['File', 'Row', 'Key', 'Same', 'Written into'], (m) => [m.file, m.line, m.key, m.by, m.into], [1]);
+  section('Rows not migrated', rep.skipped, ['File', 'Row', 'Key', 'Column', 'Reason'], (s) => [s.file, s.line, s.key, s.column, s.reason], [1]);
+  section('Sample records', rep.records, ['File', 'Row', 'Key', 'Action', 'Kommo ids'], (x) => [x.file, x.line, x.key, x.action,
+    Object.entries(x.ids || {}).map(([e, id]) => `${e} ${id}`).join(', ')], [1]);
+  box.replaceChildren(...parts);
+  const byExt = (ext) => r.reportFiles.find((f) => f.name.endsWith(ext));
+  state.files.migMd = byExt('.md');
+  state.files.migJson = byExt('.json');
+  state.files.migHtml = byExt('.html');
+  $('mig-result-files').replaceChildren(...r.resultFiles.map((f) => {
+    const b = el('button', { type: 'button', class: 'mig-result-file', 'data-name': f.name, text: `${f.name} (${fmtInt(f.rows)} rows)` });
+    b.addEventListener('click', () => saveFile(f));
+    return b;
+  }));
+  $('mig-step-report').hidden = false;
+  $('mig-report-heading').focus();
+}
+$('mig-report-md').addEventListener('click', () => state.files.migMd && saveFile(state.files.migMd));
+$('mig-report-json').addEventListener('click', () => state.files.migJson && saveFile(state.files.migJson));
+$('mig-report-html').addEventListener('click', () => state.files.migHtml && saveFile(state.files.migHtml));
+
 start();
