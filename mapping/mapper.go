@@ -28,22 +28,23 @@ type Mapper struct {
 	File  string
 	Sheet string
 
-	entity  kommo.EntityType
-	primary int
-	header  []string
-	ops     []*op // columns and joins, then constants
-	nconst  int   // the last nconst ops are constants
-	keyIdx  int
-	keyCol  string
-	refs    []refOp
-	ents    [numSlots]entPlan
-	ix      *index
-	region  string
-	numfmt  NumberFormat
-	dates   *DateParser
-	order   NameOrder
-	sepSpec string
-	sh      *mapShared
+	entity    kommo.EntityType
+	primary   int
+	header    []string
+	ops       []*op // columns and joins, then constants
+	nconst    int   // the last nconst ops are constants
+	keyIdx    int
+	keyCol    string
+	refs      []refOp
+	ents      [numSlots]entPlan
+	ix        *index
+	region    string
+	numfmt    NumberFormat
+	dates     *DateParser
+	firstDate numDate // dates' first layout, when mapper_fast.go can read it
+	order     NameOrder
+	sepSpec   string
+	sh        *mapShared
 }
 
 type refOp struct {
@@ -322,6 +323,7 @@ func (c *compiler) options() {
 		c.fail("options.name_order", fmt.Errorf("unknown name order %q; want given_first or family_first", o.NameOrder))
 	}
 	c.m.region, c.m.numfmt, c.m.dates = c.region, c.numfmt, c.dates
+	c.m.firstDate = firstDateLayout(c.dates)
 }
 
 // parseZone reads an IANA zone name or a fixed offset ("+03:00", "UTC+3",

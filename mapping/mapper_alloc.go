@@ -46,12 +46,16 @@ type colSet struct {
 
 // get returns the map of pairs (later pairs win, as map assignments do),
 // shared with every other row that recorded the same pairs in the same
-// order.
-func (c *colCache) get(pairs []colPair) map[string]string {
+// order. *last is tried first and set to the set found.
+func (c *colCache) get(pairs []colPair, last **colSet) map[string]string {
+	if s := *last; s != nil && equalPairs(s.pairs, pairs) {
+		return s.m
+	}
 	h := hashPairs(pairs)
 	if t := c.table.Load(); t != nil {
 		for _, s := range (*t)[h] {
 			if equalPairs(s.pairs, pairs) {
+				*last = s
 				return s.m
 			}
 		}
@@ -66,6 +70,7 @@ func (c *colCache) get(pairs []colPair) map[string]string {
 	if old != nil {
 		for _, s := range (*old)[h] {
 			if equalPairs(s.pairs, pairs) {
+				*last = s
 				return s.m // added meanwhile by another goroutine
 			}
 		}
@@ -83,6 +88,7 @@ func (c *colCache) get(pairs []colPair) map[string]string {
 	t[h] = append(t[h][:len(t[h]):len(t[h])], s)
 	c.n++
 	c.table.Store(&t)
+	*last = s
 	return m
 }
 

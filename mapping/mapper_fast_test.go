@@ -17,7 +17,9 @@ var fastSeeds = []string{
 	"99999999999999999999", "1e400", "123456789012345678901234567890.5", "1 234,56", "R$ 12.500", "+5", "5-", "(3)", "١٢",
 	"2024-03-15", "2024-3-15", "2024-02-30", "2024-02-29", "2023-02-29", "0000-01-01", "9999-12-31", "2024-03-15z",
 	"2024-03-15T10:30:00Z", "2024-03-15 10:30", "2024-13-01", "15.03.2024", "03/15/2024", "3/15/2024", "15.03.2024 10:30",
-	"45000", "45000.5", "31.02.2024", "2024-03-15 ", " 2024-03-15",
+	"45000", "45000.5", "31.02.2024", "29.02.2024", "29.02.2023", "29.02.1900", "29.02.2000", "31.04.2024", "00.01.2024",
+	"15.00.2024", "1.3.2024", "15.03.0000", "15-03-2024", "2024/03/15", "2024/3/15", "03/15/2024", "02/29/2100", "15.03.2024.",
+	"15-03-2024 10:30", "１５.03.2024", "2024-03-15T10:30", "0000-02-29", "2000-02-29", "2100-02-29", "2024-04-31", "2024-00-10", "2024-03-15 ", " 2024-03-15",
 	"ann@example.com", "Ann@Example.com", "a@b.co", "a@b", "a@b.", "a@.b.co", "a@b..co", "a..b@c.de", ".a@b.co", "a.@b.co",
 	"a@-b.co", "a@b-.co", "a-b@c-d.e-f.gh", "x_y%z+w@sub.dom.org", "a@b@c.de", "@b.co", "a@", "mailto:a@b.co", "<a@b.co>",
 	"a b@c.de", "a@b_c.de", "ü@b.co", strings.Repeat("a", 250) + "@b.co", strings.Repeat("a", 240) + "@b.co",
@@ -44,6 +46,22 @@ var fastDates = []*DateParser{
 	mustDateParser(DateOptions{}),
 	mustDateParser(DateOptions{Layouts: []string{"dd.mm.yyyy"}, Location: fastZone}),
 	mustDateParser(DateOptions{Layouts: []string{"mm/dd/yyyy", "dd.mm.yyyy"}, Serial: SerialExcel1900}),
+	mustDateParser(DateOptions{Layouts: []string{"yyyy/mm/dd"}, Location: fastZone}),
+	mustDateParser(DateOptions{Layouts: []string{"dd-mm-yyyy hh:mm"}}),
+	mustDateParser(DateOptions{Layouts: []string{"d.m.yyyy"}}),
+}
+
+// The layouts numDate reads, and some it must leave to time.Parse.
+func TestNumDateLayouts(t *testing.T) {
+	for layout, want := range map[string]bool{
+		"2006-01-02": true, "01/02/2006": true, "02.01.2006": true, "2006/01/02": true, "02 01 2006": true,
+		"2.1.2006": false, "02.01.06": false, "Jan 02 2006": false, "02.01.2006 15:04": false, "_2.01.2006": false,
+		"2006-002": false, "02.01.2006Z07": false, "2006-01-02-01": false,
+	} {
+		if got := newNumDate(layout).supported; got != want {
+			t.Errorf("newNumDate(%q).supported = %v, want %v", layout, got, want)
+		}
+	}
 }
 
 func mustDateParser(o DateOptions) *DateParser {
@@ -79,7 +97,7 @@ func checkFastPaths(t *testing.T, s string) {
 	}
 
 	for k, p := range fastDates {
-		m := &Mapper{dates: p}
+		m := &Mapper{dates: p, firstDate: firstDateLayout(p)}
 		d, err := m.date(s)
 		wd, werr := p.Parse(s)
 		sameResult(t, fmt.Sprintf("date(%q) with parser %d", s, k), d.String(), err, wd.String(), werr)
@@ -113,4 +131,27 @@ func oldNeedsSplit(v, sep string) bool {
 		return strings.ContainsAny(v, ";,\n\r\u2028")
 	}
 	return strings.Contains(v, sep) || strings.ContainsAny(v, "\n\r\u2028")
+}
+
+// Every day of some years, and the days around them, in every numeric
+// layout: the fast date reading agrees with DateParser.Parse.
+func TestFastDatesAllDays(t *testing.T) {
+	for _, p := range fastDates {
+		m := &Mapper{dates: p, firstDate: firstDateLayout(p)}
+		for _, y := range []int{0, 1, 1900, 1969, 1970, 2000, 2023, 2024, 2100, 9999} {
+			for mo := 0; mo <= 13; mo++ {
+				for d := 0; d <= 32; d++ {
+					for _, s := range []string{
+						fmt.Sprintf("%04d-%02d-%02d", y, mo, d), fmt.Sprintf("%02d.%02d.%04d", d, mo, y),
+						fmt.Sprintf("%02d/%02d/%04d", mo, d, y), fmt.Sprintf("%04d/%02d/%02d", y, mo, d),
+						fmt.Sprintf("%02d-%02d-%04d", d, mo, y),
+					} {
+						got, err := m.date(s)
+						want, werr := p.Parse(s)
+						sameResult(t, fmt.Sprintf("date(%q)", s), got.String(), err, want.String(), werr)
+					}
+				}
+			}
+		}
+	}
 }

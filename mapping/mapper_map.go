@@ -22,6 +22,8 @@ type build struct {
 	present [numSlots]bool
 	cfs     [numSlots][]slotBuild
 	cols    []colPair // Row.Columns as written, in order
+	colEnts uint8     // the entity slots in cols, as bits
+	lastSet *colSet   // the Columns of the last row this build made
 	errs    []*RowError
 	arena   []byte   // the JSON of custom field values; owned by the Row
 	est     int      // initial arena size
@@ -105,7 +107,7 @@ func (m *Mapper) putBuild(b *build) {
 	}
 	b.rec, b.row, b.lead, b.contact, b.company, b.task = Record{}, nil, nil, nil, nil, nil
 	b.present = [numSlots]bool{}
-	b.cols, b.errs, b.arena = b.cols[:0], nil, nil
+	b.cols, b.colEnts, b.errs, b.arena = b.cols[:0], 0, nil, nil
 	b.statusOp, b.statusRaw, b.taskCols = nil, "", [2]string{}
 	m.sh.builds.Put(b)
 }
@@ -294,6 +296,7 @@ func (b *build) embedded(ent int) *kommo.EntityRequestEmbedded {
 func (b *build) col(ent int, path, column string) {
 	if column != "" {
 		b.cols = append(b.cols, colPair{ent: ent, key: path, col: column})
+		b.colEnts |= 1 << ent
 	}
 }
 
@@ -613,12 +616,13 @@ func (m *Mapper) finishTask(b *build) {
 // values; Columns comes from m's cache of column maps.
 func (m *Mapper) row(b *build) *Row {
 	var sent [numSlots]bool
-	nv, nc := 0, 0
+	nv, nc, nkeys := 0, 0, 0
 	for s := range numSlots {
 		if !m.ents[s].used || (s != m.primary && !b.present[s]) {
 			continue
 		}
 		sent[s] = true
+		nkeys += m.matchCount(b, s)
 		for i := range b.cfs[s] {
 			if sb := &b.cfs[s][i]; len(sb.vals) > 0 || sb.clear {
 				nc++
@@ -628,6 +632,10 @@ func (m *Mapper) row(b *build) *Row {
 	}
 	var fvs []kommo.FieldValue
 	var cfvs kommo.CustomFieldValues
+	var keys []string // the match values of all entities
+	if nkeys > 0 {
+		keys = make([]string, 0, nkeys)
+	}
 	if nv > 0 {
 		fvs = make([]kommo.FieldValue, nv)
 	}
@@ -673,18 +681,23 @@ func (m *Mapper) row(b *build) *Row {
 			if r.Match == nil {
 				r.Match = make(map[kommo.EntityType]MatchKey, 2)
 			}
-			r.Match[slotEntities[s]] = MatchKey{Kind: p.match, FieldID: p.fieldID, Values: m.matchValues(b, s, cfv)}
+			r.Match[slotEntities[s]] = MatchKey{Kind: p.match, FieldID: p.fieldID, Values: m.matchValues(b, s, &keys)}
 		}
 	}
 	// The columns of an entity that is not sent are left out.
-	kept := b.cols[:0]
-	for _, c := range b.cols {
-		if sent[c.ent] {
-			kept = append(kept, c)
+	for s := range numSlots {
+		if b.colEnts&(1<<s) != 0 && !sent[s] {
+			kept := b.cols[:0]
+			for _, c := range b.cols {
+				if sent[c.ent] {
+					kept = append(kept, c)
+				}
+			}
+			b.cols = kept
+			break
 		}
 	}
-	b.cols = kept
-	r.Columns = m.sh.cols.get(kept)
+	r.Columns = m.sh.cols.get(b.cols, &b.lastSet)
 	return r
 }
 
@@ -736,9 +749,11 @@ func (m *Mapper) customValues(b *build, s int, fvs *[]kommo.FieldValue, cfvs *ko
 	return out
 }
 
-// matchValues returns the normalised match values of entity s.
-func (m *Mapper) matchValues(b *build, s int, cfv kommo.CustomFieldValues) []string {
+// matchValues appends the normalised match values of entity s to arena
+// and returns them, capped, or nil when there are none.
+func (m *Mapper) matchValues(b *build, s int, arena *[]string) []string {
 	p := &m.ents[s]
+	start := len(*arena)
 	switch p.match {
 	case MatchID:
 		id := 0
@@ -753,7 +768,7 @@ func (m *Mapper) matchValues(b *build, s int, cfv kommo.CustomFieldValues) []str
 			id = b.task.ID
 		}
 		if id > 0 {
-			return []string{strconv.Itoa(id)}
+			*arena = append(*arena, strconv.Itoa(id))
 		}
 	case MatchName:
 		var name string
@@ -769,12 +784,10 @@ func (m *Mapper) matchValues(b *build, s int, cfv kommo.CustomFieldValues) []str
 			name = b.company.Name
 		}
 		if k := Normalize(name); k != "" {
-			return []string{k}
+			*arena = append(*arena, k)
 		}
 	case MatchEmail, MatchPhone, MatchField:
-		sb := &b.cfs[s][p.matchCF]
-		var out []string
-		for i, x := range sb.strs {
+		for _, x := range b.cfs[s][p.matchCF].strs {
 			switch p.match {
 			case MatchPhone:
 				x, _, _ = strings.Cut(x, " ext. ")
@@ -782,13 +795,23 @@ func (m *Mapper) matchValues(b *build, s int, cfv kommo.CustomFieldValues) []str
 				x = clean(x)
 			}
 			if x != "" {
-				if out == nil {
-					out = make([]string, 0, len(sb.strs)-i)
-				}
-				out = append(out, x)
+				*arena = append(*arena, x)
 			}
 		}
-		return out
 	}
-	return nil
+	if len(*arena) == start {
+		return nil
+	}
+	return (*arena)[start:len(*arena):len(*arena)]
+}
+
+// matchCount is how many match values entity s may have in b.
+func (m *Mapper) matchCount(b *build, s int) int {
+	switch p := &m.ents[s]; p.match {
+	case MatchNone:
+		return 0
+	case MatchEmail, MatchPhone, MatchField:
+		return len(b.cfs[s][p.matchCF].strs)
+	}
+	return 1
 }
