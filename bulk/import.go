@@ -124,13 +124,13 @@ func (im *importer) openJournal() error {
 	if path == "" || im.opts.DryRun {
 		return nil
 	}
-	if b, err := os.ReadFile(path); err == nil {
+	if _, err := os.Stat(path); err == nil {
 		if !im.opts.Resume {
 			return fmt.Errorf("%s: %w", path, ErrJournalExists)
 		}
-		st, err := replayJournal(strings.NewReader(string(b)))
+		st, err := readJournal(path)
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return err
 		}
 		h := st.header
 		if h.ID != im.opts.Job.ID || h.Entity != im.opts.Job.Entity || h.Mode != im.opts.Job.Mode {

@@ -145,10 +145,8 @@ type replayed struct {
 	ended   bool
 }
 
-// replayJournal reads a journal. A torn last line (a crash mid-write) is
-// ignored; a bad line elsewhere is an error.
-// ReadJobHeader returns the header of the journal at path.
-func ReadJobHeader(path string) (*JobHeader, error) {
+// readJournal replays the journal file at path.
+func readJournal(path string) (*replayed, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -157,6 +155,15 @@ func ReadJobHeader(path string) (*JobHeader, error) {
 	st, err := replayJournal(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return st, nil
+}
+
+// ReadJobHeader returns the header of the journal at path.
+func ReadJobHeader(path string) (*JobHeader, error) {
+	st, err := readJournal(path)
+	if err != nil {
+		return nil, err
 	}
 	return st.header, nil
 }
@@ -166,14 +173,9 @@ func ReadJobHeader(path string) (*JobHeader, error) {
 // entities of its rows. Later jobs resolve their references to the rows of
 // this file through it (ImportOptions.Refs).
 func KeysFromJournal(path string) (map[kommo.EntityType]map[string]int, error) {
-	f, err := os.Open(path)
+	st, err := readJournal(path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	st, err := replayJournal(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	out := map[kommo.EntityType]map[string]int{}
 	for _, rr := range st.rows {
@@ -193,14 +195,9 @@ func KeysFromJournal(path string) (map[kommo.EntityType]map[string]int, error) {
 // JobStatus reads the journal at path: the job's header and whether it
 // finished (a stopped job has not, and can be resumed).
 func JobStatus(path string) (*JobHeader, bool, error) {
-	f, err := os.Open(path)
+	st, err := readJournal(path)
 	if err != nil {
 		return nil, false, err
-	}
-	defer f.Close()
-	st, err := replayJournal(f)
-	if err != nil {
-		return nil, false, fmt.Errorf("%s: %w", path, err)
 	}
 	return st.header, st.ended, nil
 }
@@ -219,6 +216,8 @@ func HashFile(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// replayJournal reads a journal. A torn last line (a crash mid-write) is
+// ignored; a bad line elsewhere is an error.
 func replayJournal(r io.Reader) (*replayed, error) {
 	st := &replayed{rows: map[int]RowResult{}, written: map[int]map[kommo.EntityType]int{}, pending: map[int]map[kommo.EntityType]int64{},
 		created: map[kommo.EntityType][]int{}}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -30,14 +29,9 @@ func UndoTag(jobID string) string { return "kommo-bulk undo " + jobID }
 // first touched it, and every record the job created is tagged for removal
 // (see UndoResult). It is idempotent: running it twice does no harm.
 func Undo(ctx context.Context, c *kommo.Client, journalPath string) (*UndoResult, error) {
-	f, err := os.Open(journalPath)
+	st, err := readJournal(journalPath)
 	if err != nil {
 		return nil, fmt.Errorf("undo: %w", err)
-	}
-	defer f.Close()
-	st, err := replayJournal(f)
-	if err != nil {
-		return nil, fmt.Errorf("undo: %s: %w", journalPath, err)
 	}
 	res := &UndoResult{Created: map[kommo.EntityType][]int{}, Tag: UndoTag(st.header.ID)}
 

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 )
 
@@ -108,6 +109,27 @@ func (c *connFlags) client(m *Main, wrap func(http.RoundTripper) http.RoundTripp
 		return nil, &usageError{msg: "no credentials: set KOMMO_TOKEN (or --token) or --oauth-file"}
 	}
 	return kommo.NewClient(base, opts...)
+}
+
+// pacedClient builds a client whose rate the bulk engine's pacer steers:
+// it waits on m.Limiter when set (one budget per process), otherwise on a
+// limiter at --rate (0: none).
+func (c *connFlags) pacedClient(m *Main) (*kommo.Client, *bulk.Pacer, error) {
+	limiter := m.Limiter
+	switch {
+	case limiter != nil:
+	case c.rate > 0:
+		limiter = rate.NewLimiter(rate.Limit(c.rate), 1)
+	default:
+		limiter = rate.NewLimiter(rate.Inf, 1)
+	}
+	pacer := bulk.NewPacer(limiter)
+	c.limiter = limiter
+	client, err := c.client(m, pacer.Wrap)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, pacer, nil
 }
 
 func readOAuthFile(path string) (*oauthFile, error) {

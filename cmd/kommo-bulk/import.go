@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
@@ -213,17 +211,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	}
 	defer table.Close()
 
-	limiter := m.Limiter
-	switch {
-	case limiter != nil:
-	case a.conn.rate > 0:
-		limiter = rate.NewLimiter(rate.Limit(a.conn.rate), 1)
-	default:
-		limiter = rate.NewLimiter(rate.Inf, 1)
-	}
-	pacer := bulk.NewPacer(limiter)
-	a.conn.limiter = limiter
-	client, err := a.conn.client(m, pacer.Wrap)
+	client, _, err := a.conn.pacedClient(m)
 	if err != nil {
 		return err
 	}

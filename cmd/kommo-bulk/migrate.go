@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
 	"gopkg.in/yaml.v3"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
@@ -369,17 +368,7 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 		files = append(files, mf)
 	}
 
-	limiter := c.m.Limiter
-	switch {
-	case limiter != nil:
-	case a.conn.rate > 0:
-		limiter = rate.NewLimiter(rate.Limit(a.conn.rate), 1)
-	default:
-		limiter = rate.NewLimiter(rate.Inf, 1)
-	}
-	pacer := bulk.NewPacer(limiter)
-	a.conn.limiter = limiter
-	client, err := a.conn.client(c.m, pacer.Wrap)
+	client, _, err := a.conn.pacedClient(c.m)
 	if err != nil {
 		return err
 	}
