@@ -31,8 +31,14 @@ columns:
 `
 
 // writeBenchFiles writes contacts.csv and contacts.xlsx of n rows to dir
-// (every 1000th row has a bad phone).
+// (every 1000th row has a bad phone), 20 columns of which the spec maps 5.
 func writeBenchFiles(dir string, n int) (csvPath, xlsxPath string, err error) {
+	return writeBenchFilesAs(dir, "contacts", n, 15)
+}
+
+// writeBenchFilesAs writes name.csv and name.xlsx of n rows with extra
+// unmapped columns after the five mapped ones.
+func writeBenchFilesAs(dir, name string, n, extra int) (csvPath, xlsxPath string, err error) {
 	var csvBuf, xlsxBuf bytes.Buffer
 	cw, err := mapping.NewCSVWriter(&csvBuf, mapping.CSVWriteOptions{})
 	if err != nil {
@@ -43,6 +49,9 @@ func writeBenchFiles(dir string, n int) (csvPath, xlsxPath string, err error) {
 		return "", "", err
 	}
 	header := []string{"Name", "Email", "Phone", "Position", "Birthday"}
+	for i := range extra {
+		header = append(header, "Note "+strconv.Itoa(i+1))
+	}
 	for _, w := range []mapping.TableWriter{cw, xw} {
 		if err := w.WriteHeader(header); err != nil {
 			return "", "", err
@@ -60,6 +69,9 @@ func writeBenchFiles(dir string, n int) (csvPath, xlsxPath string, err error) {
 			mapping.StringCell("Engineer"),
 			mapping.StringCell(fmt.Sprintf("%02d.%02d.19%02d", i%28+1, i%12+1, i%100)),
 		}
+		for j := range extra {
+			row = append(row, mapping.StringCell("note "+strconv.Itoa((i+j)%1000)))
+		}
 		for _, w := range []mapping.TableWriter{cw, xw} {
 			if err := w.WriteRow(row); err != nil {
 				return "", "", err
@@ -72,7 +84,7 @@ func writeBenchFiles(dir string, n int) (csvPath, xlsxPath string, err error) {
 	if err := xw.Close(); err != nil {
 		return "", "", err
 	}
-	csvPath, xlsxPath = filepath.Join(dir, "contacts.csv"), filepath.Join(dir, "contacts.xlsx")
+	csvPath, xlsxPath = filepath.Join(dir, name+".csv"), filepath.Join(dir, name+".xlsx")
 	if err := os.WriteFile(csvPath, csvBuf.Bytes(), 0o644); err != nil {
 		return "", "", err
 	}
@@ -95,6 +107,13 @@ func BenchmarkOpenValidate(b *testing.B) {
 	csvPath, xlsxPath, err := writeBenchFiles(dir, rows)
 	if err != nil {
 		b.Fatal(err)
+	}
+	if os.Getenv("KOMMO_BULK_BENCH_1M") != "" {
+		// For the browser only: does a 1M-row workbook (5 columns, to
+		// keep the time sane) load in a tab?
+		if _, _, err := writeBenchFilesAs(dir, "big", 1_000_000, 0); err != nil {
+			b.Fatal(err)
+		}
 	}
 	e, _ := setup(b)
 	if _, err := e.Schema(b.Context()); err != nil { // fetched once, as the page does before checking

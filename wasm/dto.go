@@ -20,6 +20,10 @@ type OpenOptions struct {
 	Encoding    string `json:"encoding,omitempty"`
 	Delimiter   string `json:"delimiter,omitempty"`
 	PreviewRows int    `json:"previewRows,omitempty"`
+
+	// Progress, if set, is told how far the copy of a workbook into the
+	// engine has got (phase "load").
+	Progress func(ReadProgress) `json:"-"`
 }
 
 // FileInfo describes an opened file.
@@ -218,6 +222,10 @@ type ValidateOptions struct {
 	// MaxRows is how many bad rows to return with their values (default
 	// 100); every bad row is counted.
 	MaxRows int `json:"maxRows,omitempty"`
+
+	// Progress, if set, is told how far the pass has read the file (phase
+	// "parse"), a few hundred times per pass.
+	Progress func(ReadProgress) `json:"-"`
 }
 
 // ValidationInfo sums up a validation pass.

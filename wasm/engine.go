@@ -146,12 +146,13 @@ func (e *Engine) Schema(ctx context.Context) (*SchemaInfo, error) {
 	return schemaInfo(s), nil
 }
 
-// file is one opened file: its bytes stay in memory (they never leave the
-// browser) and are parsed again for each pass.
+// file is one opened file: its bytes stay in the browser (in memory for a
+// workbook, in the dropped Blob for a CSV) and are parsed again for each
+// pass.
 type file struct {
 	id     int
 	name   string
-	data   []byte
+	src    Source
 	format mapping.Format
 	opts   mapping.ReadOptions
 	sheets []string
@@ -163,8 +164,24 @@ type file struct {
 }
 
 // open returns a new table over the file, with the user's fixes applied.
-func (f *file) open() (mapping.Table, error) {
-	t, err := mapping.Open(f.name, bytes.NewReader(f.data), int64(len(f.data)), f.opts)
+func (f *file) open() (mapping.Table, error) { return f.openProgress(nil) }
+
+// openProgress is open reporting how far the pass has read (nil: no
+// reports): bytes of a CSV, uncompressed bytes of an XLSX sheet.
+func (f *file) openProgress(progress func(ReadProgress)) (mapping.Table, error) {
+	var src Source = f.src
+	if _, inMemory := src.(*bytes.Reader); !inMemory {
+		src = newReadAhead(src)
+	}
+	opts := f.opts
+	if rep := newReporter("parse", progress); rep != nil {
+		if f.format == mapping.FormatXLSX {
+			opts.XLSX.Progress = rep
+		} else {
+			src = &progressReader{Source: src, report: rep}
+		}
+	}
+	t, err := mapping.Open(f.name, src, src.Size(), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -203,11 +220,19 @@ func (t *fixedTable) Next() (mapping.Record, error) {
 // OpenFile opens the bytes of a CSV or XLSX file and returns its sheets,
 // header and first rows.
 func (e *Engine) OpenFile(data []byte, name string, opts OpenOptions) (*FileInfo, error) {
+	return e.OpenSource(bytes.NewReader(data), name, opts)
+}
+
+// OpenSource opens a CSV or XLSX file read from src and returns its
+// sheets, header and first rows. A workbook is copied into memory once
+// (a zip is read at random); a CSV stays in src and is read in chunks,
+// ahead of the parser, on each pass.
+func (e *Engine) OpenSource(src Source, name string, opts OpenOptions) (*FileInfo, error) {
 	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
-	f := &file{name: name, data: data}
-	head := data
-	if len(head) > 8192 {
-		head = head[:8192]
+	f := &file{name: name, src: src}
+	head := make([]byte, min(8192, src.Size()))
+	if n, err := src.ReadAt(head, 0); n < len(head) {
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	f.format = mapping.Sniff(name, head)
 	f.opts = mapping.ReadOptions{
@@ -221,7 +246,12 @@ func (e *Engine) OpenFile(data []byte, name string, opts OpenOptions) (*FileInfo
 		f.opts.CSV.Comma = []rune(d)[0]
 	}
 	if f.format == mapping.FormatXLSX {
-		sheets, err := mapping.Sheets(bytes.NewReader(data), int64(len(data)), mapping.XLSXOptions{Name: name})
+		br, err := loadSource(src, name, opts.Progress)
+		if err != nil {
+			return nil, err
+		}
+		f.src = br
+		sheets, err := mapping.Sheets(br, br.Size(), mapping.XLSXOptions{Name: name})
 		if err != nil {
 			return nil, err
 		}
@@ -240,7 +270,7 @@ func (e *Engine) OpenFile(data []byte, name string, opts OpenOptions) (*FileInfo
 	if n <= 0 {
 		n = 20
 	}
-	info := &FileInfo{Name: name, Format: formatName(f.format), Sheets: f.sheets, Header: f.header, Preview: []PreviewRow{}, Size: len(data)}
+	info := &FileInfo{Name: name, Format: formatName(f.format), Sheets: f.sheets, Header: f.header, Preview: []PreviewRow{}, Size: int(src.Size())}
 	if f.format == mapping.FormatXLSX {
 		info.Sheet = opts.Sheet
 		if info.Sheet == "" && len(f.sheets) > 0 {
@@ -439,7 +469,7 @@ func (e *Engine) Validate(ctx context.Context, id int, specText string, opts Val
 	if max <= 0 {
 		max = 100
 	}
-	t, err := f.open()
+	t, err := f.openProgress(opts.Progress)
 	if err != nil {
 		return nil, err
 	}

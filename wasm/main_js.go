@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"syscall/js"
 
@@ -25,6 +26,7 @@ var (
 	jsPromise = js.Global().Get("Promise")
 	jsError   = js.Global().Get("Error")
 	jsUint8   = js.Global().Get("Uint8Array")
+	jsBlob    = js.Global().Get("Blob")
 	// noop stands in for a finished job's controls. (new Function would
 	// need 'unsafe-eval', which serve's Content-Security-Policy refuses.)
 	noop = js.FuncOf(func(js.Value, []js.Value) any { return nil })
@@ -47,11 +49,11 @@ func main() {
 			return promise(func() (any, error) { return toJS(e.Schema(context.Background())) })
 		},
 		"openFile": func(args []js.Value) any {
-			const usage = "openFile(bytes: Uint8Array, name: string, options?)"
+			const usage = "openFile(file: Blob | Uint8Array, name: string, options?, onProgress?)"
 			if len(args) < 2 || args[1].Type() != js.TypeString {
 				return rejected(usage)
 			}
-			data, err := bytesArg(args[0])
+			src, err := sourceArg(args[0])
 			if err != nil {
 				return rejected(usage + ": " + err.Error())
 			}
@@ -60,7 +62,8 @@ func main() {
 			if err := decodeArg(args, 2, usage, &opts); err != nil {
 				return rejected(err.Error())
 			}
-			return promise(func() (any, error) { return toJS(e.OpenFile(data, name, opts)) })
+			opts.Progress = progressFunc(callbackArg(args, 3))
+			return promise(func() (any, error) { return toJS(e.OpenSource(src, name, opts)) })
 		},
 		"closeFile": func(args []js.Value) any {
 			if len(args) == 1 && args[0].Type() == js.TypeNumber {
@@ -96,7 +99,7 @@ func main() {
 			})
 		},
 		"validate": func(args []js.Value) any {
-			const usage = "validate(fileId: number, spec, options?)"
+			const usage = "validate(fileId: number, spec, options?, onProgress?)"
 			id, spec, err := fileSpecArgs(args, usage)
 			if err != nil {
 				return rejected(err.Error())
@@ -105,6 +108,7 @@ func main() {
 			if err := decodeArg(args, 2, usage, &opts); err != nil {
 				return rejected(err.Error())
 			}
+			opts.Progress = progressFunc(callbackArg(args, 3))
 			return promise(func() (any, error) { return toJS(e.Validate(context.Background(), id, spec, opts)) })
 		},
 		"setCell": func(args []js.Value) any {
@@ -356,17 +360,108 @@ func attachBytes(obj js.Value, f *FileBytes) {
 	obj.Set("bytes", u)
 }
 
-// bytesArg copies a Uint8Array or ArrayBuffer into Go memory.
-func bytesArg(v js.Value) ([]byte, error) {
-	if v.InstanceOf(js.Global().Get("ArrayBuffer")) {
+// sourceArg reads a file argument: a Blob (a dropped File), read in
+// slices on each pass, or a Uint8Array or ArrayBuffer, which stays a JS
+// array read in slices too. Neither is copied whole into wasm memory here
+// (OpenSource copies a workbook in once, chunk by chunk).
+func sourceArg(v js.Value) (Source, error) {
+	switch {
+	case v.InstanceOf(jsBlob):
+		return &blobSource{blob: v, size: int64(v.Get("size").Float())}, nil
+	case v.InstanceOf(js.Global().Get("ArrayBuffer")):
 		v = jsUint8.New(v)
+	case !v.InstanceOf(jsUint8):
+		return nil, errors.New("the file must be a Blob, a Uint8Array or an ArrayBuffer")
 	}
-	if !v.InstanceOf(jsUint8) {
-		return nil, errors.New("bytes must be a Uint8Array or an ArrayBuffer")
+	return &arraySource{array: v, size: int64(v.Get("byteLength").Int())}, nil
+}
+
+// blobSource reads a Blob: each ReadAt awaits blob.slice(…).arrayBuffer(),
+// from a goroutine of a promise (never from a js.Func, which would stall
+// the event loop that resolves it), and copies it into p.
+type blobSource struct {
+	blob js.Value
+	size int64
+}
+
+var _ Source = (*blobSource)(nil)
+
+func (s *blobSource) Size() int64 { return s.size }
+
+func (s *blobSource) ReadAt(p []byte, off int64) (int, error) {
+	if off >= s.size {
+		return 0, io.EOF
 	}
-	b := make([]byte, v.Get("byteLength").Int())
-	js.CopyBytesToGo(b, v)
-	return b, nil
+	end := min(off+int64(len(p)), s.size)
+	buf, err := await(s.blob.Call("slice", float64(off), float64(end)).Call("arrayBuffer"))
+	if err != nil {
+		return 0, err
+	}
+	n := js.CopyBytesToGo(p, jsUint8.New(buf))
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// arraySource reads a Uint8Array kept on the JS side, a slice at a time.
+type arraySource struct {
+	array js.Value
+	size  int64
+}
+
+var _ Source = (*arraySource)(nil)
+
+func (s *arraySource) Size() int64 { return s.size }
+
+func (s *arraySource) ReadAt(p []byte, off int64) (int, error) {
+	if off >= s.size {
+		return 0, io.EOF
+	}
+	end := min(off+int64(len(p)), s.size)
+	n := js.CopyBytesToGo(p, s.array.Call("subarray", float64(off), float64(end)))
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// await waits for a JS Promise. The calling goroutine blocks; the event
+// loop runs on, and settles the promise.
+func await(p js.Value) (js.Value, error) {
+	type settled struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan settled, 1)
+	onValue := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- settled{v: args[0]}
+		return nil
+	})
+	onError := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- settled{err: errors.New(args[0].Call("toString").String())}
+		return nil
+	})
+	defer onValue.Release()
+	defer onError.Release()
+	p.Call("then", onValue, onError)
+	r := <-ch
+	return r.v, r.err
+}
+
+// progressFunc turns a JS callback into a ReadProgress reporter (nil for
+// none).
+func progressFunc(cb js.Value) func(ReadProgress) {
+	if !cb.Truthy() {
+		return nil
+	}
+	return func(p ReadProgress) {
+		o := js.Global().Get("Object").New()
+		o.Set("phase", p.Phase)
+		o.Set("read", float64(p.Read))
+		o.Set("total", float64(p.Total))
+		cb.Invoke(o)
+	}
 }
 
 // decodeArg decodes args[i], a plain object, into v through JSON; a

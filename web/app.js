@@ -156,7 +156,9 @@ async function openFile(file, options = {}) {
   await busy(null, async () => {
     $('engine').textContent = `Reading ${file.name}…`;
     if (state.file) state.kb.closeFile(state.file.id);
-    state.file = await state.kb.openFile(file, file.name, options);
+    // A workbook is copied into the engine once (a CSV is read in slices).
+    const onProgress = (p) => { $('engine').textContent = `Reading ${file.name}… ${percent(p)}`; };
+    state.file = await state.kb.openFile(file, file.name, options, { onProgress });
     $('engine').textContent = `Engine ${state.kb.version} ready`;
     showFile();
     if (!options.sheet) $('entity').value = guessEntity(file.name);
@@ -370,8 +372,24 @@ $('load-mapping').addEventListener('change', (ev) => busy(null, async () => {
 
 // ---- 3. Check ----
 
+const percent = (p) => `${p.total ? Math.floor((100 * p.read) / p.total) : 100}%`;
+
+// showRead shows how far a pass over the file has got: the bytes of a CSV
+// or of an XLSX sheet read so far.
+function showRead(p) {
+  $('read-box').hidden = false;
+  $('read-progress').value = p.total ? p.read / p.total : 1;
+  $('read-text').textContent = `Reading rows… ${percent(p)} (${fmtBytes(p.read)} of ${fmtBytes(p.total)})`;
+}
+
 async function validate() {
-  const v = await state.kb.validate(state.file.id, state.spec, { maxRows: 200 });
+  $('read-progress').value = 0;
+  let v;
+  try {
+    v = await state.kb.validate(state.file.id, state.spec, { maxRows: 200 }, { onProgress: showRead });
+  } finally {
+    $('read-box').hidden = true;
+  }
   state.validation = v;
   remember();
   const cols = Object.entries(v.byColumn).map(([c, n]) => `${c || 'row'}: ${n}`).join(', ');

@@ -6,6 +6,7 @@
 'use strict';
 
 let api = null;
+let memory = null; // the wasm module's linear memory
 const jobs = new Map(); // call id → running import or migration job
 
 function post(msg, transfer) {
@@ -39,6 +40,7 @@ async function init(msg) {
     if (!r.ok) throw new Error(`load ${msg.wasmURL}: HTTP ${r.status}`);
     ({ instance } = await WebAssembly.instantiate(await r.arrayBuffer(), go.importObject));
   }
+  memory = instance.exports.mem;
   go.run(instance).then(() => post({ type: 'exit' }));
   // main() has set the global before run's first await.
   api = self.kommoBulk;
@@ -75,10 +77,16 @@ async function call(msg) {
       if (job && ['pause', 'resume', 'cancel'].includes(action)) job[action]();
       return !!job;
     }
+    case 'openFile':
+    case 'validate':
+      // The last argument of both is the progress callback.
+      return api[method](...args.slice(0, 3), (p) => post({ id, type: 'progress', data: p }));
     case 'export':
       return api.export(args[0], (p) => post({ id, type: 'progress', data: p }));
     case 'ping':
       return Date.now();
+    case 'memory':
+      return memory ? memory.buffer.byteLength : 0;
     default:
       if (typeof api[method] !== 'function') throw new Error(`kommoBulk has no method ${method}`);
       return api[method](...args);

@@ -140,6 +140,18 @@ export interface ValidateOptions {
   maxRows?: number;
 }
 
+/**
+ * How far a read of a file has got: "load" while openFile copies a
+ * workbook into the engine (once), "parse" while validate reads the rows
+ * (bytes of a CSV, uncompressed bytes of an XLSX sheet). A few hundred
+ * events per pass at most.
+ */
+export interface ReadProgress {
+  phase: 'load' | 'parse';
+  read: number;
+  total: number;
+}
+
 export interface CellError {
   column?: string;
   /** -1 when the error is about no one column. */
@@ -381,11 +393,12 @@ export class KommoBulk {
   readonly version: string;
   configure(config: { baseURL: string; token?: string; rate?: number; timeoutMs?: number }): Promise<void>;
   schema(): Promise<Schema>;
-  openFile(file: Blob | ArrayBuffer | Uint8Array, name?: string, options?: OpenOptions): Promise<FileInfo>;
-  openFile(file: Blob, options?: OpenOptions): Promise<FileInfo>;
+  /** A Blob (a dropped File) is not copied: a CSV is read from it in slices on each pass. */
+  openFile(file: Blob | ArrayBuffer | Uint8Array, name?: string, options?: OpenOptions, handlers?: { onProgress?: (p: ReadProgress) => void }): Promise<FileInfo>;
+  openFile(file: Blob, options?: OpenOptions, handlers?: { onProgress?: (p: ReadProgress) => void }): Promise<FileInfo>;
   closeFile(fileId: number): Promise<void>;
   propose(fileId: number, entity: Entity): Promise<Proposal>;
-  validate(fileId: number, spec: Spec, options?: ValidateOptions): Promise<Validation>;
+  validate(fileId: number, spec: Spec, options?: ValidateOptions, handlers?: { onProgress?: (p: ReadProgress) => void }): Promise<Validation>;
   setCell(fileId: number, row: number, column: string, value: string): Promise<void>;
   errorsFile(fileId: number, spec: Spec): Promise<FileBytes>;
   specToYAML(spec: Spec): Promise<string>;
@@ -397,6 +410,8 @@ export class KommoBulk {
   runMigration(params: MigrateParams, handlers?: { onProgress?: (p: MigrationProgress) => void }): MigrationJob;
   /** A round trip through the worker; resolves with the worker's clock. */
   ping(): Promise<number>;
+  /** Bytes of the engine's WebAssembly memory (its high-water mark: wasm memory never shrinks). */
+  memory(): Promise<number>;
   terminate(): void;
 }
 
@@ -405,10 +420,11 @@ export interface KommoBulkWasm {
   version(): string;
   configure(config: { baseURL: string; token?: string; rate?: number; timeoutMs?: number }): Promise<void>;
   schema(): Promise<Schema>;
-  openFile(bytes: Uint8Array | ArrayBuffer, name: string, options?: OpenOptions): Promise<FileInfo>;
+  /** A Blob is read in slices (awaiting blob.slice().arrayBuffer()); an array stays on the JS side. */
+  openFile(file: Blob | Uint8Array | ArrayBuffer, name: string, options?: OpenOptions, onProgress?: (p: ReadProgress) => void): Promise<FileInfo>;
   closeFile(fileId: number): void;
   propose(fileId: number, entity: Entity): Promise<Proposal>;
-  validate(fileId: number, spec: Spec, options?: ValidateOptions): Promise<Validation>;
+  validate(fileId: number, spec: Spec, options?: ValidateOptions, onProgress?: (p: ReadProgress) => void): Promise<Validation>;
   setCell(fileId: number, row: number, column: string, value: string): Promise<void>;
   errorsFile(fileId: number, spec: Spec): Promise<FileBytes>;
   specToYAML(spec: Spec): Promise<string>;

@@ -81,26 +81,25 @@ export class KommoBulk {
   schema() { return this._call('schema', []); }
 
   /**
-   * Opens a CSV or XLSX file: a File or Blob (read here, parsed in the
-   * worker), or its bytes with a name.
+   * Opens a CSV or XLSX file: a File or Blob, or its bytes with a name.
+   * A Blob goes to the worker as it is (no copy): the engine reads a CSV
+   * in slices on each pass, and a workbook once, in chunks.
+   * handlers.onProgress gets {phase: 'load', read, total} while a
+   * workbook is read in.
    */
-  async openFile(file, name, options) {
-    let bytes;
+  async openFile(file, name, options, handlers) {
     let transfer = [];
     if (typeof Blob !== 'undefined' && file instanceof Blob) {
-      if (typeof name === 'object' && name !== null) { options = name; name = undefined; }
+      if (typeof name === 'object' && name !== null) { handlers = options; options = name; name = undefined; }
       name = name || file.name || 'upload.csv';
-      bytes = new Uint8Array(await file.arrayBuffer());
-      transfer = [bytes.buffer];
     } else if (file instanceof ArrayBuffer) {
-      bytes = new Uint8Array(file.slice(0));
-      transfer = [bytes.buffer];
-    } else if (file instanceof Uint8Array) {
-      bytes = file; // copied by postMessage; the caller keeps its array
-    } else {
+      file = new Uint8Array(file.slice(0));
+      transfer = [file.buffer];
+    } else if (!(file instanceof Uint8Array)) {
+      // (a Uint8Array is copied by postMessage; the caller keeps its array)
       throw new TypeError('openFile wants a File, Blob, ArrayBuffer or Uint8Array');
     }
-    return this._call('openFile', [bytes, name || 'upload.csv', options || {}], transfer);
+    return this._call('openFile', [file, name || 'upload.csv', options || {}], transfer, handlers && handlers.onProgress);
   }
 
   /** Forgets an opened file. */
@@ -109,8 +108,14 @@ export class KommoBulk {
   /** Proposes a mapping of the file's columns to fields of entity. */
   propose(fileId, entity) { return this._call('propose', [fileId, entity]); }
 
-  /** Maps every row and reports the bad ones with their values. */
-  validate(fileId, spec, options) { return this._call('validate', [fileId, spec, options || {}]); }
+  /**
+   * Maps every row and reports the bad ones with their values.
+   * handlers.onProgress gets {phase: 'parse', read, total} as the file is
+   * read (bytes of a CSV, uncompressed bytes of an XLSX sheet).
+   */
+  validate(fileId, spec, options, handlers = {}) {
+    return this._call('validate', [fileId, spec, options || {}], [], handlers.onProgress);
+  }
 
   /** Replaces one cell (row number, column name) for every later pass. */
   setCell(fileId, row, column, value) { return this._call('setCell', [fileId, row, column, String(value)]); }
@@ -174,6 +179,12 @@ export class KommoBulk {
 
   /** Resolves with the worker's clock: a round trip through the worker. */
   ping() { return this._call('ping', []); }
+
+  /**
+   * The size in bytes of the engine's WebAssembly memory: what the engine
+   * holds at most so far (wasm memory grows and never shrinks).
+   */
+  memory() { return this._call('memory', []); }
 
   /** Stops the worker; the object is unusable afterwards. */
   terminate() {
