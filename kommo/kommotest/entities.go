@@ -316,22 +316,27 @@ func (c *call) createEntities(entity string) {
 	})
 }
 
+// patchItems reads a PATCH body: an array of items for the collection
+// (id == 0), or one object for /{id}, which gets that id. It has answered
+// the request when ok is false.
+func (c *call) patchItems(id int) (items []map[string]any, ok bool) {
+	if id == 0 {
+		return c.batch(250)
+	}
+	m, ok := c.object()
+	if !ok {
+		return nil, false
+	}
+	m["id"] = jsonInt(id)
+	return []map[string]any{m}, true
+}
+
 // updateEntities handles PATCH /{entity} (id == 0, array body) and
 // PATCH /{entity}/{id} (object body).
 func (c *call) updateEntities(entity string, id int) {
-	var items []map[string]any
-	if id == 0 {
-		var ok bool
-		if items, ok = c.batch(250); !ok {
-			return
-		}
-	} else {
-		m, ok := c.object()
-		if !ok {
-			return
-		}
-		m["id"] = jsonInt(id)
-		items = []map[string]any{m}
+	items, ok := c.patchItems(id)
+	if !ok {
+		return
 	}
 	s := c.s
 	s.mu.Lock()

@@ -166,19 +166,9 @@ func (c *call) createNotes(entity string, entityID int) {
 
 // updateNotes handles PATCH /{entity}/notes and PATCH /{entity}/notes/{id}.
 func (c *call) updateNotes(entity string, id int) {
-	var items []map[string]any
-	if id == 0 {
-		var ok bool
-		if items, ok = c.batch(250); !ok {
-			return
-		}
-	} else {
-		m, ok := c.object()
-		if !ok {
-			return
-		}
-		m["id"] = jsonInt(id)
-		items = []map[string]any{m}
+	items, ok := c.patchItems(id)
+	if !ok {
+		return
 	}
 	s := c.s
 	s.mu.Lock()

@@ -319,19 +319,9 @@ func (c *call) createTasks() {
 }
 
 func (c *call) updateTasks(id int) {
-	var items []map[string]any
-	if id == 0 {
-		var ok bool
-		if items, ok = c.batch(250); !ok {
-			return
-		}
-	} else {
-		m, ok := c.object()
-		if !ok {
-			return
-		}
-		m["id"] = jsonInt(id)
-		items = []map[string]any{m}
+	items, ok := c.patchItems(id)
+	if !ok {
+		return
 	}
 	s := c.s
 	s.mu.Lock()
