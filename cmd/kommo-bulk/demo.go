@@ -137,10 +137,12 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(out, "exported %s to %s\n", e, path)
 	}
 	st := emu.Stats()
-	fmt.Fprintf(out, "\n%d requests in %.1fs (%.1f/s), %d answered 429.\n", st.Requests, time.Since(start).Seconds(),
-		float64(st.Requests)/time.Since(start).Seconds(), st.RateLimited)
+	el := time.Since(start).Seconds()
+	// n requests at a rate r take (n-1)/r seconds: the first goes at once.
+	fmt.Fprintf(out, "\n%d requests in %.1fs (%.1f/s after the first), %d answered 429.\n", st.Requests, el,
+		float64(st.Requests-1)/el, st.RateLimited)
 	fmt.Fprintf(out, "Result files (*.success.csv, *.errors.csv), journals and exports are in %s/.\n", *outDir)
-	fmt.Fprintf(out, "An errors file can be fixed and imported again with the same mapping; an export edited in a\nspreadsheet re-imports with: kommo-bulk import --mode update %s\n", filepath.Join(*outDir, "export-leads.xlsx"))
+	fmt.Fprintf(out, "An errors file can be fixed and imported again with the same mapping; an export edited in a\nspreadsheet re-imports as an update with no mapping (kommo-bulk import --mode update FILE).\n")
 	return nil
 }
 
