@@ -5,19 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
+	"strings"
 	"time"
-
-	"github.com/xuri/excelize/v2"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // XLSXWriteOptions configures an [XLSXWriter]. The zero value writes one
 // sheet named "Sheet1" with default column widths and ISO date formats.
 type XLSXWriteOptions struct {
 	// Sheet is the worksheet name; "" means "Sheet1". Excel limits names to
-	// 31 characters without any of : \ / ? * [ ].
+	// 31 characters without any of : \ / ? * [ ], not starting or ending
+	// with an apostrophe.
 	Sheet string
 	// ColumnWidths sets the width of the first len(ColumnWidths) columns,
-	// in characters; 0 keeps a column's default width.
+	// in characters (at most 255); 0 keeps a column's default width.
 	ColumnWidths []float64
 	// DateFormat is the Excel number format of date cells; "" means
 	// "yyyy-mm-dd".
@@ -25,71 +29,74 @@ type XLSXWriteOptions struct {
 	// DateTimeFormat is the Excel number format of date-time cells; ""
 	// means "yyyy-mm-dd hh:mm:ss".
 	DateTimeFormat string
-	// TmpDir is where rows are spilled to disk while the sheet is being
-	// written; "" means the system default (os.TempDir).
+	// TmpDir is unused: the writer streams the workbook into its
+	// destination and makes no temporary files. It is kept for
+	// compatibility.
 	TmpDir string
 }
 
-// XLSXWriter is a [TableWriter] for Excel workbooks, built on excelize's
-// StreamWriter. Cells keep their types: numbers are numbers, ids are
-// integers shown without exponent (number format "0"), dates and
-// date-times are real date cells (Excel serial numbers with a date number
-// format, in the 1900 date system), booleans are TRUE/FALSE, and text is
-// always written as an inline string, never as a formula, after
-// [EscapeFormula] for safety when the sheet is later saved as CSV. The
-// header row, if written, is bold and frozen.
+// XLSXWriter is a [TableWriter] for Excel workbooks. Cells keep their
+// types: numbers are numbers, ids are integers shown without exponent
+// (number format "0"), dates and date-times are real date cells (Excel
+// serial numbers with a date number format, in the 1900 date system),
+// booleans are TRUE/FALSE, and text is always written as an inline string,
+// never as a formula, after [EscapeFormula] for safety when the sheet is
+// later saved as CSV. The header row, if written, is bold and frozen.
 //
-// Memory stays flat in the number of rows: excelize keeps up to 16 MiB of
-// sheet XML in memory and then spills it to a temporary file in TmpDir, and
-// Close compresses the spilled data straight into the destination writer
-// instead of building the file in memory. Under GOOS=js (WebAssembly)
-// there is no usable temporary directory, so excelize keeps the whole sheet
-// XML in memory (about 100–200 bytes per cell before compression); browser
-// exports should be sized with that in mind.
+// The workbook is written as a stream: the small fixed parts first, then
+// the sheet row by row, deflated straight into the destination writer, so
+// memory stays flat in the number of rows (natively and under
+// WebAssembly) and no temporary files are made. Bytes reach the
+// destination as rows are written; Close writes the end of the file.
 //
 // Date cells whose date Excel cannot store (before 1900-01-01 or after
-// 9999-12-31) are written as ISO 8601 text. Integers beyond ±2^53 lose
-// precision, because Excel stores every number as a float64. Excel cannot
+// 9999-12-31) are written as ISO 8601 text, and numbers that are NaN or
+// infinite as their text ("NaN", "+Inf", "-Inf"). Integers beyond ±2^53
+// lose precision, because Excel stores every number as a float64. Text
+// keeps leading and trailing spaces; characters XML 1.0 does not allow
+// (control characters other than tab, newline and carriage return,
+// U+FFFE, U+FFFF, invalid UTF-8) are replaced by U+FFFD, and text longer
+// than Excel's 32,767 characters (UTF-16 units) is cut there. Excel cannot
 // open sheets of more than 1,048,576 rows; WriteRow fails past that.
 type XLSXWriter struct {
-	out       io.Writer
-	f         *excelize.File
-	sw        *excelize.StreamWriter
-	row       int
-	header    bool
-	closed    bool
-	headStyle int
-	dateStyle int
-	timeStyle int
-	intStyle  int
-	vals      []any
+	zw     *zip.Writer
+	sheet  io.Writer // the worksheet part, while open
+	name   string
+	widths []float64
+	dateFF string // date number format
+	timeFF string // date-time number format
+
+	row     int
+	header  bool
+	started bool
+	closed  bool
+	err     error // first write error; later writes return it
+
+	buf  []byte   // sheet XML not yet handed to the deflater
+	cols [][]byte // column letters by 0-based column
 }
 
-// NewXLSXWriter returns an XLSXWriter that writes a workbook to w on Close.
+// Style ids of the cellXfs written by styles.
+const (
+	xfHeader = 1 + iota
+	xfDate
+	xfDateTime
+	xfInt
+)
+
+// xlsxBufSize is how much sheet XML is gathered before it is deflated.
+const xlsxBufSize = 64 << 10
+
+// NewXLSXWriter returns an XLSXWriter that writes a workbook to w. It
+// checks the options; nothing is written to w before the first WriteHeader,
+// WriteRow or Close.
 func NewXLSXWriter(w io.Writer, opts XLSXWriteOptions) (*XLSXWriter, error) {
-	f := excelize.NewFile(excelize.Options{TmpDir: opts.TmpDir})
-	ok := false
-	defer func() {
-		if !ok {
-			_ = f.Close()
-		}
-	}()
-	// Compress straight into w: excelize's Write would otherwise build the
-	// whole zip in a bytes.Buffer first.
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
 	sheet := opts.Sheet
 	if sheet == "" {
 		sheet = "Sheet1"
 	}
-	if sheet != "Sheet1" {
-		if err := f.SetSheetName("Sheet1", sheet); err != nil {
-			return nil, fmt.Errorf("sheet name %q: %w", sheet, err)
-		}
-	}
-	xw := &XLSXWriter{out: w, f: f}
-	var err error
-	if xw.headStyle, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
-		return nil, err
+	if err := checkSheetName(sheet); err != nil {
+		return nil, fmt.Errorf("sheet name %q: %w", sheet, err)
 	}
 	dateFmt, timeFmt := opts.DateFormat, opts.DateTimeFormat
 	if dateFmt == "" {
@@ -98,27 +105,67 @@ func NewXLSXWriter(w io.Writer, opts XLSXWriteOptions) (*XLSXWriter, error) {
 	if timeFmt == "" {
 		timeFmt = "yyyy-mm-dd hh:mm:ss"
 	}
-	if xw.dateStyle, err = f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt}); err != nil {
+	if err := checkNumFmt(dateFmt); err != nil {
 		return nil, fmt.Errorf("date format %q: %w", dateFmt, err)
 	}
-	if xw.timeStyle, err = f.NewStyle(&excelize.Style{CustomNumFmt: &timeFmt}); err != nil {
+	if err := checkNumFmt(timeFmt); err != nil {
 		return nil, fmt.Errorf("date-time format %q: %w", timeFmt, err)
 	}
-	if xw.intStyle, err = f.NewStyle(&excelize.Style{NumFmt: 1}); err != nil { // "0"
-		return nil, err
-	}
-	if xw.sw, err = f.NewStreamWriter(sheet); err != nil {
-		return nil, err
-	}
 	for i, width := range opts.ColumnWidths {
-		if width > 0 {
-			if err := xw.sw.SetColWidth(i+1, i+1, width); err != nil {
-				return nil, fmt.Errorf("column %d width: %w", i+1, err)
-			}
+		if i >= xlsxMaxColumns || width > 255 || math.IsNaN(width) {
+			return nil, fmt.Errorf("column %d width: must be at most 255 characters in at most %d columns", i+1, xlsxMaxColumns)
 		}
 	}
-	ok = true
-	return xw, nil
+	return &XLSXWriter{
+		zw:     zip.NewWriter(w),
+		name:   sheet,
+		widths: opts.ColumnWidths,
+		dateFF: dateFmt,
+		timeFF: timeFmt,
+		buf:    make([]byte, 0, xlsxBufSize+4096),
+	}, nil
+}
+
+// checkSheetName applies Excel's rules for sheet names.
+func checkSheetName(name string) error {
+	if len(utf16.Encode([]rune(name))) > 31 {
+		return errors.New("the sheet name length exceeds the 31 characters limit")
+	}
+	if strings.HasPrefix(name, "'") || strings.HasSuffix(name, "'") {
+		return errors.New("the first or last character of the sheet name can not be a single quote")
+	}
+	if strings.ContainsAny(name, ":\\/?*[]") {
+		return errors.New("the sheet can not contain any of the characters :\\/?*[or]")
+	}
+	if !validXMLString(name) {
+		return errors.New("the sheet name contains a character XML cannot hold")
+	}
+	return nil
+}
+
+// checkNumFmt checks a custom number format code.
+func checkNumFmt(code string) error {
+	if len(utf16.Encode([]rune(code))) > 255 || !validXMLString(code) {
+		return errors.New("must be at most 255 characters that XML can hold")
+	}
+	return nil
+}
+
+// validXMLString reports whether s is valid UTF-8 made of XML 1.0
+// characters.
+func validXMLString(s string) bool {
+	for _, r := range s {
+		if !xmlChar(r) || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
+}
+
+// xmlChar reports whether r is a Char of XML 1.0.
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D ||
+		r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
 // WriteHeader writes a bold header row and freezes it.
@@ -130,17 +177,14 @@ func (w *XLSXWriter) WriteHeader(names []string) error {
 		return errHeaderAfterRows
 	}
 	w.header = true
-	if err := w.sw.SetPanes(&excelize.Panes{
-		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
-	}); err != nil {
+	if err := w.start(); err != nil {
 		return err
 	}
-	w.vals = w.vals[:0]
-	for _, n := range names {
-		w.vals = append(w.vals, excelize.Cell{StyleID: w.headStyle, Value: EscapeFormula(n)})
+	b := w.startRow()
+	for i, n := range names {
+		b = w.appendString(b, i, xfHeader, EscapeFormula(n))
 	}
-	return w.setRow()
+	return w.endRow(b)
 }
 
 // WriteRow writes one row of typed cells.
@@ -148,61 +192,351 @@ func (w *XLSXWriter) WriteRow(cells []Cell) error {
 	if w.closed {
 		return errWriterClosed
 	}
-	w.vals = w.vals[:0]
-	for _, c := range cells {
-		var v any
+	if err := w.start(); err != nil {
+		return err
+	}
+	if w.row >= xlsxMaxRows {
+		return fmt.Errorf("row %d: %w", w.row+1, errMaxRows)
+	}
+	b := w.startRow()
+	for i, c := range cells {
 		switch c.Kind {
 		case CellString:
-			v = EscapeFormula(c.S)
+			b = w.appendString(b, i, 0, EscapeFormula(c.S))
 		case CellNumber:
-			v = c.N
+			if math.IsNaN(c.N) || math.IsInf(c.N, 0) {
+				b = w.appendString(b, i, 0, c.String())
+				continue
+			}
+			b = w.appendCellStart(b, i, 0, "")
+			b = appendXLSXNumber(b, c.N)
+			b = append(b, "</v></c>"...)
 		case CellInt:
-			v = excelize.Cell{StyleID: w.intStyle, Value: c.I}
+			b = w.appendCellStart(b, i, xfInt, "")
+			b = strconv.AppendInt(b, c.I, 10)
+			b = append(b, "</v></c>"...)
 		case CellDate:
 			y, m, d := c.T.Date()
-			v = w.dateValue(c, time.Date(y, m, d, 0, 0, 0, 0, time.UTC), w.dateStyle)
+			b = w.appendDate(b, i, c, time.Date(y, m, d, 0, 0, 0, 0, time.UTC), xfDate)
 		case CellDateTime:
-			v = w.dateValue(c, c.T, w.timeStyle)
+			b = w.appendDate(b, i, c, c.T, xfDateTime)
 		case CellBool:
-			v = c.B
+			b = w.appendCellStart(b, i, 0, "b")
+			if c.B {
+				b = append(b, '1')
+			} else {
+				b = append(b, '0')
+			}
+			b = append(b, "</v></c>"...)
 		}
-		w.vals = append(w.vals, v)
 	}
-	return w.setRow()
+	return w.endRow(b)
 }
 
-// dateValue returns t as a styled Excel serial, or the ISO text of c when
+// appendDate appends t as a styled Excel serial, or the ISO text of c when
 // Excel cannot store the date.
-func (w *XLSXWriter) dateValue(c Cell, t time.Time, style int) any {
+func (w *XLSXWriter) appendDate(b []byte, col int, c Cell, t time.Time, style int) []byte {
 	serial, err := TimeToExcelSerial(t, false)
 	if err != nil {
-		return c.String()
+		return w.appendString(b, col, 0, c.String())
 	}
-	return excelize.Cell{StyleID: style, Value: serial}
+	b = w.appendCellStart(b, col, style, "")
+	b = strconv.AppendFloat(b, serial, 'f', -1, 64)
+	return append(b, "</v></c>"...)
 }
 
-func (w *XLSXWriter) setRow() error {
+// appendXLSXNumber appends f as an xsd:double, without exponent in the
+// usual range.
+func appendXLSXNumber(b []byte, f float64) []byte {
+	if a := math.Abs(f); a == 0 || a >= 1e-7 && a < 1e21 {
+		return strconv.AppendFloat(b, f, 'f', -1, 64)
+	}
+	return strconv.AppendFloat(b, f, 'E', -1, 64)
+}
+
+// startRow opens the next row element in w.buf.
+func (w *XLSXWriter) startRow() []byte {
 	w.row++
-	ref, err := excelize.CoordinatesToCellName(1, w.row)
+	b := append(w.buf, `<row r="`...)
+	b = strconv.AppendInt(b, int64(w.row), 10)
+	return append(b, `">`...)
+}
+
+// endRow closes the row and deflates the buffer once it is full enough.
+func (w *XLSXWriter) endRow(b []byte) error {
+	w.buf = append(b, "</row>"...)
+	if len(w.buf) >= xlsxBufSize {
+		return w.flush()
+	}
+	return w.err
+}
+
+func (w *XLSXWriter) flush() error {
+	if w.err == nil && len(w.buf) > 0 {
+		_, w.err = w.sheet.Write(w.buf)
+	}
+	w.buf = w.buf[:0]
+	return w.err
+}
+
+// appendCellStart appends a cell's start tag, with reference, style and
+// type, and opens its v element.
+func (w *XLSXWriter) appendCellStart(b []byte, col, style int, typ string) []byte {
+	b = w.appendRef(b, col)
+	if style != 0 {
+		b = append(b, ` s="`...)
+		b = strconv.AppendInt(b, int64(style), 10)
+		b = append(b, '"')
+	}
+	if typ != "" {
+		b = append(b, ` t="`...)
+		b = append(b, typ...)
+		b = append(b, '"')
+	}
+	return append(b, "><v>"...)
+}
+
+// appendRef appends `<c r="B7"` for 0-based column col of the current row.
+func (w *XLSXWriter) appendRef(b []byte, col int) []byte {
+	for len(w.cols) <= col {
+		w.cols = append(w.cols, appendColumnName(nil, len(w.cols)+1))
+	}
+	b = append(b, `<c r="`...)
+	b = append(b, w.cols[col]...)
+	b = strconv.AppendInt(b, int64(w.row), 10)
+	return append(b, '"')
+}
+
+// appendString appends an inline string cell.
+func (w *XLSXWriter) appendString(b []byte, col, style int, s string) []byte {
+	b = w.appendRef(b, col)
+	if style != 0 {
+		b = append(b, ` s="`...)
+		b = strconv.AppendInt(b, int64(style), 10)
+		b = append(b, '"')
+	}
+	b = append(b, ` t="inlineStr"><is><t`...)
+	if s != "" && (isXMLSpace(s[0]) || isXMLSpace(s[len(s)-1])) {
+		b = append(b, ` xml:space="preserve"`...)
+	}
+	b = append(b, '>')
+	b = appendCellText(b, s)
+	return append(b, "</t></is></c>"...)
+}
+
+// xlsxMaxCellChars is Excel's limit on the text of a cell, in UTF-16 units.
+const xlsxMaxCellChars = 32767
+
+// appendCellText appends s as the escaped content of a SpreadsheetML text
+// element: XML's special characters as references, a carriage return as
+// &#xD; (a raw one would be read as a newline), characters XML 1.0 cannot
+// hold as U+FFFD, the underscore of text that reads as an _xHHHH_ escape
+// as _x005F_ (so readers give back the text itself), and no more than
+// xlsxMaxCellChars UTF-16 units.
+func appendCellText(b []byte, s string) []byte {
+	units := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if units++; units > xlsxMaxCellChars {
+				break
+			}
+			i++
+			switch {
+			case c == '&':
+				b = append(b, "&amp;"...)
+			case c == '<':
+				b = append(b, "&lt;"...)
+			case c == '>':
+				b = append(b, "&gt;"...)
+			case c == '\r':
+				b = append(b, "&#xD;"...)
+			case c == '\t' || c == '\n':
+				b = append(b, c)
+			case c < 0x20:
+				b = append(b, "\uFFFD"...)
+			case c == '_' && i+6 <= len(s) && s[i] == 'x' && s[i+5] == '_' && isHex4(s[i+1:i+5]):
+				b = append(b, "_x005F_"...)
+			default:
+				b = append(b, c)
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		n := 1
+		if r >= 0x10000 {
+			n = 2
+		}
+		if units += n; units > xlsxMaxCellChars {
+			break
+		}
+		if (r == utf8.RuneError && size == 1) || !xmlChar(r) {
+			b = append(b, "\uFFFD"...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return b
+}
+
+// appendXMLAttr appends s escaped for a double-quoted attribute value.
+func appendXMLAttr(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '&':
+			b = append(b, "&amp;"...)
+		case '<':
+			b = append(b, "&lt;"...)
+		case '>':
+			b = append(b, "&gt;"...)
+		case '"':
+			b = append(b, "&quot;"...)
+		case '\t':
+			b = append(b, "&#x9;"...)
+		case '\n':
+			b = append(b, "&#xA;"...)
+		case '\r':
+			b = append(b, "&#xD;"...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+const (
+	xmlDecl   = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n"
+	nsMain    = `http://schemas.openxmlformats.org/spreadsheetml/2006/main`
+	nsRel     = `http://schemas.openxmlformats.org/officeDocument/2006/relationships`
+	nsPkgRels = `http://schemas.openxmlformats.org/package/2006/relationships`
+)
+
+const xlsxContentTypes = xmlDecl +
+	`<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+	`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+	`<Default Extension="xml" ContentType="application/xml"/>` +
+	`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
+	`<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>` +
+	`<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>` +
+	`</Types>`
+
+const xlsxRootRels = xmlDecl +
+	`<Relationships xmlns="` + nsPkgRels + `">` +
+	`<Relationship Id="rId1" Type="` + nsRel + `/officeDocument" Target="xl/workbook.xml"/>` +
+	`</Relationships>`
+
+const xlsxWorkbookRels = xmlDecl +
+	`<Relationships xmlns="` + nsPkgRels + `">` +
+	`<Relationship Id="rId1" Type="` + nsRel + `/worksheet" Target="worksheets/sheet1.xml"/>` +
+	`<Relationship Id="rId2" Type="` + nsRel + `/styles" Target="styles.xml"/>` +
+	`</Relationships>`
+
+// start writes the fixed parts and the beginning of the sheet, once.
+func (w *XLSXWriter) start() error {
+	if w.started {
+		return w.err
+	}
+	w.started = true
+	b := w.buf[:0]
+	b = append(b, xmlDecl+`<workbook xmlns="`+nsMain+`" xmlns:r="`+nsRel+`">`+
+		`<bookViews><workbookView activeTab="0"/></bookViews><sheets><sheet name="`...)
+	b = appendXMLAttr(b, w.name)
+	b = append(b, `" sheetId="1" r:id="rId1"/></sheets></workbook>`...)
+	workbook := string(b)
+
+	b = b[:0]
+	b = append(b, xmlDecl+`<styleSheet xmlns="`+nsMain+`"><numFmts count="2"><numFmt numFmtId="164" formatCode="`...)
+	b = appendXMLAttr(b, w.dateFF)
+	b = append(b, `"/><numFmt numFmtId="165" formatCode="`...)
+	b = appendXMLAttr(b, w.timeFF)
+	b = append(b, `"/></numFmts>`+
+		`<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>`+
+		`<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>`+
+		`<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>`+
+		`<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>`+
+		`<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>`+
+		`<cellXfs count="5">`+
+		`<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>`+
+		`<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>`+
+		`<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`+
+		`<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`+
+		`<xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`+
+		`</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>`+
+		`</styleSheet>`...)
+	styles := string(b)
+
+	for _, p := range [...]struct{ name, body string }{
+		{"[Content_Types].xml", xlsxContentTypes},
+		{"_rels/.rels", xlsxRootRels},
+		{"xl/workbook.xml", workbook},
+		{"xl/_rels/workbook.xml.rels", xlsxWorkbookRels},
+		{"xl/styles.xml", styles},
+	} {
+		if w.err = w.writePart(p.name, p.body); w.err != nil {
+			return w.err
+		}
+	}
+	if w.sheet, w.err = w.zw.Create("xl/worksheets/sheet1.xml"); w.err != nil {
+		return w.err
+	}
+
+	b = b[:0]
+	b = append(b, xmlDecl+`<worksheet xmlns="`+nsMain+`" xmlns:r="`+nsRel+`">`+
+		`<sheetViews><sheetView tabSelected="1" workbookViewId="0">`...)
+	if w.header {
+		b = append(b, `<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>`+
+			`<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>`...)
+	}
+	b = append(b, `</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>`...)
+	cols := false
+	for i, width := range w.widths {
+		if width <= 0 {
+			continue
+		}
+		if !cols {
+			b = append(b, "<cols>"...)
+			cols = true
+		}
+		b = append(b, `<col min="`...)
+		b = strconv.AppendInt(b, int64(i+1), 10)
+		b = append(b, `" max="`...)
+		b = strconv.AppendInt(b, int64(i+1), 10)
+		b = append(b, `" width="`...)
+		b = strconv.AppendFloat(b, width, 'f', -1, 64)
+		b = append(b, `" customWidth="1"/>`...)
+	}
+	if cols {
+		b = append(b, "</cols>"...)
+	}
+	w.buf = append(b, "<sheetData>"...)
+	return nil
+}
+
+func (w *XLSXWriter) writePart(name, body string) error {
+	pw, err := w.zw.Create(name)
 	if err != nil {
 		return err
 	}
-	return w.sw.SetRow(ref, w.vals)
+	_, err = io.WriteString(pw, body)
+	return err
 }
 
-// Close finishes the sheet, writes the workbook to the writer given to
-// NewXLSXWriter, and removes temporary files. It does not close that
-// writer.
+// Close finishes the sheet and the workbook. It does not close the writer
+// given to NewXLSXWriter.
 func (w *XLSXWriter) Close() error {
 	if w.closed {
 		return nil
 	}
 	w.closed = true
-	err := w.sw.Flush()
-	if err == nil {
-		// The zip goes to w.out through SetZipWriter; io.Discard receives
-		// the empty buffer excelize would otherwise have filled.
-		err = w.f.Write(io.Discard)
+	if err := w.start(); err != nil {
+		return err
 	}
-	return errors.Join(err, w.f.Close())
+	w.buf = append(w.buf, `</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>`...)
+	if err := w.flush(); err != nil {
+		return err
+	}
+	w.buf = nil
+	w.err = w.zw.Close()
+	return w.err
 }

@@ -2,8 +2,6 @@ package mapping
 
 import (
 	"archive/zip"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // mergeRange is a merged cell range, 1-based rows and 0-based columns.
@@ -50,8 +48,8 @@ func parseRange(ref string) (mergeRange, bool) {
 		if ref[i] != ':' {
 			continue
 		}
-		c1, r1, err1 := excelize.CellNameToCoordinates(ref[:i])
-		c2, r2, err2 := excelize.CellNameToCoordinates(ref[i+1:])
+		c1, r1, err1 := cellNameToCoordinates(ref[:i])
+		c2, r2, err2 := cellNameToCoordinates(ref[i+1:])
 		if err1 != nil || err2 != nil {
 			return mergeRange{}, false
 		}

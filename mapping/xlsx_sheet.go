@@ -7,8 +7,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // cellType is a cell's t attribute.
@@ -185,8 +183,8 @@ func (r *sheetRows) startRow(attrs []byte) (perr, err error) {
 	} else {
 		r.cur++
 	}
-	if n > excelize.TotalRows || r.cur > excelize.TotalRows {
-		return nil, &sheetError{excelize.ErrMaxRows}
+	if n > xlsxMaxRows || r.cur > xlsxMaxRows {
+		return nil, &sheetError{errMaxRows}
 	}
 	return perr, nil
 }
@@ -423,12 +421,12 @@ func cellColumn(ref []byte) (int, error) {
 		col = col*26 + int(ref[i]-'A'+1)
 		i++
 	}
-	if i > 0 && col <= excelize.MaxColumns {
-		if row, ok := smallUint(ref[i:]); ok && row <= excelize.TotalRows {
+	if i > 0 && col <= xlsxMaxColumns {
+		if row, ok := smallUint(ref[i:]); ok && row <= xlsxMaxRows {
 			return col, nil
 		}
 	}
-	c, _, err := excelize.CellNameToCoordinates(attrText(ref))
+	c, _, err := cellNameToCoordinates(attrText(ref))
 	return c, err
 }
 
