@@ -98,21 +98,9 @@ func (s *Server) parseEntity(entity string, m map[string]any, ck *checker, updat
 		in.firstName = optString(m, "first_name", ck, p("first_name"))
 		in.lastName = optString(m, "last_name", ck, p("last_name"))
 	}
-	userField := func(key string, zeroOK bool) *int {
-		v := optInt(m, key, ck, p(key))
-		if v == nil {
-			return nil
-		}
-		id := int(*v)
-		if (id == 0 && zeroOK) || s.userExists(id) {
-			return &id
-		}
-		ck.choice(p(key))
-		return nil
-	}
-	in.resp = userField("responsible_user_id", false)
-	in.createdBy = userField("created_by", true)
-	in.updatedBy = userField("updated_by", true)
+	in.resp = s.optUser(m, "responsible_user_id", ck, p("responsible_user_id"), false)
+	in.createdBy = s.optUser(m, "created_by", ck, p("created_by"), true)
+	in.updatedBy = s.optUser(m, "updated_by", ck, p("updated_by"), true)
 	in.createdAt = optInt(m, "created_at", ck, p("created_at"))
 	in.updatedAt = optInt(m, "updated_at", ck, p("updated_at"))
 	in.cfv = s.parseCFV(entity, m["custom_fields_values"], ck, p("custom_fields_values"), maxCF)
@@ -547,19 +535,25 @@ func (f *entityFilter) match(v view) bool {
 }
 
 func sortViews(vs []view, field string, desc bool) {
-	key := func(v view) int64 {
+	orderBy(vs, func(v view) (int64, int) {
 		switch field {
 		case "created_at":
-			return v.createdAt
+			return v.createdAt, v.id
 		case "updated_at":
-			return v.updatedAt
+			return v.updatedAt, v.id
 		}
-		return int64(v.id)
-	}
-	sort.SliceStable(vs, func(i, j int) bool {
-		a, b := key(vs[i]), key(vs[j])
+		return int64(v.id), v.id
+	}, desc)
+}
+
+// orderBy sorts xs stably by key, ties broken by id, as Kommo's
+// order[field]=asc|desc does.
+func orderBy[T any](xs []T, key func(T) (k int64, id int), desc bool) {
+	sort.SliceStable(xs, func(i, j int) bool {
+		a, ai := key(xs[i])
+		b, bi := key(xs[j])
 		if a == b {
-			a, b = int64(vs[i].id), int64(vs[j].id)
+			a, b = int64(ai), int64(bi)
 		}
 		if desc {
 			return a > b

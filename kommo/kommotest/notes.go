@@ -68,21 +68,9 @@ func (s *Server) parseNote(entity string, entityID int, m map[string]any, ck *ch
 			in.params = plainJSON(p).(map[string]any)
 		}
 	}
-	user := func(key string, zeroOK bool) *int {
-		v := optInt(m, key, ck, key)
-		if v == nil {
-			return nil
-		}
-		id := int(*v)
-		if (id == 0 && zeroOK) || s.userExists(id) {
-			return &id
-		}
-		ck.choice(key)
-		return nil
-	}
-	in.resp = user("responsible_user_id", false)
-	in.createdBy = user("created_by", true)
-	in.updatedBy = user("updated_by", true)
+	in.resp = s.optUser(m, "responsible_user_id", ck, "responsible_user_id", false)
+	in.createdBy = s.optUser(m, "created_by", ck, "created_by", true)
+	in.updatedBy = s.optUser(m, "updated_by", ck, "updated_by", true)
 	in.createdAt = optInt(m, "created_at", ck, "created_at")
 	return in
 }

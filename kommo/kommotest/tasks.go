@@ -2,7 +2,6 @@ package kommotest
 
 import (
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -97,21 +96,9 @@ func (s *Server) parseTask(m map[string]any, ck *checker, update bool) *taskInpu
 	} else if in.entityType != nil && !update {
 		ck.blank("entity_id")
 	}
-	user := func(key string, zeroOK bool) *int {
-		v := optInt(m, key, ck, key)
-		if v == nil {
-			return nil
-		}
-		id := int(*v)
-		if (id == 0 && zeroOK) || s.userExists(id) {
-			return &id
-		}
-		ck.choice(key)
-		return nil
-	}
-	in.resp = user("responsible_user_id", false)
-	in.createdBy = user("created_by", true)
-	in.updatedBy = user("updated_by", true)
+	in.resp = s.optUser(m, "responsible_user_id", ck, "responsible_user_id", false)
+	in.createdBy = s.optUser(m, "created_by", ck, "created_by", true)
+	in.updatedBy = s.optUser(m, "updated_by", ck, "updated_by", true)
 	in.createdAt = optInt(m, "created_at", ck, "created_at")
 	in.updatedAt = optInt(m, "updated_at", ck, "updated_at")
 	in.isCompleted = optBool(m, "is_completed", ck, "is_completed")
@@ -425,27 +412,17 @@ func (c *call) listTasks() {
 		}
 		ts = append(ts, t)
 	}
-	key := func(t Task) int64 {
+	orderBy(ts, func(t Task) (int64, int) {
 		switch field {
 		case "complete_till":
-			return t.CompleteTill
+			return t.CompleteTill, t.ID
 		case "created_at":
-			return t.CreatedAt
+			return t.CreatedAt, t.ID
 		case "updated_at":
-			return t.UpdatedAt
+			return t.UpdatedAt, t.ID
 		}
-		return int64(t.ID)
-	}
-	sort.SliceStable(ts, func(i, j int) bool {
-		a, b := key(ts[i]), key(ts[j])
-		if a == b {
-			a, b = int64(ts[i].ID), int64(ts[j].ID)
-		}
-		if desc {
-			return a > b
-		}
-		return a < b
-	})
+		return int64(t.ID), t.ID
+	}, desc)
 	items := make([]any, len(ts))
 	for i, t := range ts {
 		items[i] = s.taskJSON(t)

@@ -729,21 +729,19 @@ func (s *Server) userExists(id int) bool {
 	return false
 }
 
-// optUser reads an optional user id; zeroOK allows 0 (robot).
-func (s *Server) optUser(m map[string]any, key string, ck *checker, zeroOK bool) *int {
-	v := optInt(m, key, ck, key)
+// optUser reads the optional user id m[key]; an unknown user is an error
+// at path. zeroOK allows 0 (robot/system).
+func (s *Server) optUser(m map[string]any, key string, ck *checker, path string, zeroOK bool) *int {
+	v := optInt(m, key, ck, path)
 	if v == nil {
 		return nil
 	}
 	id := int(*v)
-	if id == 0 && zeroOK {
+	if (id == 0 && zeroOK) || s.userExists(id) {
 		return &id
 	}
-	if !s.userExists(id) {
-		ck.choice(key)
-		return nil
-	}
-	return &id
+	ck.choice(path)
+	return nil
 }
 
 func asFloat(v any) (float64, bool) {
