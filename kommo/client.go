@@ -43,7 +43,7 @@ const (
 // A Client talks to one Kommo account. It is safe for concurrent use by
 // multiple goroutines; all of them share its rate limiter and credentials.
 type Client struct {
-	httpClient *http.Client
+	httpClient Doer
 	baseURL    *url.URL // always ends in "/"
 	userAgent  string
 	limiter    *rate.Limiter
@@ -75,15 +75,41 @@ type service struct{ client *Client }
 // An Option configures a Client in NewClient.
 type Option func(*Client) error
 
-// WithHTTPClient sets the HTTP client used for every request (tests, proxies
-// and WebAssembly pass their own). The default is a new client with a 60 s
-// timeout; there is no package-level client.
+// A Doer sends one HTTP request and returns its response, as
+// (*http.Client).Do does; *http.Client is the usual one. The client calls Do
+// once per attempt, so a Doer need not retry, and it closes every response
+// body it is given. A Doer must be safe for concurrent use.
+type Doer interface {
+	Do(req *http.Request) (*http.Response, error)
+}
+
+// WithHTTPClient sets the HTTP client used for every request (tests and
+// proxies pass their own). The default, in native builds, is a new client
+// with a 60 s timeout; there is no package-level client. It is WithDoer for
+// an *http.Client.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error {
 		if hc == nil {
 			return errors.New("nil http client")
 		}
 		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithDoer sends every request through d instead of an *http.Client.
+//
+// In native builds the default (when neither WithDoer nor WithHTTPClient is
+// given) is an *http.Client with a 60 s timeout. Under GOOS=js there is no
+// default: linking one would pull net/http's native transport (HTTP/1, HTTP/2,
+// TLS) into the WebAssembly module although the browser's fetch carries the
+// requests, so NewClient fails unless the caller passes a Doer over fetch.
+func WithDoer(d Doer) Option {
+	return func(c *Client) error {
+		if d == nil {
+			return errors.New("nil doer")
+		}
+		c.httpClient = d
 		return nil
 	}
 }
@@ -158,6 +184,9 @@ func WithUserAgent(ua string) Option {
 	}
 }
 
+// errNoDoer is NewClient's error under GOOS=js when no option set a Doer.
+var errNoDoer = errors.New("kommo: no HTTP client: pass WithDoer (in js/wasm the caller supplies a fetch-based one)")
+
 var subdomainRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 // NewClient returns a client for the account at baseURL, which is either a
@@ -170,7 +199,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("kommo: %w", err)
 	}
 	c := &Client{
-		httpClient: &http.Client{Timeout: 60 * time.Second},
+		httpClient: defaultDoer(),
 		baseURL:    u,
 		userAgent:  userAgent,
 		limiter:    rate.NewLimiter(DefaultRate, DefaultBurst),
@@ -183,6 +212,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		if err := opt(c); err != nil {
 			return nil, fmt.Errorf("kommo: %w", err)
 		}
+	}
+	if c.httpClient == nil {
+		return nil, errNoDoer
 	}
 	c.common.client = c
 	c.Leads = (*LeadsService)(&c.common)
