@@ -134,8 +134,15 @@ func benchXLSX(b *testing.B) ([]byte, int) {
 	return data, n
 }
 
+// BenchmarkXLSXRead reads the excelize-written workbook (see benchXLSX).
 func BenchmarkXLSXRead(b *testing.B) {
 	data, n := benchXLSX(b)
+	benchReadXLSX(b, data, n)
+}
+
+// benchReadXLSX opens and reads workbook data, which has n data rows,
+// once per iteration.
+func benchReadXLSX(b *testing.B, data []byte, n int) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -158,4 +165,58 @@ func BenchmarkXLSXRead(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// benchInlineXLSX writes the table the browser benchmark reads
+// (wasm/bench_test.go's writeBenchFilesAs with 15 extra columns) with
+// NewXLSXWriter: 20 text columns stored as inline strings, one of them a
+// date written as "dd.mm.yyyy" text. It returns the bytes and the number
+// of data rows.
+func benchInlineXLSX(b *testing.B) ([]byte, int) {
+	b.Helper()
+	n := benchRows()
+	var buf bytes.Buffer
+	xw, err := NewXLSXWriter(&buf, XLSXWriteOptions{Sheet: "Contacts"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const extra = benchCols - 5
+	header := []string{"Name", "Email", "Phone", "Position", "Birthday"}
+	for i := range extra {
+		header = append(header, "Note "+strconv.Itoa(i+1))
+	}
+	if err := xw.WriteHeader(header); err != nil {
+		b.Fatal(err)
+	}
+	row := make([]Cell, 0, benchCols)
+	for i := range n {
+		phone := fmt.Sprintf("(202) 555-%04d", i%10000)
+		if i%1000 == 999 {
+			phone = "n/a"
+		}
+		row = append(row[:0],
+			StringCell("Person "+strconv.Itoa(i)),
+			StringCell(fmt.Sprintf("p%d@example.com", i)),
+			StringCell(phone),
+			StringCell("Engineer"),
+			StringCell(fmt.Sprintf("%02d.%02d.19%02d", i%28+1, i%12+1, i%100)),
+		)
+		for j := range extra {
+			row = append(row, StringCell("note "+strconv.Itoa((i+j)%1000)))
+		}
+		if err := xw.WriteRow(row); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := xw.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes(), n
+}
+
+// BenchmarkXLSXReadInline reads the browser benchmark's workbook (see
+// benchInlineXLSX).
+func BenchmarkXLSXReadInline(b *testing.B) {
+	data, n := benchInlineXLSX(b)
+	benchReadXLSX(b, data, n)
 }
