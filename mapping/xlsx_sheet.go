@@ -51,6 +51,7 @@ type rawCell struct {
 	off    int // the value is text[off:end] otherwise
 	end    int
 	over   bool // the value passed the raw size cap
+	valid  bool // the value is known to be valid XML text
 }
 
 // sheetRows reads the rows of a worksheet part with xmlScanner, returning
@@ -77,6 +78,7 @@ type sheetRows struct {
 
 	file, sheet string // for RowErrors
 	raw         bool   // skip formatCell, for the differential tests
+	general     bool   // read every cell with the general path, for tests
 }
 
 func newSheetRows(rd io.Reader, sst []string, fmts []numFmt, date1904 bool, l Limits) *sheetRows {
@@ -222,6 +224,12 @@ func (r *sheetRows) readRow() (row int, perr, err error) {
 	row = r.seek
 	col := 0 // excelize's cellCol, 1-based
 	for {
+		if !r.general {
+			if c, ok := r.fastCell(col + 1); ok {
+				col = c
+				continue
+			}
+		}
 		kind, name, attrs, err := r.sc.next()
 		if err == io.EOF {
 			r.done = true
@@ -394,6 +402,321 @@ func (r *sheetRows) cell(kind tagKind, attrs []byte, col int) (int, error) {
 	}
 	r.cells = append(r.cells, c)
 	return col, nil
+}
+
+// fastCell reads, straight from the scanner's buffer, a c element of the
+// shapes writers produce: <c .../>, <c ...></c>, <c ...><v>text</v></c>
+// and, for t="inlineStr", <c ...><is><t>text</t></is></c>, with attributes
+// written plainly (a space before each, double quotes, no prefix or
+// reference, an unsigned s) and text without reference, line feed
+// escape, control character, CDATA or _xHHHH_ escape. It stores the cell
+// as cell would and reports true; for anything else, or a cell that runs
+// past the input it can buffer, it consumes nothing and reports false, and
+// the general path reads the cell with the same result. col is the cell's
+// position by count.
+func (r *sheetRows) fastCell(col int) (int, bool) {
+	for retry := false; ; retry = true {
+		c, n := r.scanFastCell(col)
+		if n > 0 {
+			r.sc.pos += n
+			return c, true
+		}
+		sc := r.sc
+		// n < 0: the cell may continue past the buffer. Read on once,
+		// without growing the buffer (which is the general path's call).
+		if n == 0 || retry || (sc.pos == 0 && sc.end == len(sc.buf)) || !sc.fill() {
+			return col, false
+		}
+	}
+}
+
+// Results of scanText.
+const (
+	textHigh       = 1 << iota // non-ASCII bytes, to be validated
+	textUnderscore             // a '_', maybe of an _xHHHH_ escape
+	textSpecial                // '&', '\r' or a control character
+)
+
+// textByte marks the bytes that end or complicate plain character data.
+var textByte = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c == '<':
+			t[c] = 1
+		case c >= 0x80:
+			t[c] = 2
+		case c == '_':
+			t[c] = 3
+		case c == '&' || c == '\r' || c < 0x20 && c != '\t' && c != '\n':
+			t[c] = 4
+		}
+	}
+	return t
+}()
+
+// scanText returns the index of the first '<' in b at or after i (-1 if
+// there is none) and what the bytes before it hold.
+func scanText(b []byte, i int) (int, uint8) {
+	var flags uint8
+	for ; i < len(b); i++ {
+		switch textByte[b[i]] {
+		case 0:
+			continue
+		case 1:
+			return i, flags
+		case 2:
+			flags |= textHigh
+		case 3:
+			flags |= textUnderscore
+		default:
+			flags |= textSpecial
+		}
+	}
+	return -1, flags
+}
+
+// skipText returns the index of the first '<' in b at or after i, or -1.
+func skipText(b []byte, i int) int {
+	for ; i < len(b); i++ {
+		if b[i] == '<' {
+			return i
+		}
+	}
+	return -1
+}
+
+// hasTag reports whether b[i:] starts with tag.
+func hasTag(b []byte, i int, tag string) bool {
+	return i >= 0 && len(b)-i >= len(tag) && string(b[i:i+len(tag)]) == tag
+}
+
+// scanFastCell is fastCell's scan of the buffer. It returns the cell's
+// position and the number of bytes it took, 0 when the cell is not of a
+// fast shape, or -1 when it may be but the buffer ends first.
+func (r *sheetRows) scanFastCell(col int) (int, int) {
+	sc := r.sc
+	b := sc.buf[sc.pos:sc.end]
+	// Character data before the tag, which next would skip.
+	i := skipText(b, 0)
+	if i < 0 || len(b)-i < 3 {
+		return col, -1
+	}
+	if b[i+1] != 'c' {
+		return col, 0
+	}
+	i += 2
+	typ, style := cellNumber, 0
+	var ref []byte
+	hasRef, empty := false, false
+	for {
+		if i >= len(b) {
+			return col, -1
+		}
+		switch ch := b[i]; {
+		case ch == '>':
+			i++
+		case ch == '/':
+			if i+1 >= len(b) {
+				return col, -1
+			}
+			if b[i+1] != '>' {
+				return col, 0
+			}
+			i += 2
+			empty = true
+		case isXMLSpace(ch):
+			for i < len(b) && isXMLSpace(b[i]) {
+				i++
+			}
+			if i < len(b) && (b[i] == '>' || b[i] == '/') {
+				continue
+			}
+			ns := i
+			for i < len(b) && ('a' <= b[i] && b[i] <= 'z' || 'A' <= b[i] && b[i] <= 'Z') {
+				i++
+			}
+			if i+2 > len(b) {
+				return col, -1
+			}
+			if i == ns || b[i] != '=' || b[i+1] != '"' {
+				return col, 0
+			}
+			name := b[ns:i]
+			i += 2
+			vs := i
+			for i < len(b) && b[i] != '"' {
+				if b[i] == '&' {
+					return col, 0
+				}
+				i++
+			}
+			if i >= len(b) {
+				return col, -1
+			}
+			val := b[vs:i]
+			i++
+			switch string(name) {
+			case "r":
+				ref, hasRef = val, true
+			case "t":
+				typ = parseCellType(val)
+			case "s":
+				if n, ok := smallUint(val); ok {
+					style = n
+				} else if len(val) == 1 && val[0] == '0' {
+					style = 0
+				} else {
+					return col, 0
+				}
+			}
+			continue
+		default:
+			return col, 0
+		}
+		break
+	}
+	if hasRef {
+		c, ok := fastColumn(ref)
+		if !ok {
+			return col, 0
+		}
+		col = c
+	}
+	if empty {
+		return col, i
+	}
+	// The content: nothing, <v>, or <is><t> of an inline string.
+	j := skipText(b, i)
+	if j < 0 || len(b)-j < 4 {
+		return col, -1
+	}
+	if hasTag(b, j, "</c>") {
+		return col, j + 4
+	}
+	var (
+		text  []byte
+		flags uint8
+	)
+	switch {
+	case hasTag(b, j, "<v>"):
+		j += 3
+		k, f := scanText(b, j)
+		if k < 0 {
+			return col, -1
+		}
+		text, flags = b[j:k], f
+		if !hasTag(b, k, "</v>") {
+			return col, 0
+		}
+		j = k + 4
+	case hasTag(b, j, "<is>") && typ == cellInline:
+		j = skipText(b, j+4)
+		if j < 0 || len(b)-j < 3 {
+			return col, -1
+		}
+		if !hasTag(b, j, "<t") {
+			return col, 0
+		}
+		// <t> or <t xml:space="preserve">: attributes are ignored.
+		j += 2
+		if b[j] != '>' {
+			if !isXMLSpace(b[j]) {
+				return col, 0
+			}
+			quote := false
+			for ; j < len(b) && (quote || b[j] != '>'); j++ {
+				switch b[j] {
+				case '"':
+					quote = !quote
+				case '\'', '<':
+					return col, 0
+				}
+			}
+			if j >= len(b) {
+				return col, -1
+			}
+			if b[j-1] == '/' {
+				return col, 0
+			}
+		}
+		j++
+		k, f := scanText(b, j)
+		if k < 0 {
+			return col, -1
+		}
+		text, flags = b[j:k], f
+		if !hasTag(b, k, "</t>") {
+			return col, 0
+		}
+		j = skipText(b, k+4)
+		if j < 0 || len(b)-j < 5 {
+			return col, -1
+		}
+		if !hasTag(b, j, "</is>") {
+			return col, 0
+		}
+		j += 5
+		if flags&textUnderscore != 0 && bytes.Contains(text, []byte("_x")) {
+			return col, 0
+		}
+		if flags&textHigh != 0 {
+			if !validXMLText(text) {
+				return col, 0
+			}
+			flags &^= textHigh
+		}
+	default:
+		return col, 0
+	}
+	if flags&textSpecial != 0 || len(text) > r.rawCap {
+		return col, 0
+	}
+	j = skipText(b, j)
+	if j < 0 || len(b)-j < 4 {
+		return col, -1
+	}
+	if !hasTag(b, j, "</c>") {
+		return col, 0
+	}
+	j += 4
+	if len(text) == 0 {
+		return col, j
+	}
+	c := rawCell{typ: typ, style: style, valid: flags&textHigh == 0}
+	start := len(r.text)
+	if typ == cellShared {
+		c.shared = true
+		if c.str = r.shared(text); c.str == "" {
+			return col, j
+		}
+	} else {
+		r.text = append(r.text, text...)
+		c.off, c.end = start, len(r.text)
+	}
+	c.pos = max(r.n, col-1)
+	r.n = c.pos + 1
+	if r.n > r.maxCols {
+		r.text = r.text[:start]
+		return col, j
+	}
+	r.cells = append(r.cells, c)
+	return col, j
+}
+
+// fastColumn is cellColumn for a reference of up to three capital letters
+// and a row number without leading zero, the form writers use.
+func fastColumn(ref []byte) (int, bool) {
+	col, i := 0, 0
+	for i < len(ref) && i < 3 && 'A' <= ref[i] && ref[i] <= 'Z' {
+		col = col*26 + int(ref[i]-'A'+1)
+		i++
+	}
+	if i > 0 && col <= xlsxMaxColumns {
+		if row, ok := smallUint(ref[i:]); ok && row <= xlsxMaxRows {
+			return col, true
+		}
+	}
+	return 0, false
 }
 
 // skipCell skips a cell's content as excelize does after a bad attribute:
@@ -578,7 +901,7 @@ func (r *sheetRows) values(row int, header []string, width int) ([]string, error
 		if c.over {
 			return nil, r.tooLarge(row, header, c.pos, string(text[c.off:min(c.off+128, c.end)]), -1)
 		}
-		if !validXMLText(text[c.off:c.end]) {
+		if !c.valid && !validXMLText(text[c.off:c.end]) {
 			return nil, &sheetError{fmt.Errorf("malformed worksheet: row %d: %w", row, errXMLChar)}
 		}
 		var nf numFmt
