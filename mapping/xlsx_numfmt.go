@@ -125,8 +125,10 @@ func serialTime(v float64, date1904 bool) (time.Time, bool) {
 		v = 59 + (v - 60) // the day that never was
 		epoch = time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC)
 	}
-	secs := math.Round(v * 86400)
-	return epoch.Add(time.Duration(secs) * time.Second), true
+	secs := int64(math.Round(v * 86400))
+	// Whole days first: a time.Duration of the seconds would overflow
+	// past 2192.
+	return epoch.AddDate(0, 0, int(secs/86400)).Add(time.Duration(secs%86400) * time.Second), true
 }
 
 // formatSerial renders serial v under kind as an ISO 8601 string, or returns
@@ -136,8 +138,93 @@ func formatSerial(v float64, kind fmtKind, date1904 bool) (string, bool) {
 	return string(b), ok
 }
 
-// appendSerial is formatSerial appending to dst.
+// Days from 1970-01-01 to the epochs of serialTime.
+const (
+	days18991230 = -25569
+	days18991231 = -25568
+	days19040101 = -24107
+)
+
+// appendSerial is formatSerial appending to dst. It computes the civil
+// date itself, which under wasm is several times cheaper than time.Date
+// and AppendFormat, and leaves only years outside 1000-9999 to the time
+// package.
 func appendSerial(dst []byte, v float64, kind fmtKind, date1904 bool) ([]byte, bool) {
+	if math.IsNaN(v) || v < 0 || v > maxSerial+1 {
+		return dst, false
+	}
+	epoch, w := int64(days18991230), v
+	switch {
+	case date1904:
+		epoch = days19040101
+	case v < 60:
+		epoch = days18991231
+	case v < 61:
+		w = 59 + (v - 60) // the day that never was
+		epoch = days18991231
+	}
+	secs := int64(math.Round(w * 86400))
+	day, sec := epoch+secs/86400, secs%86400
+	y, m, d := civilDate(day)
+	if y < 1000 || y > 9999 {
+		return appendSerialTime(dst, v, kind, date1904)
+	}
+	switch {
+	case kind == fmtDate:
+		return appendDate(dst, y, m, d), true
+	case kind == fmtTime && v < 1:
+		return appendClock(dst, sec), true
+	case sec == 0:
+		return appendDate(dst, y, m, d), true
+	}
+	dst = appendDate(dst, y, m, d)
+	dst = append(dst, 'T')
+	return appendClock(dst, sec), true
+}
+
+// civilDate returns the proleptic Gregorian date of day, counted from
+// 1970-01-01 (Howard Hinnant's civil_from_days).
+func civilDate(day int64) (year, month, mday int) {
+	z := day + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097                                  // [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // [0, 365]
+	mp := (5*doy + 2) / 153                                // [0, 11], from March
+	mday = int(doy - (153*mp+2)/5 + 1)
+	month = int(mp + 3)
+	if month > 12 {
+		month -= 12
+	}
+	year = int(yoe + era*400)
+	if month <= 2 {
+		year++
+	}
+	return year, month, mday
+}
+
+// appendDate appends 2006-01-02 for a year of four digits.
+func appendDate(dst []byte, y, m, d int) []byte {
+	return append(dst,
+		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-',
+		byte('0'+d/10), byte('0'+d%10))
+}
+
+// appendClock appends 15:04:05 for sec seconds after midnight.
+func appendClock(dst []byte, sec int64) []byte {
+	h, m, s := sec/3600, sec/60%60, sec%60
+	return append(dst,
+		byte('0'+h/10), byte('0'+h%10), ':',
+		byte('0'+m/10), byte('0'+m%10), ':',
+		byte('0'+s/10), byte('0'+s%10))
+}
+
+// appendSerialTime is appendSerial through the time package.
+func appendSerialTime(dst []byte, v float64, kind fmtKind, date1904 bool) ([]byte, bool) {
 	t, ok := serialTime(v, date1904)
 	if !ok {
 		return dst, false

@@ -964,7 +964,7 @@ func appendFormatted(dst, v []byte, t cellType, nf numFmt, date1904 bool) ([]byt
 	}
 	switch nf.kind {
 	case fmtDate, fmtTime, fmtDateTime:
-		if f, err := strconv.ParseFloat(string(v), 64); err == nil {
+		if f, ok := parseSerial(v); ok {
 			if out, ok := appendSerial(dst, f, nf.kind, date1904); ok {
 				return out, false
 			}
@@ -982,6 +982,24 @@ func appendFormatted(dst, v []byte, t cellType, nf numFmt, date1904 bool) ([]byt
 		return dst, true
 	}
 	return append(dst, f...), false
+}
+
+// parseSerial parses a number as strconv.ParseFloat does, plain integers
+// of up to 15 digits (most date serials) without it.
+func parseSerial(v []byte) (float64, bool) {
+	if len(v) > 0 && len(v) <= 15 {
+		n := int64(0)
+		for _, c := range v {
+			if c < '0' || c > '9' {
+				f, err := strconv.ParseFloat(string(v), 64)
+				return f, err == nil
+			}
+			n = n*10 + int64(c-'0')
+		}
+		return float64(n), true
+	}
+	f, err := strconv.ParseFloat(string(v), 64)
+	return f, err == nil
 }
 
 // keepsNumber reports whether formatNumber keeps v as it is.
