@@ -34,8 +34,9 @@ type Config struct {
 	// Timeout is one request's timeout in milliseconds; 0 means 60 s.
 	Timeout int `json:"timeoutMs,omitempty"`
 
-	// Transport carries the requests; nil means a Transport with no Dial
-	// hooks, which under GOOS=js goes through the browser's fetch.
+	// Transport carries the requests; nil means the browser's fetch under
+	// GOOS=js (main_js.go's fetchTransport) and http.DefaultTransport in
+	// native builds (tests). It is never an *http.Transport in the module.
 	Transport http.RoundTripper `json:"-"`
 }
 
@@ -66,7 +67,8 @@ func (e *Engine) Configure(cfg Config) error {
 	if cfg.BaseURL == "" {
 		return errors.New("configure: baseURL is required")
 	}
-	if _, err := kommo.NewClient(cfg.BaseURL); err != nil {
+	// A client only to check the URL: it sends nothing.
+	if _, err := kommo.NewClient(cfg.BaseURL, kommo.WithDoer(doer{})); err != nil {
 		return err
 	}
 	r := rate.Limit(cfg.Rate)
@@ -95,7 +97,7 @@ func (e *Engine) client(wrap func(http.RoundTripper) http.RoundTripper) (*kommo.
 	}
 	rt := cfg.Transport
 	if rt == nil {
-		rt = &http.Transport{} // no Dial hooks: fetch in the browser
+		rt = defaultTransport()
 	}
 	if wrap != nil {
 		rt = wrap(rt)
@@ -105,7 +107,7 @@ func (e *Engine) client(wrap func(http.RoundTripper) http.RoundTripper) (*kommo.
 		timeout = time.Duration(cfg.Timeout) * time.Millisecond
 	}
 	opts := []kommo.Option{
-		kommo.WithHTTPClient(&http.Client{Timeout: timeout, Transport: rt}),
+		kommo.WithDoer(doer{rt: rt, timeout: timeout}),
 		kommo.WithLimiter(limiter),
 		kommo.WithUserAgent("kommo-bulk-wasm"),
 	}
