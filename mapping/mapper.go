@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping/internal/phone"
 )
 
 // ErrRequired is the reason of a RowError for an empty cell that the spec
@@ -277,7 +276,7 @@ func (c *compiler) options() {
 	o := c.spec.Options
 	if o.Region != "" {
 		c.region = strings.ToUpper(strings.TrimSpace(o.Region))
-		if phonenumbers.GetCountryCodeForRegion(c.region) == 0 {
+		if phone.CountryCodeForRegion(c.region) == 0 {
 			c.fail("options.region", fmt.Errorf("unknown phone region %q; want an ISO 3166 code such as RU, BR, US", o.Region))
 		}
 	}
