@@ -1,0 +1,170 @@
+package mapping
+
+import (
+	"bytes"
+	"compress/flate"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+)
+
+// deflated compresses data at level, flushing every flushEvery bytes
+// (never if 0).
+func deflated(t testing.TB, data []byte, level, flushEvery int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := flate.NewWriter(&buf, level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(data) > 0 {
+		n := len(data)
+		if flushEvery > 0 {
+			n = min(n, flushEvery)
+		}
+		w.Write(data[:n])
+		data = data[n:]
+		if flushEvery > 0 {
+			w.Flush()
+		}
+	}
+	w.Close()
+	return buf.Bytes()
+}
+
+// inflateAll reads all of r in reads of the given sizes.
+func inflateAll(r io.Reader, sizes []int) ([]byte, error) {
+	var out []byte
+	buf := make([]byte, 1<<17)
+	for i := 0; ; i++ {
+		n, err := r.Read(buf[:sizes[i%len(sizes)]])
+		out = append(out, buf[:n]...)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+}
+
+// errClass names the kind of a decompression error.
+func errClass(err error) string {
+	var ce flate.CorruptInputError
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "truncated"
+	case errors.As(err, &ce):
+		return "corrupt"
+	}
+	return err.Error()
+}
+
+// checkInflate compares the inflater with compress/flate on stream z.
+func checkInflate(t *testing.T, z []byte, srcSizes, readSizes []int) {
+	t.Helper()
+	want, wantErr := inflateAll(flate.NewReader(bytes.NewReader(z)), []int{4096})
+	got, gotErr := inflateAll(newInflater(&chunkReader{s: string(z), sizes: srcSizes}), readSizes)
+	if errClass(gotErr) != errClass(wantErr) {
+		t.Fatalf("inflater error %v, compress/flate %v", gotErr, wantErr)
+	}
+	if wantErr == nil {
+		if !bytes.Equal(got, want) {
+			t.Fatalf("inflater read %d bytes, compress/flate %d; first difference at %d", len(got), len(want), firstDiff(got, want))
+		}
+		return
+	}
+	// On a broken stream compress/flate may stop a symbol sooner.
+	if n := min(len(got), len(want)); !bytes.Equal(got[:n], want[:n]) || len(got)-len(want) > maxMatch || len(want) > len(got) {
+		t.Fatalf("inflater read %d bytes, compress/flate %d before %v; first difference at %d", len(got), len(want), wantErr, firstDiff(got, want))
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// inflateSamples are data of every kind of compressibility.
+func inflateSamples() map[string][]byte {
+	rng := rand.New(rand.NewPCG(3, 4))
+	random := make([]byte, 200<<10)
+	for i := range random {
+		random[i] = byte(rng.Uint32())
+	}
+	var xml bytes.Buffer
+	for i := range 20000 {
+		xml.WriteString(`<row r="` + strconv.Itoa(i) + `"><c r="A` + strconv.Itoa(i) + `" t="inlineStr"><is><t>Person ` + strconv.Itoa(i*7919%10007) + `</t></is></c></row>`)
+	}
+	skewed := make([]byte, 300<<10)
+	for i := range skewed {
+		skewed[i] = byte(rng.ExpFloat64() * 3)
+	}
+	return map[string][]byte{
+		"empty":  nil,
+		"byte":   {'x'},
+		"run":    bytes.Repeat([]byte{'a'}, 100<<10),
+		"random": random,
+		"xml":    xml.Bytes(),
+		"skewed": skewed,
+	}
+}
+
+func TestInflaterMatchesFlate(t *testing.T) {
+	for name, data := range inflateSamples() {
+		for _, level := range []int{flate.HuffmanOnly, flate.NoCompression, flate.BestSpeed, flate.DefaultCompression, flate.BestCompression} {
+			for _, flush := range []int{0, 1000, 70000} {
+				z := deflated(t, data, level, flush)
+				for _, sizes := range [][][]int{{{1 << 20}, {1 << 17}}, {{1}, {7, 100000}}, {{13, 4096}, {1}}} {
+					t.Run(name+"/"+strconv.Itoa(level)+"/"+strconv.Itoa(flush), func(t *testing.T) {
+						checkInflate(t, z, sizes[0], sizes[1])
+					})
+				}
+			}
+		}
+	}
+}
+
+func TestInflaterBrokenStreams(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	samples := inflateSamples()
+	for _, name := range []string{"xml", "random", "skewed"} {
+		z := deflated(t, samples[name][:50000], flate.DefaultCompression, 20000)
+		for i := 0; i < 300; i++ {
+			b := bytes.Clone(z)
+			switch i % 3 {
+			case 0:
+				b = b[:rng.IntN(len(b))]
+			case 1:
+				b[rng.IntN(len(b))] ^= byte(1 + rng.IntN(255))
+			default:
+				p := rng.IntN(len(b))
+				b[p] = byte(rng.Uint32())
+				b = b[:p+1+rng.IntN(len(b)-p)]
+			}
+			checkInflate(t, b, []int{1 << 20}, []int{1 << 17})
+		}
+	}
+}
+
+// FuzzInflater checks the inflater against compress/flate on arbitrary
+// streams.
+func FuzzInflater(f *testing.F) {
+	f.Add(deflated(f, []byte("hello, hello, hello world"), flate.BestSpeed, 0))
+	f.Add(deflated(f, []byte("abc"), flate.NoCompression, 0))
+	f.Add(deflated(f, inflateSamples()["xml"][:3000], flate.DefaultCompression, 1000))
+	f.Add([]byte{0x03, 0x00})
+	f.Add([]byte{0x04, 0x00, 0xfe, 0xff})
+	f.Fuzz(func(t *testing.T, z []byte) {
+		checkInflate(t, z, []int{1 << 20}, []int{1 << 17})
+		checkInflate(t, z, []int{3, 1, 17}, []int{5, 1 << 17})
+	})
+}
