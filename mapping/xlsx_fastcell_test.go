@@ -158,12 +158,12 @@ func TestFastCellShapes(t *testing.T) {
 	for _, tt := range tests {
 		r := newSheetRows(strings.NewReader(tt.xml), nil, nil, false, Limits{}.withDefaults())
 		r.sc.fill()
-		_, n := r.scanFastCell(1)
+		_, n, _ := r.scanFastCells(0)
 		if got := n > 0; got != tt.fast {
-			t.Errorf("scanFastCell(%s) took %d bytes, want fast %v", tt.xml, n, tt.fast)
+			t.Errorf("scanFastCells(%s) took %d bytes, want fast %v", tt.xml, n, tt.fast)
 		}
 		if n > 0 && n != len(tt.xml) {
-			t.Errorf("scanFastCell(%s) took %d bytes, want %d", tt.xml, n, len(tt.xml))
+			t.Errorf("scanFastCells(%s) took %d bytes, want %d", tt.xml, n, len(tt.xml))
 		}
 	}
 }

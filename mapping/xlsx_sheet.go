@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -24,6 +25,9 @@ const (
 )
 
 func parseCellType(t []byte) cellType {
+	if len(t) == 9 && t[0] == 'i' && binary.LittleEndian.Uint64(t[1:]) == inlineStrTail {
+		return cellInline
+	}
 	switch string(t) {
 	case "s":
 		return cellShared
@@ -41,12 +45,15 @@ func parseCellType(t []byte) cellType {
 	return cellNumber
 }
 
+// inlineStrTail is "nlineStr" read as a little-endian uint64.
+var inlineStrTail = binary.LittleEndian.Uint64([]byte("nlineStr"))
+
 // rawCell is one stored cell of the row being read.
 type rawCell struct {
 	pos    int      // 0-based index in the row's values
 	typ    cellType // t attribute
 	style  int      // s attribute
-	str    string   // the value when it is a shared string
+	sidx   int      // the value is sst[sidx] when shared, "" if sidx < 0
 	shared bool
 	off    int // the value is text[off:end] otherwise
 	end    int
@@ -225,7 +232,7 @@ func (r *sheetRows) readRow() (row int, perr, err error) {
 	col := 0 // excelize's cellCol, 1-based
 	for {
 		if !r.general {
-			if c, ok := r.fastCell(col + 1); ok {
+			if c, ok := r.fastCells(col); ok {
 				col = c
 				continue
 			}
@@ -378,9 +385,9 @@ func (r *sheetRows) cell(kind tagKind, attrs []byte, col int) (int, error) {
 	switch {
 	case typ == cellShared && vEnd > vOff:
 		c.shared = true
-		c.str = r.shared(r.text[vOff:vEnd])
+		c.sidx = r.sharedIndex(r.text[vOff:vEnd])
 		r.text = r.text[:start]
-		if c.str == "" && !hasF {
+		if r.sharedString(c.sidx) == "" && !hasF {
 			return col, nil
 		}
 	case typ == cellInline && hasIS:
@@ -404,28 +411,29 @@ func (r *sheetRows) cell(kind tagKind, attrs []byte, col int) (int, error) {
 	return col, nil
 }
 
-// fastCell reads, straight from the scanner's buffer, a c element of the
-// shapes writers produce: <c .../>, <c ...></c>, <c ...><v>text</v></c>
+// fastCells reads, straight from the scanner's buffer, the c elements of
+// the shapes writers produce: <c .../>, <c ...></c>, <c ...><v>text</v></c>
 // and, for t="inlineStr", <c ...><is><t>text</t></is></c>, with attributes
 // written plainly (a space before each, double quotes, no prefix or
 // reference, an unsigned s) and text without reference, line feed
-// escape, control character, CDATA or _xHHHH_ escape. It stores the cell
-// as cell would and reports true; for anything else, or a cell that runs
-// past the input it can buffer, it consumes nothing and reports false, and
-// the general path reads the cell with the same result. col is the cell's
-// position by count.
-func (r *sheetRows) fastCell(col int) (int, bool) {
+// escape, control character, CDATA or _xHHHH_ escape. It stores each cell
+// as cell would, up to the first that is not of these shapes or runs past
+// the input it can buffer, which it leaves unconsumed for the general path
+// to read with the same result. col is excelize's cellCol before the
+// cells; it returns the one after them and whether it read any.
+func (r *sheetRows) fastCells(col int) (int, bool) {
+	read := false
 	for retry := false; ; retry = true {
-		c, n := r.scanFastCell(col)
+		c, n, more := r.scanFastCells(col)
 		if n > 0 {
 			r.sc.pos += n
-			return c, true
+			col, read, retry = c, true, false
 		}
 		sc := r.sc
-		// n < 0: the cell may continue past the buffer. Read on once,
+		// The next cell may continue past the buffer: read on once,
 		// without growing the buffer (which is the general path's call).
-		if n == 0 || retry || (sc.pos == 0 && sc.end == len(sc.buf)) || !sc.fill() {
-			return col, false
+		if !more || retry || (sc.pos == 0 && sc.end == len(sc.buf)) || !sc.fill() {
+			return col, read
 		}
 	}
 }
@@ -490,233 +498,252 @@ func hasTag(b []byte, i int, tag string) bool {
 	return i >= 0 && len(b)-i >= len(tag) && string(b[i:i+len(tag)]) == tag
 }
 
-// scanFastCell is fastCell's scan of the buffer. It returns the cell's
-// position and the number of bytes it took, 0 when the cell is not of a
-// fast shape, or -1 when it may be but the buffer ends first.
-func (r *sheetRows) scanFastCell(col int) (int, int) {
+// scanFastCells is fastCells' scan of the buffer. It returns cellCol
+// after the cells it read, the bytes they took, and whether it stopped
+// at the end of the buffer (rather than at something else).
+func (r *sheetRows) scanFastCells(prev int) (int, int, bool) {
 	sc := r.sc
 	b := sc.buf[sc.pos:sc.end]
-	// Character data before the tag, which next would skip.
-	i := skipText(b, 0)
-	if i < 0 || len(b)-i < 3 {
-		return col, -1
-	}
-	if b[i+1] != 'c' {
-		return col, 0
-	}
-	i += 2
-	typ, style := cellNumber, 0
-	var ref []byte
-	hasRef, empty := false, false
+	done := 0
 	for {
-		if i >= len(b) {
-			return col, -1
+		col := prev + 1
+		// Character data before the tag, which next would skip.
+		i := skipText(b, 0)
+		if i < 0 || len(b)-i < 3 {
+			return prev, done, true
 		}
-		switch ch := b[i]; {
-		case ch == '>':
-			i++
-		case ch == '/':
-			if i+1 >= len(b) {
-				return col, -1
+		if b[i+1] != 'c' {
+			return prev, done, false
+		}
+		i += 2
+		typ, style := cellNumber, 0
+		empty := false
+		for {
+			if i >= len(b) {
+				return prev, done, true
 			}
-			if b[i+1] != '>' {
-				return col, 0
-			}
-			i += 2
-			empty = true
-		case isXMLSpace(ch):
-			for i < len(b) && isXMLSpace(b[i]) {
+			ch := b[i]
+			if ch == '>' {
 				i++
+				break
 			}
-			if i < len(b) && (b[i] == '>' || b[i] == '/') {
+			if ch == '/' {
+				if i+1 >= len(b) {
+					return prev, done, true
+				}
+				if b[i+1] != '>' {
+					return prev, done, false
+				}
+				i += 2
+				empty = true
+				break
+			}
+			if !isXMLSpace(ch) {
+				return prev, done, false
+			}
+			for i++; i < len(b) && isXMLSpace(b[i]); i++ {
+			}
+			if i+3 > len(b) {
+				return prev, done, true
+			}
+			if ch = b[i]; ch == '>' || ch == '/' {
 				continue
 			}
+			// The attribute's name: r, t and s are read as they are scanned.
 			ns := i
 			for i < len(b) && ('a' <= b[i] && b[i] <= 'z' || 'A' <= b[i] && b[i] <= 'Z') {
 				i++
 			}
 			if i+2 > len(b) {
-				return col, -1
+				return prev, done, true
 			}
 			if i == ns || b[i] != '=' || b[i+1] != '"' {
-				return col, 0
+				return prev, done, false
 			}
-			name := b[ns:i]
+			long := i-ns > 1
 			i += 2
 			vs := i
+			switch {
+			case long:
+			case ch == 'r':
+				// A reference of up to three capital letters and a row
+				// number without leading zero, the form writers use
+				// (cellColumn's fast case).
+				c, k := 0, i
+				for k < len(b) && k-i < 3 && 'A' <= b[k] && b[k] <= 'Z' {
+					c = c*26 + int(b[k]-'A'+1)
+					k++
+				}
+				row, ds := 0, k
+				for k < len(b) && k-ds < 10 && '0' <= b[k] && b[k] <= '9' {
+					row = row*10 + int(b[k]-'0')
+					k++
+				}
+				if k >= len(b) {
+					return prev, done, true
+				}
+				if b[k] != '"' || k == ds || ds == i || b[ds] == '0' || k-ds > 9 || c > xlsxMaxColumns || row > xlsxMaxRows {
+					return prev, done, false
+				}
+				col, i = c, k+1
+				continue
+			case ch == 's':
+				n, k := 0, i
+				for k < len(b) && k-i < 10 && '0' <= b[k] && b[k] <= '9' {
+					n = n*10 + int(b[k]-'0')
+					k++
+				}
+				if k >= len(b) {
+					return prev, done, true
+				}
+				// smallUint's numbers, and 0.
+				if b[k] != '"' || k == i || k-i > 9 || b[i] == '0' && k-i > 1 {
+					return prev, done, false
+				}
+				style, i = n, k+1
+				continue
+			}
 			for i < len(b) && b[i] != '"' {
 				if b[i] == '&' {
-					return col, 0
+					return prev, done, false
 				}
 				i++
 			}
 			if i >= len(b) {
-				return col, -1
+				return prev, done, true
 			}
-			val := b[vs:i]
+			if !long && ch == 't' {
+				typ = parseCellType(b[vs:i])
+			}
 			i++
-			switch string(name) {
-			case "r":
-				ref, hasRef = val, true
-			case "t":
-				typ = parseCellType(val)
-			case "s":
-				if n, ok := smallUint(val); ok {
-					style = n
-				} else if len(val) == 1 && val[0] == '0' {
-					style = 0
-				} else {
-					return col, 0
-				}
-			}
+		}
+		if empty {
+			done, b, prev = done+i, b[i:], col
 			continue
-		default:
-			return col, 0
 		}
-		break
-	}
-	if hasRef {
-		c, ok := fastColumn(ref)
-		if !ok {
-			return col, 0
+		// The content: nothing, <v>, or <is><t> of an inline string.
+		j := skipText(b, i)
+		if j < 0 || len(b)-j < 4 {
+			return prev, done, true
 		}
-		col = c
-	}
-	if empty {
-		return col, i
-	}
-	// The content: nothing, <v>, or <is><t> of an inline string.
-	j := skipText(b, i)
-	if j < 0 || len(b)-j < 4 {
-		return col, -1
-	}
-	if hasTag(b, j, "</c>") {
-		return col, j + 4
-	}
-	var (
-		text  []byte
-		flags uint8
-	)
-	switch {
-	case hasTag(b, j, "<v>"):
-		j += 3
-		k, f := scanText(b, j)
-		if k < 0 {
-			return col, -1
+		if hasTag(b, j, "</c>") {
+			done, b, prev = done+j+4, b[j+4:], col
+			continue
 		}
-		text, flags = b[j:k], f
-		if !hasTag(b, k, "</v>") {
-			return col, 0
-		}
-		j = k + 4
-	case hasTag(b, j, "<is>") && typ == cellInline:
-		j = skipText(b, j+4)
-		if j < 0 || len(b)-j < 3 {
-			return col, -1
-		}
-		if !hasTag(b, j, "<t") {
-			return col, 0
-		}
-		// <t> or <t xml:space="preserve">: attributes are ignored.
-		j += 2
-		if b[j] != '>' {
-			if !isXMLSpace(b[j]) {
-				return col, 0
+		var (
+			text  []byte
+			flags uint8
+		)
+		switch {
+		case hasTag(b, j, "<v>"):
+			j += 3
+			k, f := scanText(b, j)
+			if k < 0 {
+				return prev, done, true
 			}
-			quote := false
-			for ; j < len(b) && (quote || b[j] != '>'); j++ {
-				switch b[j] {
-				case '"':
-					quote = !quote
-				case '\'', '<':
-					return col, 0
+			text, flags = b[j:k], f
+			if !hasTag(b, k, "</v>") {
+				return prev, done, false
+			}
+			j = k + 4
+		case hasTag(b, j, "<is>") && typ == cellInline:
+			j = skipText(b, j+4)
+			if j < 0 || len(b)-j < 3 {
+				return prev, done, true
+			}
+			if !hasTag(b, j, "<t") {
+				return prev, done, false
+			}
+			// <t> or <t xml:space="preserve">: attributes are ignored.
+			j += 2
+			if b[j] != '>' {
+				if !isXMLSpace(b[j]) {
+					return prev, done, false
+				}
+				quote := false
+				for ; j < len(b) && (quote || b[j] != '>'); j++ {
+					switch b[j] {
+					case '"':
+						quote = !quote
+					case '\'', '<':
+						return prev, done, false
+					}
+				}
+				if j >= len(b) {
+					return prev, done, true
+				}
+				if b[j-1] == '/' {
+					return prev, done, false
 				}
 			}
-			if j >= len(b) {
-				return col, -1
+			j++
+			k, f := scanText(b, j)
+			if k < 0 {
+				return prev, done, true
 			}
-			if b[j-1] == '/' {
-				return col, 0
+			text, flags = b[j:k], f
+			if !hasTag(b, k, "</t>") {
+				return prev, done, false
 			}
-		}
-		j++
-		k, f := scanText(b, j)
-		if k < 0 {
-			return col, -1
-		}
-		text, flags = b[j:k], f
-		if !hasTag(b, k, "</t>") {
-			return col, 0
-		}
-		j = skipText(b, k+4)
-		if j < 0 || len(b)-j < 5 {
-			return col, -1
-		}
-		if !hasTag(b, j, "</is>") {
-			return col, 0
-		}
-		j += 5
-		if flags&textUnderscore != 0 && bytes.Contains(text, []byte("_x")) {
-			return col, 0
-		}
-		if flags&textHigh != 0 {
-			if !validXMLText(text) {
-				return col, 0
+			j = skipText(b, k+4)
+			if j < 0 || len(b)-j < 5 {
+				return prev, done, true
 			}
-			flags &^= textHigh
+			if !hasTag(b, j, "</is>") {
+				return prev, done, false
+			}
+			j += 5
+			if flags&textUnderscore != 0 && bytes.Contains(text, []byte("_x")) {
+				return prev, done, false
+			}
+			if flags&textHigh != 0 {
+				if !validXMLText(text) {
+					return prev, done, false
+				}
+				flags &^= textHigh
+			}
+		default:
+			return prev, done, false
 		}
-	default:
-		return col, 0
-	}
-	if flags&textSpecial != 0 || len(text) > r.rawCap {
-		return col, 0
-	}
-	j = skipText(b, j)
-	if j < 0 || len(b)-j < 4 {
-		return col, -1
-	}
-	if !hasTag(b, j, "</c>") {
-		return col, 0
-	}
-	j += 4
-	if len(text) == 0 {
-		return col, j
-	}
-	c := rawCell{typ: typ, style: style, valid: flags&textHigh == 0}
-	start := len(r.text)
-	if typ == cellShared {
-		c.shared = true
-		if c.str = r.shared(text); c.str == "" {
-			return col, j
+		if flags&textSpecial != 0 || len(text) > r.rawCap {
+			return prev, done, false
 		}
-	} else {
-		r.text = append(r.text, text...)
-		c.off, c.end = start, len(r.text)
-	}
-	c.pos = max(r.n, col-1)
-	r.n = c.pos + 1
-	if r.n > r.maxCols {
-		r.text = r.text[:start]
-		return col, j
-	}
-	r.cells = append(r.cells, c)
-	return col, j
-}
+		j = skipText(b, j)
+		if j < 0 || len(b)-j < 4 {
+			return prev, done, true
+		}
+		if !hasTag(b, j, "</c>") {
+			return prev, done, false
+		}
+		j += 4
+		if len(text) == 0 {
+			done, b, prev = done+j, b[j:], col
+			continue
+		}
+		c := rawCell{typ: typ, style: style, valid: flags&textHigh == 0}
+		start := len(r.text)
+		if typ == cellShared {
+			c.shared = true
+			if c.sidx = r.sharedIndex(text); r.sharedString(c.sidx) == "" {
+				done, b, prev = done+j, b[j:], col
+				continue
+			}
+		} else {
+			r.text = append(r.text, text...)
+			c.off, c.end = start, len(r.text)
+		}
+		c.pos = max(r.n, col-1)
+		r.n = c.pos + 1
+		if r.n > r.maxCols {
+			r.text = r.text[:start]
+			done, b, prev = done+j, b[j:], col
+			continue
+		}
+		r.cells = append(r.cells, c)
+		done, b, prev = done+j, b[j:], col
+		continue
 
-// fastColumn is cellColumn for a reference of up to three capital letters
-// and a row number without leading zero, the form writers use.
-func fastColumn(ref []byte) (int, bool) {
-	col, i := 0, 0
-	for i < len(ref) && i < 3 && 'A' <= ref[i] && ref[i] <= 'Z' {
-		col = col*26 + int(ref[i]-'A'+1)
-		i++
 	}
-	if i > 0 && col <= xlsxMaxColumns {
-		if row, ok := smallUint(ref[i:]); ok && row <= xlsxMaxRows {
-			return col, true
-		}
-	}
-	return 0, false
 }
 
 // skipCell skips a cell's content as excelize does after a bad attribute:
@@ -753,9 +780,10 @@ func cellColumn(ref []byte) (int, error) {
 	return c, err
 }
 
-// shared returns shared string v (a t="s" cell's value) as excelize
-// resolves it: a bad index reads as 0, one out of range as "".
-func (r *sheetRows) shared(v []byte) string {
+// sharedIndex returns the index of shared string v (a t="s" cell's value)
+// as excelize resolves it: a bad index reads as 0, one out of range as ""
+// (-1).
+func (r *sheetRows) sharedIndex(v []byte) int {
 	i, ok := smallUint(v)
 	if !ok {
 		if len(v) == 1 && v[0] == '0' {
@@ -765,6 +793,14 @@ func (r *sheetRows) shared(v []byte) string {
 		}
 	}
 	if i < 0 || i >= len(r.sst) {
+		return -1
+	}
+	return i
+}
+
+// sharedString returns the shared string of a sharedIndex.
+func (r *sheetRows) sharedString(i int) string {
+	if i < 0 {
 		return ""
 	}
 	return r.sst[i]
@@ -893,8 +929,8 @@ func (r *sheetRows) values(row int, header []string, width int) ([]string, error
 	for i := range r.cells {
 		c := &r.cells[i]
 		if c.shared {
-			if len(c.str) > r.maxCell {
-				return nil, r.tooLarge(row, header, c.pos, c.str, len(c.str))
+			if str := r.sharedString(c.sidx); len(str) > r.maxCell {
+				return nil, r.tooLarge(row, header, c.pos, str, len(str))
 			}
 			continue
 		}
@@ -925,7 +961,7 @@ func (r *sheetRows) values(row int, header []string, width int) ([]string, error
 	vals := make([]string, r.n, width)
 	for _, c := range r.cells {
 		if c.shared {
-			vals[c.pos] = c.str
+			vals[c.pos] = r.sharedString(c.sidx)
 		} else {
 			vals[c.pos] = s[c.off:c.end]
 		}
