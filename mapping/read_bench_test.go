@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -218,5 +219,62 @@ func benchInlineXLSX(b *testing.B) ([]byte, int) {
 // benchInlineXLSX).
 func BenchmarkXLSXReadInline(b *testing.B) {
 	data, n := benchInlineXLSX(b)
+	benchReadXLSX(b, data, n)
+}
+
+// benchSharedXLSX writes benchInlineXLSX's table the way Excel saves it:
+// every text in the shared strings part (each distinct text once), cells
+// t="s", rows with spans. It returns the bytes and the number of data
+// rows.
+func benchSharedXLSX(b *testing.B) ([]byte, int) {
+	b.Helper()
+	n := benchRows()
+	const extra = benchCols - 5
+	index := map[string]int{}
+	var sst, sheet strings.Builder
+	ref := func(s string) int {
+		i, ok := index[s]
+		if !ok {
+			i = len(index)
+			index[s] = i
+			sst.WriteString("<si><t>" + s + "</t></si>")
+		}
+		return i
+	}
+	row := make([]string, 0, benchCols)
+	writeRow := func(r int) {
+		fmt.Fprintf(&sheet, `<row r="%d" spans="1:%d">`, r, benchCols)
+		for c, v := range row {
+			cell := string(appendColumnName(nil, c+1)) + strconv.Itoa(r)
+			fmt.Fprintf(&sheet, `<c r="%s" t="s"><v>%d</v></c>`, cell, ref(v))
+		}
+		sheet.WriteString("</row>")
+	}
+	sheet.WriteString("<sheetData>")
+	row = append(row, "Name", "Email", "Phone", "Position", "Birthday")
+	for i := range extra {
+		row = append(row, "Note "+strconv.Itoa(i+1))
+	}
+	writeRow(1)
+	for i := range n {
+		phone := fmt.Sprintf("(202) 555-%04d", i%10000)
+		if i%1000 == 999 {
+			phone = "n/a"
+		}
+		row = append(row[:0], "Person "+strconv.Itoa(i), fmt.Sprintf("p%d@example.com", i), phone, "Engineer",
+			fmt.Sprintf("%02d.%02d.19%02d", i%28+1, i%12+1, i%100))
+		for j := range extra {
+			row = append(row, "note "+strconv.Itoa((i+j)%1000))
+		}
+		writeRow(i + 2)
+	}
+	sheet.WriteString("</sheetData>")
+	return partsBook(b, sheet.String(), sst.String(), ""), n
+}
+
+// BenchmarkXLSXReadShared reads benchInlineXLSX's table saved with shared
+// strings, as Excel saves it (see benchSharedXLSX).
+func BenchmarkXLSXReadShared(b *testing.B) {
+	data, n := benchSharedXLSX(b)
 	benchReadXLSX(b, data, n)
 }
