@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"archive/zip"
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -22,19 +23,33 @@ func readSharedStrings(zr *zip.Reader, path string) ([]string, error) {
 		return nil, fmt.Errorf("not a valid xlsx workbook: %s: %w", path, err)
 	}
 	defer rc.Close()
-	sc := newXMLScanner(rc)
+	sst, err := parseSharedStrings(rc, f.UncompressedSize64, true)
+	if err != nil {
+		return nil, fmt.Errorf("not a valid xlsx workbook: %s: %w", path, err)
+	}
+	return sst, nil
+}
+
+// parseSharedStrings is readSharedStrings' parse of the part, of size
+// bytes; fast says to read plain items with fastStringItems (it is off
+// only in tests).
+func parseSharedStrings(rd io.Reader, size uint64, fast bool) ([]string, error) {
+	sc := newXMLScanner(rd)
 	var (
 		text []byte
 		ends []int
 		tbuf []byte
 	)
 	for {
+		if fast {
+			text, ends = fastStringItems(sc, text, ends)
+		}
 		kind, name, attrs, err := sc.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("not a valid xlsx workbook: %s: %w", path, err)
+			return nil, err
 		}
 		switch {
 		case kind != tagEnd && string(name) == "sst" && ends == nil:
@@ -47,7 +62,7 @@ func readSharedStrings(zr *zip.Reader, path string) ([]string, error) {
 				attrs = rest
 				if string(n) == "uniqueCount" {
 					if c, ok := smallUint(v); ok {
-						ends = make([]int, 0, min(c, int(f.UncompressedSize64/8)+1, 1<<20))
+						ends = make([]int, 0, min(c, int(size/8)+1, 1<<20))
 					}
 				}
 			}
@@ -56,7 +71,7 @@ func readSharedStrings(zr *zip.Reader, path string) ([]string, error) {
 		case kind == tagStart && string(name) == "si":
 			text, _, err = appendStringItem(sc, text, &tbuf, math.MaxInt)
 			if err != nil {
-				return nil, fmt.Errorf("not a valid xlsx workbook: %s: %w", path, err)
+				return nil, err
 			}
 			ends = append(ends, len(text))
 		}
@@ -117,4 +132,101 @@ func readStyles(zr *zip.Reader, path string) ([]numFmt, error) {
 		}
 	}
 	return out, nil
+}
+
+// fastStringItems reads, straight from the scanner's buffer, the string
+// items that follow of the plain shape <si><t>text</t></si> (the t maybe
+// with attributes, text without reference, CR, control character, CDATA
+// or _xHHHH_ escape), appending each one's text to text and its end to
+// ends, as the general path would. It stops, consuming nothing of it, at
+// anything else.
+func fastStringItems(sc *xmlScanner, text []byte, ends []int) ([]byte, []int) {
+	for retry := false; ; retry = true {
+		b := sc.buf[sc.pos:sc.end]
+		done, more := 0, false
+		for {
+			j := skipText(b, done)
+			if j < 0 || len(b)-j < 4 {
+				more = true
+				break
+			}
+			if !hasTag(b, j, "<si>") {
+				break
+			}
+			j = skipText(b, j+4)
+			if j < 0 {
+				more = true
+				break
+			}
+			t, k := scanPlainT(b, j)
+			if k <= 0 {
+				more = k < 0
+				break
+			}
+			k = skipText(b, k)
+			if k < 0 || len(b)-k < 5 {
+				more = true
+				break
+			}
+			if !hasTag(b, k, "</si>") {
+				break
+			}
+			text = append(text, t...)
+			ends = append(ends, len(text))
+			done = k + 5
+		}
+		if done > 0 {
+			sc.pos += done
+			retry = false
+		}
+		if !more || retry || (sc.pos == 0 && sc.end == len(sc.buf)) || !sc.fill() {
+			return text, ends
+		}
+	}
+}
+
+// scanPlainT reads from b[j:] a t element, <t> or <t attributes>, holding
+// plain text (as fastStringItems has it) and its end tag. It returns the
+// text and the index after the end tag; the index is 0 for anything else
+// and -1 when b ends first.
+func scanPlainT(b []byte, j int) ([]byte, int) {
+	if len(b)-j < 3 {
+		return nil, -1
+	}
+	if b[j] != '<' || b[j+1] != 't' {
+		return nil, 0
+	}
+	j += 2
+	if b[j] != '>' {
+		if !isXMLSpace(b[j]) {
+			return nil, 0
+		}
+		quote := false
+		for ; j < len(b) && (quote || b[j] != '>'); j++ {
+			switch b[j] {
+			case '"':
+				quote = !quote
+			case '\'', '<':
+				return nil, 0
+			}
+		}
+		if j >= len(b) {
+			return nil, -1
+		}
+		if b[j-1] == '/' {
+			return nil, 0
+		}
+	}
+	j++
+	k, flags := scanText(b, j)
+	if k < 0 || len(b)-k < 4 {
+		return nil, -1
+	}
+	text := b[j:k]
+	if !hasTag(b, k, "</t>") || flags&textSpecial != 0 ||
+		flags&textUnderscore != 0 && bytes.Contains(text, []byte("_x")) ||
+		flags&textHigh != 0 && !validXMLText(text) {
+		return nil, 0
+	}
+	return text, k + 4
 }
