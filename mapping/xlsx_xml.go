@@ -120,7 +120,9 @@ const (
 // next call. At the end of input it returns io.EOF.
 func (s *xmlScanner) next() (kind tagKind, name, attrs []byte, err error) {
 	for {
-		i := bytes.IndexByte(s.buf[s.pos:s.end], '<')
+		// A loop, not bytes.IndexByte: the span is mostly short, and
+		// under wasm IndexByte's call costs more than it saves.
+		i := skipText(s.buf[s.pos:s.end], 0)
 		if i < 0 {
 			s.pos = s.end
 			if !s.fill() {
@@ -215,17 +217,10 @@ func (s *xmlScanner) skipPast(seq string) error {
 	}
 }
 
-// tag reads the tag at pos (which holds '<').
+// tag reads the tag at pos (which holds '<'), in one pass that keeps
+// track of quoted values.
 func (s *xmlScanner) tag() (kind tagKind, name, attrs []byte, err error) {
 	j := s.pos + 1
-	// Fast path: the first '>' ends the tag unless it sits in a quoted
-	// value, which an odd number of '"' before it (and no '\'') rules out.
-	if k := bytes.IndexByte(s.buf[j:s.end], '>'); k >= 0 {
-		seg := s.buf[j : j+k]
-		if bytes.IndexByte(seg, '\'') < 0 && bytes.Count(seg, []byte{'"'})%2 == 0 {
-			return s.tagAt(j + k)
-		}
-	}
 	var quote byte
 	for {
 		if j >= s.end {
@@ -275,8 +270,10 @@ func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c ==
 
 // localName strips a namespace prefix.
 func localName(n []byte) []byte {
-	if i := bytes.LastIndexByte(n, ':'); i >= 0 {
-		return n[i+1:]
+	for i := len(n) - 1; i >= 0; i-- {
+		if n[i] == ':' {
+			return n[i+1:]
+		}
 	}
 	return n
 }
@@ -310,11 +307,14 @@ func nextAttr(a []byte) (name, val, rest []byte, ok bool, err error) {
 		return nil, nil, nil, false, errXMLAttrval
 	}
 	q := a[i]
-	end := bytes.IndexByte(a[i+1:], q)
-	if end < 0 {
+	end := i + 1
+	for end < len(a) && a[end] != q {
+		end++
+	}
+	if end == len(a) {
 		return nil, nil, nil, false, errXMLAttrval
 	}
-	return localName(name), a[i+1 : i+1+end], a[i+2+end:], true, nil
+	return localName(name), a[i+1 : end], a[end+1:], true, nil
 }
 
 // attrText decodes an attribute value's references.
