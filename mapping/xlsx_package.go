@@ -314,7 +314,7 @@ func (f *inflater) refill() {
 		f.nb |= 56
 		return
 	}
-	for f.nb <= 56 && f.ip < f.ie {
+	for f.nb < 56 && f.ip < f.ie {
 		f.bits |= uint64(f.in[f.ip]) << f.nb
 		f.ip++
 		f.nb += 8
