@@ -223,6 +223,7 @@ type inflater struct {
 	stored int  // bytes left of a stored block
 	lit    huffTable
 	dist   huffTable
+	clen   huffTable // the code length code of a dynamic block
 	err    error
 }
 
@@ -467,16 +468,14 @@ func (f *inflater) dynamicTables() error {
 		}
 		cl[codeOrder[i]] = uint8(f.take(3))
 	}
-	var h huffTable
-	var buf [1 << huffPrimary]uint32
-	h.t = buf[:0]
+	h := &f.clen
 	if !h.init(cl[:]) {
 		return f.corrupt()
 	}
 	var lens [286 + 30]uint8
 	n := nlit + ndist
 	for i := 0; i < n; {
-		e, err := f.symbol(&h)
+		e, err := f.symbol(h)
 		if err != nil {
 			return err
 		}
