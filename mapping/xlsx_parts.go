@@ -185,6 +185,38 @@ func fastStringItems(sc *xmlScanner, text []byte, ends []int) ([]byte, []int) {
 	}
 }
 
+// afterTOpen reads the rest of a t element's start tag, b[j:] being what
+// follows "<t": ">", or attributes and ">" (xml:space="preserve"; they
+// are ignored). It returns the index after the tag; 0 for a tag the fast
+// paths leave to the general scanner (another name, self-closing, a ' or
+// < among the attributes); -1 when b ends first.
+func afterTOpen(b []byte, j int) int {
+	if j >= len(b) {
+		return -1
+	}
+	if b[j] != '>' {
+		if !isXMLSpace(b[j]) {
+			return 0
+		}
+		quote := false
+		for ; j < len(b) && (quote || b[j] != '>'); j++ {
+			switch b[j] {
+			case '"':
+				quote = !quote
+			case '\'', '<':
+				return 0
+			}
+		}
+		if j >= len(b) {
+			return -1
+		}
+		if b[j-1] == '/' {
+			return 0
+		}
+	}
+	return j + 1
+}
+
 // scanPlainT reads from b[j:] a t element, <t> or <t attributes>, holding
 // plain text (as fastStringItems has it) and its end tag. It returns the
 // text and the index after the end tag; the index is 0 for anything else
@@ -196,28 +228,9 @@ func scanPlainT(b []byte, j int) ([]byte, int) {
 	if b[j] != '<' || b[j+1] != 't' {
 		return nil, 0
 	}
-	j += 2
-	if b[j] != '>' {
-		if !isXMLSpace(b[j]) {
-			return nil, 0
-		}
-		quote := false
-		for ; j < len(b) && (quote || b[j] != '>'); j++ {
-			switch b[j] {
-			case '"':
-				quote = !quote
-			case '\'', '<':
-				return nil, 0
-			}
-		}
-		if j >= len(b) {
-			return nil, -1
-		}
-		if b[j-1] == '/' {
-			return nil, 0
-		}
+	if j = afterTOpen(b, j+2); j <= 0 {
+		return nil, j
 	}
-	j++
 	k, flags := scanText(b, j)
 	if k < 0 || len(b)-k < 4 {
 		return nil, -1

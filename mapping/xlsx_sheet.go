@@ -654,29 +654,9 @@ func (r *sheetRows) scanFastCells(prev int) (int, int, bool) {
 			if !hasTag(b, j, "<t") {
 				return prev, done, false
 			}
-			// <t> or <t xml:space="preserve">: attributes are ignored.
-			j += 2
-			if b[j] != '>' {
-				if !isXMLSpace(b[j]) {
-					return prev, done, false
-				}
-				quote := false
-				for ; j < len(b) && (quote || b[j] != '>'); j++ {
-					switch b[j] {
-					case '"':
-						quote = !quote
-					case '\'', '<':
-						return prev, done, false
-					}
-				}
-				if j >= len(b) {
-					return prev, done, true
-				}
-				if b[j-1] == '/' {
-					return prev, done, false
-				}
+			if j = afterTOpen(b, j+2); j <= 0 {
+				return prev, done, j < 0
 			}
-			j++
 			k, f := scanText(b, j)
 			if k < 0 {
 				return prev, done, true
