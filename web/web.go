@@ -4,9 +4,10 @@
 // embedding example (example/) and, in dist/, the engine compiled to
 // WebAssembly with the wasm_exec.js of the Go that built it.
 //
-// dist/ (kommo-bulk.wasm, its .gz and wasm_exec.js) is built by "make wasm-build" (which "make build" and "make test"
-// run first); a clean clone has only dist/README.md there, and Files then
-// serves the page without the engine (see WASMBuilt).
+// dist/ (kommo-bulk.wasm, its .gz and .br forms, and wasm_exec.js) is
+// built by "make wasm-build", which "make build" and "make test" run first;
+// a clean clone has only dist/README.md there, and Files then serves the
+// page without the engine (see WASMBuilt).
 package web
 
 import (

@@ -19,6 +19,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/andybalholm/brotli"
+
 	"github.com/kommo-bulk/kommo-bulk/web"
 )
 
@@ -291,9 +293,50 @@ func TestServeWASM(t *testing.T) {
 	if crc != crc32.ChecksumIEEE(want) || size != uint32(len(want)) || n >= len(want) {
 		t.Errorf("gzip wasm: %d bytes for crc %08x size %d, want fewer bytes, crc %08x size %d", n, crc, size, crc32.ChecksumIEEE(want), len(want))
 	}
+	// Brotli first when the browser takes it (Chromium lists it, even
+	// over plain http to 127.0.0.1), all of it decoded: br has no
+	// checksum of its own.
+	gzipped := body
+	resp, body = do(t, "GET", srv.URL+"/"+web.WASM, map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"}, nil)
+	if resp.Header.Get("Content-Encoding") != "br" || resp.Header.Get("Content-Type") != "application/wasm" {
+		t.Fatalf("Content-Encoding = %q, Content-Type = %q; want br, application/wasm", resp.Header.Get("Content-Encoding"), resp.Header.Get("Content-Type"))
+	}
+	if got, err := io.ReadAll(brotli.NewReader(bytes.NewReader(body))); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("br wasm: %d bytes decode to %d bytes (%v), want the %d-byte wasm", len(body), len(got), err, len(want))
+	}
+	if len(body) >= len(gzipped) {
+		t.Errorf("br wasm: %d bytes, not fewer than gzip's %d", len(body), len(gzipped))
+	}
+	t.Logf("wasm: %d bytes raw, %d gzip, %d br", len(want), len(gzipped), len(body))
+	resp, _ = do(t, "GET", srv.URL+"/"+web.WASM, map[string]string{"Accept-Encoding": "br;q=0, gzip"}, nil)
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("br refused with q=0: Content-Encoding = %q, want gzip", resp.Header.Get("Content-Encoding"))
+	}
 	_, js := do(t, "GET", srv.URL+"/dist/wasm_exec.js", nil, nil)
 	if !bytes.Contains(js, []byte("globalThis.Go")) {
 		t.Errorf("wasm_exec.js does not define Go")
+	}
+}
+
+func TestAcceptsEncoding(t *testing.T) {
+	for _, tt := range []struct {
+		header, enc string
+		want        bool
+	}{
+		{"gzip, deflate, br, zstd", "br", true},
+		{"gzip, deflate, br, zstd", "gzip", true},
+		{"gzip, deflate", "br", false},
+		{"BR", "br", true},
+		{" br ;q=0.5", "br", true},
+		{"br;q=0", "br", false},
+		{"br; q=0.000, gzip", "br", false},
+		{"brotli", "br", false},
+		{"x-gzip", "gzip", false},
+		{"", "gzip", false},
+	} {
+		if got := acceptsEncoding(tt.header, tt.enc); got != tt.want {
+			t.Errorf("acceptsEncoding(%q, %q) = %v, want %v", tt.header, tt.enc, got, tt.want)
+		}
 	}
 }
 

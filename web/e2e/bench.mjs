@@ -1,5 +1,6 @@
 // make browser-bench: measures, printed and never asserted.
-//   - the .wasm's size, raw and gzip-compressed (as serve sends it);
+//   - the .wasm's size, raw and compressed with gzip and with Brotli (serve
+//     sends the Brotli form to browsers that accept it, gzip otherwise);
 //   - opening and validating a 100k-row × 20-column CSV and XLSX in
 //     Chromium (the engine in its worker, the file given as a Blob as a
 //     dropped File is) against the native engine on the same files
@@ -20,7 +21,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const wasm = path.join(root, 'web/dist/kommo-bulk.wasm');
 const raw = (await stat(wasm)).size;
 const gz = (await stat(wasm + '.gz')).size;
-console.log(`wasm size: ${mb(raw)} raw, ${mb(gz)} gzip -9 (${(100 * gz / raw).toFixed(0)}%)`);
+const br = (await stat(wasm + '.br')).size;
+console.log(`wasm size: ${mb(raw)} raw, ${mb(gz)} gzip -9 (${(100 * gz / raw).toFixed(0)}%), ${mb(br)} Brotli q11 (${(100 * br / raw).toFixed(0)}%, what serve sends to a browser that accepts br)`);
 
 // Native: the Go benchmark writes the files and times them.
 const dir = await mkdtemp(path.join(tmpdir(), 'kb-bench-'));

@@ -4,7 +4,7 @@
 // file and an export. Every step leaves a screenshot in test-artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { startServe, launch, newPage, screenshot, root } from './harness.mjs';
 
@@ -38,8 +38,17 @@ async function upload(file) {
 }
 
 test('the page loads the engine without errors', async () => {
+  // The engine comes Brotli-compressed (Chromium asks for br even over
+  // plain http to 127.0.0.1), and what it decodes to runs.
+  const wasm = page.waitForResponse((r) => r.url().endsWith('/dist/kommo-bulk.wasm'));
   await page.goto(serve.url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  const resp = await wasm;
+  assert.equal(resp.status(), 200);
+  assert.equal(resp.headers()['content-encoding'], 'br');
+  const sizes = await resp.request().sizes();
+  const raw = (await stat(path.join(root, 'web/dist/kommo-bulk.wasm'))).size;
+  assert.ok(sizes.responseBodySize > 0 && sizes.responseBodySize < raw / 3, `${sizes.responseBodySize} bytes on the wire for a ${raw}-byte engine`);
   assert.match(await text('#engine'), /^Engine .* ready$/);
   assert.match(await text('#account'), /emulator/);
   await screenshot(page, 'page-ready');
