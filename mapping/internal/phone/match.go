@@ -194,6 +194,24 @@ func (d *dfa) closure(pcs []uint32) ([]uint32, bool) {
 	return set, match
 }
 
+// next returns the transition from state s on digit c, encoded as in
+// table, building it on first use (and then reloading *table, which may
+// have grown), or dfaOverflow when the automaton has no room for a new
+// state.
+func (d *dfa) next(table *[]atomic.Int32, s int32, c byte) int32 {
+	i := int(s)*10 + int(c)
+	if i < len(*table) {
+		if v := (*table)[i].Load(); v != 0 {
+			return v
+		}
+	}
+	v := d.build(s, c)
+	if v != dfaOverflow {
+		*table = *d.table.Load()
+	}
+	return v
+}
+
 // fullMatch reports whether the pattern matches all of b.
 func (d *dfa) fullMatch(b []byte) bool {
 	table := *d.table.Load()
@@ -203,16 +221,9 @@ func (d *dfa) fullMatch(b []byte) bool {
 		if c > 9 {
 			return false
 		}
-		i := int(s)*10 + int(c)
-		var v int32
-		if i < len(table) {
-			v = table[i].Load()
-		}
-		if v == 0 {
-			if v = d.build(s, c); v == dfaOverflow {
-				return d.simulate(b, false)
-			}
-			table = *d.table.Load()
+		v := d.next(&table, s, c)
+		if v == dfaOverflow {
+			return d.simulate(b, false)
 		}
 		s, match = v>>1-1, v&1 != 0
 		if s == dfaDead {
@@ -234,16 +245,9 @@ func (d *dfa) prefixMatch(b []byte) bool {
 		if c > 9 {
 			return false
 		}
-		i := int(s)*10 + int(c)
-		var v int32
-		if i < len(table) {
-			v = table[i].Load()
-		}
-		if v == 0 {
-			if v = d.build(s, c); v == dfaOverflow {
-				return d.simulate(b, true)
-			}
-			table = *d.table.Load()
+		v := d.next(&table, s, c)
+		if v == dfaOverflow {
+			return d.simulate(b, true)
 		}
 		if v&1 != 0 {
 			return true
