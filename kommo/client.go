@@ -43,12 +43,12 @@ const (
 // A Client talks to one Kommo account. It is safe for concurrent use by
 // multiple goroutines; all of them share its rate limiter and credentials.
 type Client struct {
-	httpClient Doer
-	baseURL    *url.URL // always ends in "/"
-	userAgent  string
-	limiter    *rate.Limiter
-	retry      RetryPolicy
-	creds      credentials
+	doer      Doer
+	baseURL   *url.URL // always ends in "/"
+	userAgent string
+	limiter   *rate.Limiter
+	retry     RetryPolicy
+	creds     credentials
 
 	sleep  func(ctx context.Context, d time.Duration) error
 	now    func() time.Time
@@ -92,7 +92,7 @@ func WithHTTPClient(hc *http.Client) Option {
 		if hc == nil {
 			return errors.New("nil http client")
 		}
-		c.httpClient = hc
+		c.doer = hc
 		return nil
 	}
 }
@@ -109,7 +109,7 @@ func WithDoer(d Doer) Option {
 		if d == nil {
 			return errors.New("nil doer")
 		}
-		c.httpClient = d
+		c.doer = d
 		return nil
 	}
 }
@@ -199,21 +199,21 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("kommo: %w", err)
 	}
 	c := &Client{
-		httpClient: defaultDoer(),
-		baseURL:    u,
-		userAgent:  userAgent,
-		limiter:    rate.NewLimiter(DefaultRate, DefaultBurst),
-		retry:      DefaultRetryPolicy(),
-		sleep:      sleepCtx,
-		now:        time.Now,
-		jitter:     rand.Float64,
+		doer:      defaultDoer(),
+		baseURL:   u,
+		userAgent: userAgent,
+		limiter:   rate.NewLimiter(DefaultRate, DefaultBurst),
+		retry:     DefaultRetryPolicy(),
+		sleep:     sleepCtx,
+		now:       time.Now,
+		jitter:    rand.Float64,
 	}
 	for _, opt := range opts {
 		if err := opt(c); err != nil {
 			return nil, fmt.Errorf("kommo: %w", err)
 		}
 	}
-	if c.httpClient == nil {
+	if c.doer == nil {
 		return nil, errNoDoer
 	}
 	c.common.client = c
@@ -400,7 +400,7 @@ func (c *Client) send(req *http.Request) (*Response, error) {
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	r, err := c.httpClient.Do(req)
+	r, err := c.doer.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

@@ -221,16 +221,16 @@ func TestDefaultDoerIsAnHTTPClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc, ok := c.httpClient.(*http.Client)
+	hc, ok := c.doer.(*http.Client)
 	if !ok || hc.Timeout != 60*time.Second || hc.Transport != nil {
-		t.Errorf("default doer = %#v, want &http.Client{Timeout: 60s}", c.httpClient)
+		t.Errorf("default doer = %#v, want &http.Client{Timeout: 60s}", c.doer)
 	}
 	mine := &http.Client{}
 	c, err = NewClient("mycompany", WithHTTPClient(mine))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.httpClient != Doer(mine) {
+	if c.doer != Doer(mine) {
 		t.Error("WithHTTPClient did not set the client")
 	}
 }

@@ -157,7 +157,7 @@ func (c *Client) requestToken(ctx context.Context, body tokenRequest) (*Token, e
 	if err := c.limiter.Wait(ctx); err != nil {
 		return nil, wrapOp(op, err)
 	}
-	r, err := c.httpClient.Do(req)
+	r, err := c.doer.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
