@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"mime"
 	"net"
@@ -409,11 +410,12 @@ func (h *serveHandler) serveFile(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the wasm engine is not built into this binary: run make build (or make wasm-build before go build)", http.StatusServiceUnavailable)
 		return
 	}
-	b, err := fs.ReadFile(h.cfg.files, p)
+	body, _, err := openContent(h.cfg.files, p)
 	if err != nil {
 		http.NotFound(w, r)
 		return
 	}
+	defer body.Close()
 	ctype := mime.TypeByExtension(path.Ext(p))
 	switch path.Ext(p) {
 	case ".wasm":
@@ -440,15 +442,54 @@ func (h *serveHandler) serveFile(w http.ResponseWriter, r *http.Request) {
 			if !acceptsEncoding(r.Header.Get("Accept-Encoding"), enc.name) {
 				continue
 			}
-			if c, err := fs.ReadFile(h.cfg.files, p+enc.ext); err == nil && len(c) > 0 {
+			if c, size, err := openContent(h.cfg.files, p+enc.ext); err == nil {
+				if size == 0 {
+					c.Close()
+					continue
+				}
 				w.Header().Set("Content-Encoding", enc.name)
-				b = c
+				body.Close()
+				body = c
 				break
 			}
 		}
 	}
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
+	http.ServeContent(w, r, "", time.Time{}, body)
 }
+
+// content is a file of the served tree, readable at random.
+type content interface {
+	io.ReadSeeker
+	io.Closer
+}
+
+// openContent opens the regular file name of fsys and returns its size.
+// The files of an embed.FS (and of os.DirFS) seek, so they are served
+// without a copy; any other is read into memory.
+func openContent(fsys fs.FS, name string) (content, int64, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fs.ErrNotExist
+	}
+	if c, ok := f.(content); ok {
+		return c, st.Size(), nil
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	return readSeekNopCloser{bytes.NewReader(b)}, int64(len(b)), nil
+}
+
+type readSeekNopCloser struct{ *bytes.Reader }
+
+func (readSeekNopCloser) Close() error { return nil }
 
 // acceptsEncoding reports whether an Accept-Encoding header value lists
 // coding enc (case-insensitive) without refusing it with q=0.
