@@ -232,6 +232,7 @@ type serveHandler struct {
 	cfg   serveConfig
 	proxy *httputil.ReverseProxy
 	mux   *http.ServeMux
+	cop   *http.CrossOriginProtection
 }
 
 // contentSecurityPolicy keeps the page to its own origin: scripts, the
@@ -250,7 +251,7 @@ func newServeHandler(cfg serveConfig) (*serveHandler, error) {
 	if cfg.hosts == nil {
 		cfg.hosts = map[string]bool{}
 	}
-	h := &serveHandler{cfg: cfg, mux: http.NewServeMux()}
+	h := &serveHandler{cfg: cfg, mux: http.NewServeMux(), cop: http.NewCrossOriginProtection()}
 	up := cfg.upstream
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if cfg.timeout > 0 {
@@ -330,27 +331,25 @@ func (h *serveHandler) hostAllowed(hostport string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// crossOrigin says why a request to the proxy does not come from our own
-// page, or "" when it does. Browsers send Sec-Fetch-Site (and Origin on
-// writes); a request with neither comes from a program, not a page.
-func crossOrigin(r *http.Request) string {
-	switch site := r.Header.Get("Sec-Fetch-Site"); site {
-	case "", "same-origin", "none":
-	default:
-		return "Sec-Fetch-Site: " + site
+// crossOrigin says why a request does not come from our own page, or nil
+// when it does: http.CrossOriginProtection (Sec-Fetch-Site, else Origin
+// against Host; a request with neither comes from a program, not a page).
+// Reads are checked as writes are: through the proxy they spend the
+// account's budget with our token. ServeHTTP's Host check has already
+// refused other names rebound to this address.
+func (h *serveHandler) crossOrigin(r *http.Request) error {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		r = r.WithContext(r.Context()) // a shallow copy, checked as a write
+		r.Method = http.MethodPost
 	}
-	if o := r.Header.Get("Origin"); o != "" {
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, r.Host) {
-			return "Origin " + o
-		}
-	}
-	return ""
+	return h.cop.Check(r)
 }
 
+// serveProxy forwards a request of our page to the account, with the token.
 func (h *serveHandler) serveProxy(w http.ResponseWriter, r *http.Request) {
-	if why := crossOrigin(r); why != "" {
-		writeJSONError(w, http.StatusForbidden, "cross-origin request refused ("+why+"): the proxy serves this page only")
+	if err := h.crossOrigin(r); err != nil {
+		writeJSONError(w, http.StatusForbidden, "cross-origin request refused ("+err.Error()+"): the proxy serves this page only")
 		return
 	}
 	switch r.Method {
@@ -384,8 +383,8 @@ func (h *serveHandler) serveInfo(w http.ResponseWriter, r *http.Request) {
 // serveEmulatorState shows what the emulator's account holds (with
 // --emulator only): for a trial, and for the browser tests.
 func (h *serveHandler) serveEmulatorState(w http.ResponseWriter, r *http.Request) {
-	if why := crossOrigin(r); why != "" {
-		writeJSONError(w, http.StatusForbidden, "cross-origin request refused ("+why+")")
+	if err := h.crossOrigin(r); err != nil {
+		writeJSONError(w, http.StatusForbidden, "cross-origin request refused ("+err.Error()+")")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

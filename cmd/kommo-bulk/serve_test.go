@@ -179,6 +179,13 @@ func TestServeRejectsCrossOrigin(t *testing.T) {
 		want   int
 	}{
 		{"same origin", "GET", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": srv.URL}, 200},
+		{"same-origin POST", "POST", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": srv.URL}, 200},
+		{"same-origin POST of an older browser (Origin only)", "POST", map[string]string{"Origin": srv.URL}, 200},
+		{"a program's POST (no browser headers)", "POST", nil, 200},
+		{"a program's PATCH (no browser headers)", "PATCH", nil, 200},
+		{"cross-site POST", "POST", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}, 403},
+		{"cross-site PATCH claiming our Origin", "PATCH", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": srv.URL}, 403},
+		{"cross-site HEAD", "HEAD", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
 		{"a program (no browser headers)", "GET", nil, 200},
 		{"typed in the address bar", "GET", map[string]string{"Sec-Fetch-Site": "none"}, 200},
 		{"another site's fetch", "GET", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}, 403},
