@@ -262,6 +262,8 @@ func newServeHandler(cfg serveConfig) (*serveHandler, error) {
 			// /kommo/api/v4/leads?page=2 → <account>/api/v4/leads?page=2
 			r.Out.URL.Scheme = up.Scheme
 			r.Out.URL.Host = up.Host
+			// serveProxy has checked and cleaned the path: it holds
+			// letters, digits, "_" and "-" segments only.
 			r.Out.URL.Path = strings.TrimSuffix(up.Path, "/") + strings.TrimPrefix(r.In.URL.Path, proxyPrefix)
 			r.Out.URL.RawPath = ""
 			r.Out.Host = up.Host
@@ -288,10 +290,8 @@ func newServeHandler(cfg serveConfig) (*serveHandler, error) {
 			writeJSONError(w, http.StatusBadGateway, msg)
 		},
 	}
-	h.mux.HandleFunc(proxyPrefix+"/api/v4/", h.serveProxy)
-	h.mux.HandleFunc(proxyPrefix+"/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSONError(w, http.StatusNotFound, "the proxy forwards /api/v4/ only")
-	})
+	// The proxy's paths (proxyPrefix and below) never reach the mux:
+	// ServeHTTP hands them to serveProxy, which checks them itself.
 	h.mux.HandleFunc("GET /serve.json", h.serveInfo)
 	if cfg.emulator != nil {
 		h.mux.HandleFunc("GET /emulator/state", h.serveEmulatorState)
@@ -311,6 +311,10 @@ func (h *serveHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A page of another site that rebinds its name to 127.0.0.1 would
 		// be "same-origin" with us; its Host header gives it away.
 		writeJSONError(w, http.StatusMisdirectedRequest, "unknown host "+r.Host+": open the address kommo-bulk serve printed")
+		return
+	}
+	if p := r.URL.Path; p == proxyPrefix || strings.HasPrefix(p, proxyPrefix+"/") {
+		h.serveProxy(w, r)
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -346,8 +350,50 @@ func (h *serveHandler) crossOrigin(r *http.Request) error {
 	return h.cop.Check(r)
 }
 
+// accountPath returns the account path a proxy request names
+// ("/kommo/api/v4/leads/7/notes" → "/api/v4/leads/7/notes"): the decoded
+// path, its segments letters, digits, "_" and "-" only, cleaned of empty
+// segments, under /api/v4/. It refuses "." and ".." segments, encoded or
+// not, and encoded slashes, backslashes and percent signs: a server behind
+// the account's front that decodes or normalises again would see other
+// segments than the ones checked here. A refusal comes with its HTTP
+// status and reason.
+func accountPath(r *http.Request) (p string, status int, why string) {
+	const only = ": the proxy forwards plain /api/v4/ paths only"
+	raw := strings.ToLower(r.URL.EscapedPath())
+	for _, enc := range []struct{ s, name string }{{"%2f", "an encoded slash"}, {"%5c", "an encoded backslash"}, {`\`, "a backslash"}, {"%25", "an encoded percent sign"}} {
+		if strings.Contains(raw, enc.s) {
+			return "", http.StatusBadRequest, "path refused (" + enc.name + ")" + only
+		}
+	}
+	rest, _ := strings.CutPrefix(r.URL.Path, proxyPrefix)
+	for _, seg := range strings.Split(rest, "/") {
+		if seg == "." || seg == ".." {
+			return "", http.StatusBadRequest, "path refused (a " + strconv.Quote(seg) + " segment)" + only
+		}
+		for _, c := range seg {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+				return "", http.StatusBadRequest, "path refused (character " + strconv.QuoteRune(c) + ")" + only
+			}
+		}
+	}
+	p = path.Clean("/" + rest)
+	if strings.HasSuffix(rest, "/") && p != "/" {
+		p += "/"
+	}
+	if !strings.HasPrefix(p, "/api/v4/") {
+		return "", http.StatusNotFound, "the proxy forwards /api/v4/ only"
+	}
+	return p, 0, ""
+}
+
 // serveProxy forwards a request of our page to the account, with the token.
 func (h *serveHandler) serveProxy(w http.ResponseWriter, r *http.Request) {
+	p, status, why := accountPath(r)
+	if status != 0 {
+		writeJSONError(w, status, why)
+		return
+	}
 	if err := h.crossOrigin(r); err != nil {
 		writeJSONError(w, http.StatusForbidden, "cross-origin request refused ("+err.Error()+"): the proxy serves this page only")
 		return
@@ -359,6 +405,11 @@ func (h *serveHandler) serveProxy(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not proxied")
 		return
 	}
+	// What goes upstream: the cleaned path (see the Rewrite).
+	r = r.WithContext(r.Context())
+	u := *r.URL
+	u.Path, u.RawPath = proxyPrefix+p, ""
+	r.URL = &u
 	if err := h.cfg.limiter.Wait(r.Context()); err != nil {
 		writeJSONError(w, http.StatusServiceUnavailable, "request budget: "+err.Error())
 		return

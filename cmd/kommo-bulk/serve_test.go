@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -26,7 +29,8 @@ import (
 
 const serveTestToken = "serve-secret-token-0123456789"
 
-// upstreamRecorder is a fake account that records what reached it.
+// upstreamRecorder is a fake account that records what reached it (with
+// the request target as it arrived, in RequestURI).
 type upstreamRecorder struct {
 	mu   sync.Mutex
 	reqs []*http.Request
@@ -94,6 +98,109 @@ func do(t *testing.T, method, u string, hdr map[string]string, body io.Reader) (
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, b
+}
+
+// rawDo sends a request to srv exactly as written: the request line with
+// target as is (no client normalises it), the headers and body, and reads
+// the answer (the first one: a 100 Continue is returned as such).
+func rawDo(t *testing.T, srv *httptest.Server, method, target string, hdr []string, body string) (*http.Response, []byte) {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, target, srv.Listener.Addr())
+	for _, h := range hdr {
+		b.WriteString(h + "\r\n")
+	}
+	b.WriteString("\r\n" + body)
+	if _, err := io.WriteString(conn, b.String()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, target, err)
+	}
+	defer resp.Body.Close()
+	rb, _ := io.ReadAll(resp.Body)
+	return resp, rb
+}
+
+// TestServeProxyPaths sends hostile paths as they go on the wire and checks
+// that none reaches the account, and that good ones reach it as meant.
+func TestServeProxyPaths(t *testing.T) {
+	srv, rec := setupServe(t, nil)
+	refused := []struct {
+		target string
+		want   int
+		why    string
+	}{
+		{"/kommo/api/v4/%2e%2e/%2e%2e/oauth2/access_token", 400, `".."`},
+		{"/kommo/api/v4/%2E%2e/%2e%2E/oauth2/access_token", 400, `".."`},
+		{"/kommo/api/v4/../../oauth2/access_token", 400, `".."`},
+		{"/kommo/api/v4/leads/../../../oauth2/access_token", 400, `".."`},
+		{"/kommo/%2e%2e/kommo/api/v4/leads", 400, `".."`},
+		{"/kommo/api/v4/./leads", 400, `"."`},
+		{"/kommo/api/v4/%2e/leads", 400, `"."`},
+		{"/kommo/api/v4/leads%2f..%2f..%2foauth2%2faccess_token", 400, "encoded slash"},
+		{"/kommo/api/v4/leads%2F%2E%2E%2F%2E%2E%2Foauth2", 400, "encoded slash"},
+		{"/kommo/api%2fv4/leads", 400, "encoded slash"},
+		{"/kommo/api/v4/..%5c..%5coauth2%5caccess_token", 400, "backslash"},
+		{"/kommo/api/v4/leads%5C", 400, "backslash"},
+		{`/kommo/api/v4/..\..\oauth2\access_token`, 400, "backslash"},
+		{"/kommo/api/v4/%252e%252e/%252e%252e/oauth2/access_token", 400, "percent"},
+		{"/kommo/api/v4/leads%252f..%252f..%252foauth2", 400, "percent"},
+		{"/kommo/api/v4/..;/..;/oauth2/access_token", 400, `'.'`},
+		{"/kommo/api/v4/leads;/../../oauth2/access_token", 400, `';'`},
+		{"/kommo/api/v4/leads;jsessionid=1", 400, `';'`},
+		{"/kommo/api/v4/%2e%2e", 400, `".."`},
+		{"/kommo/api/v4/leads/%2e%2e", 400, `".."`},
+		{"/kommo/api/v4/leads/%2e", 400, `"."`},
+		{"/kommo/api/v4/leads%2e", 400, `'.'`},
+		{"/kommo/api/v4/leads%00", 400, `'\x00'`},
+		{"/kommo/api/v4/leads%20", 400, `' '`},
+		{"/kommo/api/v4/leads%0d%0aX-Injected:%201", 400, `'\r'`},
+		{"/kommo/api/v4/leads%3f/../../oauth2/access_token", 400, `'?'`},
+		{"/kommo/api/v4/leads%23/../../oauth2/access_token", 400, `'#'`},
+		{"/kommo/oauth2/access_token", 404, "/api/v4/ only"},
+		{"/kommo/api/v4", 404, "/api/v4/ only"},
+		{"/kommo", 404, "/api/v4/ only"},
+	}
+	for _, tt := range refused {
+		before := rec.count()
+		resp, body := rawDo(t, srv, "GET", tt.target, nil, "")
+		var e struct{ Detail string }
+		if err := json.Unmarshal(body, &e); err != nil || resp.StatusCode != tt.want || !strings.Contains(e.Detail, tt.why) {
+			t.Errorf("GET %s = %d %s, want %d naming %s", tt.target, resp.StatusCode, body, tt.want, tt.why)
+		}
+		if n := rec.count() - before; n != 0 {
+			t.Errorf("GET %s: %d requests reached the account (the last as %s), want none", tt.target, n, rec.last().RequestURI)
+		}
+	}
+	// The query string passes as it came; it cannot change the path.
+	good := []struct{ target, want string }{
+		{"/kommo/api/v4/leads", "/sub/api/v4/leads"},
+		{"/kommo/api/v4/leads/", "/sub/api/v4/leads/"},
+		{"/kommo/api/v4//leads", "/sub/api/v4/leads"},
+		{"/kommo/api/v4/lead%73/custom_fields", "/sub/api/v4/leads/custom_fields"},
+		{"/kommo/api/v4/leads/10000001/notes?filter[note_type]=call_in", "/sub/api/v4/leads/10000001/notes?filter[note_type]=call_in"},
+		{"/kommo/api/v4/leads?next=/../../oauth2/access_token", "/sub/api/v4/leads?next=/../../oauth2/access_token"},
+		{"/kommo/api/v4/leads?q=%2e%2e%2f%2e%2e%2foauth2%5c&page=2", "/sub/api/v4/leads?q=%2e%2e%2f%2e%2e%2foauth2%5c&page=2"},
+		{"/kommo/api/v4/leads??/../oauth2", "/sub/api/v4/leads??/../oauth2"},
+	}
+	for _, tt := range good {
+		before := rec.count()
+		resp, body := rawDo(t, srv, "GET", tt.target, nil, "")
+		if resp.StatusCode != 200 || rec.count() != before+1 {
+			t.Errorf("GET %s = %d %s, %d requests upstream; want 200, one", tt.target, resp.StatusCode, body, rec.count()-before)
+			continue
+		}
+		if got := rec.last().RequestURI; got != tt.want {
+			t.Errorf("GET %s reached the account as %s, want %s", tt.target, got, tt.want)
+		}
+	}
 }
 
 func TestServeProxyInjectsToken(t *testing.T) {
