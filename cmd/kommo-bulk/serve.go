@@ -226,6 +226,7 @@ type serveConfig struct {
 	timeout  time.Duration
 	hosts    map[string]bool // Host names the page may be reached by, besides loopback names
 	emulator *kommotest.Server
+	maxBody  int64 // largest request body proxied (0: maxProxyBody)
 }
 
 type serveHandler struct {
@@ -234,6 +235,10 @@ type serveHandler struct {
 	mux   *http.ServeMux
 	cop   *http.CrossOriginProtection
 }
+
+// maxProxyBody is the largest request body the proxy forwards (Kommo's
+// batches of 250 records are far smaller).
+const maxProxyBody = 16 << 20
 
 // contentSecurityPolicy keeps the page to its own origin: scripts, the
 // worker, the wasm (which needs 'wasm-unsafe-eval', not 'unsafe-eval') and
@@ -250,6 +255,9 @@ func newServeHandler(cfg serveConfig) (*serveHandler, error) {
 	}
 	if cfg.hosts == nil {
 		cfg.hosts = map[string]bool{}
+	}
+	if cfg.maxBody <= 0 {
+		cfg.maxBody = maxProxyBody
 	}
 	h := &serveHandler{cfg: cfg, mux: http.NewServeMux(), cop: http.NewCrossOriginProtection()}
 	up := cfg.upstream
@@ -405,16 +413,39 @@ func (h *serveHandler) serveProxy(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not proxied")
 		return
 	}
-	// What goes upstream: the cleaned path (see the Rewrite).
+	// What goes upstream: the cleaned path (see the Rewrite) and the body
+	// read here.
 	r = r.WithContext(r.Context())
 	u := *r.URL
 	u.Path, u.RawPath = proxyPrefix+p, ""
 	r.URL = &u
+	// A body over the limit is refused before anything is forwarded: by
+	// its Content-Length at once, or, sent in chunks, once limit+1 bytes
+	// have been read. A body within it goes upstream whole, with its length.
+	limit := h.cfg.maxBody
+	tooLarge := fmt.Sprintf("request body over %d bytes", limit)
+	if r.ContentLength > limit {
+		w.Header().Set("Connection", "close")
+		writeJSONError(w, http.StatusRequestEntityTooLarge, tooLarge)
+		return
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+		if err != nil {
+			writeJSONError(w, http.StatusBadRequest, "reading the request body: "+err.Error())
+			return
+		}
+		if int64(len(body)) > limit {
+			w.Header().Set("Connection", "close")
+			writeJSONError(w, http.StatusRequestEntityTooLarge, tooLarge)
+			return
+		}
+		r.Body, r.ContentLength, r.TransferEncoding = io.NopCloser(bytes.NewReader(body)), int64(len(body)), nil
+	}
 	if err := h.cfg.limiter.Wait(r.Context()); err != nil {
 		writeJSONError(w, http.StatusServiceUnavailable, "request budget: "+err.Error())
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<20)
 	h.proxy.ServeHTTP(w, r)
 }
 

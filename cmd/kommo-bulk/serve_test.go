@@ -29,16 +29,22 @@ import (
 
 const serveTestToken = "serve-secret-token-0123456789"
 
-// upstreamRecorder is a fake account that records what reached it (with
-// the request target as it arrived, in RequestURI).
+// upstreamRecorder is a fake account that records what reached it: the
+// requests, with the request target as it arrived and the whole body.
 type upstreamRecorder struct {
-	mu   sync.Mutex
-	reqs []*http.Request
+	mu     sync.Mutex
+	reqs   []*http.Request
+	bodies [][]byte
 }
 
 func (u *upstreamRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		body = append(body, "<read error: "+err.Error()+">"...)
+	}
 	u.mu.Lock()
 	u.reqs = append(u.reqs, r.Clone(context.Background()))
+	u.bodies = append(u.bodies, body)
 	u.mu.Unlock()
 	w.Header().Set("Content-Type", "application/hal+json")
 	w.Header().Set("Set-Cookie", "session=upstream")
@@ -58,18 +64,30 @@ func (u *upstreamRecorder) last() *http.Request {
 	return u.reqs[len(u.reqs)-1]
 }
 
+func (u *upstreamRecorder) lastBody() []byte {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.bodies[len(u.bodies)-1]
+}
+
 // setupServe returns the serve handler in front of a recording upstream
 // mounted under /sub/ (so that the proxy's path joining shows).
 func setupServe(t *testing.T, files fs.FS) (*httptest.Server, *upstreamRecorder) {
+	return setupServeConfig(t, serveConfig{files: files})
+}
+
+// setupServeConfig is setupServe with the other settings of cfg.
+func setupServeConfig(t *testing.T, cfg serveConfig) (*httptest.Server, *upstreamRecorder) {
 	t.Helper()
 	rec := &upstreamRecorder{}
 	up := httptest.NewServer(rec)
 	t.Cleanup(up.Close)
-	u, _ := url.Parse(up.URL + "/sub/")
-	if files == nil {
-		files = web.Files
+	cfg.upstream, _ = url.Parse(up.URL + "/sub/")
+	if cfg.files == nil {
+		cfg.files = web.Files
 	}
-	h, err := newServeHandler(serveConfig{files: files, upstream: u, token: serveTestToken, account: "acme.kommo.com"})
+	cfg.token, cfg.account = serveTestToken, "acme.kommo.com"
+	h, err := newServeHandler(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,6 +218,63 @@ func TestServeProxyPaths(t *testing.T) {
 		if got := rec.last().RequestURI; got != tt.want {
 			t.Errorf("GET %s reached the account as %s, want %s", tt.target, got, tt.want)
 		}
+	}
+}
+
+// TestServeProxyBodyLimit checks that a body over the limit is answered
+// 413 before anything goes upstream, and that one within it goes whole.
+func TestServeProxyBodyLimit(t *testing.T) {
+	const limit = 1000
+	srv, rec := setupServeConfig(t, serveConfig{maxBody: limit})
+	leads := "/kommo/api/v4/leads"
+	chunked := func(body string) string {
+		// Two chunks, so that no single chunk tells the total.
+		half := len(body) / 2
+		return fmt.Sprintf("%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n", half, body[:half], len(body)-half, body[half:])
+	}
+	over, exact := strings.Repeat("x", limit+1), strings.Repeat("y", limit)
+	tests := []struct {
+		name string
+		hdr  []string
+		body string
+		want int
+		got  string // the body the account gets, if it gets one
+	}{
+		// The answer comes before the body is asked for: no 100 Continue.
+		{"Content-Length over the limit", []string{"Content-Length: 1001", "Expect: 100-continue"}, "", 413, ""},
+		{"Content-Length over the limit, body sent", []string{"Content-Length: 1001"}, over, 413, ""},
+		{"chunked over the limit", []string{"Transfer-Encoding: chunked"}, chunked(over), 413, ""},
+		{"chunked at the limit", []string{"Transfer-Encoding: chunked"}, chunked(exact), 200, exact},
+		{"Content-Length at the limit", []string{"Content-Length: 1000"}, exact, 200, exact},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := rec.count()
+			resp, body := rawDo(t, srv, "POST", leads, append(tt.hdr, "Content-Type: application/json"), tt.body)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("POST = %d %s, want %d", resp.StatusCode, body, tt.want)
+			}
+			if tt.want == 413 && !bytes.Contains(body, []byte("over 1000 bytes")) {
+				t.Errorf("413 body %s does not name the limit", body)
+			}
+			n := rec.count() - before
+			switch {
+			case tt.got == "" && n != 0:
+				t.Errorf("%d requests reached the account (the last with %d bytes), want none", n, len(rec.lastBody()))
+			case tt.got != "" && n != 1:
+				t.Errorf("%d requests reached the account, want one", n)
+			case tt.got != "":
+				if r, b := rec.last(), rec.lastBody(); string(b) != tt.got || r.ContentLength != int64(len(tt.got)) {
+					t.Errorf("the account got %d bytes (Content-Length %d), want the %d sent", len(b), r.ContentLength, len(tt.got))
+				}
+			}
+		})
+	}
+	// The default limit is 16 MiB, refused by its Content-Length at once.
+	srv, rec = setupServe(t, nil)
+	resp, body := rawDo(t, srv, "POST", leads, []string{"Content-Length: 16777217", "Expect: 100-continue"}, "")
+	if resp.StatusCode != 413 || !bytes.Contains(body, []byte("over 16777216 bytes")) || rec.count() != 0 {
+		t.Errorf("POST of 16 MiB + 1 = %d %s, %d requests upstream; want 413 at once, none", resp.StatusCode, body, rec.count())
 	}
 }
 
