@@ -101,12 +101,18 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 		var buf bytes.Buffer
 		sub.Stdout = &buf
 		err := runImport(ctx, sub, &a)
-		if err != nil && !errors.Is(err, errRowErrors) {
-			return fmt.Errorf("import %s: %w", s.file, err)
-		}
 		var sum importSummary
-		if jerr := json.Unmarshal(buf.Bytes(), &sum); jerr != nil {
-			return fmt.Errorf("import %s: %v", s.file, jerr)
+		var pe *partialError
+		switch {
+		case errors.Is(err, errRowErrors) && errors.As(err, &pe):
+			// With row errors the counts come with the error.
+			sum = pe.result.(importSummary)
+		case err != nil:
+			return fmt.Errorf("import %s: %w", s.file, err)
+		default:
+			if jerr := json.Unmarshal(buf.Bytes(), &sum); jerr != nil {
+				return fmt.Errorf("import %s: %v", s.file, jerr)
+			}
 		}
 		fmt.Fprintf(out, "%d. %-14s %s %d rows: %d created, %d updated, %d failed\n", i+1, s.file, s.mode, sum.Rows, sum.Created, sum.Updated, sum.Failed)
 		if sum.Errors != "" {

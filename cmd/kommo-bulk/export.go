@@ -53,6 +53,7 @@ Flags:`
 // ExportCommand exports a dataset to a CSV or XLSX file.
 type ExportCommand struct {
 	m *Main
+	jsonFlag
 	// now is the clock for the elapsed time; nil means time.Now.
 	now func() time.Time
 }
@@ -129,6 +130,13 @@ type exportSummary struct {
 	Seconds float64  `json:"seconds"`
 }
 
+// exportProgress is how far a failed export got (with --json).
+type exportProgress struct {
+	Entity string `json:"entity"`
+	Rows   int    `json:"rows"`
+	Pages  int    `json:"pages"`
+}
+
 func entityNames(es []kommo.EntityType) string {
 	ss := make([]string, len(es))
 	for i, e := range es {
@@ -140,6 +148,7 @@ func entityNames(es []kommo.EntityType) string {
 // Run parses the flags, exports and reports.
 func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	fs := c.m.newFlagSet("export", exportSynopsis)
+	c.watch(fs, args)
 	var conn connFlags
 	conn.register(fs)
 	var out string
@@ -358,10 +367,11 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		err = cerr
 	}
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return err
+		if !errors.Is(err, context.Canceled) {
+			err = fmt.Errorf("%w (%d rows written before the error)", err, st.Rows)
 		}
-		return fmt.Errorf("%w (%d rows written before the error)", err, st.Rows)
+		// No file is left behind; with --json the counts come with the error.
+		return &partialError{err: err, result: exportProgress{Entity: string(entity), Rows: st.Rows, Pages: st.Pages}}
 	}
 	if tmp != nil {
 		if err := tmp.Sync(); err != nil {

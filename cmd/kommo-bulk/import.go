@@ -38,6 +38,7 @@ Flags:`
 // ImportCommand imports a CSV or XLSX file into Kommo.
 type ImportCommand struct {
 	m *Main
+	jsonFlag
 }
 
 // importArgs are an import's settings, from flags or a job file.
@@ -90,6 +91,7 @@ func (a *importArgs) register(fs interface {
 // Run parses flags and imports.
 func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 	fs := c.m.newFlagSet("import", importSynopsis)
+	c.watch(fs, args)
 	var a importArgs
 	a.conn.register(fs)
 	a.register(fs)
@@ -364,18 +366,24 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		sum.Journal = journal
 	}
 	dry.done()
-	printSummary(m, sum, a.json)
+	err = runErr
+	if err == nil && res.Failed > 0 {
+		err = errRowErrors
+	}
+	if !a.json || err == nil {
+		printSummary(m, sum, a.json)
+	}
 	switch {
 	case errors.Is(runErr, context.Canceled):
 		fmt.Fprintf(m.Stderr, "interrupted: %d rows not done; continue with: kommo-bulk import --resume %s\n", sum.Pending, journal)
-		return runErr
 	case runErr != nil:
 		fmt.Fprintf(m.Stderr, "stopped: %d rows not done; after fixing the cause, continue with: kommo-bulk import --resume %s\n", sum.Pending, journal)
-		return runErr
-	case res.Failed > 0:
-		return errRowErrors
 	}
-	return nil
+	if a.json && err != nil {
+		// With --json, Main prints the counts and the error as one object.
+		return &partialError{err: err, result: sum}
+	}
+	return err
 }
 
 // loadRefs reads the row keys of earlier jobs from their journals.
@@ -637,11 +645,15 @@ func newProgress(w io.Writer) func(bulk.Progress) {
 }
 
 // UndoCommand reverts an import.
-type UndoCommand struct{ m *Main }
+type UndoCommand struct {
+	m *Main
+	jsonFlag
+}
 
 // Run parses flags and undoes a job.
 func (c *UndoCommand) Run(ctx context.Context, args []string) error {
 	fs := c.m.newFlagSet("undo", "undo [flags] JOURNAL\n\nReverts an import from its journal: records it updated get their previous values back;\nrecords it created are tagged \"kommo-bulk undo JOB\" (the API cannot delete them: filter by\nthat tag in Kommo and delete them there).")
+	c.watch(fs, args)
 	var conn connFlags
 	conn.register(fs)
 	asJSON := fs.Bool("json", false, "print a JSON summary")
@@ -657,6 +669,9 @@ func (c *UndoCommand) Run(ctx context.Context, args []string) error {
 	}
 	res, err := bulk.Undo(ctx, client, fs.Arg(0))
 	if err != nil {
+		if res != nil {
+			return &partialError{err: err, result: res}
+		}
 		return err
 	}
 	if *asJSON {

@@ -95,36 +95,35 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.new(m).Run(ctx, args[1:])
-		return m.exitCode(err)
+		cmd := c.new(m)
+		err := cmd.Run(ctx, args[1:])
+		code := m.exitCode(err)
+		if jc, ok := cmd.(jsonCommand); ok && code != exitOK && jc.jsonOutput() {
+			if werr := writeJSONFailure(m.Stdout, err, m.failureOf(err)); werr != nil {
+				fmt.Fprintln(m.Stderr, "kommo-bulk: writing the JSON error:", werr)
+			}
+		}
+		return code
 	}
 	fmt.Fprintf(m.Stderr, "kommo-bulk: unknown command %q\n", args[0])
 	fmt.Fprintln(m.Stderr, "Try: kommo-bulk help")
 	return exitUsage
 }
 
+// exitCode prints a failed command's message on stderr and returns the
+// exit code (failureOf classifies).
 func (m *Main) exitCode(err error) int {
-	var ue *usageError
-	switch {
-	case err == nil:
+	f := m.failureOf(err)
+	if f == nil {
 		return exitOK
-	case errors.Is(err, flag.ErrHelp):
-		return exitOK
-	case errors.Is(err, errRowErrors):
-		return exitRowErrors
-	case errors.As(err, &ue):
-		fmt.Fprintln(m.Stderr, "kommo-bulk:", ue.msg)
-		if ue.hint != "" {
-			fmt.Fprintln(m.Stderr, "Try:", ue.hint)
-		}
-		return exitUsage
-	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(m.Stderr, "kommo-bulk: interrupted")
-		return exitFailed
-	default:
-		fmt.Fprintln(m.Stderr, "kommo-bulk:", err)
-		return exitFailed
 	}
+	if f.Code != "row_errors" { // the command has listed the rows itself
+		fmt.Fprintln(m.Stderr, "kommo-bulk:", f.Message)
+		if f.Hint != "" {
+			fmt.Fprintln(m.Stderr, "Try:", f.Hint)
+		}
+	}
+	return f.Exit
 }
 
 func (m *Main) usage(w io.Writer) {

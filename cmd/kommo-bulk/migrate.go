@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -49,7 +51,10 @@ A tables file (--tables) is YAML:
 Flags:`
 
 // MigrateCommand migrates another CRM's exports into Kommo.
-type MigrateCommand struct{ m *Main }
+type MigrateCommand struct {
+	m *Main
+	jsonFlag
+}
 
 // repeatFlag collects a repeated flag, one value per use.
 type repeatFlag []string
@@ -95,6 +100,7 @@ type migrateArgs struct {
 // Run parses flags and migrates.
 func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	fs := c.m.newFlagSet("migrate", migrateSynopsis)
+	c.watch(fs, args)
 	var a migrateArgs
 	a.conn.register(fs)
 	fs.StringVar(&a.from, "from", "", "source `CRM`: hubspot, salesforce, pipedrive, zoho, bitrix24 or amocrm (default detected from the headers)")
@@ -393,42 +399,56 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 	if reportBase == "" {
 		reportBase = filepath.Join(results, a.jobID+"-report")
 	}
-	if rep != nil {
-		if err := writeReport(reportBase, rep); err != nil {
-			return err
-		}
-		if a.asJSON {
-			rep.WriteJSON(c.m.Stdout)
-		} else {
-			printMigration(c.m.Stdout, rep)
-		}
-		fmt.Fprintf(c.m.Stdout, "report: %s.md (and .json, .html)\n", reportBase)
-	}
 	var ue *bulk.UnmatchedError
 	var mf *bulk.MissingFieldsError
+	err = runErr
 	switch {
 	case errors.As(runErr, &ue):
+		err = errors.New("stopped before writing: add the values above to the tables (--tables FILE, --user, --stage) or fix the files")
+	case runErr == nil:
+		failed := 0
+		for _, f := range rep.Files {
+			failed += f.Failed
+		}
+		if failed > 0 {
+			err = errRowErrors
+		}
+	}
+	// With --json, stdout carries the report alone (on failure Main
+	// prints it with the error, as one object); the other lines go to
+	// stderr.
+	say := c.m.Stdout
+	if a.asJSON {
+		say = c.m.Stderr
+	}
+	if rep != nil {
+		if werr := writeReport(reportBase, rep); werr != nil {
+			return werr
+		}
+		switch {
+		case !a.asJSON:
+			printMigration(c.m.Stdout, rep)
+		case err == nil:
+			rep.WriteJSON(c.m.Stdout)
+		default:
+			var js bytes.Buffer
+			rep.WriteJSON(&js)
+			err = &partialError{err: err, result: json.RawMessage(js.Bytes())}
+		}
+		fmt.Fprintf(say, "report: %s.md (and .json, .html)\n", reportBase)
+	}
+	switch {
+	case ue != nil:
 		printUnmatched(c.m.Stderr, ue)
-		return errors.New("stopped before writing: add the values above to the tables (--tables FILE, --user, --stage) or fix the files")
 	case errors.As(runErr, &mf):
-		return runErr
 	case runErr != nil:
 		if !a.dryRun && a.sample == 0 {
 			fmt.Fprintf(c.m.Stderr, "stopped; after fixing the cause, continue with the same command and --resume %s\n", a.jobID)
 		}
-		return runErr
+	case a.sample > 0 && !a.dryRun:
+		fmt.Fprintln(say, "sample migrated; check it in Kommo, then run the same command without --sample for the rest (the sample is updated, not duplicated)")
 	}
-	if a.sample > 0 && !a.dryRun {
-		fmt.Fprintln(c.m.Stdout, "sample migrated; check it in Kommo, then run the same command without --sample for the rest (the sample is updated, not duplicated)")
-	}
-	failed := 0
-	for _, f := range rep.Files {
-		failed += f.Failed
-	}
-	if failed > 0 {
-		return errRowErrors
-	}
-	return nil
+	return err
 }
 
 func writeReport(base string, rep *bulk.MigrationReport) error {

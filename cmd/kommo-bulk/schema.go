@@ -34,11 +34,15 @@ var schemaSections = []string{"pipelines", "stages", "users", "task-types", "fie
 
 // SchemaCommand prints the account's users, pipelines, stages, task types
 // and custom fields.
-type SchemaCommand struct{ m *Main }
+type SchemaCommand struct {
+	m *Main
+	jsonFlag
+}
 
 // Run parses flags, reads the schema and prints it.
 func (c *SchemaCommand) Run(ctx context.Context, args []string) error {
 	fs := c.m.newFlagSet("schema", schemaSynopsis)
+	c.watch(fs, args)
 	var conn connFlags
 	conn.register(fs)
 	entityF := &listFlag{split: true}
