@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"errors"
-	"io"
 	"iter"
 	"sort"
 )
@@ -23,31 +22,22 @@ func (m *Mapper) Rows(t Table, file string) iter.Seq2[*Row, []*RowError] {
 		mm.Sheet = s.Sheet()
 	}
 	return func(yield func(*Row, []*RowError) bool) {
-		for {
-			rec, err := t.Next()
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				var re *RowError
-				if !errors.As(err, &re) {
-					re = &RowError{File: file, Sheet: mm.Sheet, Err: err}
-				}
-				if !yield(nil, []*RowError{re}) || !errors.As(err, new(*RowError)) || isLimit(err) {
+		for rec, err := range Records(t) {
+			if err == nil {
+				if !yield(mm.Map(rec)) {
 					return
 				}
 				continue
 			}
-			if !yield(mm.Map(rec)) {
+			var re *RowError
+			if !errors.As(err, &re) {
+				re = &RowError{File: file, Sheet: mm.Sheet, Err: err}
+			}
+			if !yield(nil, []*RowError{re}) {
 				return
 			}
 		}
 	}
-}
-
-// isLimit reports whether err ends a table (see Table).
-func isLimit(err error) bool {
-	return errors.Is(err, ErrCellTooLarge) || errors.Is(err, ErrLineTooLong) || errors.Is(err, ErrTooManyColumns) || errors.Is(err, ErrTooLarge)
 }
 
 // A Report sums up a validation pass: how many rows were good and bad,

@@ -21,10 +21,11 @@ type Record struct {
 // A Table streams the records of one sheet or CSV file. Header is known as
 // soon as the table is opened. Next returns io.EOF after the last record;
 // empty rows are skipped. A *RowError from Next describes one bad row: the
-// caller may report it and call Next again, unless errors.Is reports a
-// resource-limit sentinel (ErrCellTooLarge, ErrLineTooLong,
-// ErrTooManyColumns), after which the table is done. Close releases the
-// table's resources; a Table is not safe for concurrent use.
+// caller may report it and call Next again, unless it is a resource limit
+// (see IsLimit), after which the table is done and Next may return the
+// same error forever. Records is the loop over a table's records that
+// knows when to stop. Close releases the table's resources; a Table is not
+// safe for concurrent use.
 type Table interface {
 	Header() []string
 	Next() (Record, error)

@@ -68,7 +68,7 @@ func checkBounded(t *testing.T, tb Table, l Limits) {
 			if !errors.As(err, &re) {
 				return // file-level error ends the table
 			}
-			if errors.Is(err, ErrCellTooLarge) || errors.Is(err, ErrLineTooLong) || errors.Is(err, ErrTooManyColumns) {
+			if IsLimit(err) {
 				return
 			}
 			continue
