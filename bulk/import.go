@@ -185,6 +185,11 @@ func (im *importer) run(ctx context.Context, items iter.Seq[Item]) error {
 		}
 		order := 0
 		for it := range items {
+			// Checked for every item: a file of bad or resumed rows
+			// sends no batch, and must stop on ctx too.
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			if it.Row != nil {
 				it.Line = it.Row.Line
 			}
@@ -209,9 +214,6 @@ func (im *importer) run(ctx context.Context, items iter.Seq[Item]) error {
 				if err := send(); err != nil {
 					return err
 				}
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
 			}
 		}
 		return send()

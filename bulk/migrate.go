@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -335,7 +334,7 @@ func (m *migration) run(ctx context.Context) error {
 	}
 	m.schema, m.res = schema, mapping.NewResolver(schema)
 	for _, f := range m.files {
-		if err := m.prepass(f); err != nil {
+		if err := m.prepass(ctx, f); err != nil {
 			return err
 		}
 	}
@@ -347,7 +346,7 @@ func (m *migration) run(ctx context.Context) error {
 	m.owners()
 	m.stages()
 	for _, f := range m.files {
-		if err := m.validate(f); err != nil {
+		if err := m.validate(ctx, f); err != nil {
 			return err
 		}
 	}
@@ -380,28 +379,32 @@ func (m *migration) run(ctx context.Context) error {
 	return nil
 }
 
-// eachRecord reads f's records.
-func (f *migFile) eachRecord(fn func(mapping.Record)) error {
+// eachRecord reads f's good records; bad rows are left to the validation
+// pass, which reports them. A read error that ends the file (a cell over
+// the limit, say) or a cancelled ctx stops it.
+func (f *migFile) eachRecord(ctx context.Context, fn func(mapping.Record)) error {
 	t, err := f.Open()
 	if err != nil {
 		return err
 	}
 	defer t.Close()
 	f.header = t.Header()
-	for {
-		rec, err := t.Next()
-		if err == io.EOF {
-			return nil
+	for rec, err := range mapping.Records(t) {
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 		if err != nil {
-			var re *mapping.RowError
-			if errors.As(err, &re) {
+			if !mapping.EndsTable(err) {
 				continue // reported by the validation pass
+			}
+			if errors.As(err, new(*mapping.RowError)) {
+				return err // it names the file, row and column
 			}
 			return fmt.Errorf("%s: %w", f.Name, err)
 		}
 		fn(rec)
 	}
+	return nil
 }
 
 // interesting are the columns whose distinct values the pre-pass keeps:
@@ -438,7 +441,7 @@ func entityOf(s *mapping.Spec, e kommo.EntityType) kommo.EntityType {
 
 // prepass reads a file once: its header, rows to skip, the distinct values
 // of the columns that need resolving, and the stage tuples of leads.
-func (m *migration) prepass(f *migFile) error {
+func (m *migration) prepass(ctx context.Context, f *migFile) error {
 	t, err := f.Open()
 	if err != nil {
 		return err
@@ -464,7 +467,7 @@ func (m *migration) prepass(f *migFile) error {
 		}
 		return ""
 	}
-	return f.eachRecord(func(rec mapping.Record) {
+	return f.eachRecord(ctx, func(rec mapping.Record) {
 		f.rows++
 		if f.Skip != nil {
 			if why, ok := f.Skip(f.header, rec.Values); ok {
@@ -1073,7 +1076,7 @@ func (m *migration) stageTarget(s string, pid int) (int, int, error) {
 // match nothing are collected, other row errors are left to the import
 // (which reports them with the row); row keys and references are kept for
 // dedupe, refs and samples.
-func (m *migration) validate(f *migFile) error {
+func (m *migration) validate(ctx context.Context, f *migFile) error {
 	mp, err := mapping.Compile(f.Spec, m.schema, f.header)
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.Name, err)
@@ -1102,6 +1105,9 @@ func (m *migration) validate(f *migFile) error {
 		resolved["pipeline"], resolved["stage"] = true, true
 	}
 	for row, errs := range mp.Rows(t, f.Name) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		for _, e := range errs {
 			var ne *mapping.NameError
 			if !errors.As(e, &ne) || resolved[ne.Kind] {

@@ -2,7 +2,6 @@ package bulk
 
 import (
 	"errors"
-	"io"
 	"slices"
 	"strings"
 
@@ -122,18 +121,12 @@ func WriteResults(t mapping.Table, res *Result, success, errs mapping.TableWrite
 		rr.Values = values
 		return w.Write(rr)
 	}
-	for {
-		rec, err := t.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for rec, err := range mapping.Records(t) {
 		var re *mapping.RowError
 		if errors.As(err, &re) && re.Row > 0 {
+			// After a limit the table ends: the rows past it stay pending.
 			if werr := write(re.Row, nil); werr != nil {
 				return w.counts, werr
-			}
-			if isLimit(err) {
-				break
 			}
 			continue
 		}
@@ -145,10 +138,6 @@ func WriteResults(t mapping.Table, res *Result, success, errs mapping.TableWrite
 		}
 	}
 	return w.counts, nil
-}
-
-func isLimit(err error) bool {
-	return errors.Is(err, mapping.ErrCellTooLarge) || errors.Is(err, mapping.ErrLineTooLong) || errors.Is(err, mapping.ErrTooManyColumns)
 }
 
 func idCell(id int) mapping.Cell {
