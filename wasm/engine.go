@@ -228,7 +228,9 @@ func (e *Engine) OpenFile(data []byte, name string, opts OpenOptions) (*FileInfo
 // OpenSource opens a CSV or XLSX file read from src and returns its
 // sheets, header and first rows. A workbook is copied into memory once
 // (a zip is read at random); a CSV stays in src and is read in chunks,
-// ahead of the parser, on each pass.
+// ahead of the parser, on each pass. A read error that ends the file
+// within the first rows (a cell over the limit) is returned, naming the
+// file, row and column.
 func (e *Engine) OpenSource(src Source, name string, opts OpenOptions) (*FileInfo, error) {
 	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
 	f := &file{name: name, src: src}
@@ -282,19 +284,17 @@ func (e *Engine) OpenSource(src Source, name string, opts OpenOptions) (*FileInf
 	if f.comma != 0 {
 		info.Delimiter = string(f.comma)
 	}
-	for len(info.Preview) < n {
-		rec, err := t.Next()
-		if err == io.EOF {
-			break
-		}
-		var re *mapping.RowError
-		if errors.As(err, &re) {
-			continue
+	for rec, err := range mapping.Records(t) {
+		if mapping.EndsTable(err) {
+			return nil, err // a cell over the limit, say: the file cannot be imported
 		}
 		if err != nil {
-			return nil, err
+			continue // a bad row is not previewed
 		}
 		info.Preview = append(info.Preview, PreviewRow{Row: rec.Row, Values: rec.Values})
+		if len(info.Preview) == n {
+			break
+		}
 	}
 	e.mu.Lock()
 	e.nextID++
@@ -401,7 +401,11 @@ func (e *Engine) Propose(ctx context.Context, id int, entity string) (*ProposalI
 		return nil, err
 	}
 	defer t.Close()
-	p := mapping.Propose(t.Header(), sample(t, 50), ent, s)
+	rows, err := mapping.Sample(t, 50)
+	if err != nil {
+		return nil, err
+	}
+	p := mapping.Propose(t.Header(), rows, ent, s)
 	return proposalInfo(p)
 }
 
@@ -411,30 +415,6 @@ func parseEntity(s string) (kommo.EntityType, error) {
 		return e, nil
 	}
 	return "", fmt.Errorf("entity %q: want leads, contacts, companies or tasks", s)
-}
-
-// sample reads up to n records for Propose.
-func sample(t mapping.Table, n int) [][]string {
-	var out [][]string
-	for len(out) < n {
-		rec, err := t.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var re *mapping.RowError
-			if errors.As(err, &re) && !isLimit(err) {
-				continue
-			}
-			break
-		}
-		out = append(out, rec.Values)
-	}
-	return out
-}
-
-func isLimit(err error) bool {
-	return errors.Is(err, mapping.ErrCellTooLarge) || errors.Is(err, mapping.ErrLineTooLong) || errors.Is(err, mapping.ErrTooManyColumns)
 }
 
 // compile parses a spec (YAML or JSON) and compiles it against the
@@ -457,7 +437,9 @@ func (e *Engine) compile(ctx context.Context, f *file, specText string) (*mappin
 }
 
 // Validate maps every row of the file and reports the bad ones, with their
-// values so that a page can show them and let the user fix them.
+// values so that a page can show them and let the user fix them. A read
+// error that ends the file (a cell over the limit, which no inline fix
+// mends) is returned instead, naming the file, row and column.
 func (e *Engine) Validate(ctx context.Context, id int, specText string, opts ValidateOptions) (*ValidationInfo, error) {
 	f, err := e.file(id)
 	if err != nil {
@@ -478,32 +460,26 @@ func (e *Engine) Validate(ctx context.Context, id int, specText string, opts Val
 	defer t.Close()
 	var rep mapping.Report
 	info := &ValidationInfo{BadRows: []BadRow{}}
-	for {
+	for rec, err := range mapping.Records(t) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		rec, err := t.Next()
-		if err == io.EOF {
-			break
+		if mapping.EndsTable(err) {
+			// A cell over the limit cannot be fixed here: the file is
+			// not read past it.
+			return nil, err
 		}
 		var errs []*mapping.RowError
 		var row *mapping.Row
-		if err != nil {
-			var re *mapping.RowError
-			if !errors.As(err, &re) {
-				return nil, err
-			}
+		var re *mapping.RowError
+		if errors.As(err, &re) {
 			errs = []*mapping.RowError{re}
-			rec = mapping.Record{Row: re.Row}
 		} else {
 			row, errs = m.Map(rec)
 		}
 		rep.Add(row, errs)
 		if len(errs) > 0 && len(info.BadRows) < max {
 			info.BadRows = append(info.BadRows, badRow(f.header, rec, errs))
-		}
-		if err != nil && isLimit(err) {
-			break
 		}
 	}
 	info.Rows, info.Good, info.Bad, info.Errors = rep.Rows, rep.Good, rep.Bad, rep.Errors
@@ -531,6 +507,10 @@ func (e *Engine) ErrorsFile(ctx context.Context, id int, specText string) (*File
 	}
 	res := &bulk.Result{Job: bulk.JobHeader{Entity: spec.Entity}, Rows: map[int]bulk.RowResult{}}
 	for row, errs := range m.Rows(t, f.name) {
+		if ctx.Err() != nil {
+			t.Close()
+			return nil, ctx.Err()
+		}
 		if len(errs) == 0 {
 			continue
 		}

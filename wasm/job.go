@@ -192,9 +192,15 @@ func (e *Engine) runImport(ctx context.Context, f *file, spec *mapping.Spec, m *
 		return nil, err
 	}
 	expected := 0
-	for {
-		if _, err := t.Next(); err != nil && !errors.As(err, new(*mapping.RowError)) {
+	for _, err := range mapping.Records(t) {
+		if ctx.Err() != nil {
 			break
+		}
+		if mapping.EndsTable(err) {
+			// A cell over the limit, say: nothing is written from a
+			// file that cannot be read to its end.
+			t.Close()
+			return nil, err
 		}
 		expected++
 	}
