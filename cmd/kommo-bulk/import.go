@@ -241,14 +241,17 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", a.mapping, err)
 	}
+	mapper.File = filepath.Base(a.input)
+	if s, ok := table.(interface{ Sheet() string }); ok {
+		mapper.Sheet = s.Sheet()
+	}
 
 	// A first pass validates every row without touching Kommo: it counts
 	// the rows (for the lookup strategy and the ETA) and reports bad rows
 	// before anything is written.
-	var report mapping.Report
-	report.MaxErrors = 5
-	for row, errs := range mapper.Rows(table, filepath.Base(a.input)) {
-		report.Add(row, errs)
+	report, err := checkRows(ctx, mapper, table)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(m.Stderr, "%s: %d rows, %d valid, %d with errors\n", a.input, report.Rows, report.Good, report.Bad)
 	for _, e := range report.First {
@@ -315,28 +318,20 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		}
 	}
 	items := func(yield func(bulk.Item) bool) {
-		file := filepath.Base(a.input)
-		mp := *mapper
-		mp.File = file
-		if s, ok := table.(interface{ Sheet() string }); ok {
-			mp.Sheet = s.Sheet()
-		}
-		for {
-			rec, err := table.Next()
-			if err == io.EOF {
-				return
-			}
+		// The first pass read the file to its end; should it have
+		// changed since, a read error that ends it is the last item.
+		for rec, err := range mapping.Records(table) {
 			if err != nil {
 				var re *mapping.RowError
 				if !errors.As(err, &re) {
-					re = &mapping.RowError{File: file, Err: err}
+					re = &mapping.RowError{File: mapper.File, Err: err}
 				}
-				if !yield(bulk.Item{Line: re.Row, Errs: []*mapping.RowError{re}}) || re.Row == 0 || isReadLimit(err) {
+				if !yield(bulk.Item{Line: re.Row, Errs: []*mapping.RowError{re}}) {
 					return
 				}
 				continue
 			}
-			row, errs := mp.Map(rec)
+			row, errs := mapper.Map(rec)
 			if !yield(bulk.Item{Line: rec.Row, Row: row, Errs: errs, Values: rec.Values}) {
 				return
 			}
@@ -446,7 +441,11 @@ func loadImportSpec(a *importArgs, mode bulk.Mode, t mapping.Table, schema *mapp
 	if a.entity == "" {
 		return nil, &usageError{msg: "no --mapping and no --entity", hint: "kommo-bulk map " + a.input + " --entity contacts > contacts.yaml"}
 	}
-	p := mapping.Propose(header, sampleRows(t, 20), kommo.EntityType(a.entity), schema)
+	rows, err := mapping.Sample(t, 20)
+	if err != nil {
+		return nil, err
+	}
+	p := mapping.Propose(header, rows, kommo.EntityType(a.entity), schema)
 	var unsure []string
 	for _, c := range p.Columns {
 		if c.Field != "" && c.Confidence < mapping.ConfidenceAlias {
@@ -460,24 +459,28 @@ func loadImportSpec(a *importArgs, mode bulk.Mode, t mapping.Table, schema *mapp
 	return p.Spec(), nil
 }
 
-// sampleRows reads up to n records for Propose to look at.
-func sampleRows(t mapping.Table, n int) [][]string {
-	var out [][]string
-	for len(out) < n {
-		rec, err := t.Next()
-		if err == io.EOF {
-			break
+// checkRows is an import's first pass: it maps every row of t without
+// touching Kommo and counts the good and the bad ones, keeping the first
+// errors. A read error that ends the file (a cell over the limit, say)
+// stops it and is returned: nothing is written from a file that cannot be
+// read to its end. So does a done ctx: the pass may be long.
+func checkRows(ctx context.Context, m *mapping.Mapper, t mapping.Table) (*mapping.Report, error) {
+	report := &mapping.Report{MaxErrors: 5}
+	for rec, err := range mapping.Records(t) {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
-		if err != nil {
-			var re *mapping.RowError
-			if errors.As(err, &re) {
-				continue
-			}
-			break
+		if mapping.EndsTable(err) {
+			return nil, err // it names the file, and the row and column of a limit
 		}
-		out = append(out, rec.Values)
+		var re *mapping.RowError
+		if errors.As(err, &re) {
+			report.Add(nil, []*mapping.RowError{re})
+			continue
+		}
+		report.Add(m.Map(rec))
 	}
-	return out
+	return report, nil
 }
 
 // resultFiles are an import's success and errors files, in the input's
@@ -542,11 +545,6 @@ func (rf *resultFiles) close() error {
 	}
 	rf.closers = nil
 	return first
-}
-
-func isReadLimit(err error) bool {
-	return errors.Is(err, mapping.ErrCellTooLarge) || errors.Is(err, mapping.ErrLineTooLong) ||
-		errors.Is(err, mapping.ErrTooManyColumns) || errors.Is(err, mapping.ErrTooLarge)
 }
 
 func printSummary(m *Main, s importSummary, asJSON bool) {

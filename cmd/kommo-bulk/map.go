@@ -74,7 +74,11 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read the account's schema: %w", err)
 	}
-	p := mapping.Propose(t.Header(), sampleRows(t, 50), kommo.EntityType(*entity), schema)
+	rows, err := mapping.Sample(t, 50)
+	if err != nil {
+		return err // a cell over the limit, say: named by file, row and column
+	}
+	p := mapping.Propose(t.Header(), rows, kommo.EntityType(*entity), schema)
 
 	var w io.Writer = c.m.Stdout
 	var file *os.File
