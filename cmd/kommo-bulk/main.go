@@ -30,10 +30,48 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext(os.Stderr)
 	defer stop()
 	m := NewMain()
 	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+// interruptContext returns a context that the first SIGINT (Ctrl-C) or
+// SIGTERM cancels: the command stops at its next row or request, keeps
+// what it must (the journal, the result files) and exits. A second signal
+// exits the process at once, with 128 + the signal's number (130 for
+// SIGINT, 143 for SIGTERM) as a shell reports it: the way out of a run
+// stuck where it cannot see the context, such as a read that never
+// returns. stop releases the signals.
+func interruptContext(stderr io.Writer) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		fmt.Fprintln(stderr, "kommo-bulk: stopping; interrupt again to exit now")
+		cancel()
+		select {
+		case sig := <-sigs:
+			fmt.Fprintln(stderr, "kommo-bulk: interrupted again, exiting now")
+			code := 128 + 2 // SIGINT
+			if s, ok := sig.(syscall.Signal); ok {
+				code = 128 + int(s)
+			}
+			os.Exit(code)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }
 
 // Main is the program: its standard streams and environment are fields so
