@@ -178,7 +178,8 @@ Commands:`)
 	fmt.Fprintln(w, `
 Run "kommo-bulk <command> -h" for a command's flags.
 
-Exit codes: 0 done, 1 failed, 2 bad usage, 3 finished with row errors.`)
+Exit codes: 0 done, 1 failed, 2 bad usage, 3 finished with row errors,
+130/143 stopped by a second Ctrl-C/SIGTERM (the first one stops cleanly, exit 1).`)
 }
 
 // usageError is a mistake in the command line; it exits with code 2.
