@@ -24,7 +24,7 @@ type EmulatorCommand struct {
 
 // Run parses flags and serves until ctx ends.
 func (c *EmulatorCommand) Run(ctx context.Context, args []string) error {
-	fs := c.m.newFlagSet("emulator", "emulator [flags]\n\nServes an in-memory Kommo account at /api/v4 (and /oauth2/access_token).\nThe bearer token comes from --token or $KOMMO_TOKEN; it is never printed.")
+	fs := c.m.newFlagSet("emulator", "emulator [flags]\n\nServes an in-memory Kommo account at /api/v4 (and /oauth2/access_token).\nThe bearer token comes from --token or $KOMMO_TOKEN; it is never printed.\n--non-admin-token adds a token of a manager, to whom GET /users answers 403 as on\nan integration installed by a non-admin.")
 	addr := fs.String("addr", "127.0.0.1:8077", "`host:port` to listen on")
 	token := fs.String("token", "", "bearer token the emulator accepts (default $KOMMO_TOKEN)")
 	state := fs.String("state", "", "JSON `file` to load the account from and save it to after every write")
@@ -35,6 +35,10 @@ func (c *EmulatorCommand) Run(ctx context.Context, args []string) error {
 	latency := fs.Duration("latency", 0, "added latency per request")
 	errRate := fs.Float64("error-rate", 0, "fraction of requests answered with 500")
 	oauth := fs.String("oauth-client", "", "OAuth integration as `id:secret:redirect_uri` (enables /oauth2/access_token)")
+	nonAdmin := fs.String("non-admin-token", "", "a second bearer `token`, of a user without admin rights (GET /users answers it 403)")
+	var accountTZ string
+	fs.StringVar(&accountTZ, "account-tz", "", "the account's IANA time `zone`: date fields are kept as midnight in it (default the state's, else UTC)")
+	fs.StringVar(&accountTZ, "tz", "", "same as --account-tz")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -47,7 +51,16 @@ func (c *EmulatorCommand) Run(ctx context.Context, args []string) error {
 	if *token == "" && *oauth == "" {
 		return &usageError{msg: "no token: set --token or KOMMO_TOKEN (or --oauth-client)", hint: "KOMMO_TOKEN=dev-token kommo-bulk emulator"}
 	}
-	opts := kommotest.Options{Subdomain: *subdomain, StatePath: *state, BlockAfter: *blockAfter, Burst: *burst, Rate: rate.Limit(*rps)}
+	if accountTZ != "" {
+		if _, err := time.LoadLocation(accountTZ); err != nil {
+			return &usageError{msg: fmt.Sprintf("--account-tz %q: unknown time zone", accountTZ), hint: "--account-tz Europe/Moscow"}
+		}
+	}
+	opts := kommotest.Options{Subdomain: *subdomain, StatePath: *state, BlockAfter: *blockAfter, Burst: *burst, Rate: rate.Limit(*rps),
+		AccountTimeZone: accountTZ}
+	if *nonAdmin != "" {
+		opts.NonAdminTokens = []string{*nonAdmin}
+	}
 	if *rps <= 0 {
 		opts.Rate = rate.Inf
 	}
@@ -78,6 +91,9 @@ func (c *EmulatorCommand) Run(ctx context.Context, args []string) error {
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(c.m.Stderr, "Kommo emulator listening on %s (account %q", base, *subdomain)
+	if tz := srv.Snapshot().Account.TimeZone; tz != "" {
+		fmt.Fprintf(c.m.Stderr, ", time zone %s", tz)
+	}
 	if *state != "" {
 		fmt.Fprintf(c.m.Stderr, ", state in %s", *state)
 	}

@@ -142,7 +142,20 @@ func (s *Server) userJSON(u User, with map[string]bool) map[string]any {
 	return out
 }
 
+// insufficientRights answers a non-admin token's call of an admin-only
+// method (the users API) as Kommo does, and reports whether it did.
+func (c *call) insufficientRights() bool {
+	if c.admin {
+		return false
+	}
+	writeProblem(c.w, http.StatusForbidden, "Insufficient rights to call this method")
+	return true
+}
+
 func (c *call) listUsers() {
+	if c.insufficientRights() {
+		return
+	}
 	page, limit, ok := c.paging(250)
 	if !ok {
 		return
@@ -160,6 +173,9 @@ func (c *call) listUsers() {
 }
 
 func (c *call) getUser(id int) {
+	if c.insufficientRights() {
+		return
+	}
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -222,8 +238,12 @@ func (c *call) getAccount() {
 		out["is_api_filter_enabled"] = true
 	}
 	if with["datetime_settings"] {
-		emb["datetime_settings"] = map[string]any{"date_pattern": "Y-m-d", "time_pattern": "H:i",
-			"timezone": "UTC", "timezone_offset": "+00:00"}
+		// The members of the SDK's DateTimeSettings; the patterns are
+		// examples (UNCONFIRMED), the zone is the account's.
+		emb["datetime_settings"] = map[string]any{
+			"date_pattern": "d.m.Y H:i", "short_date_pattern": "d.m.Y", "short_time_pattern": "H:i",
+			"date_format": "d.m.Y", "time_format": "H:i",
+			"timezone": s.loc.String(), "timezone_offset": s.now().In(s.loc).Format("-07:00")}
 	}
 	if with["drive_url"] {
 		out["drive_url"] = "https://drive-a.kommo.com"

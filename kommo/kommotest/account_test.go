@@ -170,7 +170,7 @@ func TestPersistence(t *testing.T) {
 	opts := func(o *Options) { o.StatePath = statePath; o.Now = clock.Now }
 	e := newEnv(t, opts)
 	e.must(200, "POST", "/api/v4/leads", []any{map[string]any{"name": "Persisted", "custom_fields_values": []any{
-		map[string]any{"field_id": SeedLeadCloseDate, "values": []any{map[string]any{"value": 1700000000}}},
+		map[string]any{"field_id": SeedLeadCloseDate, "values": []any{map[string]any{"value": 1699920000}}}, // a date: a midnight
 		map[string]any{"field_id": SeedLeadPriority, "values": []any{map[string]any{"value": true}}},
 	}, "_embedded": map[string]any{"tags": []any{map[string]any{"name": "t"}}}}})
 	e.must(200, "POST", "/api/v4/companies", []any{map[string]any{"name": "Co", "custom_fields_values": []any{
@@ -186,7 +186,7 @@ func TestPersistence(t *testing.T) {
 	if !reflect.DeepEqual(before, after) {
 		t.Errorf("state after reload differs:\nbefore %+v\nafter  %+v", before.Leads, after.Leads)
 	}
-	if v := after.Leads[0].CustomFieldsValues[0].Values[0].Value; v != int64(1700000000) {
+	if v := after.Leads[0].CustomFieldsValues[0].Values[0].Value; v != int64(1699920000) {
 		t.Errorf("reloaded date = %#v, want int64", v)
 	}
 	// Ids continue after the loaded records.

@@ -38,28 +38,41 @@ func (s *Server) IssueAuthCode(clientID string) string {
 	return code
 }
 
-// authenticate resolves the bearer token to the acting user id.
-func (s *Server) authenticate(r *http.Request) (int, bool) {
+// authenticate resolves the bearer token to the acting user id, and
+// whether it has administrator rights: long-lived tokens (Options.Tokens)
+// act as the admin who made them, OAuth tokens as the current user (an
+// admin), Options.NonAdminTokens as a manager.
+func (s *Server) authenticate(r *http.Request) (user int, admin, ok bool) {
 	h := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-		return 0, false
+		return 0, false, false
 	}
 	tok = strings.TrimSpace(tok)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, t := range s.opts.Tokens {
 		if t == tok {
-			return s.st.Account.CurrentUserID, true
+			return s.st.Account.CurrentUserID, true, true
+		}
+	}
+	for _, t := range s.opts.NonAdminTokens {
+		if t == tok {
+			for _, u := range s.st.Users {
+				if !u.IsAdmin && u.IsActive {
+					return u.ID, false, true
+				}
+			}
+			return s.st.Account.CurrentUserID, false, true
 		}
 	}
 	now := s.now().Unix()
 	for _, t := range s.st.OAuthTokens {
 		if t.AccessToken == tok && now < t.ExpiresAt {
-			return s.st.Account.CurrentUserID, true
+			return s.st.Account.CurrentUserID, true, true
 		}
 	}
-	return 0, false
+	return 0, false, false
 }
 
 func (s *Server) jwt(clientID string, now time.Time, exp int64) string {

@@ -32,6 +32,19 @@ type Options struct {
 	// Tokens are accepted long-lived bearer tokens. They act as the account's
 	// current user.
 	Tokens []string
+	// NonAdminTokens are accepted long-lived bearer tokens that act as a
+	// user without administrator rights, as an OAuth integration installed
+	// by a manager does: the first active non-admin user of the account
+	// (Boris in the default seed), or the current user stripped of admin
+	// rights when there is none. GET /users and /users/{id} answer them
+	// 403 "Insufficient rights to call this method"; the rest works.
+	NonAdminTokens []string
+	// AccountTimeZone is the account's IANA time zone ("Europe/Moscow",
+	// "America/Bogota"). It replaces the zone of the seed or of a loaded
+	// state, and is saved with the state; "" keeps theirs (UTC when they
+	// have none). Date and birthday custom field values are stored as
+	// midnight in this zone, as Kommo does.
+	AccountTimeZone string
 	// OAuthClients are the integrations accepted by POST /oauth2/access_token.
 	OAuthClients []OAuthClient
 	// AccessTokenTTL is the lifetime of OAuth access tokens. Default 24h.
@@ -88,6 +101,7 @@ type Server struct {
 	sub     string
 	limiter *rate.Limiter
 	reqSeq  atomic.Int64
+	loc     *time.Location // the account's zone (st.Account.TimeZone)
 
 	mu      sync.Mutex // guards the fields below
 	st      State
@@ -148,6 +162,17 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	if s.st.Account.Subdomain == "" {
 		s.st.Account.Subdomain = s.sub
+	}
+	if opts.AccountTimeZone != "" {
+		s.st.Account.TimeZone = opts.AccountTimeZone
+	}
+	s.loc = time.UTC
+	if tz := s.st.Account.TimeZone; tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			return nil, fmt.Errorf("kommotest: account time zone: %w", err)
+		}
+		s.loc = loc
 	}
 	s.reindex()
 	return s, nil
@@ -337,7 +362,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if s.injectFault(w, r) {
 		return
 	}
-	userID, ok := s.authenticate(r)
+	userID, admin, ok := s.authenticate(r)
 	if !ok {
 		writeProblem(w, http.StatusUnauthorized, "Unauthorized: invalid or expired access token")
 		return
@@ -348,12 +373,12 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	drop, afterApply := s.takeDrop()
 	if drop {
 		if afterApply {
-			s.dispatch(discardWriter{h: http.Header{}}, r, userID)
+			s.dispatch(discardWriter{h: http.Header{}}, r, userID, admin)
 		}
 		s.hijackClose(rw)
 		return
 	}
-	s.dispatch(w, r, userID)
+	s.dispatch(w, r, userID, admin)
 }
 
 // endpointKey replaces numeric path segments with {id}.
@@ -373,11 +398,12 @@ type call struct {
 	w      http.ResponseWriter
 	r      *http.Request
 	userID int
+	admin  bool // the token's user has administrator rights
 	q      *qnode
 }
 
-func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, userID int) {
-	c := &call{s: s, w: w, r: r, userID: userID, q: parseQuery(r.URL.RawQuery)}
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, userID int, admin bool) {
+	c := &call{s: s, w: w, r: r, userID: userID, admin: admin, q: parseQuery(r.URL.RawQuery)}
 	segs := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/api/v4/"), "/"), "/")
 	if !c.route(segs) {
 		writeProblem(w, http.StatusNotFound, "Not Found")

@@ -59,6 +59,10 @@ type Account struct {
 	Country        string `json:"country"`
 	Currency       string `json:"currency"`
 	CurrencySymbol string `json:"currency_symbol"`
+	// TimeZone is the account's IANA zone ("Europe/Moscow"; "" is UTC):
+	// date and birthday values are kept as midnight in it, and
+	// GET /account?with=datetime_settings names it.
+	TimeZone string `json:"timezone,omitempty"`
 }
 
 // User is an account user.

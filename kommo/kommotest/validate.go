@@ -173,6 +173,33 @@ func parseTime(v any) (int64, bool) {
 	return 0, false
 }
 
+// parseDay reads a date or birthday value as Kommo keeps it: the midnight
+// that starts its day in the account's zone (SDK issue #402: on a UTC+3
+// account 1634601600, 19 Oct 00:00 UTC, reads back as 1634590800, 19 Oct
+// 00:00 at +03:00). A string without an offset is a time in the account's
+// zone.
+func (s *Server) parseDay(v any) (int64, bool) {
+	var t time.Time
+	if str, isStr := v.(string); isStr {
+		str = strings.TrimSpace(str)
+		for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"} {
+			if lt, err := time.ParseInLocation(layout, str, s.loc); err == nil {
+				t = lt
+				break
+			}
+		}
+	}
+	if t.IsZero() {
+		u, ok := parseTime(v)
+		if !ok {
+			return 0, false
+		}
+		t = time.Unix(u, 0)
+	}
+	y, m, d := t.In(s.loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, s.loc).Unix(), true
+}
+
 // valueText renders a stored value for search and events.
 func valueText(v any) string {
 	switch x := v.(type) {
@@ -432,8 +459,13 @@ func (s *Server) parseValue(def *CustomField, m map[string]any, ck *checker, p s
 			}
 		}
 		ck.typ(vp, "bool")
-	case "date", "date_time", "birthday":
+	case "date_time":
 		if t, ok := parseTime(raw); ok {
+			return FieldValue{Value: t}, true
+		}
+		ck.typ(vp, "date (unix timestamp or RFC3339 string)")
+	case "date", "birthday":
+		if t, ok := s.parseDay(raw); ok {
 			return FieldValue{Value: t}, true
 		}
 		ck.typ(vp, "date (unix timestamp or RFC3339 string)")
