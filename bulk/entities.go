@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
@@ -350,6 +351,7 @@ func diff(e kommo.EntityType, old *view, req any) ([]FieldChange, any) {
 			name = "field " + strconv.Itoa(f.FieldID)
 		}
 		add(name, oldText, newText)
+		ch[len(ch)-1].Type = prev.FieldType
 		if had {
 			restore.CFV = append(restore.CFV, kommo.CustomFieldValue{FieldID: prev.FieldID, FieldCode: prev.FieldCode, Values: restoreValues(prev)})
 		} else {
@@ -376,11 +378,13 @@ func diff(e kommo.EntityType, old *view, req any) ([]FieldChange, any) {
 }
 
 // sameValues reports whether a request's values equal a stored field's:
-// texts equal, and enums equal by id or code where the request names them.
+// texts equal, enums equal by id or code where the request names them,
+// and dates of date and birthday fields on the same day (see sameDay).
 func sameValues(have, want kommo.CustomFieldValue) bool {
 	if len(have.Values) != len(want.Values) {
 		return false
 	}
+	day := isDay(have.FieldType)
 	for i, w := range want.Values {
 		h := have.Values[i]
 		switch {
@@ -388,11 +392,53 @@ func sameValues(have, want kommo.CustomFieldValue) bool {
 			return false
 		case w.EnumCode != "" && !strings.EqualFold(w.EnumCode, h.EnumCode):
 			return false
+		case len(w.Value) > 0 && day:
+			if !sameDay(h, w) {
+				return false
+			}
 		case len(w.Value) > 0 && !sameScalar(w.String(), h.String()):
 			return false
 		}
 	}
 	return true
+}
+
+// isDay reports a field type whose values are calendar days.
+func isDay(t kommo.FieldType) bool { return t == kommo.FieldDate || t == kommo.FieldBirthday }
+
+// sameDay reports whether writing the date or birthday value want over
+// the stored value have changes nothing. Kommo keeps such a value as the
+// midnight that starts its day in the account's time zone, so want
+// changes nothing when it falls within have's day: from have to less than
+// 23 hours later (the shortest day, at a daylight saving change). That
+// holds in every zone, so it needs none; a value within the last hour of
+// a longer day counts as a change, which writes the same day again.
+func sameDay(have, want kommo.FieldValue) bool {
+	h, okH := have.Time()
+	w, okW := want.Time()
+	if !okH || !okW {
+		return sameScalar(want.String(), have.String())
+	}
+	d := w.Sub(h)
+	return d >= 0 && d < 23*time.Hour
+}
+
+// dayText shows a date or birthday value of a change, a unix time or an
+// RFC 3339 time, as its day in loc (the account's zone; nil is UTC);
+// anything else stays as it is, so a text already shown as a day is left
+// alone.
+func dayText(s string, loc *time.Location) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if u, uerr := strconv.ParseInt(s, 10, 64); uerr == nil {
+		t, err = time.Unix(u, 0), nil
+	}
+	if err != nil {
+		return s
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(time.DateOnly)
 }
 
 func sameScalar(a, b string) bool {

@@ -29,8 +29,10 @@ type ExportOptions struct {
 	// PageSize is the number of records asked for per request; 0 means
 	// kommo.MaxLimit (250), or kommo.MaxEventsLimit (100) for events.
 	PageSize int
-	// Location is the time zone date-times are written in; nil means UTC.
-	// Pass the account's zone so that dates read as they do in Kommo.
+	// Location is the time zone date-times are written in; nil means the
+	// account's (Schema.Location), so that dates read as they do in Kommo.
+	// Date and birthday fields are always the days of the account's zone,
+	// in which Kommo keeps them as midnight.
 	Location *time.Location
 	// Progress, if set, is called after each page is written, from the
 	// goroutine that called Export.
@@ -154,7 +156,8 @@ type exporter struct {
 	opts   ExportOptions
 	x      *schemaIndex
 	st     *ExportStats
-	loc    *time.Location
+	loc    *time.Location // date-times
+	acct   *time.Location // date and birthday fields: the account's zone
 	cols   []Column
 	std    map[string]int // standard field key -> column
 	custom map[int]int    // custom field id -> column
@@ -168,8 +171,12 @@ func newExporter(w mapping.TableWriter, opts ExportOptions, schema *mapping.Sche
 		w: w, opts: opts, x: newSchemaIndex(schema), st: st, loc: opts.Location, cols: cols,
 		std: map[string]int{}, custom: map[int]int{}, cells: make([]mapping.Cell, len(cols)),
 	}
+	e.acct = time.UTC
+	if schema != nil && schema.Location != nil {
+		e.acct = schema.Location
+	}
 	if e.loc == nil {
-		e.loc = time.UTC
+		e.loc = e.acct
 	}
 	st.Header = make([]string, len(cols))
 	for i, c := range cols {
@@ -277,7 +284,7 @@ func (e *exporter) customCell(f *kommo.CustomField, typ kommo.FieldType, v kommo
 			}
 		case kommo.FieldDate, kommo.FieldBirthday:
 			if t, ok := fv.Time(); ok {
-				return mapping.DateCell(t.In(e.loc))
+				return mapping.DateCell(t.In(e.acct))
 			}
 		case kommo.FieldDateTime:
 			if t, ok := fv.Time(); ok {
@@ -300,7 +307,7 @@ func (e *exporter) valueText(f *kommo.CustomField, typ kommo.FieldType, fv kommo
 	switch typ {
 	case kommo.FieldDate, kommo.FieldBirthday:
 		if t, ok := fv.Time(); ok {
-			return t.In(e.loc).Format(time.DateOnly)
+			return t.In(e.acct).Format(time.DateOnly)
 		}
 	case kommo.FieldDateTime:
 		if t, ok := fv.Time(); ok {

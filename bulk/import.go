@@ -394,6 +394,11 @@ func rowEntry(rr RowResult) entry {
 }
 
 func (im *importer) rowResult(rt *rowTask) RowResult {
+	for i, c := range rt.changes {
+		if isDay(c.Type) {
+			rt.changes[i].Old, rt.changes[i].New = dayText(c.Old, im.opts.Location), dayText(c.New, im.opts.Location)
+		}
+	}
 	rr := RowResult{Line: rt.line, IDs: realIDs(rt.ids), Changes: rt.changes, Values: rt.item.Values}
 	if rt.item.Row != nil {
 		rr.Key = rt.item.Row.Key

@@ -108,6 +108,9 @@ type MigrationReport struct {
 	Stages []ValueMatch `json:"stages"`
 	// Records are the migrated rows of a sample run, with their Kommo ids.
 	Records []MigratedRecord `json:"records,omitempty"`
+	// Notes are the schema's warnings: no user list (owners by id only),
+	// no time zone (UTC).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // FileReport counts one file's rows.
@@ -333,6 +336,7 @@ func (m *migration) run(ctx context.Context) error {
 		return fmt.Errorf("read the account's schema: %w", err)
 	}
 	m.schema, m.res = schema, mapping.NewResolver(schema)
+	m.rep.Notes = schema.Notes
 	for _, f := range m.files {
 		if err := m.prepass(ctx, f); err != nil {
 			return err
@@ -1607,6 +1611,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 		DryRun:       m.opts.DryRun,
 		Journal:      journal,
 		Lookup:       m.opts.Lookup,
+		Location:     m.schema.Location,
 		ExpectedRows: f.rows,
 		Now:          m.opts.Now,
 		Refs:         m.ref,

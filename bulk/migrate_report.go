@@ -27,6 +27,9 @@ func (r *MigrationReport) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "Started %s, finished %s. Source ids are kept in the field %q.\n\n",
 			r.Started.Format("2006-01-02 15:04:05 MST"), r.Finished.Format("15:04:05"), r.IDField)
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "> Warning: %s\n\n", md(n))
+	}
 	if len(r.Unmatched) > 0 {
 		b.WriteString("## Values that match nothing in Kommo\n\nThe migration stopped before writing anything. Add these values to the tables (owners, pipelines, stages) or fix them in the files, then run it again.\n\n")
 		b.WriteString("| File | Column | Kind | Value | Rows | Closest in Kommo |\n|---|---|---|---|---:|---|\n")

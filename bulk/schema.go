@@ -2,6 +2,8 @@ package bulk
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"golang.org/x/sync/errgroup"
 
@@ -14,19 +16,28 @@ import (
 var SchemaEntities = []kommo.EntityType{kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies}
 
 // FetchSchema reads the account's schema: every user (all pages), the
-// lead pipelines with their stages, the task types (GET /account with
-// task_types) and the custom fields of leads, contacts and companies. It
-// makes six requests or more (one per page of users and of fields), a few
-// at a time, all behind the client's rate limiter, and returns the first
-// error.
+// lead pipelines with their stages, the task types, current user and time
+// zone (GET /account with task_types and datetime_settings) and the custom
+// fields of leads, contacts and companies. It makes six requests or more
+// (one per page of users and of fields), a few at a time, all behind the
+// client's rate limiter, and returns the first error, with two
+// exceptions that leave a note in Schema.Notes instead: GET /users is for
+// administrators only, so its 403 gives a schema without users
+// (Schema.UsersHidden: owners are matched by id only); and an account
+// answer without a usable time zone gives UTC.
 func FetchSchema(ctx context.Context, c *kommo.Client) (*mapping.Schema, error) {
 	s := &mapping.Schema{Fields: map[kommo.EntityType][]*kommo.CustomField{}}
 	fields := make([][]*kommo.CustomField, len(SchemaEntities))
+	var zoneErr error
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(3)
 	g.Go(func() error {
 		for u, err := range c.Users.ListIter(ctx, &kommo.UserListOptions{ListOptions: kommo.ListOptions{Limit: kommo.MaxLimit}}) {
 			if err != nil {
+				if usersForbidden(err) {
+					s.Users, s.UsersHidden = nil, true
+					return nil
+				}
 				return err
 			}
 			s.Users = append(s.Users, u)
@@ -39,11 +50,13 @@ func FetchSchema(ctx context.Context, c *kommo.Client) (*mapping.Schema, error) 
 		return err
 	})
 	g.Go(func() error {
-		a, _, err := c.Account.Get(ctx, "task_types")
+		a, _, err := c.Account.Get(ctx, "task_types", "datetime_settings")
 		if err != nil {
 			return err
 		}
 		s.TaskTypes = a.Embedded.TaskTypes
+		s.CurrentUserID = a.CurrentUserID
+		s.Location, zoneErr = a.TimeZone()
 		return nil
 	})
 	for i, e := range SchemaEntities {
@@ -59,7 +72,26 @@ func FetchSchema(ctx context.Context, c *kommo.Client) (*mapping.Schema, error) 
 	for i, e := range SchemaEntities {
 		s.Fields[e] = fields[i]
 	}
+	if s.UsersHidden {
+		you := ""
+		if s.CurrentUserID != 0 {
+			you = fmt.Sprintf(" (this token acts as user id %d)", s.CurrentUserID)
+		}
+		s.Notes = append(s.Notes, "users: the account's user list is admin-only (GET /users answered 403)"+you+
+			"; owners are matched by user id only, and owner names cannot be matched: use user ids or an admin token")
+	}
+	if zoneErr != nil {
+		s.Notes = append(s.Notes, fmt.Sprintf("time zone: %v; dates are read and written in UTC, and date fields may show a day off", zoneErr))
+	}
 	return s, nil
+}
+
+// usersForbidden reports a 403 of GET /users that means "not an
+// administrator" (Kommo: "Insufficient rights to call this method"), not
+// a block of the account or IP, whose 403 is an HTML page and stops
+// everything.
+func usersForbidden(err error) bool {
+	return errors.Is(err, kommo.ErrForbidden) && !errors.Is(err, kommo.ErrAccountBlocked)
 }
 
 // schemaIndex looks up a schema's names by id.

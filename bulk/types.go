@@ -110,6 +110,11 @@ type ImportOptions struct {
 	// from the engine's goroutines, one call at a time, and must not
 	// block for long.
 	OnRow func(RowResult)
+	// Location is the account's time zone (mapping.Schema.Location), in
+	// which the changes of date and birthday fields are shown as days;
+	// nil is UTC. Whether such a field changes does not depend on it: a
+	// value on the stored value's day changes nothing.
+	Location *time.Location
 	// Refs resolves a row's references to rows of other files
 	// (Row.Refs: a contact's company key, a task's lead key) to Kommo ids,
 	// typically from the journals of the jobs that imported those files
@@ -161,12 +166,16 @@ type RowResult struct {
 	Values []string
 }
 
-// FieldChange is one field an update changes.
+// FieldChange is one field an update changes. Date and birthday fields
+// show their days (YYYY-MM-DD in ImportOptions.Location).
 type FieldChange struct {
 	Entity kommo.EntityType
 	Field  string
 	Old    string
 	New    string
+	// Type is a custom field's type, when the record has the field; ""
+	// for standard fields.
+	Type kommo.FieldType
 }
 
 func (c FieldChange) String() string {

@@ -40,7 +40,8 @@ type Mapper struct {
 	region    string
 	numfmt    NumberFormat
 	dates     *DateParser
-	firstDate numDate // dates' first layout, when mapper_fast.go can read it
+	firstDate numDate        // dates' first layout, when mapper_fast.go can read it
+	acct      *time.Location // the account's zone: date and birthday fields are its midnights
 	order     NameOrder
 	sepSpec   string
 	sh        *mapShared
@@ -130,7 +131,7 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 	if spec == nil {
 		return nil, &SpecError{Err: errors.New("no spec")}
 	}
-	m := &Mapper{header: header, keyIdx: -1, ix: newIndex(schema), sh: &mapShared{}}
+	m := &Mapper{header: header, keyIdx: -1, ix: newIndex(schema), sh: &mapShared{}, acct: schema.location()}
 	c := &compiler{m: m, spec: spec, hdr: map[string]int{}, hdrN: map[string][]int{}, used: map[string]string{}}
 	for i, h := range header {
 		if _, ok := c.hdr[h]; !ok {
@@ -288,9 +289,12 @@ func (c *compiler) options() {
 	default:
 		c.numfmt = NumberFormatFor(o.Locale)
 	}
-	loc, err := parseZone(o.TimeZone)
-	if err != nil {
-		c.fail("options.time_zone", err)
+	// Without a zone of its own, a spec reads dates in the account's.
+	loc, err := c.m.acct, error(nil)
+	if strings.TrimSpace(o.TimeZone) != "" {
+		if loc, err = parseZone(o.TimeZone); err != nil {
+			c.fail("options.time_zone", err)
+		}
 	}
 	serial := SerialNone
 	switch strings.ToLower(strings.TrimSpace(o.DateSerial)) {

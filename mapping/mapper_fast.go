@@ -139,6 +139,14 @@ func (m *Mapper) date(s string) (time.Time, error) {
 	return p.Parse(s)
 }
 
+// day is the calendar day of t, as written (in t's own zone), as the
+// midnight that starts it in the account's zone: how Kommo keeps a date or
+// birthday value, whatever zone the file's dates are read in.
+func (m *Mapper) day(t time.Time) time.Time {
+	y, mo, d := t.Date()
+	return time.Date(y, mo, d, 0, 0, 0, 0, m.acct)
+}
+
 // numDate is a Go date layout made of "2006", "01" and "02" once each and
 // ASCII punctuation, which it parses without time.Parse: a value of the
 // same length with the same punctuation and a valid date in the digits

@@ -536,6 +536,9 @@ func (m *Mapper) setCustom(b *build, o *op, vals []string) error {
 			if err != nil {
 				return err
 			}
+			if t.f.Type != kommo.FieldDateTime {
+				d = m.day(d)
+			}
 			fv = b.date(d)
 		case cfSelect, cfMultiselect:
 			id, err := t.enums.lookup(v, t.scope)

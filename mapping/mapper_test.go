@@ -160,7 +160,8 @@ constants:
 						{FieldID: 12, Values: []kommo.FieldValue{kommo.Text("CTO")}},
 						{FieldID: 13, Values: []kommo.FieldValue{kommo.EnumID(24)}},
 						{FieldID: 14, Values: []kommo.FieldValue{kommo.EnumID(31), kommo.EnumID(33)}},
-						{FieldID: 15, Values: []kommo.FieldValue{kommo.Date(time.Date(1980, 2, 1, 0, 0, 0, 0, msk))}},
+						// A birthday is its day as written, at midnight of the account's zone (UTC: the schema names none).
+						{FieldID: 15, Values: []kommo.FieldValue{kommo.Date(time.Date(1980, 2, 1, 0, 0, 0, 0, time.UTC))}},
 						{FieldID: 16, Values: []kommo.FieldValue{kommo.Number(1234.5)}},
 						{FieldID: 17, Values: []kommo.FieldValue{kommo.Checkbox(true)}},
 					},

@@ -47,6 +47,10 @@ type names struct {
 	known []string         // names as written, for Closest
 	desc  map[int]string   // id → description for ambiguity errors
 	exact map[string]int   // name as written → id, or -1 when several have it
+	// hidden says the names could not be read (an account's user list is
+	// admin-only): lookup takes any positive number as an id, unchecked,
+	// and fails every name with ErrUsersHidden.
+	hidden bool
 }
 
 func newNames(kind string) *names {
@@ -91,6 +95,12 @@ func (n *names) done() *names {
 // lookup finds s by normalised name, then as a numeric id when the id is
 // known.
 func (n *names) lookup(s, scope string) (int, error) {
+	if n.hidden {
+		if id, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && id > 0 {
+			return id, nil
+		}
+		return 0, fmt.Errorf("%s %q cannot be matched: %w", n.kind, s, ErrUsersHidden)
+	}
 	if id := n.exact[s]; id > 0 {
 		return id, nil
 	}
@@ -173,6 +183,7 @@ func newIndex(s *Schema) *index {
 		taskTypes: newNames("task type"),
 		fields:    map[kommo.EntityType]*fieldIndex{},
 	}
+	ix.users.hidden = s.UsersHidden
 	for _, u := range s.Users {
 		if u == nil {
 			continue

@@ -1,7 +1,9 @@
 package mapping
 
 import (
+	"errors"
 	"strings"
+	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 )
@@ -91,11 +93,36 @@ func (r *Row) Column(entity kommo.EntityType, path string) string {
 
 // Schema is what the mapping layer resolves names against: the account's
 // users, pipelines with their stages, task types and custom fields per
-// entity type. The bulk engine fetches it through the kommo client; the
-// mapping layer only reads it.
+// entity type, and its time zone. The bulk engine fetches it through the
+// kommo client; the mapping layer only reads it.
 type Schema struct {
-	Users     []*kommo.User
-	Pipelines []*kommo.Pipeline
-	TaskTypes []kommo.TaskType
-	Fields    map[kommo.EntityType][]*kommo.CustomField
+	Users []*kommo.User
+	// UsersHidden says the account's user list could not be read: Kommo
+	// answers GET /users to administrators only. Owners are then taken by
+	// id, unchecked, and a name is an error (see ErrUsersHidden).
+	UsersHidden bool
+	// CurrentUserID is the user the token acts as; 0 if unknown.
+	CurrentUserID int
+	Pipelines     []*kommo.Pipeline
+	TaskTypes     []kommo.TaskType
+	Fields        map[kommo.EntityType][]*kommo.CustomField
+	// Location is the account's time zone, in which Kommo keeps date and
+	// birthday values as midnight. A spec without options.time_zone reads
+	// dates in it. Nil is UTC.
+	Location *time.Location
+	// Notes say what the schema lacks and what a run does without it, for
+	// the summary a command prints.
+	Notes []string
+}
+
+// ErrUsersHidden is the reason an owner name cannot be matched when the
+// schema has no user list (Schema.UsersHidden).
+var ErrUsersHidden = errors.New("the account's user list is admin-only; use user ids or an admin token")
+
+// location is s.Location, or UTC.
+func (s *Schema) location() *time.Location {
+	if s == nil || s.Location == nil {
+		return time.UTC
+	}
+	return s.Location
 }

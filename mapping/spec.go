@@ -115,7 +115,8 @@ func (m *MatchSpec) UnmarshalJSON(b []byte) error {
 }
 
 // Options are the file-wide settings for reading values. The zero value
-// reads phones that carry a country code, ISO 8601 dates in UTC and
+// reads phones that carry a country code, ISO 8601 dates in the
+// account's time zone (Schema.Location) and
 // numbers with a decimal point, splits multi-values on ";", "," and line
 // breaks, and reads full names as "First Middle Last".
 type Options struct {
@@ -123,7 +124,10 @@ type Options struct {
 	// written without a country code.
 	Region string `yaml:"region,omitempty" json:"region,omitempty"`
 	// TimeZone is an IANA zone ("Europe/Moscow") or a fixed offset
-	// ("+03:00", "UTC-5") for dates without an offset. Default UTC.
+	// ("+03:00", "UTC-5") for dates without an offset. Default the
+	// account's (Schema.Location), else UTC. Date and birthday fields take
+	// the day as written whatever the zone: Kommo keeps them as midnight
+	// of the account's zone.
 	TimeZone string `yaml:"time_zone,omitempty" json:"time_zone,omitempty"`
 	// DateLayouts are tried in order after ISO 8601, as in
 	// [DateOptions.Layouts]: "dd.mm.yyyy", "mm/dd/yyyy HH:mm", ...

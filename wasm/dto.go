@@ -52,6 +52,12 @@ type SchemaInfo struct {
 	Users     []NamedID              `json:"users"`
 	Pipelines []PipelineInfo         `json:"pipelines"`
 	TaskTypes []NamedID              `json:"taskTypes"`
+	// UsersHidden: the user list is admin-only, owners go by id.
+	UsersHidden bool `json:"usersHidden,omitempty"`
+	// TimeZone is the account's zone, "" when unknown (UTC).
+	TimeZone string `json:"timeZone,omitempty"`
+	// Notes say what the schema lacks (see mapping.Schema.Notes).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // FieldInfo is one field a column can be mapped to.
@@ -118,6 +124,10 @@ func schemaInfo(s *mapping.Schema) *SchemaInfo {
 	}
 	for _, u := range s.Users {
 		out.Users = append(out.Users, NamedID{ID: u.ID, Name: u.Name})
+	}
+	out.UsersHidden, out.Notes = s.UsersHidden, s.Notes
+	if s.Location != nil {
+		out.TimeZone = s.Location.String()
 	}
 	for _, p := range s.Pipelines {
 		pi := PipelineInfo{ID: p.ID, Name: p.Name, Stages: []NamedID{}}
@@ -342,6 +352,8 @@ type ImportResult struct {
 	Details     []RowDetail `json:"details"`
 	SuccessFile *FileBytes  `json:"successFile,omitempty"`
 	ErrorsFile  *FileBytes  `json:"errorsFile,omitempty"`
+	// Notes are the schema's warnings (no user list, no time zone).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // RowDetail is what happened (or would happen) to one row.
@@ -364,7 +376,7 @@ type ExportParams struct {
 }
 
 // ExportFilterParams select the exported records; dates are YYYY-MM-DD
-// (UTC) or RFC 3339.
+// (days of the export's time zone) or RFC 3339.
 type ExportFilterParams struct {
 	Query              string        `json:"query,omitempty"`
 	IDs                []int         `json:"ids,omitempty"`
@@ -391,43 +403,44 @@ type ExportProgressInfo struct {
 	Pages int `json:"pages"`
 }
 
-func (p ExportFilterParams) filter() (bulk.ExportFilter, error) {
+// filter reads the filters, YYYY-MM-DD dates as days of loc.
+func (p ExportFilterParams) filter(loc *time.Location) (bulk.ExportFilter, error) {
 	f := bulk.ExportFilter{Query: p.Query, IDs: p.IDs, ResponsibleUserIDs: p.ResponsibleUserIDs, PipelineIDs: p.PipelineIDs,
 		IsCompleted: p.IsCompleted, TaskTypes: p.TaskTypes}
 	for _, s := range p.Statuses {
 		f.Statuses = append(f.Statuses, kommo.StatusFilter{PipelineID: s.PipelineID, StatusID: s.StatusID})
 	}
 	var err error
-	if f.CreatedAt, err = dateRange(p.CreatedFrom, p.CreatedTo); err != nil {
+	if f.CreatedAt, err = dateRange(p.CreatedFrom, p.CreatedTo, loc); err != nil {
 		return f, fmt.Errorf("created: %w", err)
 	}
-	if f.UpdatedAt, err = dateRange(p.UpdatedFrom, p.UpdatedTo); err != nil {
+	if f.UpdatedAt, err = dateRange(p.UpdatedFrom, p.UpdatedTo, loc); err != nil {
 		return f, fmt.Errorf("updated: %w", err)
 	}
 	return f, nil
 }
 
-// dateRange reads a from/to pair of dates; a bare date "to" includes its
-// whole day.
-func dateRange(from, to string) (*kommo.Range, error) {
+// dateRange reads a from/to pair of dates; a bare date is a day of loc,
+// and as "to" it includes its whole day.
+func dateRange(from, to string, loc *time.Location) (*kommo.Range, error) {
 	if from == "" && to == "" {
 		return nil, nil
 	}
 	var r kommo.Range
 	if from != "" {
-		t, _, err := parseDay(from)
+		t, _, err := parseDay(from, loc)
 		if err != nil {
 			return nil, err
 		}
 		r.From = t.Unix()
 	}
 	if to != "" {
-		t, day, err := parseDay(to)
+		t, day, err := parseDay(to, loc)
 		if err != nil {
 			return nil, err
 		}
 		if day {
-			t = t.Add(24*time.Hour - time.Second)
+			t = t.AddDate(0, 0, 1).Add(-time.Second)
 		}
 		r.To = t.Unix()
 	}
@@ -437,8 +450,8 @@ func dateRange(from, to string) (*kommo.Range, error) {
 	return &r, nil
 }
 
-func parseDay(s string) (time.Time, bool, error) {
-	if t, err := time.Parse("2006-01-02", s); err == nil {
+func parseDay(s string, loc *time.Location) (time.Time, bool, error) {
+	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
 		return t, true, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)

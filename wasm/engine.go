@@ -639,7 +639,17 @@ func (e *Engine) Export(ctx context.Context, opts ExportParams, progress func(Ex
 	if err != nil {
 		return nil, err
 	}
-	filter, err := opts.Filter.filter()
+	// Date-times and date filters are in the asked zone, else the account's.
+	loc := s.Location
+	if opts.TimeZone != "" {
+		if loc, err = time.LoadLocation(opts.TimeZone); err != nil {
+			return nil, fmt.Errorf("export: time zone: %w", err)
+		}
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	filter, err := opts.Filter.filter(loc)
 	if err != nil {
 		return nil, err
 	}
@@ -657,14 +667,7 @@ func (e *Engine) Export(ctx context.Context, opts ExportParams, progress func(Ex
 	if err != nil {
 		return nil, err
 	}
-	eo := bulk.ExportOptions{Entity: ent, Filter: filter, Schema: s}
-	if opts.TimeZone != "" {
-		loc, err := time.LoadLocation(opts.TimeZone)
-		if err != nil {
-			return nil, fmt.Errorf("export: time zone: %w", err)
-		}
-		eo.Location = loc
-	}
+	eo := bulk.ExportOptions{Entity: ent, Filter: filter, Schema: s, Location: loc}
 	if progress != nil {
 		eo.Progress = func(p bulk.ExportProgress) { progress(ExportProgressInfo{Rows: p.Rows, Pages: p.Pages}) }
 	}

@@ -395,11 +395,11 @@ func TestSpecConversions(t *testing.T) {
 }
 
 func TestDateRange(t *testing.T) {
-	r, err := dateRange("2026-01-01", "2026-01-01")
+	r, err := dateRange("2026-01-01", "2026-01-01", time.UTC)
 	if err != nil || r.To-r.From != 86399 {
 		t.Errorf("dateRange(day, same day) = %+v, %v; want the whole day", r, err)
 	}
-	if r, err := dateRange("", ""); r != nil || err != nil {
+	if r, err := dateRange("", "", time.UTC); r != nil || err != nil {
 		t.Errorf("dateRange(empty) = %+v, %v; want nil, nil", r, err)
 	}
 }

@@ -225,7 +225,13 @@ func (e *Engine) runImport(ctx context.Context, f *file, spec *mapping.Spec, m *
 		}
 	}
 	progress(ProgressInfo{Phase: "importing", Expected: expected})
+	schema, err := e.accountSchema(ctx) // cached by compile
+	if err != nil {
+		t.Close()
+		return nil, err
+	}
 	opts := bulk.ImportOptions{
+		Location:     schema.Location,
 		Job:          bulk.JobHeader{ID: name, Entity: spec.Entity, Mode: mode, Input: f.name, Sheet: f.opts.XLSX.Sheet},
 		BatchSize:    p.BatchSize,
 		Workers:      p.Workers,
@@ -247,7 +253,7 @@ func (e *Engine) runImport(ctx context.Context, f *file, spec *mapping.Spec, m *
 	out := &ImportResult{
 		Job: name, DryRun: p.DryRun, Entity: string(spec.Entity), Mode: string(mode),
 		Rows: len(res.Rows), Created: res.Created, Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed,
-		Details: details(res, p.MaxDetails),
+		Details: details(res, p.MaxDetails), Notes: schema.Notes,
 	}
 	switch {
 	case errors.Is(runErr, context.Canceled):

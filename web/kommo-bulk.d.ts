@@ -112,6 +112,12 @@ export interface Schema {
   users: NamedID[];
   pipelines: Array<NamedID & { stages: NamedID[] }>;
   taskTypes: NamedID[];
+  /** The account's user list is admin-only: owners are matched by id only. */
+  usersHidden?: boolean;
+  /** The account's IANA time zone; absent when unknown (UTC). */
+  timeZone?: string;
+  /** What the schema lacks and what runs do without it, to show as warnings. */
+  notes?: string[];
 }
 
 export interface ColumnProposal {
@@ -232,6 +238,8 @@ export interface ImportResult {
   details: RowDetail[];
   successFile?: FileBytes;
   errorsFile?: FileBytes;
+  /** The schema's warnings (see Schema.notes). */
+  notes?: string[];
 }
 
 export interface ImportJob {
@@ -246,7 +254,7 @@ export interface ImportJob {
 export interface ExportParams {
   entity: ExportEntity;
   format?: 'xlsx' | 'csv';
-  /** IANA zone date-times are written in (default UTC). */
+  /** IANA zone date-times are written in (default the account's). */
   timeZone?: string;
   filter?: {
     query?: string;
@@ -254,7 +262,7 @@ export interface ExportParams {
     responsibleUserIds?: number[];
     pipelineIds?: number[];
     statuses?: Array<{ pipelineId: number; statusId: number }>;
-    /** YYYY-MM-DD or RFC 3339; a bare "to" date includes its day. */
+    /** YYYY-MM-DD (a day of timeZone, default the account's) or RFC 3339; a bare "to" date includes its day. */
     createdFrom?: string;
     createdTo?: string;
     updatedFrom?: string;
@@ -357,6 +365,8 @@ export interface MigrationReport {
   owners: Array<{ value: string; to: string; by: string }> | null;
   stages: Array<{ value: string; to: string; by: string }> | null;
   records?: Array<{ file: string; line: number; key: string; entity: Entity; action: string; ids: Partial<Record<Entity, number>> }>;
+  /** The schema's warnings (see Schema.notes). */
+  notes?: string[];
 }
 
 export interface MigrationResult {

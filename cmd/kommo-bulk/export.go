@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -128,6 +129,7 @@ type exportSummary struct {
 	Pages   int      `json:"pages"`
 	Header  []string `json:"header"`
 	Seconds float64  `json:"seconds"`
+	Notes   []string `json:"notes,omitempty"` // the schema's (see printNotes)
 }
 
 // exportProgress is how far a failed export got (with --json).
@@ -157,7 +159,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	format := fs.String("format", "", "`csv` or xlsx (default: from the file's extension)")
 	delim := fs.String("delimiter", ",", "CSV field `delimiter` (\",\", \";\" or \"\\t\")")
 	bom := fs.Bool("bom", false, "start the CSV with a UTF-8 byte order mark (for Excel)")
-	tz := fs.String("tz", "UTC", "IANA time `zone` of the dates written and of date-only filters, e.g. Europe/Madrid")
+	tz := fs.String("tz", "", "IANA time `zone` of the date-times written and of date-only filters, e.g. Europe/Madrid (default the account's)")
 	pageSize := fs.Int("page-size", 0, "records per request (default and maximum 250; 100 for events)")
 	jsonOut := fs.Bool("json", false, "print a JSON summary on stdout (needs -o FILE)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
@@ -239,9 +241,11 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return &usageError{msg: err.Error(), hint: hint}
 	}
-	loc, err := time.LoadLocation(*tz)
-	if err != nil {
-		return &usageError{msg: fmt.Sprintf("--tz %q: unknown time zone", *tz), hint: "--tz Europe/Madrid"}
+	var loc *time.Location // nil: the account's, once the schema is read
+	if *tz != "" {
+		if loc, err = time.LoadLocation(*tz); err != nil {
+			return &usageError{msg: fmt.Sprintf("--tz %q: unknown time zone", *tz), hint: "--tz Europe/Madrid"}
+		}
 	}
 	var completedP *bool
 	if *completed != "" {
@@ -262,10 +266,16 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		}
 		filter.IDs = append(filter.IDs, n)
 	}
-	if filter.CreatedAt, err = parseRange("created", *createdFrom, *createdTo, loc); err != nil {
+	// Dates are checked before anything is asked of Kommo, in UTC when
+	// the zone is the account's, and read again in it once it is known.
+	parseRanges := func(loc *time.Location) (err error) {
+		if filter.CreatedAt, err = parseRange("created", *createdFrom, *createdTo, loc); err != nil {
+			return err
+		}
+		filter.UpdatedAt, err = parseRange("updated", *updatedFrom, *updatedTo, loc)
 		return err
 	}
-	if filter.UpdatedAt, err = parseRange("updated", *updatedFrom, *updatedTo, loc); err != nil {
+	if err := parseRanges(cmp.Or(loc, time.UTC)); err != nil {
 		return err
 	}
 	if err := setEntityFilter(&filter, entity, entityF.vals); err != nil {
@@ -279,6 +289,13 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	schema, err := bulk.FetchSchema(ctx, client)
 	if err != nil {
 		return fmt.Errorf("read the account's schema: %w", err)
+	}
+	printNotes(c.m, schema)
+	if loc == nil {
+		loc = cmp.Or(schema.Location, time.UTC)
+		if err := parseRanges(loc); err != nil {
+			return err
+		}
 	}
 
 	// Names to ids.
@@ -397,7 +414,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		enc := json.NewEncoder(c.m.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(exportSummary{Entity: string(entity), File: out, Format: fmtName, Rows: st.Rows,
-			Pages: st.Pages, Header: st.Header, Seconds: elapsed.Seconds()})
+			Pages: st.Pages, Header: st.Header, Seconds: elapsed.Seconds(), Notes: schema.Notes})
 	}
 	return nil
 }
@@ -587,6 +604,9 @@ func resolveUsers(s *mapping.Schema, flagName string, vals []string) ([]int, err
 		if id, err := strconv.Atoi(v); err == nil {
 			out = append(out, id)
 			continue
+		}
+		if s.UsersHidden {
+			return nil, &usageError{msg: fmt.Sprintf("--%s %q: cannot match a user name: %v", flagName, v, mapping.ErrUsersHidden), hint: "--" + flagName + " 12345 (a user id)"}
 		}
 		var match []*kommo.User
 		var names []string

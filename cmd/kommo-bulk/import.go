@@ -131,6 +131,8 @@ type importSummary struct {
 	Errors   string  `json:"errors_file,omitempty"`
 	Seconds  float64 `json:"seconds"`
 	Requests int     `json:"-"`
+	// Notes are the schema's (see printNotes).
+	Notes []string `json:"notes,omitempty"`
 }
 
 func runImport(ctx context.Context, m *Main, a *importArgs) error {
@@ -221,6 +223,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if err != nil {
 		return fmt.Errorf("read the account's schema: %w", err)
 	}
+	printNotes(m, schema)
 	spec, err := loadImportSpec(a, mode, table, schema)
 	if err != nil {
 		return err
@@ -294,6 +297,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		Resume:       header != nil,
 		NoSync:       a.noSync,
 		Lookup:       lookup,
+		Location:     schema.Location,
 		ExpectedRows: report.Rows,
 		Progress:     newProgress(m.Stderr),
 	}
@@ -351,7 +355,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	counts := rf.w.Counts()
 	sum := importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: counts.Success + counts.Errors, Created: res.Created,
 		Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed, Resumed: res.Resumed, Seconds: time.Since(start).Seconds(),
-		Success: rf.success, Pending: report.Rows - counts.Success - counts.Errors}
+		Success: rf.success, Pending: report.Rows - counts.Success - counts.Errors, Notes: schema.Notes}
 	if counts.Errors > 0 {
 		sum.Errors = rf.errs
 	} else {

@@ -474,6 +474,9 @@ func printMigration(w io.Writer, rep *bulk.MigrationReport) {
 	if rep.DryRun {
 		verb = "would be "
 	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "warning: %s\n", n)
+	}
 	for _, f := range rep.Files {
 		fmt.Fprintf(w, "%-28s %-9s %d rows: %d %screated, %d %supdated, %d merged, %d skipped, %d failed\n",
 			f.File, f.Entity, f.Rows, f.Created, verb, f.Updated, verb, f.Merged, f.Skipped, f.Failed)

@@ -96,6 +96,7 @@ func (c *SchemaCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read the account's schema: %w", err)
 	}
+	printNotes(c.m, s)
 	if *jsonOut {
 		enc := json.NewEncoder(c.m.Stdout)
 		enc.SetIndent("", "  ")
@@ -189,6 +190,8 @@ type (
 		Users     []userOut              `json:"users,omitempty"`
 		TaskTypes []taskTypeOut          `json:"task_types,omitempty"`
 		Fields    map[string][]customOut `json:"fields,omitempty"`
+		TimeZone  string                 `json:"time_zone,omitempty"` // "" when unknown (UTC)
+		Notes     []string               `json:"notes,omitempty"`     // the schema's warnings
 	}
 	pipelineOut struct {
 		ID        int    `json:"id"`
@@ -227,7 +230,10 @@ type (
 )
 
 func schemaJSON(s *mapping.Schema, sections map[string]bool, entities []kommo.EntityType) schemaOut {
-	var o schemaOut
+	o := schemaOut{Notes: s.Notes}
+	if s.Location != nil {
+		o.TimeZone = s.Location.String()
+	}
 	if sections["pipelines"] {
 		for _, p := range s.Pipelines {
 			o.Pipelines = append(o.Pipelines, pipelineOut{p.ID, p.Name, p.IsMain, p.IsArchive})

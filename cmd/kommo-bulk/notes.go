@@ -1,0 +1,15 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+// printNotes prints the schema's notes on stderr, one warning line each:
+// what a run does without the account's user list or time zone.
+func printNotes(m *Main, s *mapping.Schema) {
+	for _, n := range s.Notes {
+		fmt.Fprintf(m.Stderr, "warning: %s\n", n)
+	}
+}
