@@ -26,6 +26,10 @@ type view struct {
 	ResponsibleUserID int
 	CFV               kommo.CustomFieldValues
 	Tags              []string
+	// requests: _embedded.tags (nil: not sent; empty: clear them all),
+	// tags_to_add and tags_to_delete
+	TagSet           kommo.TagRefs
+	TagsAdd, TagsDel []kommo.TagRef
 	// tasks
 	Text         string
 	CompleteTill int64
@@ -92,11 +96,25 @@ func requestOf(r *mapping.Row, e kommo.EntityType) any {
 func reqView(req any) *view {
 	switch r := req.(type) {
 	case *kommo.LeadRequest:
-		return &view{Name: r.Name, Price: r.Price, StatusID: r.StatusID, PipelineID: r.PipelineID, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues}
+		v := &view{Name: r.Name, Price: r.Price, StatusID: r.StatusID, PipelineID: r.PipelineID, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues,
+			TagsAdd: r.TagsToAdd, TagsDel: r.TagsToDelete}
+		if r.Embedded != nil {
+			v.TagSet = r.Embedded.Tags
+		}
+		return v
 	case *kommo.ContactRequest:
-		return &view{Name: r.Name, FirstName: r.FirstName, LastName: r.LastName, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues}
+		v := &view{Name: r.Name, FirstName: r.FirstName, LastName: r.LastName, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues,
+			TagsAdd: r.TagsToAdd, TagsDel: r.TagsToDelete}
+		if r.Embedded != nil {
+			v.TagSet = r.Embedded.Tags
+		}
+		return v
 	case *kommo.CompanyRequest:
-		return &view{Name: r.Name, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues}
+		v := &view{Name: r.Name, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues, TagsAdd: r.TagsToAdd, TagsDel: r.TagsToDelete}
+		if r.Embedded != nil {
+			v.TagSet = r.Embedded.Tags
+		}
+		return v
 	case *kommo.TaskRequest:
 		return &view{Text: r.Text, CompleteTill: r.CompleteTill, IsCompleted: r.IsCompleted, TaskTypeID: r.TaskTypeID,
 			EntityID: r.EntityID, EntityType: r.EntityType, ResponsibleUserID: r.ResponsibleUserID}
@@ -358,23 +376,78 @@ func diff(e kommo.EntityType, old *view, req any) ([]FieldChange, any) {
 			restore.CFV = append(restore.CFV, kommo.CustomFieldValue{FieldID: f.FieldID, FieldCode: f.FieldCode})
 		}
 	}
+	if next, changed := tagsAfter(old.Tags, nv); changed {
+		add("tags", mapping.JoinValues(old.Tags), mapping.JoinValues(next))
+		restore.TagSet = kommo.ClearTags()
+		for _, n := range old.Tags {
+			restore.TagSet = append(restore.TagSet, kommo.TagRef{Name: n})
+		}
+	}
 	if len(ch) == 0 {
 		return nil, nil
 	}
 	id := old.ID
+	var emb *kommo.EntityRequestEmbedded
+	if restore.TagSet != nil {
+		emb = &kommo.EntityRequestEmbedded{Tags: restore.TagSet}
+	}
 	switch e {
 	case kommo.EntityLeads:
-		return ch, &kommo.LeadRequest{ID: id, Name: restore.Name, Price: restore.Price, StatusID: restore.StatusID, PipelineID: restore.PipelineID,
+		r := &kommo.LeadRequest{ID: id, Name: restore.Name, Price: restore.Price, StatusID: restore.StatusID, PipelineID: restore.PipelineID,
 			ResponsibleUserID: restore.ResponsibleUserID, CustomFieldsValues: restore.CFV}
+		if emb != nil {
+			r.Embedded = &kommo.LeadRequestEmbedded{Tags: emb.Tags}
+		}
+		return ch, r
 	case kommo.EntityContacts:
 		return ch, &kommo.ContactRequest{ID: id, Name: restore.Name, FirstName: restore.FirstName, LastName: restore.LastName,
-			ResponsibleUserID: restore.ResponsibleUserID, CustomFieldsValues: restore.CFV}
+			ResponsibleUserID: restore.ResponsibleUserID, CustomFieldsValues: restore.CFV, Embedded: emb}
 	case kommo.EntityCompanies:
-		return ch, &kommo.CompanyRequest{ID: id, Name: restore.Name, ResponsibleUserID: restore.ResponsibleUserID, CustomFieldsValues: restore.CFV}
+		return ch, &kommo.CompanyRequest{ID: id, Name: restore.Name, ResponsibleUserID: restore.ResponsibleUserID, CustomFieldsValues: restore.CFV, Embedded: emb}
 	case kommo.EntityTasks:
 		return ch, &kommo.TaskRequest{ID: id, Text: restore.Text, CompleteTill: restore.CompleteTill, ResponsibleUserID: restore.ResponsibleUserID}
 	}
 	return ch, nil
+}
+
+// tagsAfter returns the tag names a request leaves on a record that has
+// old, and whether they differ from old. A tag named only by id cannot be
+// compared, so it counts as a change.
+func tagsAfter(old []string, nv *view) ([]string, bool) {
+	if nv.TagSet == nil && len(nv.TagsAdd) == 0 && len(nv.TagsDel) == 0 {
+		return nil, false
+	}
+	find := func(list []string, name string) int {
+		return slices.IndexFunc(list, func(s string) bool { return strings.EqualFold(s, name) })
+	}
+	byID := false
+	next := slices.Clone(old)
+	if nv.TagSet != nil {
+		next = nil
+	}
+	for _, r := range slices.Concat([]kommo.TagRef(nv.TagSet), nv.TagsAdd) {
+		if r.Name == "" {
+			byID = true
+		} else if find(next, r.Name) < 0 {
+			next = append(next, r.Name)
+		}
+	}
+	for _, r := range nv.TagsDel {
+		if r.Name == "" {
+			byID = true
+		} else if i := find(next, r.Name); i >= 0 {
+			next = slices.Delete(next, i, i+1)
+		}
+	}
+	if byID || len(next) != len(old) {
+		return next, true
+	}
+	for _, n := range next {
+		if find(old, n) < 0 {
+			return next, true
+		}
+	}
+	return next, false
 }
 
 // sameValues reports whether a request's values equal a stored field's:

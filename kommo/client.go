@@ -568,7 +568,7 @@ type WriteResult struct {
 	// IsDeleted and IsUnsorted are set on contact and company creates.
 	IsDeleted  bool  `json:"is_deleted,omitempty"`
 	IsUnsorted bool  `json:"is_unsorted,omitempty"`
-	Links      Links `json:"_links,omitempty"`
+	Links      Links `json:"_links,omitzero"`
 }
 
 // Links are an entity's HAL _links.

@@ -65,7 +65,8 @@ type ContactRequest struct {
 // EntityRequestEmbedded sets the tags (replacing the whole set) of a
 // contact or company, and for contacts links existing companies on create.
 type EntityRequestEmbedded struct {
-	Tags      []TagRef    `json:"tags,omitempty"`
+	// Tags replaces all tags; ClearTags (sent as null) removes them all.
+	Tags      TagRefs     `json:"tags,omitzero"`
 	Companies []EntityRef `json:"companies,omitempty"`
 }
 

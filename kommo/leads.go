@@ -61,9 +61,11 @@ type LeadEmbedded struct {
 
 // EntityRef is a linked entity as embedded in another one.
 type EntityRef struct {
-	ID     int   `json:"id"`
-	IsMain bool  `json:"is_main,omitempty"`
-	Links  Links `json:"_links,omitempty"`
+	ID     int  `json:"id"`
+	IsMain bool `json:"is_main,omitempty"`
+	// Links are read, never written (omitzero keeps "_links":{} out of
+	// write bodies).
+	Links Links `json:"_links,omitzero"`
 }
 
 // LeadRequest is a lead to create or, with ID, to update. Zero fields are
@@ -96,9 +98,9 @@ type LeadRequest struct {
 // LeadRequestEmbedded links existing contacts and companies (only when the
 // lead is created; later use Links) and sets tags.
 type LeadRequestEmbedded struct {
-	// Tags replaces all tags. A non-nil empty slice is sent as [] and
-	// removes them all.
-	Tags      []TagRef      `json:"tags,omitempty"`
+	// Tags replaces all tags. A non-nil empty set (ClearTags) is sent as
+	// null and removes them all.
+	Tags      TagRefs       `json:"tags,omitzero"`
 	Contacts  []EntityRef   `json:"contacts,omitempty"`
 	Companies []EntityRef   `json:"companies,omitempty"`
 	Source    *SourceRef    `json:"source,omitempty"`

@@ -123,6 +123,44 @@ type TagRef struct {
 	Name string `json:"name,omitempty"`
 }
 
+// TagRefs is the tag set a write puts in _embedded.tags, replacing all the
+// entity's tags. nil leaves the tags alone (the key is not sent); a non-nil
+// empty set is sent as "tags":null, which is how Kommo detaches every tag
+// (an empty array is not documented to do so). Use it with omitzero.
+type TagRefs []TagRef
+
+// ClearTags is the tag set that detaches every tag.
+func ClearTags() TagRefs { return TagRefs{} }
+
+// IsZero reports whether the set is nil, that is, not sent at all.
+func (t TagRefs) IsZero() bool { return t == nil }
+
+// MarshalJSON writes an empty set as null.
+func (t TagRefs) MarshalJSON() ([]byte, error) {
+	if len(t) == 0 {
+		return []byte("null"), nil
+	}
+	return json.Marshal([]TagRef(t))
+}
+
+// UnmarshalJSON reads null as the empty (clearing) set, so a request
+// written to a journal and read back still clears.
+func (t *TagRefs) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		*t = TagRefs{}
+		return nil
+	}
+	var refs []TagRef
+	if err := json.Unmarshal(b, &refs); err != nil {
+		return err
+	}
+	if refs == nil {
+		refs = []TagRef{}
+	}
+	*t = refs
+	return nil
+}
+
 // Tag is a tag of one entity type (tag ids differ between entity types).
 type Tag struct {
 	ID    int    `json:"id"`

@@ -1,0 +1,134 @@
+package bulk
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
+	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
+)
+
+// wireLog is a Doer that records every request body before sending it.
+type wireLog struct {
+	mu     sync.Mutex
+	bodies []string
+	urls   []string
+}
+
+func (w *wireLog) Do(r *http.Request) (*http.Response, error) {
+	var b []byte
+	if r.Body != nil {
+		b, _ = io.ReadAll(r.Body)
+		r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	w.mu.Lock()
+	w.bodies = append(w.bodies, r.Method+" "+r.URL.Path+" "+string(b))
+	w.urls = append(w.urls, r.URL.String())
+	w.mu.Unlock()
+	return http.DefaultClient.Do(r)
+}
+
+// newWireTestEnv is newTestEnv with the client's requests recorded.
+func newWireTestEnv(t *testing.T) (*testEnv, *wireLog) {
+	t.Helper()
+	emu, err := kt.NewServer(kt.Options{Tokens: []string{importToken}, Rate: rate.Inf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	t.Cleanup(func() { srv.Close(); emu.Close() })
+	w := &wireLog{}
+	c, err := kommo.NewClient(srv.URL, kommo.WithToken(importToken), kommo.WithRateLimit(rate.Inf, 1), kommo.WithDoer(w),
+		kommo.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{emu: emu, c: c, dir: t.TempDir()}, w
+}
+
+// TestImportClearsTags: a spec's "tags, clear_if_empty" on an empty cell
+// reaches Kommo as "_embedded":{"tags":null} and detaches every tag; a
+// row that only clears tags is a change, not a skip; undo puts them back.
+func TestImportClearsTags(t *testing.T) {
+	e, w := newWireTestEnv(t)
+	ctx := t.Context()
+	res0, _, err := e.c.Leads.Create(ctx, []kommo.LeadRequest{
+		{Name: "A", Embedded: &kommo.LeadRequestEmbedded{Tags: kommo.TagRefs{{Name: "vip"}, {Name: "old"}}}},
+		{Name: "B", Embedded: &kommo.LeadRequestEmbedded{Tags: kommo.TagRefs{{Name: "vip"}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := res0[0].ID, res0[1].ID
+	schema, err := FetchSchema(ctx, e.c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := mapping.ParseSpec([]byte("entity: leads\nmatch: id\ncolumns:\n  - {column: ID, field: id}\n  - {column: Tags, field: tags, clear_if_empty: true}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mapping.Compile(spec, schema, []string{"ID", "Tags"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []*mapping.Row
+	for i, rec := range [][]string{{strconv.Itoa(a), ""}, {strconv.Itoa(b), "vip"}} {
+		r, errs := m.Map(mapping.Record{Row: i + 2, Values: rec})
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		rows = append(rows, r)
+	}
+	w.mu.Lock()
+	w.bodies = nil
+	w.mu.Unlock()
+	o := e.opts("clear-tags", kommo.EntityLeads, ModeUpdate)
+	res, err := Import(ctx, e.c, items(rows...), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actions(res); got[2] != ActionUpdate || got[3] != ActionSkip {
+		t.Errorf("actions = %v, want line 2 updated (tags cleared), line 3 skipped (tag already there)", got)
+	}
+	var patch string
+	for _, body := range w.bodies {
+		if strings.HasPrefix(body, "PATCH /api/v4/leads ") {
+			patch = body
+		}
+	}
+	if !strings.Contains(patch, `"id":`+strconv.Itoa(a)+`,`) || !strings.Contains(patch, `"_embedded":{"tags":null}`) {
+		t.Errorf("PATCH on the wire = %q, want lead %d with \"_embedded\":{\"tags\":null}", patch, a)
+	}
+	if ch := res.Rows[2].Changes; len(ch) != 1 || ch[0].Field != "tags" || ch[0].Old != mapping.JoinValues([]string{"vip", "old"}) || ch[0].New != "" {
+		t.Errorf("changes = %+v", ch)
+	}
+	l, _, err := e.c.Leads.Get(ctx, a)
+	if err != nil || len(l.Embedded.Tags) != 0 {
+		t.Fatalf("lead %d tags = %+v (%v), want none", a, l.Embedded.Tags, err)
+	}
+
+	if _, err := Undo(ctx, e.c, o.Journal); err != nil {
+		t.Fatal(err)
+	}
+	l, _, _ = e.c.Leads.Get(ctx, a)
+	var names []string
+	for _, tg := range l.Embedded.Tags {
+		names = append(names, tg.Name)
+	}
+	if strings.Join(names, ",") != "vip,old" {
+		t.Errorf("tags after undo = %v, want [vip old]", names)
+	}
+}
