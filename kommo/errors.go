@@ -29,6 +29,9 @@ var (
 	// ErrAccountBlocked: a 403 with an HTML body, which Kommo's gateway sends
 	// when an account or IP is blocked after repeated rate-limit violations.
 	ErrAccountBlocked = errors.New("account or IP blocked by Kommo (repeated rate limit violations?); contact Kommo support")
+	// ErrUnprocessable: 422, which Kommo answers for a write of more than
+	// 250 entities or a list limit over 250 ("Limit 250 per page").
+	ErrUnprocessable = errors.New("unprocessable entity")
 	// ErrNotFound: 404, or 204 for a single entity.
 	ErrNotFound = errors.New("not found")
 	// ErrRateLimited: 429.
@@ -166,6 +169,8 @@ func (e *ErrorResponse) Is(target error) bool {
 		return e.Status == http.StatusForbidden
 	case ErrAccountBlocked:
 		return e.Status == http.StatusForbidden && e.HTML
+	case ErrUnprocessable:
+		return e.Status == http.StatusUnprocessableEntity
 	case ErrNotFound:
 		return e.Status == http.StatusNotFound || e.Status == http.StatusNoContent
 	case ErrRateLimited:

@@ -197,7 +197,7 @@ func TestLeadsValidation(t *testing.T) {
 	}{
 		{"object to collection", "POST", "/api/v4/leads", map[string]any{"name": "x"}, 400, "", ""},
 		{"array to id", "PATCH", "/api/v4/leads/10000001", []any{}, 400, "", ""},
-		{"too many", "POST", "/api/v4/leads", make([]any, 251), 400, "", ""},
+		{"too many", "POST", "/api/v4/leads", make([]any, 251), 422, "", ""},
 		{"bad json", "POST", "/api/v4/leads", "[{", 400, "", ""},
 		{"unknown field id", "POST", "/api/v4/leads", []any{cf(1, map[string]any{"value": "x"})}, 400, "NotSupportedChoice", "custom_fields_values.0.field_id"},
 		{"unknown field code", "POST", "/api/v4/leads", []any{map[string]any{"custom_fields_values": []any{

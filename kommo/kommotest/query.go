@@ -238,7 +238,7 @@ func (n *qnode) rangeAt(since bool, path ...string) (*rng, bool) {
 	return r, true
 }
 
-// paging reads page and limit; it answers 400 itself when limit > max.
+// paging reads page and limit; it answers 422 itself when limit > max.
 func (c *call) paging(max int) (page, limit int, ok bool) {
 	page, limit = 1, 50
 	if v, has := c.q.str("page"); has {
@@ -253,7 +253,7 @@ func (c *call) paging(max int) (page, limit int, ok bool) {
 			return 0, 0, false
 		}
 		if l > max {
-			c.badRequest("limit must be less than or equal to " + strconv.Itoa(max))
+			c.tooMany(max)
 			return 0, 0, false
 		}
 		if l > 0 {

@@ -610,6 +610,12 @@ func (c *call) badRequest(detail string) {
 	writeProblem(c.w, http.StatusBadRequest, detail)
 }
 
+// tooMany answers a write of more than max entities or a list limit over
+// max as Kommo does: 422 problem+json "Limit 250 per page".
+func (c *call) tooMany(max int) {
+	writeProblem(c.w, http.StatusUnprocessableEntity, fmt.Sprintf("Limit %d per page", max))
+}
+
 // discardWriter swallows a response (used by DropNext with afterApply).
 type discardWriter struct{ h http.Header }
 
@@ -655,7 +661,11 @@ func (c *call) batch(max int) ([]map[string]any, bool) {
 		return nil, false
 	}
 	if len(arr) > max {
-		c.badRequest(fmt.Sprintf("Too many entities in request: %d, maximum is %d", len(arr), max))
+		if max < 250 { // /leads/complex: Kommo documents its limit (50), not the error
+			c.badRequest(fmt.Sprintf("Too many entities in request: %d, maximum is %d", len(arr), max))
+		} else {
+			c.tooMany(max)
+		}
 		return nil, false
 	}
 	if c.s.tooBig(len(arr)) {
