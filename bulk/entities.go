@@ -255,19 +255,19 @@ func listViews(ctx context.Context, c *kommo.Client, e kommo.EntityType, f kommo
 	}
 }
 
-// fetchViews reads the records with the given ids, 250 per request.
+// fetchViews reads the records with the given ids, 250 per page. The
+// client's ListIter splits long id lists so that no URL gets too long.
 func fetchViews(ctx context.Context, c *kommo.Client, e kommo.EntityType, ids []int) (map[int]*view, error) {
 	out := map[int]*view{}
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
-	for len(ids) > 0 {
-		n := min(len(ids), kommo.MaxLimit)
-		for v, err := range listViews(ctx, c, e, kommo.EntityFilters{IDs: ids[:n]}, kommo.MaxLimit) {
-			if err != nil {
-				return nil, err
-			}
-			out[v.ID] = v
+	if len(ids) == 0 {
+		return out, nil
+	}
+	for v, err := range listViews(ctx, c, e, kommo.EntityFilters{IDs: ids}, kommo.MaxLimit) {
+		if err != nil {
+			return nil, err
 		}
-		ids = ids[n:]
+		out[v.ID] = v
 	}
 	return out, nil
 }

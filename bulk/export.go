@@ -382,6 +382,24 @@ func exportPages[T any](ctx context.Context, e *exporter, list func(page int) ([
 	}
 }
 
+// exportByIDs is exportPages once per run of the id filter: the runs
+// (kommo.SplitIDs) keep each list URL short, and come sorted so that rows
+// are written by id. setIDs puts a run in the list options; without an id
+// filter there is one run, nil.
+func exportByIDs[T any](ctx context.Context, e *exporter, setIDs func([]int), list func(page int) ([]*T, *kommo.Response, error), row func(*T) error) error {
+	runs := [][]int{nil}
+	if ids := e.opts.Filter.IDs; len(ids) > 0 {
+		runs = kommo.SplitIDs(slices.Compact(slices.Sorted(slices.Values(ids))))
+	}
+	for _, run := range runs {
+		setIDs(run)
+		if err := exportPages(ctx, e, list, row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (e *exporter) entityFilters() kommo.EntityFilters {
 	f := e.opts.Filter
 	return kommo.EntityFilters{
@@ -404,7 +422,7 @@ func (e *exporter) leads(ctx context.Context, c *kommo.Client) error {
 		With:          []string{"contacts"},
 	}
 	var ids []int
-	return exportPages(ctx, e, func(page int) ([]*kommo.Lead, *kommo.Response, error) {
+	return exportByIDs(ctx, e, func(run []int) { o.IDs = run }, func(page int) ([]*kommo.Lead, *kommo.Response, error) {
 		o.Page = page
 		return c.Leads.List(ctx, o)
 	}, func(l *kommo.Lead) error {
@@ -442,7 +460,7 @@ func (e *exporter) contacts(ctx context.Context, c *kommo.Client) error {
 		ListOptions:   kommo.ListOptions{Limit: e.pageSize(kommo.MaxLimit)},
 		EntityFilters: e.entityFilters(),
 	}
-	return exportPages(ctx, e, func(page int) ([]*kommo.Contact, *kommo.Response, error) {
+	return exportByIDs(ctx, e, func(run []int) { o.IDs = run }, func(page int) ([]*kommo.Contact, *kommo.Response, error) {
 		o.Page = page
 		return c.Contacts.List(ctx, o)
 	}, func(x *kommo.Contact) error {
@@ -471,7 +489,7 @@ func (e *exporter) companies(ctx context.Context, c *kommo.Client) error {
 		With:          []string{"contacts"},
 	}
 	var ids []int
-	return exportPages(ctx, e, func(page int) ([]*kommo.Company, *kommo.Response, error) {
+	return exportByIDs(ctx, e, func(run []int) { o.IDs = run }, func(page int) ([]*kommo.Company, *kommo.Response, error) {
 		o.Page = page
 		return c.Companies.List(ctx, o)
 	}, func(x *kommo.Company) error {
@@ -506,7 +524,7 @@ func (e *exporter) tasks(ctx context.Context, c *kommo.Client) error {
 		UpdatedAt:         f.UpdatedAt,
 		Order:             &kommo.Order{Field: "id"},
 	}
-	return exportPages(ctx, e, func(page int) ([]*kommo.Task, *kommo.Response, error) {
+	return exportByIDs(ctx, e, func(run []int) { o.IDs = run }, func(page int) ([]*kommo.Task, *kommo.Response, error) {
 		o.Page = page
 		return c.Tasks.List(ctx, o)
 	}, func(t *kommo.Task) error {

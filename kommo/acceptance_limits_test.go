@@ -6,10 +6,14 @@ package kommo_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
@@ -72,5 +76,90 @@ func TestAcceptanceOver250Is422(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("422 body %s = %v, want %v", k, got[k], v)
 		}
+	}
+}
+
+// seedNineDigitLeads returns a seed with n leads whose ids have nine
+// digits (as on real accounts), and those ids.
+func seedNineDigitLeads(n int) (*kt.Seed, []int) {
+	seed := kt.DefaultSeed()
+	var ids []int
+	for i := range n {
+		id := 912345678 + 3*i
+		ids = append(ids, id)
+		seed.Leads = append(seed.Leads, kt.Lead{ID: id, Name: fmt.Sprintf("Deal %d", i), PipelineID: kt.SeedPipelineSales,
+			StatusID: kt.SeedStatusSalesNew, ResponsibleUserID: kt.SeedUserAna, CreatedBy: kt.SeedUserAna})
+	}
+	return seed, ids
+}
+
+// TestAcceptanceLongIDFilters: 250 nine-digit ids as filter[id][N]= make
+// a URL over 8 KB. The client sends filter[id][]= and splits long lists
+// so that every URL stays under MaxURLLength, and ListIter merges the
+// parts: every record comes back, once.
+func TestAcceptanceLongIDFilters(t *testing.T) {
+	seed, all := seedNineDigitLeads(700)
+	e, w := newWireEnv(t, kt.Options{Seed: seed})
+	ctx := t.Context()
+	c := e.client
+
+	for _, tt := range []struct {
+		name  string
+		ids   []int
+		limit int
+	}{
+		{"250 ids, one page each", all[:250], 250},
+		{"700 ids, pages of 50", all, 50},
+		{"250 ids, 3 unknown", append(slices.Clone(all[400:647]), 100000001, 100000002, 999999999), 250},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w.sent()
+			var got []int
+			o := &kommo.LeadListOptions{ListOptions: kommo.ListOptions{Limit: tt.limit}, PipelineIDs: []int{kt.SeedPipelineSales},
+				EntityFilters: kommo.EntityFilters{IDs: tt.ids, Order: &kommo.Order{Field: "id"}}}
+			for l, err := range c.Leads.ListIter(ctx, o) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, l.ID)
+			}
+			want := slices.DeleteFunc(slices.Clone(tt.ids), func(id int) bool { return !slices.Contains(all, id) })
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("leads (-want +got):\n%s", diff)
+			}
+			reqs := w.sent()
+			if len(reqs) < 2 {
+				t.Errorf("%d requests: the list was not split", len(reqs))
+			}
+			for _, r := range reqs {
+				if len(r.url) >= 8<<10 || len(r.url) > kommo.MaxURLLength {
+					t.Errorf("URL of %d bytes on the wire", len(r.url))
+				}
+				if strings.Contains(r.url, "filter%5Bid%5D%5B0%5D") || !strings.Contains(r.url, "filter%5Bid%5D%5B%5D=") {
+					t.Errorf("URL without filter[id][]= form: %.120s", r.url)
+				}
+			}
+		})
+	}
+
+	// One page by hand cannot be split: List refuses before sending, and
+	// SplitIDs gives runs that each fit.
+	if _, _, err := c.Leads.List(ctx, &kommo.LeadListOptions{EntityFilters: kommo.EntityFilters{IDs: all[:250]}}); err == nil || !strings.Contains(err.Error(), "ListIter") {
+		t.Errorf("List(250 ids) err = %v, want a refusal naming ListIter", err)
+	}
+	if n := len(w.sent()); n != 0 {
+		t.Errorf("List(250 ids) sent %d requests", n)
+	}
+	runs := kommo.SplitIDs(all[:250])
+	var n int
+	for _, run := range runs {
+		ls, _, err := c.Leads.List(ctx, &kommo.LeadListOptions{ListOptions: kommo.ListOptions{Limit: 250}, EntityFilters: kommo.EntityFilters{IDs: run}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(ls)
+	}
+	if len(runs) < 2 || n != 250 {
+		t.Errorf("SplitIDs: %d runs, %d leads; want several runs and 250 leads", len(runs), n)
 	}
 }

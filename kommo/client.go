@@ -473,12 +473,23 @@ type halList[T any] struct {
 }
 
 // getList fetches one page from path (with its query) and decodes
-// _embedded[key] into a slice.
+// _embedded[key] into a slice. A query too long for one URL is refused:
+// see MaxURLLength.
 func getList[T any](ctx context.Context, c *Client, op, path, key string, q url.Values) ([]*T, *Response, error) {
+	if parts, err := c.splitQuery(path, q); err != nil {
+		return nil, nil, wrapOp(op, err)
+	} else if len(parts) > 1 {
+		return nil, nil, wrapOp(op, fmt.Errorf("the filters make a URL over %d bytes: list with ListIter, which splits them, or split the ids with SplitIDs", MaxURLLength))
+	}
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
 	return getListURL[T](ctx, c, op, path, key)
+}
+
+// splitQuery is splitQuery for a request to path.
+func (c *Client) splitQuery(path string, q url.Values) ([]url.Values, error) {
+	return splitQuery(len(c.baseURL.String())+len(path), q)
 }
 
 func getListURL[T any](ctx context.Context, c *Client, op, path, key string) ([]*T, *Response, error) {
@@ -527,30 +538,50 @@ func (c *Client) nextPath(href string) (string, error) {
 }
 
 // iterate walks all pages of a list, following _links.next until a page
-// has no next link or Kommo answers 204.
+// has no next link or Kommo answers 204. A query too long for one URL
+// (thousands of ids) is split into several lists, walked one after the
+// other.
 func iterate[T any](ctx context.Context, c *Client, op, path, key string, q url.Values) func(yield func(*T, error) bool) {
 	return func(yield func(*T, error) bool) {
-		items, resp, err := getList[T](ctx, c, op, path, key, q)
-		for {
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			if resp == nil || resp.NextURL == "" || len(items) == 0 {
-				return
-			}
-			next, perr := c.nextPath(resp.NextURL)
-			if perr != nil {
-				yield(nil, wrapOp(op, perr))
-				return
-			}
-			items, resp, err = getListURL[T](ctx, c, op, next, key)
+		parts, err := c.splitQuery(path, q)
+		if err != nil {
+			yield(nil, wrapOp(op, err))
+			return
 		}
+		for _, part := range parts {
+			if !iteratePages(ctx, c, op, path, key, part, yield) {
+				return
+			}
+		}
+	}
+}
+
+// iteratePages walks the pages of one list; it reports false when yield
+// asked to stop or an error was yielded.
+func iteratePages[T any](ctx context.Context, c *Client, op, path, key string, q url.Values, yield func(*T, error) bool) bool {
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	items, resp, err := getListURL[T](ctx, c, op, path, key)
+	for {
+		if err != nil {
+			yield(nil, err)
+			return false
+		}
+		for _, it := range items {
+			if !yield(it, nil) {
+				return false
+			}
+		}
+		if resp == nil || resp.NextURL == "" || len(items) == 0 {
+			return true
+		}
+		next, perr := c.nextPath(resp.NextURL)
+		if perr != nil {
+			yield(nil, wrapOp(op, perr))
+			return false
+		}
+		items, resp, err = getListURL[T](ctx, c, op, next, key)
 	}
 }
 

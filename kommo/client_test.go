@@ -471,7 +471,7 @@ func TestListQueryEncoding(t *testing.T) {
 				ClosedAt:    &Range{From: 50, To: 60},
 				With:        []string{"contacts", "loss_reason"},
 			}).values(),
-			want: "filter[closed_at][from]=50&filter[closed_at][to]=60&filter[closest_task_at][to]=40&filter[created_at][from]=10&filter[created_at][to]=20&filter[created_by][0]=3&filter[id][0]=1&filter[id][1]=2&filter[name][0]=A&filter[pipeline_id][0]=7&filter[price][from]=100&filter[price][to]=200&filter[responsible_user_id][0]=5&filter[statuses][0][pipeline_id]=7&filter[statuses][0][status_id]=142&filter[statuses][1][pipeline_id]=8&filter[statuses][1][status_id]=80&filter[updated_at][from]=30&filter[updated_by][0]=4&limit=250&order[updated_at]=desc&page=2&query=+7 999&with=contacts,loss_reason",
+			want: "filter[closed_at][from]=50&filter[closed_at][to]=60&filter[closest_task_at][to]=40&filter[created_at][from]=10&filter[created_at][to]=20&filter[created_by][]=3&filter[id][]=1&filter[id][]=2&filter[name][]=A&filter[pipeline_id][]=7&filter[price][from]=100&filter[price][to]=200&filter[responsible_user_id][]=5&filter[statuses][0][pipeline_id]=7&filter[statuses][0][status_id]=142&filter[statuses][1][pipeline_id]=8&filter[statuses][1][status_id]=80&filter[updated_at][from]=30&filter[updated_by][]=4&limit=250&order[updated_at]=desc&page=2&query=+7 999&with=contacts,loss_reason",
 		},
 		{name: "exact price", got: (&LeadListOptions{Price: &Range{From: 5, To: 5}}).values(), want: "filter[price]=5"},
 		{name: "nil options", got: (*LeadListOptions)(nil).values(), want: ""},
@@ -479,7 +479,7 @@ func TestListQueryEncoding(t *testing.T) {
 			name: "tasks",
 			got: (&TaskListOptions{IsCompleted: &yes, TaskTypes: []int{1, 2}, EntityType: EntityLeads, EntityIDs: []int{9},
 				ResponsibleUserID: []int{3}, UpdatedAt: &Range{From: 1}, Order: &Order{Field: "complete_till"}}).values(),
-			want: "filter[entity_id][0]=9&filter[entity_type]=leads&filter[is_completed]=1&filter[responsible_user_id][0]=3&filter[task_type][0]=1&filter[task_type][1]=2&filter[updated_at][from]=1&order[complete_till]=asc",
+			want: "filter[entity_id][]=9&filter[entity_type]=leads&filter[is_completed]=1&filter[responsible_user_id][]=3&filter[task_type][]=1&filter[task_type][]=2&filter[updated_at][from]=1&order[complete_till]=asc",
 		},
 		{
 			name: "events",

@@ -52,18 +52,123 @@ func (o *Order) encode(q url.Values) {
 	q.Set("order["+o.Field+"]", dir)
 }
 
-// setInts writes ids as key[0]=1&key[1]=2, the form PHP's http_build_query
-// (and so the official SDK) produces.
+// setInts writes ids as key[]=1&key[]=2, the form Kommo documents (the
+// tags example) and shorter than PHP's key[0]=1&key[1]=2: long id lists
+// must fit in a URL.
 func setInts(q url.Values, key string, ids []int) {
-	for i, id := range ids {
-		q.Set(key+"["+strconv.Itoa(i)+"]", strconv.Itoa(id))
+	for _, id := range ids {
+		q.Add(key+"[]", strconv.Itoa(id))
 	}
 }
 
 func setStrings(q url.Values, key string, ss []string) {
-	for i, s := range ss {
-		q.Set(key+"["+strconv.Itoa(i)+"]", s)
+	for _, s := range ss {
+		q.Add(key+"[]", s)
 	}
+}
+
+// MaxURLLength is the longest request URL the client sends. Kommo's limit
+// is not documented; 250 nine-digit ids in filter[id][N]= make a URL over
+// 8 KB, a common gateway limit. A list filtered by more values than fit is
+// split into several requests: ListIter does it on its own (and merges the
+// results); List refuses, and callers that page by hand split their ids
+// with SplitIDs.
+const MaxURLLength = 6000
+
+// idsBudget is the room SplitIDs gives filter[id][] in a URL, leaving the
+// rest for the base URL, the path and the other parameters.
+const idsBudget = MaxURLLength - 2000
+
+// chunkValues cuts the values of key into runs whose encoded
+// key=value& pairs take at most budget bytes each.
+func chunkValues(key string, vals []string, budget int) ([][]string, error) {
+	ek := len(url.QueryEscape(key))
+	var out [][]string
+	var cur []string
+	n := 0
+	for _, v := range vals {
+		l := ek + 1 + len(url.QueryEscape(v)) + 1
+		if l > budget {
+			return nil, fmt.Errorf("a value of %s is too long for a URL (%d bytes)", key, l)
+		}
+		if len(cur) > 0 && n+l > budget {
+			out = append(out, cur)
+			cur, n = nil, 0
+		}
+		cur = append(cur, v)
+		n += l
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out, nil
+}
+
+// SplitIDs cuts ids into runs that each fit in the filter[id][] of one
+// list request with URLs under MaxURLLength. Kommo ANDs different filters
+// and ORs the values of one, so the union of the runs' results is the
+// result of the whole list.
+func SplitIDs(ids []int) [][]int {
+	vals := make([]string, len(ids))
+	for i, id := range ids {
+		vals[i] = strconv.Itoa(id)
+	}
+	runs, _ := chunkValues("filter[id][]", vals, idsBudget) // an int always fits
+	out := make([][]int, len(runs))
+	off := 0
+	for i, r := range runs {
+		out[i] = ids[off : off+len(r)]
+		off += len(r)
+	}
+	return out
+}
+
+// splitQuery splits q so that every URL of fixed bytes plus "?" plus the
+// query stays within MaxURLLength: the list with the most bytes (such as
+// filter[id][]) is cut into runs, one query per run. It fails when even
+// that is not enough.
+func splitQuery(fixed int, q url.Values) ([]url.Values, error) {
+	enc := q.Encode()
+	if fixed+1+len(enc) <= MaxURLLength {
+		return []url.Values{q}, nil
+	}
+	key, most := "", 0
+	for k, vs := range q {
+		if len(vs) < 2 {
+			continue
+		}
+		n := 0
+		for _, v := range vs {
+			n += len(url.QueryEscape(k)) + len(url.QueryEscape(v)) + 2
+		}
+		if n > most {
+			key, most = k, n
+		}
+	}
+	tooLong := fmt.Errorf("the request URL would be %d bytes, more than the %d this client sends; use fewer filter values", fixed+1+len(enc), MaxURLLength)
+	if key == "" {
+		return nil, tooLong
+	}
+	rest := url.Values{}
+	for k, vs := range q {
+		if k != key {
+			rest[k] = vs
+		}
+	}
+	budget := MaxURLLength - fixed - 1 - len(rest.Encode())
+	runs, err := chunkValues(key, q[key], budget)
+	if err != nil || budget <= 0 {
+		return nil, tooLong
+	}
+	out := make([]url.Values, len(runs))
+	for i, r := range runs {
+		p := url.Values{key: r}
+		for k, vs := range rest {
+			p[k] = vs
+		}
+		out[i] = p
+	}
+	return out, nil
 }
 
 func setWith(q url.Values, with []string) {

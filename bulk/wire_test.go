@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,10 +41,15 @@ func (w *wireLog) Do(r *http.Request) (*http.Response, error) {
 	return http.DefaultClient.Do(r)
 }
 
-// newWireTestEnv is newTestEnv with the client's requests recorded.
-func newWireTestEnv(t *testing.T) (*testEnv, *wireLog) {
+// newWireTestEnv is newTestEnv with the client's requests recorded;
+// seed, if not nil, is the emulator's initial state.
+func newWireTestEnv(t *testing.T, seed ...*kt.Seed) (*testEnv, *wireLog) {
 	t.Helper()
-	emu, err := kt.NewServer(kt.Options{Tokens: []string{importToken}, Rate: rate.Inf})
+	opts := kt.Options{Tokens: []string{importToken}, Rate: rate.Inf}
+	if len(seed) > 0 {
+		opts.Seed = seed[0]
+	}
+	emu, err := kt.NewServer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,4 +137,63 @@ func TestImportClearsTags(t *testing.T) {
 	if strings.Join(names, ",") != "vip,old" {
 		t.Errorf("tags after undo = %v, want [vip old]", names)
 	}
+}
+
+// TestManyIDsShortURLs: the engine reads records by id (before updates,
+// for undo and lookups) and exports by id; with hundreds of nine-digit
+// ids every URL stays under kommo.MaxURLLength and every record is read.
+func TestManyIDsShortURLs(t *testing.T) {
+	seed := kt.DefaultSeed()
+	var ids []int
+	for i := range 600 {
+		id := 912345678 + 7*i
+		ids = append(ids, id)
+		seed.Leads = append(seed.Leads, kt.Lead{ID: id, Name: "Deal " + strconv.Itoa(i), PipelineID: kt.SeedPipelineSales,
+			StatusID: kt.SeedStatusSalesNew, ResponsibleUserID: kt.SeedUserAna})
+	}
+	e, w := newWireTestEnv(t, seed)
+	ctx := t.Context()
+	checkURLs := func(what string) {
+		t.Helper()
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if len(w.urls) < 2 {
+			t.Errorf("%s: %d requests, want the ids split over several", what, len(w.urls))
+		}
+		for _, u := range w.urls {
+			if len(u) > kommo.MaxURLLength {
+				t.Errorf("%s: URL of %d bytes", what, len(u))
+			}
+		}
+		w.urls, w.bodies = nil, nil
+	}
+
+	views, err := fetchViews(ctx, e.c, kommo.EntityLeads, append(slices.Clone(ids), 100000001))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(views) != len(ids) {
+		t.Errorf("fetchViews found %d of %d leads", len(views), len(ids))
+	}
+	checkURLs("fetchViews")
+
+	schema, err := FetchSchema(ctx, e.c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.mu.Lock()
+	w.urls, w.bodies = nil, nil
+	w.mu.Unlock()
+	shuffled := slices.Clone(ids)
+	slices.Reverse(shuffled)
+	rows, st := exportCSV(t, e.c, ExportOptions{Entity: kommo.EntityLeads, Schema: schema, Filter: ExportFilter{IDs: shuffled}})
+	if st.Rows != len(ids) || len(rows) != len(ids)+1 {
+		t.Fatalf("export wrote %d rows, want %d", st.Rows, len(ids))
+	}
+	for i, r := range rows[1:] {
+		if r[0] != strconv.Itoa(ids[i]) {
+			t.Fatalf("row %d id = %s, want %d (rows by id)", i+2, r[0], ids[i])
+		}
+	}
+	checkURLs("export")
 }
