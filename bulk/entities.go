@@ -20,7 +20,7 @@ type view struct {
 	Name              string
 	FirstName         string
 	LastName          string
-	Price             *int64
+	Price             *float64
 	StatusID          int
 	PipelineID        int
 	ResponsibleUserID int
@@ -323,11 +323,11 @@ func diff(e kommo.EntityType, old *view, req any) ([]FieldChange, any) {
 		restore.LastName = old.LastName
 	}
 	if nv.Price != nil && (old.Price == nil || *old.Price != *nv.Price) {
-		o := int64(0)
+		o := 0.0
 		if old.Price != nil {
 			o = *old.Price
 		}
-		add("price", strconv.FormatInt(o, 10), strconv.FormatInt(*nv.Price, 10))
+		add("price", strconv.FormatFloat(o, 'f', -1, 64), strconv.FormatFloat(*nv.Price, 'f', -1, 64))
 		restore.Price = &o
 	}
 	if nv.PipelineID != 0 && nv.PipelineID != old.PipelineID {

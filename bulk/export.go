@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -250,6 +251,16 @@ func (e *exporter) setTags(tags []kommo.Tag) {
 	e.set(StdTags, mapping.StringCell(mapping.JoinValues(e.strs)))
 }
 
+// setPrice writes a lead's price: whole amounts as integers, amounts with
+// cents (Kommo's minor units) as decimals.
+func (e *exporter) setPrice(p float64) {
+	if p == math.Trunc(p) && math.Abs(p) < 1<<53 {
+		e.set(StdPrice, mapping.IntCell(int64(p)))
+		return
+	}
+	e.set(StdPrice, mapping.NumberCell(p))
+}
+
 func (e *exporter) setResponsible(id int) {
 	e.setString(StdResponsible, e.x.userName(id))
 	e.setInt(StdResponsibleID, id)
@@ -429,7 +440,7 @@ func (e *exporter) leads(ctx context.Context, c *kommo.Client) error {
 		e.begin()
 		e.setInt(StdID, l.ID)
 		e.setString(StdName, l.Name)
-		e.set(StdPrice, mapping.IntCell(l.Price))
+		e.setPrice(l.Price)
 		e.setString(StdStatus, e.x.statusName(l.PipelineID, l.StatusID))
 		e.setInt(StdStatusID, l.StatusID)
 		e.setString(StdPipeline, e.x.pipelineName(l.PipelineID))

@@ -46,7 +46,7 @@ func newTestClient(tb testing.TB, seed *kommotest.Seed) (*kommotest.Server, *kom
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
-func i64(v int64) *int64 { return &v }
+func f64(v float64) *float64 { return &v }
 
 // fixture is the account seedFixture builds.
 type fixture struct {
@@ -105,7 +105,7 @@ func seedFixture(t *testing.T, c *kommo.Client) fixture {
 	fx.ada, fx.charles = cs[0].ID, cs[1].ID
 	ls, _, err := c.Leads.Create(ctx, []kommo.LeadRequest{
 		{
-			Name: "Analytical engine", Price: i64(1000),
+			Name: "Analytical engine", Price: f64(1000),
 			PipelineID: kommotest.SeedPipelineSales, StatusID: kommotest.SeedStatusSalesQualified,
 			ResponsibleUserID: kommotest.SeedUserBoris,
 			CreatedAt:         time.Date(2025, 1, 10, 12, 0, 0, 0, time.UTC).Unix(),
@@ -127,7 +127,7 @@ func seedFixture(t *testing.T, c *kommo.Client) fixture {
 			},
 		},
 		{
-			Name: "Difference engine", Price: i64(250),
+			Name: "Difference engine", Price: f64(250),
 			PipelineID: kommotest.SeedPipelinePartners, StatusID: kommotest.SeedStatusPartnersContacted,
 			ResponsibleUserID: kommotest.SeedUserChen, CreatedAt: day(2025, 2, 15).Unix(),
 			CustomFieldsValues: kommo.CustomFieldValues{

@@ -197,3 +197,55 @@ func TestManyIDsShortURLs(t *testing.T) {
 	}
 	checkURLs("export")
 }
+
+// TestPriceWithCents: a decimal price in a file reaches Kommo with its
+// cents (a JSON number on the wire), and export writes it back as a
+// decimal; whole prices stay whole.
+func TestPriceWithCents(t *testing.T) {
+	e, w := newWireTestEnv(t)
+	ctx := t.Context()
+	schema, err := FetchSchema(ctx, e.c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := mapping.ParseSpec([]byte("entity: leads\ncolumns:\n  - {column: Name, field: name}\n  - {column: Budget, field: price}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mapping.Compile(spec, schema, []string{"Name", "Budget"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []*mapping.Row
+	for i, rec := range [][]string{{"Cents", "1 234,56"}, {"Whole", "1500"}} {
+		r, errs := m.Map(mapping.Record{Row: i + 2, Values: rec})
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		rows = append(rows, r)
+	}
+	w.mu.Lock()
+	w.bodies = nil
+	w.mu.Unlock()
+	if _, err := Import(ctx, e.c, items(rows...), e.opts("cents", kommo.EntityLeads, ModeCreate)); err != nil {
+		t.Fatal(err)
+	}
+	var post string
+	for _, b := range w.bodies {
+		if strings.HasPrefix(b, "POST /api/v4/leads ") {
+			post = b
+		}
+	}
+	if !strings.Contains(post, `"price":1234.56`) || !strings.Contains(post, `"price":1500`) {
+		t.Errorf("POST on the wire = %s, want prices 1234.56 and 1500", post)
+	}
+	st := e.emu.Snapshot()
+	if len(st.Leads) != 2 || st.Leads[0].Price != 1234.56 || st.Leads[1].Price != 1500 {
+		t.Fatalf("stored leads = %+v", st.Leads)
+	}
+	out, _ := exportCSV(t, e.c, ExportOptions{Entity: kommo.EntityLeads, Schema: schema})
+	col := slices.Index(out[0], "Price")
+	if col < 0 || len(out) != 3 || out[1][col] != "1234.56" || out[2][col] != "1500" {
+		t.Errorf("exported prices = %v", out)
+	}
+}

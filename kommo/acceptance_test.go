@@ -386,7 +386,7 @@ func TestAcceptanceLeads(t *testing.T) {
 	ct := must[[]*kommo.WriteResult](t)(c.Contacts.Create(ctx, []kommo.ContactRequest{{Name: "Ann"}}))[0].ID
 	co := must[[]*kommo.WriteResult](t)(c.Companies.Create(ctx, []kommo.CompanyRequest{{Name: "Acme"}}))[0].ID
 
-	price := func(v int64) *int64 { return &v }
+	price := func(v float64) *float64 { return &v }
 	res := must[[]*kommo.WriteResult](t)(c.Leads.Create(ctx, []kommo.LeadRequest{
 		{Name: "Default stage", RequestID: "a"},
 		{Name: "Qualified", Price: price(500), PipelineID: kt.SeedPipelineSales, StatusID: kt.SeedStatusSalesQualified, RequestID: "b",

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -255,5 +256,71 @@ func TestAcceptanceWritesSendNoLinks(t *testing.T) {
 	if !slices.ContainsFunc(l.Embedded.Contacts, func(r kommo.EntityRef) bool { return r.ID == ct && r.IsMain }) ||
 		len(l.Embedded.Companies) != 1 || l.Embedded.Companies[0].Links.Self == nil {
 		t.Errorf("lead links = %+v", l.Embedded)
+	}
+}
+
+// TestAcceptancePriceWithCents: the client sends a decimal price as a JSON
+// number (as the official SDK does since Kommo added minor units); Kommo
+// keeps the integer price and serves price_with_minor_units, which the
+// client reads in preference.
+func TestAcceptancePriceWithCents(t *testing.T) {
+	e, w := newWireEnv(t, kt.Options{})
+	ctx := t.Context()
+	c := e.client
+	p := 1234.56
+	id := must[[]*kommo.WriteResult](t)(c.Leads.Create(ctx, []kommo.LeadRequest{{Name: "Cents", Price: &p}}))[0].ID
+	if got := w.last(t); !strings.Contains(got, `"price":1234.56`) {
+		t.Errorf("create body = %s, want \"price\":1234.56", got)
+	}
+	if st := e.emu.Snapshot(); len(st.Leads) != 1 || st.Leads[0].Price != 1234.56 {
+		t.Errorf("stored leads = %+v, want price 1234.56", st.Leads)
+	}
+	l := must[*kommo.Lead](t)(c.Leads.Get(ctx, id))
+	if l.Price != 1234.56 {
+		t.Errorf("read price = %v, want 1234.56", l.Price)
+	}
+	// What the emulator sends: the whole price and the one with cents.
+	hreq, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.url+"/api/v4/leads/"+strconv.Itoa(id), nil)
+	hreq.Header.Set("Authorization", "Bearer "+token)
+	hr, err := http.DefaultClient.Do(hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hr.Body.Close()
+	var raw map[string]any
+	if err := json.NewDecoder(hr.Body).Decode(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if raw["price"] != 1234.0 || raw["price_with_minor_units"] != 1234.56 {
+		t.Errorf("served price = %v, price_with_minor_units = %v", raw["price"], raw["price_with_minor_units"])
+	}
+
+	p2 := 99.9
+	must[*kommo.WriteResult](t)(c.Leads.UpdateOne(ctx, id, kommo.LeadRequest{Price: &p2}))
+	if got := w.last(t); got != `{"price":99.9}` {
+		t.Errorf("update body = %s", got)
+	}
+	in := must[[]*kommo.Lead](t)(c.Leads.List(ctx, &kommo.LeadListOptions{Price: &kommo.Range{From: 99, To: 100}}))
+	if len(in) != 1 || in[0].Price != 99.9 {
+		t.Errorf("price 99..100 = %+v, want the 99.9 lead", in)
+	}
+}
+
+// TestLeadPriceDecoding: price_with_minor_units wins over price; without
+// it, price is read.
+func TestLeadPriceDecoding(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want float64
+	}{
+		{`{"id":1,"price":1234,"price_with_minor_units":1234.56}`, 1234.56},
+		{`{"id":1,"price_with_minor_units":0.5,"price":0}`, 0.5},
+		{`{"id":1,"price":1500}`, 1500},
+		{`{"id":1,"price":null,"price_with_minor_units":null}`, 0},
+	} {
+		var l kommo.Lead
+		if err := json.Unmarshal([]byte(tt.in), &l); err != nil || l.Price != tt.want || l.ID != 1 {
+			t.Errorf("decode %s = price %v id %d (%v), want %v", tt.in, l.Price, l.ID, err, tt.want)
+		}
 	}
 }

@@ -640,7 +640,7 @@ func TestLenientDecoding(t *testing.T) {
 }
 
 func TestComplexLeadJSON(t *testing.T) {
-	price := int64(100)
+	price := 100.0
 	cl := ComplexLead{
 		LeadRequest: LeadRequest{Name: "Deal", Price: &price, RequestID: "r1",
 			Embedded: &LeadRequestEmbedded{Tags: []TagRef{{Name: "import"}}}},

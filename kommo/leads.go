@@ -21,11 +21,13 @@ const (
 	StatusLost = 143
 )
 
-// Lead is a lead as Kommo reads it.
+// Lead is a lead as Kommo reads it. Price is the amount with its cents:
+// Kommo's price_with_minor_units when it sends one (accounts with minor
+// units; the official SDK prefers it too), else price.
 type Lead struct {
 	ID                 int               `json:"id"`
 	Name               string            `json:"name"`
-	Price              int64             `json:"price"`
+	Price              float64           `json:"price"`
 	ResponsibleUserID  int               `json:"responsible_user_id"`
 	GroupID            int               `json:"group_id"`
 	StatusID           int               `json:"status_id"`
@@ -45,6 +47,23 @@ type Lead struct {
 	CustomFieldsValues CustomFieldValues `json:"custom_fields_values"`
 	Links              Links             `json:"_links"`
 	Embedded           LeadEmbedded      `json:"_embedded"`
+}
+
+// UnmarshalJSON reads price_with_minor_units in preference to price.
+func (l *Lead) UnmarshalJSON(b []byte) error {
+	type plain Lead
+	var w struct {
+		*plain
+		PriceWithMinorUnits *float64 `json:"price_with_minor_units"`
+	}
+	w.plain = (*plain)(l)
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	if w.PriceWithMinorUnits != nil {
+		l.Price = *w.PriceWithMinorUnits
+	}
+	return nil
 }
 
 // LeadEmbedded are a lead's embedded relations. Contacts are filled only
@@ -72,18 +91,20 @@ type EntityRef struct {
 // not sent (so they stay unchanged on update); use pointers for the values
 // where zero is meaningful.
 type LeadRequest struct {
-	ID                int    `json:"id,omitempty"`
-	Name              string `json:"name,omitempty"`
-	Price             *int64 `json:"price,omitempty"`
-	StatusID          int    `json:"status_id,omitempty"`
-	PipelineID        int    `json:"pipeline_id,omitempty"`
-	ResponsibleUserID int    `json:"responsible_user_id,omitempty"`
-	LossReasonID      int    `json:"loss_reason_id,omitempty"`
-	CreatedBy         *int   `json:"created_by,omitempty"`
-	UpdatedBy         *int   `json:"updated_by,omitempty"`
-	CreatedAt         int64  `json:"created_at,omitempty"`
-	UpdatedAt         int64  `json:"updated_at,omitempty"`
-	ClosedAt          int64  `json:"closed_at,omitempty"`
+	ID   int    `json:"id,omitempty"`
+	Name string `json:"name,omitempty"`
+	// Price may have cents (12.5): it is sent as a JSON number, as the
+	// official SDK sends it since Kommo added minor units.
+	Price             *float64 `json:"price,omitempty"`
+	StatusID          int      `json:"status_id,omitempty"`
+	PipelineID        int      `json:"pipeline_id,omitempty"`
+	ResponsibleUserID int      `json:"responsible_user_id,omitempty"`
+	LossReasonID      int      `json:"loss_reason_id,omitempty"`
+	CreatedBy         *int     `json:"created_by,omitempty"`
+	UpdatedBy         *int     `json:"updated_by,omitempty"`
+	CreatedAt         int64    `json:"created_at,omitempty"`
+	UpdatedAt         int64    `json:"updated_at,omitempty"`
+	ClosedAt          int64    `json:"closed_at,omitempty"`
 	// CustomFieldsValues: fields left out stay unchanged; see ClearField.
 	CustomFieldsValues CustomFieldValues `json:"custom_fields_values,omitempty"`
 	// TagsToAdd and TagsToDelete change tags one by one; Embedded.Tags

@@ -90,7 +90,7 @@ func TestEndToEnd(t *testing.T) {
 	wantRows := []*Row{
 		{
 			File: "bitrix-leads.csv", Line: 2, Key: "101", Entity: kommo.EntityLeads,
-			Lead: &kommo.LeadRequest{Name: "Сайт: заявка", Price: ptr[int64](150001), StatusID: 2003, PipelineID: 200, ResponsibleUserID: 2,
+			Lead: &kommo.LeadRequest{Name: "Сайт: заявка", Price: ptr(150001.0), StatusID: 2003, PipelineID: 200, ResponsibleUserID: 2,
 				CreatedAt: at(15, 10, 30), TagsToAdd: []kommo.TagRef{{Name: "сайт"}, {Name: "горячий"}},
 				CustomFieldsValues: kommo.CustomFieldValues{{FieldID: 30, Values: []kommo.FieldValue{kommo.EnumID(41)}}}},
 			Contact: &kommo.ContactRequest{FirstName: "Иван", LastName: "Петров", CustomFieldsValues: kommo.CustomFieldValues{
@@ -109,7 +109,7 @@ func TestEndToEnd(t *testing.T) {
 		},
 		{
 			File: "bitrix-leads.csv", Line: 3, Key: "102", Entity: kommo.EntityLeads,
-			Lead: &kommo.LeadRequest{Name: "Звонок", Price: ptr[int64](12500), StatusID: 2002, PipelineID: 200, ResponsibleUserID: 1,
+			Lead: &kommo.LeadRequest{Name: "Звонок", Price: ptr(12500.0), StatusID: 2002, PipelineID: 200, ResponsibleUserID: 1,
 				CreatedAt:          at(16, 9, 0),
 				CustomFieldsValues: kommo.CustomFieldValues{{FieldID: 30, Values: []kommo.FieldValue{kommo.EnumID(42)}}}},
 			Contact: &kommo.ContactRequest{FirstName: "Мария", CustomFieldsValues: kommo.CustomFieldValues{
@@ -121,7 +121,7 @@ func TestEndToEnd(t *testing.T) {
 		},
 		{
 			File: "bitrix-leads.csv", Line: 5, Key: "104", Entity: kommo.EntityLeads,
-			Lead:    &kommo.LeadRequest{Name: "Без контакта", Price: ptr[int64](1000), StatusID: 142, PipelineID: 200, CreatedAt: at(17, 0, 0)},
+			Lead:    &kommo.LeadRequest{Name: "Без контакта", Price: ptr(1000.0), StatusID: 142, PipelineID: 200, CreatedAt: at(17, 0, 0)},
 			Columns: map[string]string{"leads:name": "Название лида", "leads:status_id": "Стадия", "leads:price": "Бюджет", "leads:created_at": "Дата создания"},
 		},
 	}

@@ -268,7 +268,7 @@ func (m *Mapper) empty(b *build, o *op) {
 			}
 			b.col(o.ent, embeddedTagsPath[o.ent], o.column)
 		case stdPrice:
-			var zero int64
+			var zero float64
 			b.lead.Price = &zero
 			b.col(o.ent, o.path, o.column)
 		}
@@ -375,12 +375,12 @@ func (m *Mapper) set(b *build, o *op, vals []string) error {
 	case stdLastName:
 		b.contact.LastName = v
 	case stdPrice:
-		p, err := m.integer(v)
+		p, err := m.number(v) // cents are kept: Kommo takes a decimal price
 		if err != nil {
 			return err
 		}
 		if p < 0 {
-			return fmt.Errorf("price %d is negative", p)
+			return fmt.Errorf("price %s is negative", strconv.FormatFloat(p, 'f', -1, 64))
 		}
 		b.lead.Price = &p
 	case stdStatus:

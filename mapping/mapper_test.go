@@ -249,7 +249,7 @@ refs:
 			rec:  []string{"D-1", "Big deal", "R$ 12.500", "", "Em negociação", "JOSE NUNEZ", "événement", "Maria Silva", "(11) 91234-5678", "ACME Ltda", "acme.com.br", "Av. Paulista 1000", "São Paulo", "O-9"},
 			want: &Row{
 				File: "in.csv", Line: 5, Key: "D-1", Entity: kommo.EntityLeads,
-				Lead: &kommo.LeadRequest{Name: "Big deal", Price: ptr[int64](12500), StatusID: 1003, PipelineID: 100, ResponsibleUserID: 3,
+				Lead: &kommo.LeadRequest{Name: "Big deal", Price: ptr(12500.0), StatusID: 1003, PipelineID: 100, ResponsibleUserID: 3,
 					CustomFieldsValues: kommo.CustomFieldValues{
 						{FieldID: 33, Values: []kommo.FieldValue{kommo.Text("D-1")}},
 						{FieldID: 30, Values: []kommo.FieldValue{kommo.EnumID(43)}},
@@ -391,10 +391,10 @@ columns:
 			[]rowErr{{"Pipeline", "leads.pipeline", "Sale", `unknown pipeline "Sale"; did you mean "Sales"?`}}},
 		{"ambiguous user", []string{"A", "", "", "sam lee", "", "", "", "", ""},
 			[]rowErr{{"Owner", "leads.responsible_user", "sam lee", `user "sam lee" is ambiguous: "Sam Lee" <sam1@example.com> (id 4), "Sam Lee" <sam2@example.com> (id 5); use the id`}}},
-		{"several bad cells", []string{"", "", "", "", "12,5", "12345", "a@b", "Webb", "31.02.2024"},
+		{"several bad cells", []string{"", "", "", "", "12,5 each", "12345", "a@b", "Webb", "31.02.2024"},
 			[]rowErr{
 				{"Name", "leads.name", "", "value required"},
-				{"Budget", "leads.price", "12,5", `invalid number: "12,5" has a fractional part; whole numbers only`},
+				{"Budget", "leads.price", "12,5 each", `invalid number: "12,5 each" has an unexpected 'e'`},
 				{"Phone", "contacts.PHONE", "12345", "invalid phone number: too short for country code +7"},
 				{"Email", "contacts.EMAIL", "a@b", `invalid email: domain "b" has no dot`},
 				{"Source", "leads.Deal source", "Webb", `unknown option "Webb" in field "Deal source"; did you mean "Web"?`},
@@ -438,6 +438,9 @@ func TestResolveNames(t *testing.T) {
 		{"stage only in other pipeline", "status", "переговоры", func(r *Row) any { return [2]int{r.Lead.PipelineID, r.Lead.StatusID} }, [2]int{200, 2002}},
 		{"pipeline accents", "pipeline", "ПАРТНЕРЫ", func(r *Row) any { return r.Lead.PipelineID }, 200},
 		{"pipeline id", "pipeline", "300", func(r *Row) any { return r.Lead.PipelineID }, 300},
+		{"price with cents kept", "price", "1 234,56", func(r *Row) any { return *r.Lead.Price }, 1234.56},
+		{"price with a decimal point", "price", "12.50", func(r *Row) any { return *r.Lead.Price }, 12.5},
+		{"whole price", "price", "1500", func(r *Row) any { return *r.Lead.Price }, 1500.0},
 		{"user by name without accents", "responsible_user", "jose nunez", func(r *Row) any { return r.Lead.ResponsibleUserID }, 3},
 		{"user by email any case", "responsible_user", "IVAN@example.RU", func(r *Row) any { return r.Lead.ResponsibleUserID }, 2},
 		{"user cyrillic", "responsible_user", "иван петров", func(r *Row) any { return r.Lead.ResponsibleUserID }, 2},

@@ -253,7 +253,7 @@ func demoReport(ctx context.Context, w io.Writer, c *kommo.Client) error {
 		for _, t := range l.Embedded.Tags {
 			tags = append(tags, t.Name)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%d\t%s\n", l.ID, l.Name, l.Price, stages[l.StatusID], names[l.ResponsibleUserID],
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", l.ID, l.Name, strconv.FormatFloat(l.Price, 'f', -1, 64), stages[l.StatusID], names[l.ResponsibleUserID],
 			strings.Join(cts, ", "), strings.Join(cos, ", "), tasks[l.ID], strings.Join(tags, ", "))
 	}
 	return tw.Flush()

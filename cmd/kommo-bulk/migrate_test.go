@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -90,7 +91,7 @@ func accountText(st kt.State) string {
 		lines = append(lines, fmt.Sprintf("contact %q owner=%s %s | %s", c.Name, users[c.ResponsibleUserID], cfv(c.CustomFieldsValues), linked(fmt.Sprintf("contacts/%d", c.ID))))
 	}
 	for _, l := range st.Leads {
-		lines = append(lines, fmt.Sprintf("lead %q price=%d stage=%s/%s owner=%s %s | %s", l.Name, l.Price, pipes[l.PipelineID], stages[[2]int{l.PipelineID, l.StatusID}],
+		lines = append(lines, fmt.Sprintf("lead %q price=%s stage=%s/%s owner=%s %s | %s", l.Name, strconv.FormatFloat(l.Price, 'f', -1, 64), pipes[l.PipelineID], stages[[2]int{l.PipelineID, l.StatusID}],
 			users[l.ResponsibleUserID], cfv(l.CustomFieldsValues), linked(fmt.Sprintf("leads/%d", l.ID))))
 	}
 	for _, t := range st.Tasks {

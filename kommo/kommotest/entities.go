@@ -20,7 +20,7 @@ type entityInput struct {
 	createdAt, updatedAt *int64
 	cfv                  []cfChange
 	tags                 tagOps
-	price                *int64
+	price                *float64
 	statusID, pipelineID int // resolved (leads); 0 = unchanged on update
 	closedAt             *int64
 	lossReason           *int64
@@ -393,7 +393,8 @@ type view struct {
 	closedAt, closestTaskAt        *int64
 	name                           string
 	cfv                            []FieldValues
-	price, statusID, pipelineID    int
+	price                          float64
+	statusID, pipelineID           int
 	isLead                         bool
 }
 
@@ -512,7 +513,7 @@ func (f *entityFilter) match(v view) bool {
 		return false
 	}
 	if v.isLead {
-		if !f.price.match(int64(v.price)) || !in(f.pipelines, v.pipelineID) || !optMatch(f.closedAt, v.closedAt) {
+		if !f.price.matchFloat(v.price) || !in(f.pipelines, v.pipelineID) || !optMatch(f.closedAt, v.closedAt) {
 			return false
 		}
 		if len(f.statuses) > 0 {

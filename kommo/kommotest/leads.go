@@ -62,7 +62,7 @@ func isClosed(sid int) bool { return sid == StatusWon || sid == StatusLost }
 
 func (s *Server) parseLeadFields(m map[string]any, ck *checker, in *entityInput, prefix string) {
 	p := func(k string) string { return join(prefix, k) }
-	in.price = optInt(m, "price", ck, p("price"))
+	in.price = optFloat(m, "price", ck, p("price"))
 	in.closedAt = optInt(m, "closed_at", ck, p("closed_at"))
 	if v, has := m["loss_reason_id"]; has {
 		in.lossReasonSet = true
@@ -122,9 +122,9 @@ func (s *Server) parseLeadFields(m map[string]any, ck *checker, in *entityInput,
 
 func (s *Server) applyLeadFields(id int, in *entityInput, created bool, by int, now int64) {
 	l := &s.st.Leads[s.idx["leads"][id]]
-	if in.price != nil && int(*in.price) != l.Price {
+	if in.price != nil && *in.price != l.Price {
 		old := l.Price
-		l.Price = int(*in.price)
+		l.Price = *in.price
 		if !created {
 			s.emit("sale_field_changed", "leads", id, by,
 				[]any{map[string]any{"sale_field_value": map[string]any{"sale": old}}},
@@ -194,7 +194,7 @@ func (s *Server) leadJSON(l Lead, with map[string]bool) map[string]any {
 	out := map[string]any{
 		"id":                   l.ID,
 		"name":                 l.Name,
-		"price":                l.Price,
+		"price":                int64(l.Price), // whole units (UNCONFIRMED: truncated or rounded)
 		"responsible_user_id":  l.ResponsibleUserID,
 		"group_id":             l.GroupID,
 		"status_id":            l.StatusID,
@@ -215,6 +215,9 @@ func (s *Server) leadJSON(l Lead, with map[string]bool) map[string]any {
 		"_links":               s.selfLinks(self),
 		"_embedded":            emb,
 	}
+	// Kommo (2026) also serves the amount with its cents; the official SDK
+	// reads it in preference to price.
+	out["price_with_minor_units"] = l.Price
 	if with["source_id"] {
 		out["source_id"] = l.SourceID
 	}

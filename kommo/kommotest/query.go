@@ -186,6 +186,14 @@ func (r *rng) match(v int64) bool {
 	return true
 }
 
+// matchFloat is match for an amount with cents.
+func (r *rng) matchFloat(v float64) bool {
+	if r == nil {
+		return true
+	}
+	return (r.from == nil || v >= float64(*r.from)) && (r.to == nil || v <= float64(*r.to))
+}
+
 // rangeAt parses path as x=v (exact, or "since" when single=since), x=a,b,
 // or x[from]/x[to].
 func (n *qnode) rangeAt(since bool, path ...string) (*rng, bool) {

@@ -162,7 +162,7 @@ type Tag struct {
 type Lead struct {
 	ID                 int           `json:"id"`
 	Name               string        `json:"name"`
-	Price              int           `json:"price"`
+	Price              float64       `json:"price"` // with cents (minor units)
 	ResponsibleUserID  int           `json:"responsible_user_id"`
 	GroupID            int           `json:"group_id"`
 	StatusID           int           `json:"status_id"`

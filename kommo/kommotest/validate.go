@@ -120,6 +120,21 @@ func optInt(m map[string]any, key string, ck *checker, path string) *int64 {
 	return &i
 }
 
+// optFloat reads an optional number (a JSON number or a numeric string),
+// keeping its fraction; null or absent gives nil.
+func optFloat(m map[string]any, key string, ck *checker, path string) *float64 {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return nil
+	}
+	f, ok := asFloat(v)
+	if !ok || math.IsInf(f, 0) || math.IsNaN(f) {
+		ck.typ(path, "float")
+		return nil
+	}
+	return &f
+}
+
 func optString(m map[string]any, key string, ck *checker, path string) *string {
 	v, ok := m[key]
 	if !ok || v == nil {
