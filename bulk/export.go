@@ -28,7 +28,7 @@ type ExportOptions struct {
 	// earlier to save those requests.
 	Schema *mapping.Schema
 	// PageSize is the number of records asked for per request; 0 means
-	// kommo.MaxLimit (250), or kommo.MaxEventsLimit (100) for events.
+	// kommo.MaxLimit (250; kommo.MaxEventsLimit for events, also 250).
 	PageSize int
 	// Location is the time zone date-times are written in; nil means the
 	// account's (Schema.Location), so that dates read as they do in Kommo.
@@ -77,6 +77,9 @@ type ExportFilter struct {
 	TaskEntityIDs  []int
 
 	// EventTypes selects events by type key (kommo.EventLeadAdded, ...).
+	// Kommo takes a custom_field_{ID}_value_changed type only alone in a
+	// filter, so each such type is listed on its own and the lists are
+	// merged newest first.
 	EventTypes []string
 	// EventEntities selects events by singular entity name ("lead",
 	// "contact", "company", "task").
@@ -572,17 +575,46 @@ func inRange(r *kommo.Range, t int64) bool {
 
 func (e *exporter) events(ctx context.Context, c *kommo.Client) error {
 	f := e.opts.Filter
-	o := &kommo.EventListOptions{
-		ListOptions: kommo.ListOptions{Limit: e.pageSize(kommo.MaxEventsLimit)},
-		Types:       f.EventTypes,
-		Entities:    f.EventEntities,
-		CreatedBy:   f.CreatedBy,
-		CreatedAt:   f.CreatedAt,
+	var streams []*eventStream
+	for _, types := range eventTypeGroups(f.EventTypes) {
+		streams = append(streams, &eventStream{o: &kommo.EventListOptions{
+			ListOptions: kommo.ListOptions{Limit: e.pageSize(kommo.MaxEventsLimit)},
+			Types:       types,
+			Entities:    f.EventEntities,
+			CreatedBy:   f.CreatedBy,
+			CreatedAt:   f.CreatedAt,
+		}})
 	}
-	return exportPages(ctx, e, func(page int) ([]*kommo.Event, *kommo.Response, error) {
-		o.Page = page
-		return c.Events.List(ctx, o)
-	}, func(ev *kommo.Event) error {
+	// Merge the streams newest first, as Kommo lists each. An event two
+	// streams both hold (custom_field_value_changed next to a
+	// custom_field_{ID}_value_changed) is written once: duplicates share a
+	// created_at, so only the ids of the current second are remembered.
+	var second kommo.LooseTime
+	seen := map[string]bool{}
+	for {
+		var best *eventStream
+		var ev *kommo.Event
+		for _, s := range streams {
+			h, err := s.head(ctx, c, e)
+			if err != nil {
+				return err
+			}
+			if h != nil && (ev == nil || h.CreatedAt > ev.CreatedAt) {
+				best, ev = s, h
+			}
+		}
+		if ev == nil {
+			return nil
+		}
+		best.buf = best.buf[1:]
+		if ev.CreatedAt != second {
+			second = ev.CreatedAt
+			clear(seen)
+		}
+		if seen[ev.ID] {
+			continue
+		}
+		seen[ev.ID] = true
 		e.begin()
 		e.setString(StdID, ev.ID)
 		e.setString(StdType, ev.Type)
@@ -593,8 +625,66 @@ func (e *exporter) events(ctx context.Context, c *kommo.Client) error {
 		e.setTime(StdCreatedAt, ev.CreatedAt)
 		e.setString(StdValueBefore, e.eventText(ev.ValueBefore))
 		e.setString(StdValueAfter, e.eventText(ev.ValueAfter))
-		return e.writeRow()
-	})
+		if err := e.writeRow(); err != nil {
+			return err
+		}
+	}
+}
+
+// eventTypeGroups splits the types of an events export into the filters
+// Kommo accepts: its table of event types says a
+// custom_field_{ID}_value_changed type cannot be passed with other types,
+// so each goes alone and the others go together. No types is one group
+// without a type filter.
+func eventTypeGroups(types []string) [][]string {
+	var rest []string
+	var groups [][]string
+	for i, t := range types {
+		if slices.Contains(types[:i], t) {
+			continue
+		}
+		if _, ok := kommo.FieldChangeEventType(t); ok {
+			groups = append(groups, []string{t})
+		} else {
+			rest = append(rest, t)
+		}
+	}
+	if len(rest) > 0 || len(groups) == 0 {
+		groups = append([][]string{rest}, groups...)
+	}
+	return groups
+}
+
+// eventStream pages through one events filter for the merge in events.
+type eventStream struct {
+	o    *kommo.EventListOptions
+	buf  []*kommo.Event // the rest of the page read last
+	done bool           // no page after buf
+}
+
+// head returns the stream's next event, reading the next page when the
+// last one is used up; nil at the end.
+func (s *eventStream) head(ctx context.Context, c *kommo.Client, e *exporter) (*kommo.Event, error) {
+	if len(s.buf) == 0 && !s.done {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s.o.Page++
+		items, resp, err := c.Events.List(ctx, s.o)
+		if err != nil {
+			return nil, err
+		}
+		s.buf = items
+		s.done = len(items) == 0 || resp == nil || resp.NextURL == ""
+		if len(items) > 0 {
+			e.st.Pages++
+			e.progress()
+		}
+	}
+	if len(s.buf) == 0 {
+		return nil, nil
+	}
+	return s.buf[0], nil
 }
 
 // eventText renders an event's value_before or value_after for people:

@@ -544,8 +544,12 @@ func TestExportEventsPages(t *testing.T) {
 	}
 	_, _, err := c.Leads.Create(t.Context(), batch)
 	ok(t, err)
-	rows, st := exportCSV(t, c, ExportOptions{Entity: ExportEvents, Filter: ExportFilter{EventTypes: []string{kommo.EventLeadAdded}, EventEntities: []string{"lead"}}})
-	if st.Rows != 230 || st.Pages != 3 {
+	filter := ExportFilter{EventTypes: []string{kommo.EventLeadAdded}, EventEntities: []string{"lead"}}
+	rows, st := exportCSV(t, c, ExportOptions{Entity: ExportEvents, Filter: filter})
+	if st.Rows != 230 || st.Pages != 1 {
+		t.Errorf("events: %d rows in %d pages, want 230 in 1 (250 per page)", st.Rows, st.Pages)
+	}
+	if _, st := exportCSV(t, c, ExportOptions{Entity: ExportEvents, Filter: filter, PageSize: 100}); st.Rows != 230 || st.Pages != 3 {
 		t.Errorf("events: %d rows in %d pages, want 230 in 3 (100 per page)", st.Rows, st.Pages)
 	}
 	for _, r := range rows[1:] {

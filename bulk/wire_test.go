@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,7 +46,12 @@ func (w *wireLog) Do(r *http.Request) (*http.Response, error) {
 // seed, if not nil, is the emulator's initial state.
 func newWireTestEnv(t *testing.T, seed ...*kt.Seed) (*testEnv, *wireLog) {
 	t.Helper()
-	opts := kt.Options{Tokens: []string{importToken}, Rate: rate.Inf}
+	// The emulator's clock moves a second per reading, so every event has
+	// its own created_at.
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); now = now.Add(time.Second); return now }
+	opts := kt.Options{Tokens: []string{importToken}, Rate: rate.Inf, Now: clock}
 	if len(seed) > 0 {
 		opts.Seed = seed[0]
 	}
@@ -247,5 +253,87 @@ func TestPriceWithCents(t *testing.T) {
 	col := slices.Index(out[0], "Price")
 	if col < 0 || len(out) != 3 || out[1][col] != "1234.56" || out[2][col] != "1500" {
 		t.Errorf("exported prices = %v", out)
+	}
+}
+
+// TestExportEventsSplitsFieldTypes: Kommo takes a
+// custom_field_{ID}_value_changed type only alone in filter[type] (the
+// emulator refuses a mix with 400), so an export asking for several types
+// lists each field's type on its own, the others together, and merges the
+// lists newest first, each event once.
+func TestExportEventsSplitsFieldTypes(t *testing.T) {
+	e, w := newWireTestEnv(t)
+	ctx := t.Context()
+	res, _, err := e.c.Leads.Create(ctx, []kommo.LeadRequest{{Name: "A"}, {Name: "B"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := res[0].ID, res[1].ID
+	text := func(id int, v string) kommo.LeadRequest {
+		return kommo.LeadRequest{ID: id, CustomFieldsValues: kommo.CustomFieldValues{{FieldID: kt.SeedLeadExternalID, Values: []kommo.FieldValue{kommo.Text(v)}}}}
+	}
+	budget := func(id int, v string) kommo.LeadRequest {
+		return kommo.LeadRequest{ID: id, CustomFieldsValues: kommo.CustomFieldValues{{FieldID: kt.SeedLeadBudget, Values: []kommo.FieldValue{kommo.Text(v)}}}}
+	}
+	// Interleave the three kinds of changes in time.
+	for _, req := range []kommo.LeadRequest{text(a, "x1"), budget(b, "10"), {ID: a, StatusID: kt.SeedStatusSalesQualified}, budget(a, "20"), text(b, "x2"), {ID: b, StatusID: kt.SeedStatusSalesProposal}} {
+		if _, _, err := e.c.Leads.Update(ctx, []kommo.LeadRequest{req}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	schema, err := FetchSchema(ctx, e.c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fText, fBudget := kommo.CustomFieldValueChanged(kt.SeedLeadExternalID), kommo.CustomFieldValueChanged(kt.SeedLeadBudget)
+	// What the account holds, newest first.
+	var want []string
+	for ev, err := range e.c.Events.ListIter(ctx, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == fText || ev.Type == fBudget || ev.Type == kommo.EventLeadStatusChanged {
+			want = append(want, ev.ID)
+		}
+	}
+	if len(want) != 6 {
+		t.Fatalf("%d matching events in the account, want 6", len(want))
+	}
+	w.mu.Lock()
+	w.urls = nil
+	w.mu.Unlock()
+	for _, types := range [][]string{
+		{fText, kommo.EventLeadStatusChanged, fBudget, fText},
+		// custom_field_value_changed also matches the field types: each
+		// event is still written once.
+		{fBudget, kommo.EventCustomFieldValueChanged, fText, kommo.EventLeadStatusChanged},
+	} {
+		rows, st := exportCSV(t, e.c, ExportOptions{Entity: ExportEvents, Schema: schema, PageSize: 1, Filter: ExportFilter{EventTypes: types}})
+		var got []string
+		for _, r := range rows[1:] {
+			got = append(got, r[0])
+		}
+		if !slices.Equal(got, want) || st.Rows != 6 {
+			t.Errorf("types %v: exported events %v, want %v (newest first, once each)", types, got, want)
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var lists int
+	for _, u := range w.urls {
+		if !strings.Contains(u, "/api/v4/events?") {
+			continue
+		}
+		lists++
+		q, _ := url.ParseQuery(u[strings.Index(u, "?")+1:])
+		types := strings.Split(q.Get("filter[type]"), ",")
+		for _, ty := range types {
+			if _, ok := kommo.FieldChangeEventType(ty); ok && len(types) > 1 {
+				t.Errorf("request mixes %s with other types: %v", ty, types)
+			}
+		}
+	}
+	if lists < 3 {
+		t.Errorf("%d events requests, want at least one per stream", lists)
 	}
 }

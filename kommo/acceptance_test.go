@@ -658,8 +658,8 @@ func TestAcceptanceEvents(t *testing.T) {
 	if got.ID != all[0].ID {
 		t.Errorf("Get(%q) = %+v", all[0].ID, got)
 	}
-	if _, _, err := c.Events.List(ctx, &kommo.EventListOptions{ListOptions: kommo.ListOptions{Limit: 250}}); err == nil {
-		t.Error("events limit 250 accepted by the client")
+	if _, _, err := c.Events.List(ctx, &kommo.EventListOptions{ListOptions: kommo.ListOptions{Limit: 251}}); err == nil {
+		t.Error("events limit 251 accepted by the client")
 	}
 }
 

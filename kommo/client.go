@@ -28,9 +28,10 @@ const (
 	MaxBatch = 250
 	// MaxLimit is the largest page size Kommo accepts for most lists.
 	MaxLimit = 250
-	// MaxEventsLimit is the largest page size safe for the events list
-	// (amoCRM's Russian docs say 100, Kommo's English docs 250).
-	MaxEventsLimit = 100
+	// MaxEventsLimit is the largest page size of the events list: 250 in
+	// Kommo's v4 events-list (the 100 of older notes came from the legacy
+	// /api/v2/events page).
+	MaxEventsLimit = 250
 	// MaxComplexBatch is the most leads /leads/complex accepts at once.
 	MaxComplexBatch = 50
 

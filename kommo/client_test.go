@@ -484,14 +484,14 @@ func TestListQueryEncoding(t *testing.T) {
 		{
 			name: "events",
 			got: func() url.Values {
-				q, err := (&EventListOptions{ListOptions: ListOptions{Limit: 100}, Types: []string{EventLeadAdded, CustomFieldValueChanged(55)},
+				q, err := (&EventListOptions{ListOptions: ListOptions{Limit: 100}, Types: []string{EventLeadAdded, EventLeadStatusChanged},
 					Entities: []string{"lead"}, EntityIDs: []int{1, 2}, CreatedAt: &Range{From: 5, To: 6}, With: []string{"lead_name"}}).values()
 				if err != nil {
 					t.Fatal(err)
 				}
 				return q
 			}(),
-			want: "filter[created_at][from]=5&filter[created_at][to]=6&filter[entity]=lead&filter[entity_id]=1,2&filter[type]=lead_added,custom_field_55_value_changed&limit=100&with=lead_name",
+			want: "filter[created_at][from]=5&filter[created_at][to]=6&filter[entity]=lead&filter[entity_id]=1,2&filter[type]=lead_added,lead_status_changed&limit=100&with=lead_name",
 		},
 	}
 	for _, tt := range tests {
@@ -506,8 +506,10 @@ func TestListQueryEncoding(t *testing.T) {
 
 func TestEventOptionsChecked(t *testing.T) {
 	for _, o := range []*EventListOptions{
-		{ListOptions: ListOptions{Limit: 250}},
+		{ListOptions: ListOptions{Limit: 251}},
 		{EntityIDs: []int{1}},
+		{Types: []string{CustomFieldValueChanged(55), EventLeadAdded}},
+		{Types: []string{CustomFieldValueChanged(55), CustomFieldValueChanged(56)}},
 		{Entities: []string{"lead", "contact"}, EntityIDs: []int{1}},
 		{Entities: []string{"lead"}, EntityIDs: []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}},
 	} {

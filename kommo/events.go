@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -15,88 +16,144 @@ import (
 // Kommo API docs: https://developers.kommo.com/reference/events-list
 type EventsService service
 
-// Event type keys. Field changes have one type per field, see
-// CustomFieldValueChanged.
+// Event type keys, as in Kommo's table of event types ("Tipos de eventos
+// disponibles", 70 entries: these 69 and one custom_field_{ID}_value_changed
+// per custom field, see CustomFieldValueChanged).
 const (
-	EventLeadAdded                 = "lead_added"
-	EventLeadDeleted               = "lead_deleted"
-	EventLeadRestored              = "lead_restored"
-	EventLeadStatusChanged         = "lead_status_changed"
-	EventLeadLinked                = "lead_linked"
-	EventLeadUnlinked              = "lead_unlinked"
-	EventContactAdded              = "contact_added"
-	EventContactDeleted            = "contact_deleted"
-	EventContactRestored           = "contact_restored"
-	EventContactLinked             = "contact_linked"
-	EventContactUnlinked           = "contact_unlinked"
-	EventCompanyAdded              = "company_added"
-	EventCompanyDeleted            = "company_deleted"
-	EventCompanyRestored           = "company_restored"
-	EventCompanyLinked             = "company_linked"
-	EventCompanyUnlinked           = "company_unlinked"
+	EventLeadAdded                   = "lead_added"
+	EventLeadDeleted                 = "lead_deleted"
+	EventLeadRestored                = "lead_restored"
+	EventLeadStatusChanged           = "lead_status_changed"
+	EventLeadLinked                  = "lead_linked"
+	EventLeadUnlinked                = "lead_unlinked"
+	EventContactAdded                = "contact_added"
+	EventContactDeleted              = "contact_deleted"
+	EventContactRestored             = "contact_restored"
+	EventContactLinked               = "contact_linked"
+	EventContactUnlinked             = "contact_unlinked"
+	EventCompanyAdded                = "company_added"
+	EventCompanyDeleted              = "company_deleted"
+	EventCompanyRestored             = "company_restored"
+	EventCompanyLinked               = "company_linked"
+	EventCompanyUnlinked             = "company_unlinked"
+	EventTaskAdded                   = "task_added"
+	EventTaskDeleted                 = "task_deleted"
+	EventTaskCompleted               = "task_completed"
+	EventTaskTypeChanged             = "task_type_changed"
+	EventTaskTextChanged             = "task_text_changed"
+	EventTaskDeadlineChanged         = "task_deadline_changed"
+	EventTaskResultAdded             = "task_result_added"
+	EventIncomingCall                = "incoming_call"
+	EventOutgoingCall                = "outgoing_call"
+	EventIncomingMail                = "incoming_mail"
+	EventOutgoingMail                = "outgoing_mail"
+	EventIncomingChatMessage         = "incoming_chat_message"
+	EventOutgoingChatMessage         = "outgoing_chat_message"
+	EventEntityDirectMessage         = "entity_direct_message"
+	EventIncomingSMS                 = "incoming_sms"
+	EventOutgoingSMS                 = "outgoing_sms"
+	EventEntityTagAdded              = "entity_tag_added"
+	EventEntityTagDeleted            = "entity_tag_deleted"
+	EventEntityLinked                = "entity_linked"
+	EventEntityUnlinked              = "entity_unlinked"
+	EventSaleFieldChanged            = "sale_field_changed"
+	EventNameFieldChanged            = "name_field_changed"
+	EventLTVFieldChanged             = "ltv_field_changed"
+	EventCustomFieldValueChanged     = "custom_field_value_changed"
+	EventEntityResponsibleChanged    = "entity_responsible_changed"
+	EventRobotReplied                = "robot_replied"
+	EventIntentIdentified            = "intent_identified"
+	EventNPSRateAdded                = "nps_rate_added"
+	EventLinkFollowed                = "link_followed"
+	EventCommonNoteAdded             = "common_note_added"
+	EventCommonNoteDeleted           = "common_note_deleted"
+	EventAttachmentNoteAdded         = "attachment_note_added"
+	EventTargetingInNoteAdded        = "targeting_in_note_added"
+	EventTargetingOutNoteAdded       = "targeting_out_note_added"
+	EventGeoNoteAdded                = "geo_note_added"
+	EventServiceNoteAdded            = "service_note_added"
+	EventSiteVisitNoteAdded          = "site_visit_note_added"
+	EventEntityMerged                = "entity_merged"
+	EventVideoOpened                 = "video_opened"
+	EventVideoClosed                 = "video_closed"
+	EventPictureOpened               = "picture_opened"
+	EventPictureClosed               = "picture_closed"
+	EventZoomConference              = "zoom_conference"
+	EventKeyActionCompleted          = "key_action_completed"
+	EventAIResult                    = "ai_result"
+	EventTalkCreated                 = "talk_created"
+	EventTalkClosed                  = "talk_closed"
+	EventConversationAnswered        = "conversation_answered"
+	EventMetaChatSubscriptionAdded   = "meta_chat_subscription_added"
+	EventMetaChatSubscriptionRemoved = "meta_chat_subscription_removed"
+	EventTalkMissed                  = "talk_missed_event"
+	EventPageMention                 = "page_mention"
+	EventDropboxAttachment           = "dropbox_attachment"
+)
+
+// amoCRM-only event types: amoCRM's (Russian) documentation and the
+// official SDK list them, Kommo's table of event types does not, so Kommo
+// accounts do not log them and its events list does not take them as a
+// filter.
+const (
 	EventCustomerAdded             = "customer_added"
 	EventCustomerDeleted           = "customer_deleted"
 	EventCustomerStatusChanged     = "customer_status_changed"
 	EventCustomerLinked            = "customer_linked"
 	EventCustomerUnlinked          = "customer_unlinked"
-	EventTaskAdded                 = "task_added"
-	EventTaskDeleted               = "task_deleted"
-	EventTaskCompleted             = "task_completed"
-	EventTaskTypeChanged           = "task_type_changed"
-	EventTaskTextChanged           = "task_text_changed"
-	EventTaskDeadlineChanged       = "task_deadline_changed"
-	EventTaskResultAdded           = "task_result_added"
-	EventIncomingCall              = "incoming_call"
-	EventOutgoingCall              = "outgoing_call"
-	EventIncomingChatMessage       = "incoming_chat_message"
-	EventOutgoingChatMessage       = "outgoing_chat_message"
-	EventEntityDirectMessage       = "entity_direct_message"
-	EventIncomingSMS               = "incoming_sms"
-	EventOutgoingSMS               = "outgoing_sms"
-	EventEntityTagAdded            = "entity_tag_added"
-	EventEntityTagDeleted          = "entity_tag_deleted"
-	EventEntityLinked              = "entity_linked"
-	EventEntityUnlinked            = "entity_unlinked"
-	EventSaleFieldChanged          = "sale_field_changed"
-	EventNameFieldChanged          = "name_field_changed"
-	EventLTVFieldChanged           = "ltv_field_changed"
-	EventCustomFieldValueChanged   = "custom_field_value_changed"
-	EventEntityResponsibleChanged  = "entity_responsible_changed"
-	EventRobotReplied              = "robot_replied"
-	EventIntentIdentified          = "intent_identified"
-	EventNPSRateAdded              = "nps_rate_added"
-	EventLinkFollowed              = "link_followed"
 	EventTransactionAdded          = "transaction_added"
-	EventCommonNoteAdded           = "common_note_added"
-	EventCommonNoteDeleted         = "common_note_deleted"
-	EventAttachmentNoteAdded       = "attachment_note_added"
-	EventTargetingInNoteAdded      = "targeting_in_note_added"
-	EventTargetingOutNoteAdded     = "targeting_out_note_added"
-	EventGeoNoteAdded              = "geo_note_added"
-	EventServiceNoteAdded          = "service_note_added"
-	EventSiteVisitNoteAdded        = "site_visit_note_added"
 	EventMessageToCashierNoteAdded = "message_to_cashier_note_added"
-	EventKeyActionCompleted        = "key_action_completed"
-	EventEntityMerged              = "entity_merged"
-	EventTalkCreated               = "talk_created"
-	EventTalkClosed                = "talk_closed"
 )
 
-// EventTypes lists every fixed event type key.
+// EventTypes lists Kommo's fixed event type keys, in the order of Kommo's
+// table. The table's 70th entry is the per-field type, see
+// CustomFieldValueChanged.
 var EventTypes = []string{
 	EventLeadAdded, EventLeadDeleted, EventLeadRestored, EventLeadStatusChanged, EventLeadLinked, EventLeadUnlinked,
 	EventContactAdded, EventContactDeleted, EventContactRestored, EventContactLinked, EventContactUnlinked,
 	EventCompanyAdded, EventCompanyDeleted, EventCompanyRestored, EventCompanyLinked, EventCompanyUnlinked,
-	EventCustomerAdded, EventCustomerDeleted, EventCustomerStatusChanged, EventCustomerLinked, EventCustomerUnlinked,
 	EventTaskAdded, EventTaskDeleted, EventTaskCompleted, EventTaskTypeChanged, EventTaskTextChanged,
-	EventTaskDeadlineChanged, EventTaskResultAdded, EventIncomingCall, EventOutgoingCall, EventIncomingChatMessage,
-	EventOutgoingChatMessage, EventEntityDirectMessage, EventIncomingSMS, EventOutgoingSMS, EventEntityTagAdded,
-	EventEntityTagDeleted, EventEntityLinked, EventEntityUnlinked, EventSaleFieldChanged, EventNameFieldChanged,
-	EventLTVFieldChanged, EventCustomFieldValueChanged, EventEntityResponsibleChanged, EventRobotReplied,
-	EventIntentIdentified, EventNPSRateAdded, EventLinkFollowed, EventTransactionAdded, EventCommonNoteAdded,
-	EventCommonNoteDeleted, EventAttachmentNoteAdded, EventTargetingInNoteAdded, EventTargetingOutNoteAdded,
-	EventGeoNoteAdded, EventServiceNoteAdded, EventSiteVisitNoteAdded, EventMessageToCashierNoteAdded,
-	EventKeyActionCompleted, EventEntityMerged, EventTalkCreated, EventTalkClosed,
+	EventTaskDeadlineChanged, EventTaskResultAdded, EventIncomingCall, EventOutgoingCall, EventIncomingMail,
+	EventOutgoingMail, EventIncomingChatMessage, EventOutgoingChatMessage, EventEntityDirectMessage,
+	EventIncomingSMS, EventOutgoingSMS, EventEntityTagAdded, EventEntityTagDeleted, EventEntityLinked,
+	EventEntityUnlinked, EventSaleFieldChanged, EventNameFieldChanged, EventLTVFieldChanged,
+	EventCustomFieldValueChanged, EventEntityResponsibleChanged, EventRobotReplied, EventIntentIdentified,
+	EventNPSRateAdded, EventLinkFollowed, EventCommonNoteAdded, EventCommonNoteDeleted, EventAttachmentNoteAdded,
+	EventTargetingInNoteAdded, EventTargetingOutNoteAdded, EventGeoNoteAdded, EventServiceNoteAdded,
+	EventSiteVisitNoteAdded, EventEntityMerged, EventVideoOpened, EventVideoClosed, EventPictureOpened,
+	EventPictureClosed, EventZoomConference, EventKeyActionCompleted, EventAIResult, EventTalkCreated,
+	EventTalkClosed, EventConversationAnswered, EventMetaChatSubscriptionAdded, EventMetaChatSubscriptionRemoved,
+	EventTalkMissed, EventPageMention, EventDropboxAttachment,
+}
+
+// AmoCRMEventTypes lists the amoCRM-only event types (not in Kommo's table).
+var AmoCRMEventTypes = []string{
+	EventCustomerAdded, EventCustomerDeleted, EventCustomerStatusChanged, EventCustomerLinked,
+	EventCustomerUnlinked, EventTransactionAdded, EventMessageToCashierNoteAdded,
+}
+
+// IsEventType reports whether t is one of Kommo's event types: a key of
+// EventTypes or custom_field_{ID}_value_changed.
+func IsEventType(t string) bool {
+	if _, ok := FieldChangeEventType(t); ok {
+		return true
+	}
+	return slices.Contains(EventTypes, t)
+}
+
+// FieldChangeEventType returns the field id of a
+// custom_field_{ID}_value_changed type.
+func FieldChangeEventType(t string) (fieldID int, ok bool) {
+	mid, ok := strings.CutPrefix(t, "custom_field_")
+	if !ok {
+		return 0, false
+	}
+	mid, ok = strings.CutSuffix(mid, "_value_changed")
+	if !ok || mid == "" || strings.TrimLeft(mid, "0123456789") != "" {
+		return 0, false
+	}
+	id, err := strconv.Atoi(mid)
+	return id, err == nil && id > 0
 }
 
 // CustomFieldValueChanged is the event type of a change to one field:
@@ -183,7 +240,10 @@ func decodeEventValues(b json.RawMessage) ([]EventValue, error) {
 }
 
 // EventListOptions filter the events list. Kommo takes at most
-// MaxEventsLimit events per page.
+// MaxEventsLimit events per page. A custom_field_{ID}_value_changed type
+// must be the only entry of Types: Kommo's table of event types says "if
+// this type is passed, other types can't be passed" (list them one by one
+// and merge, as the bulk export does).
 type EventListOptions struct {
 	ListOptions
 	IDs []string
@@ -218,6 +278,13 @@ func (o *EventListOptions) values() (url.Values, error) {
 	}
 	if len(o.EntityIDs) > 10 {
 		return nil, fmt.Errorf("%d entity ids: Kommo takes at most 10", len(o.EntityIDs))
+	}
+	if len(o.Types) > 1 {
+		for _, t := range o.Types {
+			if _, ok := FieldChangeEventType(t); ok {
+				return nil, fmt.Errorf("event type %s cannot be combined with other types in one filter (Kommo); list it on its own", t)
+			}
+		}
 	}
 	o.ListOptions.encode(q)
 	// The official SDK sends these lists comma-joined.

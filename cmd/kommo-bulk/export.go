@@ -160,7 +160,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	delim := fs.String("delimiter", ",", "CSV field `delimiter` (\",\", \";\" or \"\\t\")")
 	bom := fs.Bool("bom", false, "start the CSV with a UTF-8 byte order mark (for Excel)")
 	tz := fs.String("tz", "", "IANA time `zone` of the date-times written and of date-only filters, e.g. Europe/Madrid (default the account's)")
-	pageSize := fs.Int("page-size", 0, "records per request (default and maximum 250; 100 for events)")
+	pageSize := fs.Int("page-size", 0, "records per request (default and maximum 250)")
 	jsonOut := fs.Bool("json", false, "print a JSON summary on stdout (needs -o FILE)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 	var pipelineF string
@@ -257,6 +257,11 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	}
 	var filter bulk.ExportFilter
 	filter.Query = *query
+	for _, t := range eventTypes.vals {
+		if err := checkEventType(t); err != nil {
+			return err
+		}
+	}
 	filter.EventTypes = eventTypes.vals
 	filter.IsCompleted = completedP
 	for _, s := range ids.vals {
@@ -475,6 +480,23 @@ func parseRange(name, from, to string, loc *time.Location) (*kommo.Range, error)
 		return nil, &usageError{msg: fmt.Sprintf("--%s-from is after --%s-to", name, name)}
 	}
 	return r, nil
+}
+
+// checkEventType refuses an --event-types value that is not one of
+// Kommo's event types (kommo.EventTypes, or custom_field_{ID}_value_changed),
+// naming the closest ones.
+func checkEventType(t string) error {
+	if kommo.IsEventType(t) {
+		return nil
+	}
+	msg := fmt.Sprintf("--event-types: %q is not a Kommo event type", t)
+	if slices.Contains(kommo.AmoCRMEventTypes, t) {
+		msg = fmt.Sprintf("--event-types: %q is an amoCRM event type, not in Kommo's list", t)
+	}
+	if c := mapping.Closest(t, kommo.EventTypes, 3); len(c) > 0 {
+		msg += "; closest: " + strings.Join(c, ", ")
+	}
+	return &usageError{msg: msg, hint: "--event-types lead_added,lead_status_changed (custom_field_ID_value_changed: changes of one field)"}
 }
 
 // singular names an entity type the way the events list wants it.

@@ -123,6 +123,12 @@ func TestExportCommandUsage(t *testing.T) {
 		{name: "bad entity for tasks", args: []string{"tasks", "--entity", "deals", "-o", "-"}, code: exitUsage, err: []string{`--entity "deals"`}},
 		{name: "bad completed", args: []string{"tasks", "--completed", "maybe", "-o", "-"}, code: exitUsage, err: []string{"want true or false"}},
 		{name: "bad flag", args: []string{"leads", "--nope"}, code: exitUsage, err: []string{"Try: kommo-bulk export -h"}},
+		{name: "unknown event type", args: []string{"events", "--event-types", "lead_added,lead_status_change", "-o", "-"}, code: exitUsage,
+			err: []string{`--event-types: "lead_status_change" is not a Kommo event type; closest: lead_status_changed`, "Try: --event-types"}},
+		{name: "amoCRM event type", args: []string{"events", "--event-types", "customer_added", "-o", "-"}, code: exitUsage,
+			err: []string{`"customer_added" is an amoCRM event type, not in Kommo's list; closest:`, "company_added"}},
+		{name: "bad field event type", args: []string{"events", "--event-types", "custom_field_x_value_changed", "-o", "-"}, code: exitUsage,
+			err: []string{`"custom_field_x_value_changed" is not a Kommo event type; closest: custom_field_value_changed`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -272,6 +278,9 @@ func TestExportCommandOtherDatasets(t *testing.T) {
 		{args: []string{"events", "--event-types", "lead_added", "--entity", "leads"}, rows: 3,
 			header: []string{"ID", "Type", "Entity type", "Entity ID", "Created by", "Created by ID", "Created at", "Value before", "Value after"}},
 		{args: []string{"events", "--event-types", "contact_added", "--created-by", "ana@example.com"}, rows: 2},
+		// A field's type cannot share a filter with others (Kommo): the
+		// export lists it apart and merges.
+		{args: []string{"events", "--event-types", "lead_added,custom_field_520005_value_changed", "--entity", "leads"}, rows: 3},
 		{args: []string{"companies"}, rows: 0, header: []string{"ID", "Name", "Responsible", "Responsible ID", "Created at", "Updated at", "Tags", "Contact IDs",
 			"Phone", "Email", "Web", "Address", "Postal address", "Legal entity", "Employees"}},
 		{args: []string{"tasks", "--completed", "false", "--entity", "leads", "--task-type", "Follow-up"}, rows: 0},

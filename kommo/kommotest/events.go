@@ -21,7 +21,12 @@ var fieldTypeIDs = map[string]int{
 	"tracking_data": 23, "linked_entity": 24, "chained_list": 25, "monetary": 26, "file": 27,
 }
 
-// eventTypes lists the keys served by GET /api/v4/events/types.
+// eventTypes lists the keys served by GET /api/v4/events/types and taken
+// by filter[type]: Kommo's table of event types ("Tipos de eventos
+// disponibles", 70 entries: these 69 and one custom_field_{ID}_value_changed
+// per field). amoCRM's customer_*, transaction_added and
+// message_to_cashier_note_added are not in it. The numeric types past 61
+// are UNCONFIRMED.
 var eventTypes = []struct {
 	key  string
 	typ  int
@@ -38,12 +43,73 @@ var eventTypes = []struct {
 	{"task_deleted", 23, "Task deleted"}, {"task_completed", 24, "Task completed"},
 	{"task_type_changed", 25, "Task type changed"}, {"task_text_changed", 26, "Task text changed"},
 	{"task_deadline_changed", 27, "Task deadline changed"}, {"task_result_added", 28, "Task result added"},
+	{"incoming_call", 29, "Incoming call"}, {"outgoing_call", 30, "Outgoing call"},
+	{"incoming_mail", 31, "Incoming email"}, {"outgoing_mail", 32, "Outgoing email"},
+	{"incoming_chat_message", 33, "Incoming chat message"}, {"outgoing_chat_message", 34, "Outgoing chat message"},
+	{"entity_direct_message", 35, "Direct message"}, {"incoming_sms", 36, "Incoming SMS"},
+	{"outgoing_sms", 37, "Outgoing SMS"},
 	{"entity_tag_added", 50, "Tag added"}, {"entity_tag_deleted", 51, "Tag deleted"},
 	{"entity_linked", 52, "Entity linked"}, {"entity_unlinked", 53, "Entity unlinked"},
 	{"sale_field_changed", 54, "Sale field changed"}, {"name_field_changed", 55, "Name field changed"},
+	{"ltv_field_changed", 58, "LTV field changed"},
 	{"custom_field_value_changed", 56, "Custom field value changed"},
-	{"entity_responsible_changed", 57, "Responsible changed"}, {"common_note_added", 60, "Note added"},
-	{"common_note_deleted", 61, "Note deleted"},
+	{"entity_responsible_changed", 57, "Responsible changed"}, {"robot_replied", 62, "Robot replied"},
+	{"intent_identified", 63, "Intent identified"}, {"nps_rate_added", 64, "NPS rate added"},
+	{"link_followed", 65, "Link followed"}, {"common_note_added", 60, "Note added"},
+	{"common_note_deleted", 61, "Note deleted"}, {"attachment_note_added", 66, "File added"},
+	{"targeting_in_note_added", 67, "Targeting in"}, {"targeting_out_note_added", 68, "Targeting out"},
+	{"geo_note_added", 69, "Geolocation added"}, {"service_note_added", 70, "Service note added"},
+	{"site_visit_note_added", 71, "Site visit"}, {"entity_merged", 72, "Entities merged"},
+	{"video_opened", 73, "Video opened"}, {"video_closed", 74, "Video closed"},
+	{"picture_opened", 75, "Picture opened"}, {"picture_closed", 76, "Picture closed"},
+	{"zoom_conference", 77, "Zoom conference"}, {"key_action_completed", 78, "Key action completed"},
+	{"ai_result", 79, "AI result"}, {"talk_created", 80, "Talk created"}, {"talk_closed", 81, "Talk closed"},
+	{"conversation_answered", 82, "Conversation answered"},
+	{"meta_chat_subscription_added", 83, "Meta chat subscription added"},
+	{"meta_chat_subscription_removed", 84, "Meta chat subscription removed"},
+	{"talk_missed_event", 85, "Talk missed"}, {"page_mention", 86, "Page mention"},
+	{"dropbox_attachment", 87, "Dropbox attachment"},
+}
+
+// knownEventType reports whether t is in eventTypes or is a
+// custom_field_{ID}_value_changed type (then perField is true).
+func knownEventType(t string) (known, perField bool) {
+	if mid, ok := strings.CutPrefix(t, "custom_field_"); ok {
+		if mid, ok = strings.CutSuffix(mid, "_value_changed"); ok && mid != "" && strings.Trim(mid, "0123456789") == "" {
+			return true, true
+		}
+	}
+	for _, e := range eventTypes {
+		if e.key == t {
+			return true, false
+		}
+	}
+	return false, false
+}
+
+// checkEventTypes validates filter[type] as Kommo's table has it: every
+// type known, and a custom_field_{ID}_value_changed type alone ("if this
+// type is passed, other types can't be passed"). It answers 400 with a
+// validation-errors body itself and reports false.
+func (c *call) checkEventTypes(types []string) bool {
+	ck := &checker{}
+	for i, t := range types {
+		p := "filter.type." + strconv.Itoa(i)
+		known, perField := knownEventType(t)
+		switch {
+		case !known:
+			ck.choice(p)
+		case perField && len(types) > 1:
+			ck.add(p, CodeNotSupportedChoice, "If this type is passed, other types can't be passed.")
+		}
+	}
+	if len(ck.errs) == 0 {
+		return true
+	}
+	var rep report
+	rep.addItem("0", ck)
+	writeValidation(c.w, rep.items)
+	return false
 }
 
 // emit appends an event. before and after are marshalled as the event's
@@ -165,6 +231,9 @@ func (c *call) listEvents() {
 		ids[v] = true
 	}
 	types := c.q.get("filter", "type").list(true)
+	if !c.checkEventTypes(types) {
+		return
+	}
 	entities := map[string]bool{}
 	for _, v := range c.q.get("filter", "entity").list(true) {
 		if sg, isPlural := singular[v]; isPlural {

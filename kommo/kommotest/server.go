@@ -57,7 +57,8 @@ type Options struct {
 	// BlockAfter, when > 0, blocks the account after that many 429
 	// responses: every request then answers 403 (nginx HTML) until Unblock.
 	BlockAfter int
-	// MaxEventsLimit is the largest accepted events page size. 0 means 100.
+	// MaxEventsLimit is the largest accepted events page size. 0 means
+	// 250, Kommo's v4 limit.
 	MaxEventsLimit int
 	// Now is the clock used for timestamps, token expiry and the rate
 	// limiter. Default time.Now.
@@ -130,7 +131,7 @@ func NewServer(opts Options) (*Server, error) {
 		s.opts.AccessTokenTTL = 24 * time.Hour
 	}
 	if s.opts.MaxEventsLimit <= 0 {
-		s.opts.MaxEventsLimit = 100
+		s.opts.MaxEventsLimit = 250
 	}
 	r, b := opts.Rate, opts.Burst
 	if r == 0 {
