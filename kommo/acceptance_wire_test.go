@@ -324,3 +324,43 @@ func TestLeadPriceDecoding(t *testing.T) {
 		}
 	}
 }
+
+// TestAcceptanceAccountWith: the account takes Kommo's with values and
+// ignores others (amoCRM's invoices_settings and is_api_filter_enabled,
+// typos) rather than refusing the request.
+func TestAcceptanceAccountWith(t *testing.T) {
+	e, _ := newWireEnv(t, kt.Options{})
+	ctx := t.Context()
+	get := func(with string) map[string]any {
+		t.Helper()
+		req, err := e.client.NewRequest(ctx, http.MethodGet, "api/v4/account?with="+with, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		if _, err := e.client.Do(req, &out); err != nil {
+			t.Fatalf("with=%s: %v", with, err)
+		}
+		return out
+	}
+	acct := get("amojo_id,amojo_rights,users_groups,task_types,version,entity_names,datetime_settings,drive_url")
+	emb, _ := acct["_embedded"].(map[string]any)
+	for _, k := range []string{"amojo_id", "amojo_rights", "version", "drive_url"} {
+		if _, ok := acct[k]; !ok {
+			t.Errorf("with=%s: no %s in the account", k, k)
+		}
+	}
+	for _, k := range []string{"users_groups", "task_types", "entity_names", "datetime_settings"} {
+		if _, ok := emb[k]; !ok {
+			t.Errorf("with=%s: no _embedded.%s in the account", k, k)
+		}
+	}
+	plain := get("")
+	other := get("is_api_filter_enabled,invoices_settings,bogus")
+	if len(other) != len(plain) || other["_embedded"] != nil {
+		t.Errorf("with values outside Kommo's list changed the account: %v", other)
+	}
+	if _, ok := other["is_api_filter_enabled"]; ok {
+		t.Error("is_api_filter_enabled (amoCRM) served")
+	}
+}

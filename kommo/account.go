@@ -33,7 +33,8 @@ type Account struct {
 	Country        string    `json:"country"`
 	Currency       string    `json:"currency"`
 	CurrencySymbol string    `json:"currency_symbol"`
-	// IsAPIFilterEnabled is filled with "is_api_filter_enabled" in With.
+	// IsAPIFilterEnabled is filled with "is_api_filter_enabled" in With,
+	// on amoCRM only (not in Kommo's list).
 	IsAPIFilterEnabled bool  `json:"is_api_filter_enabled,omitempty"`
 	Links              Links `json:"_links"`
 	// DatetimeSettings at the root is read in case an account sends it
@@ -190,9 +191,10 @@ type TaskType struct {
 	Code   string `json:"code,omitempty"`
 }
 
-// Get returns the account. With: "amojo_id", "amojo_rights",
-// "users_groups", "task_types", "version", "datetime_settings",
-// "invoices_settings", "is_api_filter_enabled", "drive_url".
+// Get returns the account. With (Kommo's list): "amojo_id",
+// "amojo_rights", "users_groups", "task_types", "version", "entity_names",
+// "datetime_settings", "drive_url". amoCRM also takes "invoices_settings"
+// and "is_api_filter_enabled".
 //
 // Kommo API docs: https://developers.kommo.com/reference/account-parameters
 func (s *AccountService) Get(ctx context.Context, with ...string) (*Account, *Response, error) {

@@ -188,6 +188,10 @@ func (c *call) getUser(id int) {
 	c.notFound()
 }
 
+// getAccount serves GET /api/v4/account. Kommo's with values are
+// amojo_id, amojo_rights, users_groups, task_types, version, entity_names,
+// datetime_settings and drive_url; others (amoCRM's invoices_settings and
+// is_api_filter_enabled, typos) are ignored, not refused.
 func (c *call) getAccount() {
 	s := c.s
 	s.mu.Lock()
@@ -234,8 +238,15 @@ func (c *call) getAccount() {
 	if with["version"] {
 		out["version"] = 1
 	}
-	if with["is_api_filter_enabled"] {
-		out["is_api_filter_enabled"] = true
+	if with["entity_names"] { // shape UNCONFIRMED
+		names := map[string]any{}
+		for ent, one := range singular {
+			if ent == "leads" || ent == "contacts" || ent == "companies" {
+				names[ent] = map[string]any{"en": map[string]any{"gender": "m",
+					"singular_form": map[string]any{"default": one}, "plural_form": map[string]any{"default": ent}}}
+			}
+		}
+		emb["entity_names"] = names
 	}
 	if with["datetime_settings"] {
 		// The members of the SDK's DateTimeSettings; the patterns are
