@@ -163,3 +163,39 @@ func TestAcceptanceLongIDFilters(t *testing.T) {
 		t.Errorf("SplitIDs: %d runs, %d leads; want several runs and 250 leads", len(runs), n)
 	}
 }
+
+// TestAcceptanceCustomFieldsPagesOf50: Kommo returns up to 50 custom
+// fields per request whatever limit says; the client follows
+// _links.next and gets them all.
+func TestAcceptanceCustomFieldsPagesOf50(t *testing.T) {
+	e, w := newWireEnv(t, kt.Options{})
+	ctx := t.Context()
+	c := e.client
+	seeded := len(must[[]*kommo.CustomField](t)(c.CustomFields.List(ctx, kommo.EntityLeads, nil)))
+	var reqs []kommo.CustomFieldRequest
+	for i := range 60 {
+		reqs = append(reqs, kommo.CustomFieldRequest{Name: fmt.Sprintf("Field %d", i), Type: kommo.FieldText})
+	}
+	must[[]*kommo.CustomField](t)(c.CustomFields.Create(ctx, kommo.EntityLeads, reqs))
+	total := seeded + 60
+
+	page, resp, err := c.CustomFields.List(ctx, kommo.EntityLeads, &kommo.CustomFieldListOptions{ListOptions: kommo.ListOptions{Limit: 250}})
+	if err != nil || len(page) != 50 || resp.NextURL == "" {
+		t.Fatalf("limit 250: %d fields, next %q, %v; want 50 and a next page", len(page), resp.NextURL, err)
+	}
+	w.sent()
+	all, err := c.CustomFields.All(ctx, kommo.EntityLeads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[int]bool{}
+	for _, f := range all {
+		ids[f.ID] = true
+	}
+	if len(all) != total || len(ids) != total {
+		t.Errorf("All = %d fields (%d distinct), want %d", len(all), len(ids), total)
+	}
+	if n := len(w.sent()); n != (total+49)/50 {
+		t.Errorf("All took %d requests, want %d pages of 50", n, (total+49)/50)
+	}
+}

@@ -52,11 +52,17 @@ func (s *Server) customFieldJSON(entity string, f CustomField) map[string]any {
 	}
 }
 
+// cfPageSize is the most fields a custom fields page holds: amoCRM's docs
+// say the list "returns up to 50 fields per request" whatever limit
+// (≤ 250) says; clients follow _links.next. A smaller limit is kept.
+const cfPageSize = 50
+
 func (c *call) listCustomFields(entity string) {
 	page, limit, ok := c.paging(250)
 	if !ok {
 		return
 	}
+	limit = min(limit, cfPageSize)
 	var types map[string]bool
 	if n := c.q.get("filter", "type"); n != nil {
 		types = map[string]bool{}
