@@ -350,7 +350,8 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		}
 		if errors.Is(err, ErrUnauthorized) && !reauthed && c.creds != nil && c.creds.canRefresh() {
 			reauthed = true
-			if _, rerr := c.creds.token(ctx, c, true); rerr != nil {
+			used := strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
+			if _, rerr := c.creds.token(ctx, c, used); rerr != nil {
 				return resp, rerr
 			}
 		} else {
@@ -395,7 +396,7 @@ func (c *Client) send(req *http.Request) (*Response, error) {
 		return nil, err
 	}
 	if c.creds != nil {
-		tok, err := c.creds.token(ctx, c, false)
+		tok, err := c.creds.token(ctx, c, "")
 		if err != nil {
 			return nil, err
 		}

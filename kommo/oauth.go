@@ -13,16 +13,18 @@ import (
 
 // credentials hand out the bearer token for each request.
 type credentials interface {
-	// token returns a valid access token; force refreshes an OAuth token
-	// even if it has not expired (after a 401).
-	token(ctx context.Context, c *Client, force bool) (string, error)
+	// token returns a valid access token. rejected, if not "", is the
+	// access token Kommo just answered 401 to: an OAuth token is then
+	// refreshed even if it has not expired, unless another request
+	// already replaced it.
+	token(ctx context.Context, c *Client, rejected string) (string, error)
 	canRefresh() bool
 }
 
 type staticToken struct{ tok string }
 
-func (s *staticToken) token(context.Context, *Client, bool) (string, error) { return s.tok, nil }
-func (s *staticToken) canRefresh() bool                                     { return false }
+func (s *staticToken) token(context.Context, *Client, string) (string, error) { return s.tok, nil }
+func (s *staticToken) canRefresh() bool                                       { return false }
 
 // OAuthConfig is a Kommo integration's OAuth 2.0 identity.
 type OAuthConfig struct {
@@ -96,10 +98,14 @@ func WithOAuth(cfg OAuthConfig, tok Token, onRefresh func(Token) error) Option {
 
 func (o *oauthCreds) canRefresh() bool { return true }
 
-func (o *oauthCreds) token(ctx context.Context, c *Client, force bool) (string, error) {
+// token refreshes at most once per expired or rejected token: requests
+// that wait on the mutex while another refreshes find the new token and
+// use it, so concurrent 401s cost one refresh (a second one would also
+// spend the rotated refresh token for nothing).
+func (o *oauthCreds) token(ctx context.Context, c *Client, rejected string) (string, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if !force && o.tok.Valid(c.now()) {
+	if o.tok.Valid(c.now()) && (rejected == "" || rejected != o.tok.AccessToken) {
 		return o.tok.AccessToken, nil
 	}
 	if o.tok.RefreshToken == "" {
