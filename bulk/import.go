@@ -106,10 +106,15 @@ func Import(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opts Imp
 	}
 	im := &importer{c: c, opts: opts, find: newFinder(c, opts.Lookup, opts.ExpectedRows), claims: map[string]*claim{},
 		res: &Result{Job: opts.Job, Rows: map[int]RowResult{}}, started: opts.Now()}
+	lock, err := im.lockJournal()
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
 	if err := im.openJournal(); err != nil {
 		return nil, err
 	}
-	err := im.run(ctx, items)
+	err = im.run(ctx, items)
 	if err == nil {
 		err = im.j.append(true, entry{Op: opEnd, At: opts.Now().Unix()})
 	}
@@ -119,6 +124,24 @@ func Import(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opts Imp
 	return im.res, err
 }
 
+// lockJournal takes the journal's lock for the import, unless the caller
+// holds it (ImportOptions.Lock); it returns the lock Import must release.
+func (im *importer) lockJournal() (*JournalLock, error) {
+	path := im.opts.Journal
+	if path == "" || im.opts.DryRun {
+		return nil, nil
+	}
+	if l := im.opts.Lock; l != nil {
+		if l.f == nil || l.Journal() != path {
+			return nil, fmt.Errorf("import: ImportOptions.Lock holds %s, not the journal %s", l.Journal(), path)
+		}
+		return nil, nil
+	}
+	return LockJournal(path)
+}
+
+// openJournal reads the journal of a resumed job and opens the journal
+// for appending. The journal's lock is held.
 func (im *importer) openJournal() error {
 	path := im.opts.Journal
 	if path == "" || im.opts.DryRun {

@@ -234,6 +234,7 @@ type migFile struct {
 	extra   map[int]kommo.CustomFieldValues // line → values folded into it
 	skip    map[int]string                  // line → reason
 	select_ map[int]bool                    // sample: lines to migrate
+	lock    *JournalLock                    // the journal's, for the whole run
 }
 
 type stageTuple struct {
@@ -325,9 +326,32 @@ func Migrate(ctx context.Context, c *kommo.Client, files []MigrationFile, opts M
 		m.files = append(m.files, mf)
 	}
 	slices.SortStableFunc(m.files, func(a, b *migFile) int { return cmp.Compare(migrationOrder[a.primary], migrationOrder[b.primary]) })
+	// The run holds every file's journal from the start: a second run of
+	// the same migration must not create fields or write records either.
+	if !opts.DryRun {
+		for _, f := range m.files {
+			if f.Journal == "" {
+				continue
+			}
+			l, err := LockJournal(f.Journal)
+			if err != nil {
+				m.unlock()
+				return m.rep, fmt.Errorf("migrate: %w", err)
+			}
+			f.lock = l
+		}
+		defer m.unlock()
+	}
 	err := m.run(ctx)
 	m.rep.Finished = opts.Now()
 	return m.rep, err
+}
+
+func (m *migration) unlock() {
+	for _, f := range m.files {
+		f.lock.Unlock()
+		f.lock = nil
+	}
 }
 
 func (m *migration) run(ctx context.Context) error {
@@ -1620,6 +1644,9 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 		if _, _, err := JobStatus(journal); err == nil {
 			opts.Resume = true
 		}
+	}
+	if journal != "" {
+		opts.Lock = f.lock
 	}
 	if m.opts.Progress != nil {
 		name := f.Name

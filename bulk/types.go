@@ -92,6 +92,12 @@ type ImportOptions struct {
 	// an existing journal is an error.
 	Journal string
 	Resume  bool
+	// Lock, if set, is the journal's lock, taken by the caller with
+	// LockJournal (to hold it across more than the import, e.g. while it
+	// writes result files); otherwise Import takes it and releases it
+	// when it returns. Either way a journal another process holds stops
+	// the import with a *LockedError before anything is read or written.
+	Lock *JournalLock
 	// NoSync skips fsync of the journal (benchmarks only).
 	NoSync bool
 	// Lookup selects how existing records are found (default LookupAuto).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -27,8 +28,17 @@ func UndoTag(jobID string) string { return "kommo-bulk undo " + jobID }
 // Undo reverts a finished (or stopped) import from its journal: every
 // record an update changed gets back the values it had before the job
 // first touched it, and every record the job created is tagged for removal
-// (see UndoResult). It is idempotent: running it twice does no harm.
+// (see UndoResult). It is idempotent: running it twice does no harm. It
+// holds the journal's lock (see LockJournal): the job must not be running.
 func Undo(ctx context.Context, c *kommo.Client, journalPath string) (*UndoResult, error) {
+	if _, err := os.Stat(journalPath); err != nil {
+		return nil, fmt.Errorf("undo: %w", err)
+	}
+	lock, err := LockJournal(journalPath)
+	if err != nil {
+		return nil, fmt.Errorf("undo: %w", err)
+	}
+	defer lock.Unlock()
 	st, err := readJournal(journalPath)
 	if err != nil {
 		return nil, fmt.Errorf("undo: %w", err)

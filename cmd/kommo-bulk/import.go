@@ -186,6 +186,27 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		}
 	}
 
+	results := a.results
+	if results == "" {
+		results = filepath.Dir(a.input)
+	}
+	if a.jobID == "" {
+		base := strings.TrimSuffix(filepath.Base(a.input), filepath.Ext(a.input))
+		a.jobID = base + "-" + time.Now().Format("20060102-150405")
+	}
+	if journal == "" {
+		journal = filepath.Join(results, a.jobID+".journal")
+	}
+	// The job is this process's from before its result files are opened
+	// until they are closed: a second process stops here, naming this one.
+	var lock *bulk.JournalLock
+	if !a.dryRun {
+		if lock, err = bulk.LockJournal(journal); err != nil {
+			return err
+		}
+		defer lock.Unlock()
+	}
+
 	f, err := os.Open(a.input)
 	if err != nil {
 		return err
@@ -268,17 +289,6 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		return err
 	}
 
-	results := a.results
-	if results == "" {
-		results = filepath.Dir(a.input)
-	}
-	if a.jobID == "" {
-		base := strings.TrimSuffix(filepath.Base(a.input), filepath.Ext(a.input))
-		a.jobID = base + "-" + time.Now().Format("20060102-150405")
-	}
-	if journal == "" {
-		journal = filepath.Join(results, a.jobID+".journal")
-	}
 	hash, err := bulk.HashFile(a.input)
 	if err != nil {
 		return err
@@ -295,6 +305,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		DryRun:       a.dryRun,
 		Journal:      journal,
 		Resume:       header != nil,
+		Lock:         lock,
 		NoSync:       a.noSync,
 		Lookup:       lookup,
 		Location:     schema.Location,

@@ -395,6 +395,9 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 	}
 	rep, runErr := bulk.Migrate(ctx, client, files, opts)
 	fmt.Fprintln(c.m.Stderr)
+	if errors.Is(runErr, bulk.ErrJournalLocked) {
+		return runErr // the process that holds the migration writes its report
+	}
 	reportBase := a.report
 	if reportBase == "" {
 		reportBase = filepath.Join(results, a.jobID+"-report")
