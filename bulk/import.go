@@ -140,8 +140,8 @@ func (im *importer) lockJournal() (*JournalLock, error) {
 	return LockJournal(path)
 }
 
-// openJournal reads the journal of a resumed job and opens the journal
-// for appending. The journal's lock is held.
+// openJournal reads the journal of a resumed job, mends a torn tail, and
+// opens the journal for appending. The journal's lock is held.
 func (im *importer) openJournal() error {
 	path := im.opts.Journal
 	if path == "" || im.opts.DryRun {
@@ -162,6 +162,9 @@ func (im *importer) openJournal() error {
 		}
 		if h.InputHash != "" && im.opts.Job.InputHash != "" && h.InputHash != im.opts.Job.InputHash {
 			return fmt.Errorf("%s: the input file changed since the job started (it was %s); resuming would mix two files", path, h.Input)
+		}
+		if err := repairTail(path, st); err != nil {
+			return err
 		}
 		im.st = st
 		im.res.Job = *h

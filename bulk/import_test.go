@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http/httptest"
@@ -347,6 +348,7 @@ func TestResumeReconcilesUnansweredCreates(t *testing.T) {
 				email = "ada@x.org"
 			}
 			rows := []*mapping.Row{contactRow(2, "Ada", email, "Acme"), contactRow(3, "Bob", "", "")}
+			rows[0].Key, rows[1].Key = "K-ada", "K-bob"
 			mode := ModeCreate
 			o := e.opts("crash", kommo.EntityContacts, mode)
 			// What happened before the crash: Acme and Ada were created; the
@@ -388,6 +390,127 @@ func TestResumeReconcilesUnansweredCreates(t *testing.T) {
 			}
 			if res.Rows[3].Action != ActionCreate || res.Rows[2].Action != ActionCreate {
 				t.Errorf("actions = %v", actions(res))
+			}
+
+			// The torn line was cut before the resume appended: the
+			// journal reads back whole, by a second resume and by every
+			// reader of journals.
+			checkJournalLines(t, o.Journal)
+			res, err = Import(ctx, e.c, items(rows...), o)
+			if err != nil {
+				t.Fatalf("second resume: %v", err)
+			}
+			if res.Resumed != 2 || res.Created != 2 {
+				t.Errorf("second resume: resumed %d, created %d; want 2 and 2", res.Resumed, res.Created)
+			}
+			if _, ended, err := JobStatus(o.Journal); err != nil || !ended {
+				t.Errorf("JobStatus = ended %v, %v", ended, err)
+			}
+			keys, err := KeysFromJournal(o.Journal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(map[string]int{"K-ada": ct[0].ID, "K-bob": res.Rows[3].IDs[kommo.EntityContacts]}, keys[kommo.EntityContacts]); diff != "" {
+				t.Errorf("KeysFromJournal (-want +got):\n%s", diff)
+			}
+			u, err := Undo(ctx, e.c, o.Journal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(u.Created[kommo.EntityContacts]) != 2 || !slices.Equal(u.Created[kommo.EntityCompanies], []int{co[0].ID}) {
+				t.Errorf("undo created = %v", u.Created)
+			}
+			if st := e.emu.Snapshot(); len(st.Contacts) != 2 || len(st.Companies) != 1 {
+				t.Errorf("%d contacts, %d companies after the second resume; want 2 and 1", len(st.Contacts), len(st.Companies))
+			}
+		})
+	}
+}
+
+// checkJournalLines fails unless every line of the journal file is one
+// whole entry ending in a newline.
+func checkJournalLines(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		t.Errorf("%s does not end with a newline", path)
+	}
+	for i, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		var e entry
+		if err := json.Unmarshal([]byte(line), &e); err != nil || e.Op == "" {
+			t.Errorf("%s line %d = %q: %v", path, i+1, line, err)
+		}
+	}
+}
+
+// TestResumeMendsTheJournalTail resumes journals whose end a crash (or an
+// earlier version) left in each possible shape, twice, and reads them
+// back.
+func TestResumeMendsTheJournalTail(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		tail string // what follows the header and row 2's create
+	}{
+		// A crash between an entry and its newline: the entry is whole.
+		{"unterminated", `{"op":"row","row":2,"key":"K-ada","res":"create","row_ids":{"contacts":%d}}`},
+		// A crash mid-entry.
+		{"torn", `{"op":"row","row":2,"key":"K-ada","res":"cre`},
+		// What earlier versions left: a resume's first entry appended to
+		// a torn line.
+		{"glued", `{"op":"row","row":2,"key":"K-a{"op":"row","row":2,"key":"K-ada","res":"create","row_ids":{"contacts":%d}}` + "\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			ctx := t.Context()
+			rows := []*mapping.Row{contactRow(2, "Ada", "ada@x.org", ""), contactRow(3, "Bob", "bob@x.org", "")}
+			rows[0].Key, rows[1].Key = "K-ada", "K-bob"
+			o := e.opts("tail", kommo.EntityContacts, ModeCreate)
+			ct, _, err := e.c.Contacts.Create(ctx, []kommo.ContactRequest{*rows[0].Contact})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tail := tt.tail
+			if strings.Contains(tail, "%d") {
+				tail = fmt.Sprintf(tail, ct[0].ID)
+			}
+			journal := fmt.Sprintf(`{"op":"start","job":{"id":"tail","entity":"contacts","mode":"create","started":1}}
+{"op":"sent","e":"contacts","a":"create","rows":[2],"at":%d}
+{"op":"ack","e":"contacts","a":"create","ids":{"2":%d}}
+%s`, time.Now().Unix(), ct[0].ID, tail)
+			if err := os.WriteFile(o.Journal, []byte(journal), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			o.Resume = true
+			for run := 1; run <= 2; run++ {
+				res, err := Import(ctx, e.c, items(rows...), o)
+				if err != nil {
+					t.Fatalf("resume %d: %v", run, err)
+				}
+				if res.Created != 2 || res.Updated != 0 || res.Skipped != 0 {
+					t.Errorf("resume %d: %d created, %d updated, %d skipped; want 2, 0, 0", run, res.Created, res.Updated, res.Skipped)
+				}
+			}
+			if tt.name != "glued" { // the glued line stays; readers cope with it
+				checkJournalLines(t, o.Journal)
+			}
+			if n := len(e.emu.Snapshot().Contacts); n != 2 {
+				t.Errorf("%d contacts, want 2", n)
+			}
+			keys, err := KeysFromJournal(o.Journal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(keys[kommo.EntityContacts]) != 2 || keys[kommo.EntityContacts]["K-ada"] != ct[0].ID {
+				t.Errorf("KeysFromJournal = %v", keys)
+			}
+			if _, ended, err := JobStatus(o.Journal); err != nil || !ended {
+				t.Errorf("JobStatus = ended %v, %v", ended, err)
+			}
+			if u, err := Undo(ctx, e.c, o.Journal); err != nil || len(u.Created[kommo.EntityContacts]) != 2 {
+				t.Errorf("Undo = %+v, %v", u, err)
 			}
 		})
 	}

@@ -143,6 +143,45 @@ type replayed struct {
 	// created lists the records created, per entity type.
 	created map[kommo.EntityType][]int
 	ended   bool
+	// size is the length of the journal's complete lines: what follows
+	// is a torn tail. unterminated says the last complete line lacks its
+	// newline (a crash between the two).
+	size         int64
+	unterminated bool
+}
+
+// repairTail cuts the torn tail off the journal at path (a line a crash
+// cut short: nothing was told of it) and ends a complete last line that
+// lacks its newline, then syncs, so that what a resume appends starts a
+// line of its own: appended to a torn line, it would be lost with it and
+// make the journal unreadable past that line. The journal's lock is held.
+func repairTail(path string, st *replayed) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	if fi.Size() == st.size && !st.unterminated {
+		return nil
+	}
+	if err := f.Truncate(st.size); err != nil {
+		return fmt.Errorf("journal: cut the torn tail of %s: %w", path, err)
+	}
+	if st.unterminated {
+		if _, err := f.WriteAt([]byte{'\n'}, st.size); err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+		st.size++
+		st.unterminated = false
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return f.Close()
 }
 
 // readJournal replays the journal file at path.
@@ -216,6 +255,27 @@ func HashFile(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// entryStart is how every journal line begins (json.Marshal of entry;
+// inside a string value the quotes would be escaped).
+var entryStart = []byte(`{"op":`)
+
+// parseEntry decodes a journal line. A line that holds a torn entry
+// followed by a whole one is the whole one: earlier versions appended
+// after a torn tail without cutting it.
+func parseEntry(line []byte, e *entry) error {
+	err := json.Unmarshal(line, e)
+	if err == nil {
+		return nil
+	}
+	if i := bytes.LastIndex(line, entryStart); i > 0 {
+		*e = entry{}
+		if json.Unmarshal(line[i:], e) == nil {
+			return nil
+		}
+	}
+	return err
+}
+
 // replayJournal reads a journal. A torn last line (a crash mid-write) is
 // ignored; a bad line elsewhere is an error.
 func replayJournal(r io.Reader) (*replayed, error) {
@@ -226,17 +286,25 @@ func replayJournal(r io.Reader) (*replayed, error) {
 		return nil, err
 	}
 	lines := bytes.Split(data, []byte{'\n'})
+	var off int64
 	for i, line := range lines {
+		last := i == len(lines)-1
+		off += int64(len(line))
+		if !last {
+			off++ // its newline
+		}
 		if len(bytes.TrimSpace(line)) == 0 {
+			st.size = off
 			continue
 		}
 		var e entry
-		if err := json.Unmarshal(line, &e); err != nil {
-			if i == len(lines)-1 {
+		if err := parseEntry(line, &e); err != nil {
+			if last {
 				break // torn tail
 			}
 			return nil, fmt.Errorf("journal line %d: %w", i+1, err)
 		}
+		st.size, st.unterminated = off, last
 		switch e.Op {
 		case opStart:
 			if st.header == nil {
