@@ -688,8 +688,12 @@ func (im *importer) actionForExisting(primary bool) Action {
 }
 
 // previousAction is what a previous run did with a row whose primary
-// entity it wrote but whose outcome it never recorded.
+// entity it wrote but whose outcome it never recorded: the journal says
+// whether it created or updated the record.
 func (im *importer) previousAction(rt *rowTask) Action {
+	if a := im.st.wrote[rt.line][im.opts.Job.Entity]; a == ActionCreate || a == ActionUpdate {
+		return a
+	}
 	if im.opts.Job.Mode == ModeUpdate || im.opts.Job.Mode == ModeUpsert {
 		return ActionUpdate
 	}

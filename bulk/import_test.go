@@ -516,6 +516,65 @@ func TestResumeMendsTheJournalTail(t *testing.T) {
 	}
 }
 
+// TestResumeCountsWhatTheJournalWrote resumes an upsert a kill stopped
+// after Kommo had created rows 2 and 3 (row 2's answer journaled, row
+// 3's lost) and updated row 5's existing record: the rows are counted as
+// what the stopped run did to them, not as updates of what it left.
+func TestResumeCountsWhatTheJournalWrote(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := t.Context()
+	eve, _, err := e.c.Contacts.Create(ctx, []kommo.ContactRequest{{Name: "Eve Old", CustomFieldsValues: kommo.CustomFieldValues{
+		{FieldCode: "EMAIL", Values: []kommo.FieldValue{kommo.Multitext("eve@x.org", "WORK")}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []*mapping.Row{contactRow(2, "Ada", "ada@x.org", ""), contactRow(3, "Bob", "bob@x.org", ""),
+		contactRow(4, "Cy", "cy@x.org", ""), contactRow(5, "Eve", "eve@x.org", "")}
+	// What the stopped run did in the account.
+	ct, _, err := e.c.Contacts.Create(ctx, []kommo.ContactRequest{*rows[0].Contact, *rows[1].Contact})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.c.Contacts.Update(ctx, []kommo.ContactRequest{{ID: eve[0].ID, Name: "Eve"}}); err != nil {
+		t.Fatal(err)
+	}
+	o := e.opts("counts", kommo.EntityContacts, ModeUpsert)
+	now := time.Now().Unix()
+	journal := fmt.Sprintf(`{"op":"start","job":{"id":"counts","entity":"contacts","mode":"upsert","started":1}}
+{"op":"sent","e":"contacts","a":"create","rows":[2,3],"at":%d}
+{"op":"ack","e":"contacts","a":"create","ids":{"2":%d}}
+{"op":"prev","e":"contacts","row":5,"id":%d,"prev":{"id":%d,"name":"Eve Old"}}
+{"op":"sent","e":"contacts","a":"update","rows":[5],"at":%d}
+{"op":"ack","e":"contacts","a":"update","ids":{"5":%d}}
+`, now, ct[0].ID, eve[0].ID, eve[0].ID, now, eve[0].ID)
+	if err := os.WriteFile(o.Journal, []byte(journal), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o.Resume = true
+	res, err := Import(ctx, e.c, items(rows...), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]Action{2: ActionCreate, 3: ActionCreate, 4: ActionCreate, 5: ActionUpdate}
+	if diff := cmp.Diff(want, actions(res)); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	if res.Created != 3 || res.Updated != 1 || res.Skipped != 0 {
+		t.Errorf("counts: %d created, %d updated, %d skipped; want 3, 1, 0", res.Created, res.Updated, res.Skipped)
+	}
+	if n := len(e.emu.Snapshot().Contacts); n != 4 {
+		t.Errorf("%d contacts, want 4", n)
+	}
+	// What the journal says now is what a later resume reports.
+	res, err = Import(ctx, e.c, items(rows...), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 3 || res.Updated != 1 || res.Resumed != 4 {
+		t.Errorf("resume of the finished job: %d created, %d updated, %d resumed; want 3, 1, 4", res.Created, res.Updated, res.Resumed)
+	}
+}
+
 func TestDryRunWritesNothing(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := t.Context()

@@ -134,8 +134,10 @@ type replayed struct {
 	header *JobHeader
 	// done rows and their outcomes.
 	rows map[int]RowResult
-	// written[line][entity] is the id of an entity acked for a row.
+	// written[line][entity] is the id of an entity acked for a row, and
+	// wrote[line][entity] whether it was created or updated.
 	written map[int]map[kommo.EntityType]int
+	wrote   map[int]map[kommo.EntityType]Action
 	// pending[line][entity] is the time a create was sent without an answer.
 	pending map[int]map[kommo.EntityType]int64
 	// prev are the undo records of updates.
@@ -280,7 +282,7 @@ func parseEntry(line []byte, e *entry) error {
 // ignored; a bad line elsewhere is an error.
 func replayJournal(r io.Reader) (*replayed, error) {
 	st := &replayed{rows: map[int]RowResult{}, written: map[int]map[kommo.EntityType]int{}, pending: map[int]map[kommo.EntityType]int64{},
-		created: map[kommo.EntityType][]int{}}
+		wrote: map[int]map[kommo.EntityType]Action{}, created: map[kommo.EntityType][]int{}}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
@@ -326,6 +328,12 @@ func replayJournal(r io.Reader) (*replayed, error) {
 					st.written[row] = map[kommo.EntityType]int{}
 				}
 				st.written[row][e.Entity] = id
+				if st.wrote[row] == nil {
+					st.wrote[row] = map[kommo.EntityType]Action{}
+				}
+				if st.wrote[row][e.Entity] != ActionCreate {
+					st.wrote[row][e.Entity] = e.Action // an update after the create leaves it created
+				}
 				delete(st.pending[row], e.Entity)
 				if e.Action == ActionCreate {
 					st.created[e.Entity] = append(st.created[e.Entity], id)

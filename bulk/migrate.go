@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -1567,6 +1568,26 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 	fr.Journal = journal
 	fid := m.idField[f.primary]
 	acc := m.account[f.primary]
+	resume := false
+	if journal != "" && m.opts.Resume {
+		if _, err := os.Stat(journal); err == nil {
+			resume = true // a journal Import cannot read stops it with the reason
+		}
+	}
+	// The rows the journal knows of (done, written, or sent without an
+	// answer) are the resumed import's: a task a stopped run created is
+	// in the account, but it is this job's, not one that was there.
+	var known func(line int) bool
+	if resume && f.primary == kommo.EntityTasks {
+		st, err := readJournal(journal)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Name, err)
+		}
+		known = func(line int) bool {
+			_, done := st.rows[line]
+			return done || len(st.written[line]) > 0 || len(st.pending[line]) > 0
+		}
+	}
 	extra := map[int][]string{} // line → further related keys (several ids in one cell)
 	skipped := 0
 	items := func(yield func(Item) bool) {
@@ -1610,7 +1631,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 					row.Match[f.primary] = mapping.MatchKey{Kind: mapping.MatchField, FieldID: fid, Values: []string{alias}}
 					dropField(row, f.primary, fid)
 				}
-				if f.primary == kommo.EntityTasks && row.Task != nil && acc != nil {
+				if f.primary == kommo.EntityTasks && row.Task != nil && acc != nil && (known == nil || !known(line)) {
 					if dup := m.existingTask(row); dup {
 						m.rep.Skipped = append(m.rep.Skipped, SkippedRow{File: f.Name, Line: line, Key: row.Key, Reason: "already in Kommo (same text, deadline and record)"})
 						skipped++
@@ -1639,11 +1660,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 		ExpectedRows: f.rows,
 		Now:          m.opts.Now,
 		Refs:         m.ref,
-	}
-	if journal != "" && m.opts.Resume {
-		if _, _, err := JobStatus(journal); err == nil {
-			opts.Resume = true
-		}
+		Resume:       resume,
 	}
 	if journal != "" {
 		opts.Lock = f.lock
