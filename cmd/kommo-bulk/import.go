@@ -197,6 +197,9 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if journal == "" {
 		journal = filepath.Join(results, a.jobID+".journal")
 	}
+	if err := os.MkdirAll(results, 0o755); err != nil {
+		return err
+	}
 	// The job is this process's from before its result files are opened
 	// until they are closed: a second process stops here, naming this one.
 	var lock *bulk.JournalLock

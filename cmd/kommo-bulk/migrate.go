@@ -339,6 +339,9 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 	if results == "" {
 		results = filepath.Dir(cls[0].path)
 	}
+	if err := os.MkdirAll(results, 0o755); err != nil {
+		return err
+	}
 	source := cls[0].source
 	if a.resume != "" {
 		a.jobID = a.resume

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,8 +66,13 @@ const runSynopsis = `run [flags] JOB.yaml
 
 Runs the steps of a job file in order: imports (a file or a glob of files) and
 exports. Paths are relative to the job file. Each input file is one import job,
-journaled as RESULTS/<file name>.journal: a file already imported is skipped, a
-stopped one is resumed, so the same line can run from cron again and again.
+journaled as RESULTS/<file name>-<hash>.journal (hash: the start of the file's
+SHA-256): a file whose content was imported before is skipped, a stopped import is
+resumed, and new content under a name imported before (tonight's
+incoming/contacts.csv) is a new job, so the same line can run from cron again and
+again. Each import step ends with a summary of the files it imported, resumed or
+skipped, and why. Missing results and output directories are created. A job that
+another process is running stops the step (exit 1) and names that process.
 
 Example job file:
 
@@ -170,8 +176,11 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 				if err != nil {
 					return fmt.Errorf("step %d: refs %q: %w", i+1, g, err)
 				}
-				refs = append(refs, m...)
+				// Oldest first: a key a later job imported again resolves
+				// to the later job's record.
+				refs = append(refs, byModTime(m)...)
 			}
+			sum := &stepSummary{step: i + 1}
 			for _, f := range files {
 				a := importArgs{input: f, mapping: rel(im.Mapping), mode: im.Mode, sheet: im.Sheet, encoding: im.Encoding,
 					delimiter: im.Delimiter, batch: im.BatchSize, workers: im.Workers, lookup: im.Lookup,
@@ -187,32 +196,38 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 				}
 				a.conn.rate = r
 				a.conn.timeout = time.Minute
-				results := a.results
-				if results == "" {
-					results = filepath.Dir(f)
+				if a.results == "" {
+					a.results = filepath.Dir(f)
 				}
-				a.jobID = strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
-				journal := filepath.Join(results, a.jobID+".journal")
-				if !a.dryRun {
-					if _, ended, err := bulk.JobStatus(journal); err == nil {
-						if ended {
-							fmt.Fprintf(c.m.Stderr, "step %d: %s was imported before (%s); skipped\n", i+1, f, journal)
-							continue
-						}
-						a.resume = journal
-						fmt.Fprintf(c.m.Stderr, "step %d: resuming %s\n", i+1, journal)
-					} else if !errors.Is(err, os.ErrNotExist) {
-						return fmt.Errorf("step %d: %w", i+1, err)
-					}
+				job, err := planImport(f, a.results, a.dryRun)
+				if err != nil {
+					sum.add("failed", f, err.Error())
+					sum.print(c.m.Stdout)
+					return fmt.Errorf("step %d: %s: %w", i+1, f, err)
+				}
+				a.jobID = job.id
+				switch job.action {
+				case "skipped":
+					fmt.Fprintf(c.m.Stderr, "step %d: %s was imported before (%s); skipped\n", i+1, f, job.journal)
+					sum.add(job.action, f, job.why)
+					continue
+				case "resumed":
+					a.resume = job.journal
+					fmt.Fprintf(c.m.Stderr, "step %d: resuming %s\n", i+1, job.journal)
 				}
 				fmt.Fprintf(c.m.Stderr, "step %d: import %s\n", i+1, f)
 				if err := runImport(ctx, sub, &a); err != nil {
 					if !errors.Is(err, errRowErrors) {
+						sum.add("failed", f, err.Error())
+						sum.print(c.m.Stdout)
 						return fmt.Errorf("step %d: %s: %w", i+1, f, err)
 					}
+					job.why += "; some rows were rejected (see its errors file)"
 					rowErrors = true
 				}
+				sum.add(job.action, f, job.why)
 			}
+			sum.print(c.m.Stdout)
 		case st.Export != nil && st.Import == nil:
 			ex := st.Export
 			now := time.Now()
@@ -227,6 +242,9 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 				args = append(args, "--"+strings.TrimLeft(k, "-")+"="+ex.Filters[k])
 			}
 			fmt.Fprintf(c.m.Stderr, "step %d: export %s to %s\n", i+1, ex.Entity, rel(out))
+			if err := os.MkdirAll(filepath.Dir(rel(out)), 0o755); err != nil {
+				return fmt.Errorf("step %d: export %s: %w", i+1, ex.Entity, err)
+			}
 			if err := (&ExportCommand{m: sub}).Run(ctx, args); err != nil {
 				return fmt.Errorf("step %d: export %s: %w", i+1, ex.Entity, err)
 			}
@@ -238,4 +256,138 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 		return errRowErrors
 	}
 	return nil
+}
+
+// importPlan is what a run step does with one input file.
+type importPlan struct {
+	action  string // "imported", "resumed", "skipped" or "dry run"
+	id      string // the job id, which names the journal
+	journal string
+	why     string
+}
+
+// planImport decides what a run step does with the file f: a job is a
+// file's name and content, its journal RESULTS/NAME-HASH.journal (HASH,
+// the start of the content's SHA-256). A file whose content was imported
+// before is skipped, a stopped import of it is resumed, and anything else
+// (a new file, or new content under a name imported before, like a
+// nightly incoming/contacts.csv) is a new job; the journals of earlier
+// contents stay as they are.
+func planImport(f, results string, dryRun bool) (*importPlan, error) {
+	hash, err := bulk.HashFile(f)
+	if err != nil {
+		return nil, err
+	}
+	base := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
+	p := &importPlan{action: "imported", id: base + "-" + hash[:12]}
+	p.journal = filepath.Join(results, p.id+".journal")
+	if dryRun {
+		p.action, p.why = "dry run", "nothing written"
+		return p, nil
+	}
+	if err := os.MkdirAll(results, 0o755); err != nil {
+		return nil, err
+	}
+	// Earlier versions named the journal after the file alone.
+	legacy := filepath.Join(results, base+".journal")
+	for _, j := range []string{p.journal, legacy} {
+		h, ended, err := bulk.JobStatus(j)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if j == legacy && (h.InputHash != hash || h.InputHash == "") {
+			continue // another content of the file: a job of its own
+		}
+		p.id, p.journal = h.ID, j
+		if ended {
+			p.action, p.why = "skipped", "imported before with the same content ("+j+")"
+		} else {
+			p.action, p.why = "resumed", "its import had stopped ("+j+")"
+		}
+		return p, nil
+	}
+	p.why = "new file (" + p.journal + ")"
+	if earlier := earlierJobs(results, base, p.journal, legacy); len(earlier) > 0 {
+		last := earlier[len(earlier)-1]
+		p.why = fmt.Sprintf("new content (%s): it differs from the %d earlier import(s) of this name, whose journals are kept", p.journal, len(earlier))
+		if _, ended, err := bulk.JobStatus(last); err == nil && !ended {
+			p.why += "; the last of them, " + last + ", had stopped before its end, and its file is gone"
+		}
+	}
+	return p, nil
+}
+
+// earlierJobs lists the journals of other contents of a file named base,
+// oldest first.
+func earlierJobs(results, base, journal, legacy string) []string {
+	ms, _ := filepath.Glob(filepath.Join(results, base+"-*.journal"))
+	var out []string
+	for _, m := range append(ms, legacy) {
+		h := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), base+"-"), ".journal")
+		if m == journal || m != legacy && !isHashPrefix(h) {
+			continue
+		}
+		if _, err := os.Stat(m); err == nil {
+			out = append(out, m)
+		}
+	}
+	return byModTime(out)
+}
+
+func isHashPrefix(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// byModTime sorts paths by modification time, oldest first (then by name).
+func byModTime(paths []string) []string {
+	mod := map[string]time.Time{}
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			mod[p] = st.ModTime()
+		}
+	}
+	slices.SortStableFunc(paths, func(a, b string) int {
+		if c := mod[a].Compare(mod[b]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return paths
+}
+
+// stepSummary says which files a run step imported, resumed or skipped,
+// and why.
+type stepSummary struct {
+	step  int
+	lines []string
+	count map[string]int
+}
+
+func (s *stepSummary) add(action, file, why string) {
+	if s.count == nil {
+		s.count = map[string]int{}
+	}
+	s.count[action]++
+	s.lines = append(s.lines, fmt.Sprintf("  %-9s %s: %s", action, file, why))
+}
+
+func (s *stepSummary) print(w io.Writer) {
+	var parts []string
+	for _, a := range []string{"imported", "resumed", "skipped", "dry run", "failed"} {
+		if n := s.count[a]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, a))
+		}
+	}
+	fmt.Fprintf(w, "step %d: %s\n%s\n", s.step, strings.Join(parts, ", "), strings.Join(s.lines, "\n"))
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -24,6 +25,7 @@ func TestRunJobFile(t *testing.T) {
 		os.MkdirAll(filepath.Dir(dst), 0o755)
 		os.WriteFile(dst, b, 0o644)
 	}
+	os.MkdirAll(filepath.Join(e.dir, "results"), 0o755) // (TestRunJobFile runs without it)
 	job := e.write(t, "nightly.yaml", `connection:
   base_url_env: CRM_URL
   token_env: CRM_TOKEN
@@ -44,8 +46,7 @@ steps:
       output: out/contacts-{date}.csv
       filters: {query: "@acme.example"}
 `)
-	os.MkdirAll(filepath.Join(e.dir, "results"), 0o755)
-	os.MkdirAll(filepath.Join(e.dir, "out"), 0o755)
+	// results/ and out/ do not exist yet: run makes them.
 	code, out, errOut := e.run(t, "run", job)
 	if code != exitRowErrors {
 		t.Fatalf("run exit %d, want %d (the demo contacts have bad rows)\n%s\n%s", code, exitRowErrors, out, errOut)
@@ -65,12 +66,15 @@ steps:
 
 	// The same line again: both files were imported; nothing is written twice.
 	writes := e.emu.Stats().Writes
-	code, _, errOut = e.run(t, "run", job)
+	code, out, errOut = e.run(t, "run", job)
 	if code != exitOK {
 		t.Fatalf("second run exit %d\n%s", code, errOut)
 	}
 	if !strings.Contains(errOut, "was imported before") || e.emu.Stats().Writes != writes {
 		t.Errorf("second run wrote %d times:\n%s", e.emu.Stats().Writes-writes, errOut)
+	}
+	if !strings.Contains(out, "step 2: 1 skipped\n  skipped   "+filepath.Join(e.dir, "in", "contacts.csv")+": imported before with the same content") {
+		t.Errorf("second run's summary:\n%s", out)
 	}
 
 	bad := e.write(t, "bad.yaml", "steps:\n  - import: {input: x.csv}\n    export: {entity: leads}\n")
@@ -80,5 +84,77 @@ steps:
 	typo := e.write(t, "typo.yaml", "stepz: []\n")
 	if code, _, errOut := e.run(t, "run", typo); code != exitFailed || !strings.Contains(errOut, "stepz") {
 		t.Errorf("unknown key: exit %d: %s", code, errOut)
+	}
+}
+
+// TestRunNightlyFileWithAFixedName runs a job whose input has the same
+// name every night: new content is a new job, whatever the name's
+// journal says; the same content is skipped; each run says which and why.
+func TestRunNightlyFileWithAFixedName(t *testing.T) {
+	e := newCLIEnv(t)
+	input := filepath.Join(e.dir, "incoming", "contacts.csv")
+	os.MkdirAll(filepath.Join(e.dir, "results"), 0o755) // (TestRunJobFile runs without it)
+	job := e.write(t, "nightly.yaml", "connection: {rate: -1}\nsteps:\n  - import: {input: incoming/contacts.csv, mapping: contacts.yaml, mode: upsert, results: results}\n")
+	night := func(content string) string {
+		t.Helper()
+		os.MkdirAll(filepath.Dir(input), 0o755)
+		if err := os.WriteFile(input, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := e.run(t, "run", job)
+		if code != exitOK {
+			t.Fatalf("run = exit %d\n%s\n%s", code, out, errOut)
+		}
+		return out
+	}
+	journals := func() []string {
+		ms, _ := filepath.Glob(filepath.Join(e.dir, "results", "*.journal"))
+		return ms
+	}
+	names := func() []string {
+		var out []string
+		for _, c := range e.emu.Snapshot().Contacts {
+			out = append(out, c.Name)
+		}
+		return out
+	}
+
+	out := night("Name,Email,Phone,Company\nAda,ada@example.org,,\nBob,bob@example.org,,\n")
+	if !strings.Contains(out, "step 1: 1 imported\n  imported  "+input+": new file") {
+		t.Errorf("first night's summary:\n%s", out)
+	}
+	first := journals()
+	if len(first) != 1 {
+		t.Fatalf("journals after the first night = %v", first)
+	}
+
+	// Tonight's file replaces yesterday's, with a new row and a changed one.
+	out = night("Name,Email,Phone,Company\nAda Lovelace,ada@example.org,,\nBob,bob@example.org,,\nCy,cy@example.org,,\n")
+	if !strings.Contains(out, "step 1: 1 imported\n  imported  "+input+": new content") || !strings.Contains(out, "differs from the 1 earlier import(s)") {
+		t.Errorf("second night's summary:\n%s", out)
+	}
+	if got, want := strings.Join(names(), ","), "Ada Lovelace,Bob,Cy"; got != want {
+		t.Errorf("contacts after the second night = %s, want %s", got, want)
+	}
+	if js := journals(); len(js) != 2 || !slices.Contains(js, first[0]) {
+		t.Errorf("journals after the second night = %v: yesterday's %s must stay", js, first[0])
+	}
+
+	// The same content again is skipped.
+	writes := e.emu.Stats().Writes
+	out = night("Name,Email,Phone,Company\nAda Lovelace,ada@example.org,,\nBob,bob@example.org,,\nCy,cy@example.org,,\n")
+	if !strings.Contains(out, "step 1: 1 skipped\n  skipped   "+input+": imported before with the same content") || e.emu.Stats().Writes != writes {
+		t.Errorf("third night (same file) wrote %d times:\n%s", e.emu.Stats().Writes-writes, out)
+	}
+
+	// A journal an earlier version named after the file alone still
+	// counts for its own content, and only for it.
+	legacy := filepath.Join(e.dir, "results", "contacts.journal")
+	if err := os.Rename(first[0], legacy); err != nil {
+		t.Fatal(err)
+	}
+	out = night("Name,Email,Phone,Company\nAda,ada@example.org,,\nBob,bob@example.org,,\n")
+	if !strings.Contains(out, "skipped   "+input+": imported before with the same content ("+legacy+")") {
+		t.Errorf("a file imported under the old journal name:\n%s", out)
 	}
 }
