@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -302,6 +304,56 @@ func TestImportSurvivesFaults(t *testing.T) {
 				if k != 1 {
 					t.Errorf("%q written %d times", n, k)
 				}
+			}
+		})
+	}
+}
+
+// dropFirstWrite applies the first POST to path and closes the
+// connection without an answer: a write whose outcome the client cannot
+// know.
+type dropFirstWrite struct {
+	emu  *kt.Server
+	path string
+	done atomic.Bool
+}
+
+func (d *dropFirstWrite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == d.path && d.done.CompareAndSwap(false, true) {
+		d.emu.DropNext(1, true)
+	}
+	d.emu.ServeHTTP(w, r)
+}
+
+// TestReconcileFindsDatedRecords loses the answer to a create of records
+// that carry their own created_at (a migration's source dates): the read
+// back must find them by that date, not by the time they were sent, or
+// they are created again.
+func TestReconcileFindsDatedRecords(t *testing.T) {
+	for _, mode := range []Mode{ModeCreate, ModeUpsert} {
+		t.Run(string(mode), func(t *testing.T) {
+			e := newTestEnv(t)
+			srv := httptest.NewServer(&dropFirstWrite{emu: e.emu, path: "/api/v4/contacts"})
+			t.Cleanup(srv.Close)
+			c, err := kommo.NewClient(srv.URL, kommo.WithToken(importToken), kommo.WithRateLimit(rate.Inf, 1),
+				kommo.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rows []*mapping.Row
+			for i := range 5 {
+				rows = append(rows, contactRow(i+2, fmt.Sprintf("Person %d", i), fmt.Sprintf("p%d@x.org", i), ""))
+				rows[i].Contact.CreatedAt = time.Date(2019, 5, 1+i, 9, 0, 0, 0, time.UTC).Unix()
+			}
+			o := e.opts("dated", kommo.EntityContacts, mode)
+			o.Workers = 1
+			res, err := Import(t.Context(), c, items(rows...), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := e.emu.Snapshot()
+			if len(st.Contacts) != 5 || res.Created != 5 {
+				t.Errorf("%d contacts, %d created; want 5 and 5", len(st.Contacts), res.Created)
 			}
 		})
 	}

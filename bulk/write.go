@@ -328,12 +328,18 @@ func (im *importer) reconcilePending(ctx context.Context, e kommo.EntityType, ws
 // reconcile reads back the records created since sentAt and matches each
 // work to one of them: by its match key when it has one, otherwise by its
 // name (or task text and deadline) and custom field values. Matched works
-// take the record's id and are journaled as written.
+// take the record's id and are journaled as written. A request that sets
+// its own created_at (a migration's source dates) creates a record
+// created then (and, for a task, updated then): the read back starts at
+// the earliest of those.
 func (im *importer) reconcile(ctx context.Context, e kommo.EntityType, ws []*work, sentAt int64) error {
 	var open []*work
 	for _, w := range ws {
 		if w.id == 0 && !w.rt.failed {
 			open = append(open, w)
+			if at := requestCreatedAt(w.req); at > 0 && at < sentAt {
+				sentAt = at
+			}
 		}
 	}
 	if len(open) == 0 {
@@ -364,6 +370,21 @@ func (im *importer) reconcile(ctx context.Context, e kommo.EntityType, ws []*wor
 		return nil
 	}
 	return im.j.append(true, entry{Op: opAck, Entity: e, Action: ActionCreate, IDs: ids})
+}
+
+// requestCreatedAt is the created_at a create request sets, or 0.
+func requestCreatedAt(req any) int64 {
+	switch r := req.(type) {
+	case *kommo.LeadRequest:
+		return r.CreatedAt
+	case *kommo.ContactRequest:
+		return r.CreatedAt
+	case *kommo.CompanyRequest:
+		return r.CreatedAt
+	case *kommo.TaskRequest:
+		return r.CreatedAt
+	}
+	return 0
 }
 
 // sameRecord reports whether a read record is what a work's request
