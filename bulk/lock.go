@@ -81,7 +81,13 @@ func LockJournal(path string) (*JournalLock, error) {
 		f, err := lockFile(lp)
 		if err != nil {
 			if errors.Is(err, errLocked) {
-				return nil, &LockedError{Journal: path, Holder: readHolder(lp)}
+				// A holder writes its name just after it takes the lock.
+				h := readHolder(lp)
+				for i := 0; h.PID == 0 && i < 50; i++ {
+					time.Sleep(10 * time.Millisecond)
+					h = readHolder(lp)
+				}
+				return nil, &LockedError{Journal: path, Holder: h}
 			}
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
