@@ -4,7 +4,7 @@ PKGS    := ./...
 BIN     := bin/kommo-bulk
 WASMPKG := ./wasm/...
 
-.PHONY: all build test vet fmt-check unit wasm wasm-build browser-deps browser-test browser-bench demo bench emulator clean
+.PHONY: all build test vet fmt-check unit wasm wasm-build browser-deps browser-test browser-bench demo bench emulator soak clean
 
 # The browser engine: the wasm module and the wasm_exec.js of the same Go,
 # embedded by the web package into "kommo-bulk serve".
@@ -76,6 +76,12 @@ emulator:
 bench: wasm-build
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
 	$(MAKE) browser-bench
+
+## soak: kill -9 an import and a migration at random moments, then start two resumers at once,
+# SOAK_ROUNDS times each (default 20; SOAK_SEED repeats a run); asserts nothing lost or
+# written twice. Not part of test: it runs some 250 processes.
+soak: wasm-build
+	$(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 60m ./cmd/kommo-bulk/
 
 clean:
 	rm -rf bin test-artifacts $(E2E)/node_modules
