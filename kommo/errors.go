@@ -234,6 +234,7 @@ func CheckResponse(r *http.Response) error {
 	}
 	e := &ErrorResponse{Response: r, Status: r.StatusCode, RequestID: r.Header.Get("X-Request-Id")}
 	data, _ := io.ReadAll(io.LimitReader(r.Body, maxErrorBody))
+	data = scrubToken(data, r.Request)
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	isJSON := strings.HasSuffix(mt, "json") || (mt == "" && len(bytes.TrimSpace(data)) > 0 && bytes.TrimSpace(data)[0] == '{')
 	if isJSON && json.Unmarshal(data, e) == nil {
@@ -247,6 +248,20 @@ func CheckResponse(r *http.Response) error {
 		return &RateLimitError{ErrorResponse: *e, RetryAfter: parseRetryAfter(r.Header.Get("Retry-After"), time.Now())}
 	}
 	return e
+}
+
+// scrubToken cuts the request's bearer token out of an error body, so a
+// server (or a proxy in front of it) that echoes the request's headers
+// never puts the token into an error message, a log or a result file.
+func scrubToken(data []byte, req *http.Request) []byte {
+	if req == nil {
+		return data
+	}
+	tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+	if !ok || len(tok) < 8 || !bytes.Contains(data, []byte(tok)) {
+		return data
+	}
+	return bytes.ReplaceAll(data, []byte(tok), []byte("[token]"))
 }
 
 // plainText strips tags from an HTML (or any) body and cuts it to n bytes.
