@@ -923,3 +923,59 @@ func TestImportBacksOffWhenTheBudgetIsShared(t *testing.T) {
 		t.Errorf("the pacer never slowed the job (lowest rate %v)", low)
 	}
 }
+
+// TestImportUpsertScanConcurrent upserts with a scan lookup and 8 workers:
+// the workers read the scan indexes while others add the records they
+// create to them. Under -race (make test) it catches unguarded access to
+// the indexes: 9 runs in 10 of the unguarded code failed with 400 rows
+// (1 in 3 with 200); TestFinderScanConcurrent catches it every time.
+func TestImportUpsertScanConcurrent(t *testing.T) {
+	const n, old, fresh = 400, 80, 160 // rows, matching the account, new; the rest repeat the new
+	e := newTestEnv(t)
+	ctx := t.Context()
+	var pre []kommo.ContactRequest
+	for i := range old {
+		pre = append(pre, kommo.ContactRequest{Name: fmt.Sprintf("Old %d", i), CustomFieldsValues: kommo.CustomFieldValues{
+			{FieldCode: "EMAIL", Values: []kommo.FieldValue{kommo.Multitext(fmt.Sprintf("p%d@x.org", i), "WORK")}}}})
+	}
+	existing, _, err := e.c.Contacts.Create(ctx, pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rows [0, old) match the account, [old, old+fresh) are new and the
+	// rest repeat the e-mails of those (in other batches). Every two rows
+	// name a company, looked up by its own scan.
+	var rows []*mapping.Row
+	for i := range n {
+		k := i
+		if i >= old+fresh {
+			k = i - fresh
+		}
+		rows = append(rows, contactRow(i+2, fmt.Sprintf("P%d", i), fmt.Sprintf("P%d@x.org", k), fmt.Sprintf("Co %d", i/2)))
+	}
+	// A little latency keeps the 8 batches in flight together.
+	e.emu.SetLatency(time.Millisecond)
+	o := e.opts("upsert-scan", kommo.EntityContacts, ModeUpsert)
+	o.Lookup, o.Workers, o.BatchSize = LookupScan, 8, 4
+	res, err := Import(ctx, e.c, items(rows...), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed != 0 || res.Created != fresh || res.Updated != n-fresh {
+		t.Errorf("created %d, updated %d, failed %d; want %d, %d, 0", res.Created, res.Updated, res.Failed, fresh, n-fresh)
+	}
+	for i := range old {
+		if got := res.Rows[i+2].IDs[kommo.EntityContacts]; got != existing[i].ID {
+			t.Errorf("row %d: contact %d, want the existing %d", i+2, got, existing[i].ID)
+		}
+	}
+	for i := old + fresh; i < n; i++ {
+		if got, want := res.Rows[i+2].IDs[kommo.EntityContacts], res.Rows[i-fresh+2].IDs[kommo.EntityContacts]; got != want {
+			t.Errorf("row %d: contact %d, want %d (row %d's)", i+2, got, want, i-fresh+2)
+		}
+	}
+	st := e.emu.Snapshot()
+	if len(st.Contacts) != old+fresh || len(st.Companies) != n/2 {
+		t.Errorf("%d contacts, %d companies in the account; want %d and %d", len(st.Contacts), len(st.Companies), old+fresh, n/2)
+	}
+}

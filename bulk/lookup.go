@@ -116,11 +116,16 @@ type finder struct {
 	cache   map[string]int // entity|indexKey → id (0 = none)
 }
 
+// scanIndex is the index of one entity type's records, by match value.
+// It is filled once by a scan and then grows as the job creates records,
+// while other workers read it: ids is read and written under mu only.
 type scanIndex struct {
 	once  sync.Once
 	err   error
 	kinds []mapping.MatchKey
-	ids   map[string]int
+
+	mu  sync.RWMutex
+	ids map[string]int // indexKey → lowest id
 }
 
 func newFinder(c *kommo.Client, s LookupStrategy, expected int) *finder {
@@ -195,6 +200,8 @@ func (f *finder) find(ctx context.Context, e kommo.EntityType, keys []mapping.Ma
 		if err != nil {
 			return nil, err
 		}
+		idx.mu.RLock()
+		defer idx.mu.RUnlock()
 		for i, k := range keys {
 			for _, v := range k.Values {
 				if id := idx.ids[indexKey(k, keyValue(k.Kind, v))]; id != 0 {
@@ -279,6 +286,8 @@ func (f *finder) index(ctx context.Context, e kommo.EntityType, k mapping.MatchK
 }
 
 func (idx *scanIndex) add(v *view) {
+	idx.mu.Lock()
+	defer idx.mu.Unlock()
 	for _, k := range idx.kinds {
 		for _, val := range matchValues(v, k) {
 			key := indexKey(k, val)
@@ -298,9 +307,9 @@ func (f *finder) learn(e kommo.EntityType, k mapping.MatchKey, id int) {
 	for _, v := range k.Values {
 		f.remember(e, k, keyValue(k.Kind, v), id)
 		if idx != nil {
-			f.mu.Lock()
+			idx.mu.Lock()
 			idx.ids[indexKey(k, keyValue(k.Kind, v))] = id
-			f.mu.Unlock()
+			idx.mu.Unlock()
 		}
 	}
 }
