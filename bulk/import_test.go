@@ -748,7 +748,7 @@ func TestImportLeadsWithContactCompanyAndTasks(t *testing.T) {
 
 func TestPacer(t *testing.T) {
 	l := rate.NewLimiter(8, 1)
-	p := NewPacer(l)
+	p := NewPacer(l, 8)
 	p.Observe(429)
 	if l.Limit() != 4 {
 		t.Errorf("after 429: %v, want 4", l.Limit())
@@ -767,6 +767,32 @@ func TestPacer(t *testing.T) {
 	}
 	if p.Throttled() != 6 {
 		t.Errorf("throttled = %d", p.Throttled())
+	}
+}
+
+// TestPacerJobsShareALimiter runs two jobs in turn on one limiter, as the
+// steps of a run or the jobs of a browser session do: the first is
+// throttled, and the second starts from, and recovers to, the configured
+// rate, not the rate the first left behind.
+func TestPacerJobsShareALimiter(t *testing.T) {
+	l := rate.NewLimiter(8, 1)
+	first := NewPacer(l, 8)
+	for range 3 {
+		first.Observe(http.StatusTooManyRequests)
+	}
+	if l.Limit() != 1 {
+		t.Fatalf("first job, after three 429s: %v, want 1", l.Limit())
+	}
+	second := NewPacer(l, 8)
+	if l.Limit() != 8 {
+		t.Errorf("second job starts at %v, want the configured 8", l.Limit())
+	}
+	second.Observe(http.StatusTooManyRequests)
+	for range 20 * 40 {
+		second.Observe(http.StatusOK)
+	}
+	if l.Limit() != 8 {
+		t.Errorf("second job recovered to %v, want the configured 8", l.Limit())
 	}
 }
 
@@ -883,7 +909,7 @@ func TestImportBacksOffWhenTheBudgetIsShared(t *testing.T) {
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
 	limiter := rate.NewLimiter(40, 1)
-	pacer := NewPacer(limiter)
+	pacer := NewPacer(limiter, 40)
 	pacer.Recover = 5
 	hc := *srv.Client()
 	hc.Transport = pacer.Wrap(srv.Client().Transport)

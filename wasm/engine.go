@@ -49,6 +49,7 @@ type Engine struct {
 	mu      sync.Mutex
 	cfg     Config
 	limiter *rate.Limiter
+	maxRate rate.Limit // the configured rate, up to which pacers steer limiter
 	schema  *mapping.Schema
 	files   map[int]*file
 	jobs    map[int]*Job
@@ -81,7 +82,7 @@ func (e *Engine) Configure(cfg Config) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.cfg = cfg
-	e.limiter = rate.NewLimiter(r, 1)
+	e.limiter, e.maxRate = rate.NewLimiter(r, 1), r
 	e.schema = nil
 	return nil
 }

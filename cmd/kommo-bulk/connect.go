@@ -113,17 +113,18 @@ func (c *connFlags) client(m *Main, wrap func(http.RoundTripper) http.RoundTripp
 
 // pacedClient builds a client whose rate the bulk engine's pacer steers:
 // it waits on m.Limiter when set (one budget per process), otherwise on a
-// limiter at --rate (0: none).
+// limiter at --rate (0: none). The pacer steers it up to --rate, whatever
+// an earlier command's pacer left it at.
 func (c *connFlags) pacedClient(m *Main) (*kommo.Client, *bulk.Pacer, error) {
-	limiter := m.Limiter
-	switch {
-	case limiter != nil:
-	case c.rate > 0:
-		limiter = rate.NewLimiter(rate.Limit(c.rate), 1)
-	default:
-		limiter = rate.NewLimiter(rate.Inf, 1)
+	configured := rate.Inf
+	if c.rate > 0 {
+		configured = rate.Limit(c.rate)
 	}
-	pacer := bulk.NewPacer(limiter)
+	limiter := m.Limiter
+	if limiter == nil {
+		limiter = rate.NewLimiter(configured, 1)
+	}
+	pacer := bulk.NewPacer(limiter, configured)
 	c.limiter = limiter
 	client, err := c.client(m, pacer.Wrap)
 	if err != nil {
