@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -330,6 +331,8 @@ func newResponse(r *http.Response) *Response {
 // body into v (if v is non-nil). A 204 leaves v untouched. Errors come from
 // CheckResponse; if ctx ended, ctx.Err() is returned. With OAuth
 // credentials, a 401 refreshes the token once and sends the request again.
+// A read whose answer times out halfway is sent again like one that timed
+// out before its answer began, v cleared of the partial answer first.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	ctx := req.Context()
 	idempotent := req.Method == http.MethodGet || req.Method == http.MethodHead
@@ -338,6 +341,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		err      error
 		attempt  int
 		reauthed bool
+		partial  bool // v holds part of an answer that timed out
 	)
 	for {
 		attempt++
@@ -346,7 +350,14 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 			resp.Attempts = attempt
 		}
 		if err == nil {
-			break
+			if err = decode(resp, v, partial); err == nil {
+				return resp, nil
+			}
+			if !idempotent || ctx.Err() != nil || !isTimeout(err) {
+				return resp, err
+			}
+			partial = true
+			err = &NetworkError{Op: req.Method + " " + req.URL.Path, Err: err}
 		}
 		if errors.Is(err, ErrUnauthorized) && !reauthed && c.creds != nil && c.creds.canRefresh() {
 			reauthed = true
@@ -371,18 +382,24 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 			req.Body = body
 		}
 	}
-	if err != nil {
-		return resp, err
-	}
+	return resp, err
+}
+
+// decode reads a successful answer's JSON body into v (a 204, or a nil v,
+// is drained) and closes the body. With reset, v's pointee is zeroed first.
+func decode(resp *Response, v any, reset bool) error {
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNoContent || v == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
-		return resp, nil
+		return nil
+	}
+	if rv := reflect.ValueOf(v); reset && rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv.Elem().SetZero()
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil && err != io.EOF {
-		return resp, fmt.Errorf("decode %s response: %w", resp.Request.URL.Path, err)
+		return fmt.Errorf("decode %s response: %w", resp.Request.URL.Path, err)
 	}
-	return resp, nil
+	return nil
 }
 
 // send makes one attempt: wait on the limiter, authenticate, round-trip and

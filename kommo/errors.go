@@ -2,6 +2,7 @@ package kommo
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -209,8 +210,10 @@ func (e *RateLimitError) Is(target error) bool { return e.ErrorResponse.Is(targe
 // Unwrap gives the embedded *ErrorResponse to errors.As.
 func (e *RateLimitError) Unwrap() error { return &e.ErrorResponse }
 
-// NetworkError is a failure to get any HTTP answer (connection refused or
-// reset, timeout). The request may or may not have reached Kommo.
+// NetworkError is a failure to get an HTTP answer, or all of one
+// (connection refused or reset, timeout), while the caller's context was
+// live: when the context ends, the client returns its error instead. The
+// request may or may not have reached Kommo.
 type NetworkError struct {
 	Op  string
 	Err error
@@ -218,6 +221,19 @@ type NetworkError struct {
 
 func (e *NetworkError) Error() string { return e.Op + ": " + e.Err.Error() }
 func (e *NetworkError) Unwrap() error { return e.Err }
+
+// Timeout reports whether the request outlived its own timeout (the
+// *http.Client's Timeout, a Doer's per-request deadline), as opposed to
+// the caller's context ending.
+func (e *NetworkError) Timeout() bool { return isTimeout(e.Err) }
+
+// isTimeout reports whether err is a timeout: it matches
+// context.DeadlineExceeded (as net/http's do) or is a net.Error whose
+// Timeout is true.
+func isTimeout(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &te) && te.Timeout())
+}
 
 var (
 	htmlTagRE   = regexp.MustCompile(`(?s)<(script|style)[^>]*>.*?</(script|style)>|<[^>]*>`)

@@ -13,11 +13,13 @@ import (
 // long it waits first. The zero value never retries.
 //
 // Reads (GET) are retried on 429, on 5xx other than 501, and on network
-// errors (but not TLS or certificate errors). Writes (POST, PATCH) are
-// retried only on 429, which Kommo's gateway answers before the request is
-// processed: a write that failed with a 5xx or a broken connection may have
-// been applied, so whether to send it again is the bulk engine's decision
-// (it reads back first), never the client's.
+// errors (but not TLS or certificate errors), a request that outlived its
+// own timeout included. Writes (POST, PATCH) are retried only on 429, which
+// Kommo's gateway answers before the request is processed: a write that
+// failed with a 5xx, a broken connection or a timeout may have been
+// applied, so whether to send it again is the bulk engine's decision (it
+// reads back first), never the client's. The end of the caller's context
+// is never retried.
 type RetryPolicy struct {
 	// MaxRetries is how many times one request may be sent again.
 	MaxRetries int
@@ -35,10 +37,31 @@ func DefaultRetryPolicy() RetryPolicy {
 }
 
 // Retryable reports whether err (from a request with the given idempotency)
-// is worth sending again, and why.
+// is worth sending again, and why. A timeout inside a *NetworkError is the
+// request's own (see NetworkError.Timeout); any other context error is the
+// caller's context ending, never retried.
 func Retryable(err error, idempotent bool) (bool, string) {
 	if err == nil {
 		return false, "ok"
+	}
+	var ne *NetworkError
+	if errors.As(err, &ne) {
+		var cerr *tls.CertificateVerificationError
+		var uerr x509.UnknownAuthorityError
+		var herr x509.HostnameError
+		switch {
+		case errors.Is(err, context.Canceled):
+			return false, "request canceled"
+		case errors.As(err, &cerr) || errors.As(err, &uerr) || errors.As(err, &herr):
+			return false, "TLS error"
+		case ne.Timeout() && idempotent:
+			return true, "request timed out"
+		case ne.Timeout():
+			return false, "timeout on a write: it may have been applied"
+		case idempotent:
+			return true, "network error"
+		}
+		return false, "network error on a write: it may have been applied"
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false, "context done"
@@ -56,19 +79,6 @@ func Retryable(err error, idempotent bool) (bool, string) {
 			return false, "server error on a write: it may have been applied"
 		}
 		return false, "client error " + http.StatusText(er.Status)
-	}
-	var ne *NetworkError
-	if errors.As(err, &ne) {
-		var cerr *tls.CertificateVerificationError
-		var uerr x509.UnknownAuthorityError
-		var herr x509.HostnameError
-		if errors.As(err, &cerr) || errors.As(err, &uerr) || errors.As(err, &herr) {
-			return false, "TLS error"
-		}
-		if idempotent {
-			return true, "network error"
-		}
-		return false, "network error on a write: it may have been applied"
 	}
 	return false, "not retryable"
 }
