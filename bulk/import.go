@@ -811,7 +811,7 @@ func (im *importer) linkMany(ctx context.Context, e kommo.EntityType, links []ko
 	if ok, _ := kommo.Retryable(err, true); !ok || tries >= maxAmbiguous {
 		return fatal(err)
 	}
-	if err := im.backoff(ctx, tries); err != nil {
+	if err := im.c.WaitBackoff(ctx, tries+1); err != nil {
 		return err
 	}
 	if errors.Is(err, kommo.ErrGatewayTimeout) && len(links) > 1 {

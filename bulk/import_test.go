@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -354,6 +356,69 @@ func TestReconcileFindsDatedRecords(t *testing.T) {
 			st := e.emu.Snapshot()
 			if len(st.Contacts) != 5 || res.Created != 5 {
 				t.Errorf("%d contacts, %d created; want 5 and 5", len(st.Contacts), res.Created)
+			}
+		})
+	}
+}
+
+// TestImportWaitsByTheClientsPolicy: before sending again a write whose
+// outcome was unknown, the engine waits as the client's retry policy says
+// (with jitter), through the client's sleep, whatever NoSync says.
+func TestImportWaitsByTheClientsPolicy(t *testing.T) {
+	for _, noSync := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NoSync=%v", noSync), func(t *testing.T) {
+			emu, err := kt.NewServer(kt.Options{Tokens: []string{importToken}, Rate: rate.Inf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(emu)
+			t.Cleanup(func() { srv.Close(); emu.Close() })
+			// The first three creates answer 500 without reaching Kommo:
+			// each may have been applied, so the engine waits, reads back,
+			// and sends it again.
+			var posts atomic.Int32
+			hc := *srv.Client()
+			hc.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				if r.Method == http.MethodPost && posts.Add(1) <= 3 {
+					return &http.Response{StatusCode: 500, Status: "500 Internal Server Error", Header: http.Header{},
+						Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+				}
+				return srv.Client().Transport.RoundTrip(r)
+			})
+			var mu sync.Mutex
+			var waits []time.Duration
+			policy := kommo.RetryPolicy{MaxRetries: 2, MinWait: 40 * time.Millisecond, MaxWait: 100 * time.Millisecond}
+			c, err := kommo.NewClient(srv.URL, kommo.WithToken(importToken), kommo.WithRateLimit(rate.Inf, 1), kommo.WithRetry(policy),
+				kommo.WithHTTPClient(&hc), kommo.WithSleep(func(ctx context.Context, d time.Duration) error {
+					mu.Lock()
+					waits = append(waits, d)
+					mu.Unlock()
+					return ctx.Err()
+				}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := ImportOptions{Job: JobHeader{ID: "waits", Entity: kommo.EntityContacts, Mode: ModeCreate},
+				Journal: filepath.Join(t.TempDir(), "waits.journal"), NoSync: noSync}
+			res, err := Import(t.Context(), c, items(contactRow(2, "Ada", "", ""), contactRow(3, "Bob", "", "")), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Created != 2 || len(emu.Snapshot().Contacts) != 2 || posts.Load() != 4 {
+				t.Fatalf("created %d, %d contacts, %d creates sent; want 2, 2, 4", res.Created, len(emu.Snapshot().Contacts), posts.Load())
+			}
+			// Backoff(1..3) of the policy: 40, 80, 100 (capped) ms, each
+			// jittered to 75-100 %.
+			mu.Lock()
+			defer mu.Unlock()
+			full := []time.Duration{40 * time.Millisecond, 80 * time.Millisecond, 100 * time.Millisecond}
+			if len(waits) != len(full) {
+				t.Fatalf("waits = %v, want %d (one per failure, through the client's sleep)", waits, len(full))
+			}
+			for i, d := range waits {
+				if d < full[i]*3/4 || d >= full[i] {
+					t.Errorf("wait %d = %v, want the policy's %v with 75-100 %% jitter", i+1, d, full[i])
+				}
 			}
 		})
 	}

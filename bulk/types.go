@@ -98,7 +98,9 @@ type ImportOptions struct {
 	// when it returns. Either way a journal another process holds stops
 	// the import with a *LockedError before anything is read or written.
 	Lock *JournalLock
-	// NoSync skips fsync of the journal (benchmarks only).
+	// NoSync skips fsync of the journal (benchmarks and tests: a crash
+	// may lose its tail). It changes nothing else; waits before retries
+	// are the client's (kommo.WithRetry, kommo.WithSleep).
 	NoSync bool
 	// Lookup selects how existing records are found (default LookupAuto).
 	Lookup LookupStrategy

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
@@ -136,7 +135,7 @@ func (im *importer) handleWriteError(ctx context.Context, e kommo.EntityType, ws
 	if tries >= maxAmbiguous {
 		return fatal(fmt.Errorf("giving up after %d failed attempts: %w", tries+1, err))
 	}
-	if err := im.backoff(ctx, tries); err != nil {
+	if err := im.c.WaitBackoff(ctx, tries+1); err != nil {
 		return err
 	}
 	if create {
@@ -194,24 +193,6 @@ func kommoReason(fes []kommo.FieldError) error {
 		parts[i] = fe.String()
 	}
 	return errors.New("Kommo: " + strings.Join(parts, "; "))
-}
-
-func (im *importer) backoff(ctx context.Context, tries int) error {
-	d := kommo.DefaultRetryPolicy().Backoff(tries+1, nil)
-	if im.opts.NoSync { // benchmarks and tests with injected faults
-		d = 0
-	}
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // writeUpdates patches existing records, journaling first the values each

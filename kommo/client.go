@@ -273,6 +273,15 @@ func (c *Client) BaseURL() string { return c.baseURL.String() }
 // may slow down and speed up again when other integrations share the budget.
 func (c *Client) Limiter() *rate.Limiter { return c.limiter }
 
+// WaitBackoff waits before retry number attempt (1-based) of a request the
+// caller sends again itself, such as the bulk engine's writes whose outcome
+// was unknown: the wait of the client's retry policy (RetryPolicy.Backoff,
+// with the client's jitter), slept with the client's sleep (WithSleep). It
+// returns ctx.Err() if ctx ends first.
+func (c *Client) WaitBackoff(ctx context.Context, attempt int) error {
+	return c.sleep(ctx, c.retry.Backoff(attempt, c.jitter))
+}
+
 // NewRequest builds a request for path, which is relative to the base URL
 // (e.g. "api/v4/leads"). A non-nil body is encoded as JSON.
 func (c *Client) NewRequest(ctx context.Context, method, path string, body any) (*http.Request, error) {

@@ -928,3 +928,21 @@ func TestTimedOutReadsAreRetried(t *testing.T) {
 		})
 	}
 }
+
+func TestWaitBackoff(t *testing.T) {
+	c, _, sleeps := setup(t, WithRetry(RetryPolicy{MinWait: 10 * time.Millisecond, MaxWait: 25 * time.Millisecond}))
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err := c.WaitBackoff(t.Context(), attempt); err != nil {
+			t.Fatalf("WaitBackoff(%d) = %v", attempt, err)
+		}
+	}
+	want := []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 25 * time.Millisecond}
+	if diff := cmp.Diff(want, *sleeps); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := c.WaitBackoff(ctx, 1); !errors.Is(err, context.Canceled) {
+		t.Errorf("WaitBackoff(canceled) = %v, want context.Canceled", err)
+	}
+}
