@@ -66,6 +66,15 @@ func TestOpenCSV(t *testing.T) {
 		comma:    ';',
 		encoding: "utf-8",
 	}, {
+		// The apostrophe EscapeFormula adds is removed, in the header too;
+		// white space and other apostrophes are kept.
+		name:     "formula guard",
+		input:    []byte("ID,'=Total,'-x\n1,'@a,'tis\n2,\"'\t=cmd\",  =spaced \n3,''=x,'+44 20\n"),
+		header:   []string{"ID", "=Total", "-x"},
+		records:  []Record{{2, []string{"1", "@a", "'tis"}}, {3, []string{"2", "\t=cmd", "  =spaced "}}, {4, []string{"3", "'=x", "'+44 20"}}},
+		comma:    ',',
+		encoding: "utf-8",
+	}, {
 		name:     "decimal commas in every row, header without",
 		input:    []byte("Price;Discount\r\n1,5;0,25\r\n3,5;0,5\r\n10,0;1,75\r\n"),
 		header:   []string{"Price", "Discount"},

@@ -150,7 +150,8 @@ constants:
 			want: &Row{
 				File: "in.csv", Line: 2, Key: "c-17", Entity: kommo.EntityContacts,
 				Contact: &kommo.ContactRequest{
-					Name: "Петров Иван Иванович", FirstName: "Иван Иванович", LastName: "Петров",
+					// Free text is sent as the cell holds it; split_name reads the words.
+					Name: "Петров  Иван Иванович", FirstName: "Иван Иванович", LastName: "Петров",
 					ResponsibleUserID: 2,
 					CreatedAt:         time.Date(2024, 3, 15, 10, 30, 0, 0, msk).Unix(),
 					TagsToAdd:         []kommo.TagRef{{Name: "vip"}, {Name: "2024"}, {Name: "import"}},
