@@ -59,16 +59,26 @@ type Limits struct {
 	// MaxCompressionRatio is the largest uncompressed/compressed ratio
 	// allowed for an XLSX zip entry larger than 1 MiB (default 1000).
 	MaxCompressionRatio int
+	// MaxSharedStrings is the largest number of strings in the shared
+	// string table of an XLSX workbook, the one part held in memory whole
+	// (default 16,777,216; 4 bytes each). Unused for CSV.
+	MaxSharedStrings int
+	// MaxSharedStringsSize is the largest total text of the shared string
+	// table, in bytes once decoded (default 256 MiB): a small part can
+	// decode to far more. Unused for CSV.
+	MaxSharedStringsSize int
 }
 
 // Default limits; see Limits.
 const (
-	DefaultMaxCellSize         = 1 << 20
-	DefaultMaxColumns          = 16384
-	DefaultMaxLineLength       = 16 << 20
-	DefaultMaxUncompressedSize = 1 << 30
-	DefaultMaxEntrySize        = 512 << 20
-	DefaultMaxCompressionRatio = 1000
+	DefaultMaxCellSize          = 1 << 20
+	DefaultMaxColumns           = 16384
+	DefaultMaxLineLength        = 16 << 20
+	DefaultMaxUncompressedSize  = 1 << 30
+	DefaultMaxEntrySize         = 512 << 20
+	DefaultMaxCompressionRatio  = 1000
+	DefaultMaxSharedStrings     = 16 << 20
+	DefaultMaxSharedStringsSize = 256 << 20
 )
 
 // withDefaults returns l with zero fields set to their defaults and negative
@@ -96,6 +106,8 @@ func (l Limits) withDefaults() Limits {
 	l.MaxColumns = pick(l.MaxColumns, DefaultMaxColumns)
 	l.MaxLineLength = pick(l.MaxLineLength, DefaultMaxLineLength)
 	l.MaxCompressionRatio = pick(l.MaxCompressionRatio, DefaultMaxCompressionRatio)
+	l.MaxSharedStrings = pick(l.MaxSharedStrings, DefaultMaxSharedStrings)
+	l.MaxSharedStringsSize = pick(l.MaxSharedStringsSize, DefaultMaxSharedStringsSize)
 	l.MaxUncompressedSize = pick64(l.MaxUncompressedSize, DefaultMaxUncompressedSize)
 	l.MaxEntrySize = pick64(l.MaxEntrySize, DefaultMaxEntrySize)
 	return l

@@ -90,7 +90,7 @@ func OpenXLSX(r io.ReaderAt, size int64, opts XLSXOptions) (*XLSXReader, error) 
 	if err != nil {
 		return nil, nameErr(x.name, err)
 	}
-	sst, err := readSharedStrings(zr, info.SharedStrings)
+	sst, err := readSharedStrings(zr, info.SharedStrings, x.limits)
 	if err != nil {
 		return nil, nameErr(x.name, err)
 	}

@@ -67,7 +67,7 @@ type rawCell struct {
 // by formatCell. It keeps one row in memory.
 type sheetRows struct {
 	sc       *xmlScanner
-	sst      []string
+	sst      sharedStrings
 	fmts     []numFmt
 	date1904 bool
 	maxCols  int
@@ -88,7 +88,7 @@ type sheetRows struct {
 	general     bool   // read every cell with the general path, for tests
 }
 
-func newSheetRows(rd io.Reader, sst []string, fmts []numFmt, date1904 bool, l Limits) *sheetRows {
+func newSheetRows(rd io.Reader, sst sharedStrings, fmts []numFmt, date1904 bool, l Limits) *sheetRows {
 	return &sheetRows{
 		sc:       newXMLScanner(rd),
 		sst:      sst,
@@ -772,7 +772,7 @@ func (r *sheetRows) sharedIndex(v []byte) int {
 			i, _ = strconv.Atoi(strings.TrimSpace(string(v)))
 		}
 	}
-	if i < 0 || i >= len(r.sst) {
+	if i < 0 || i >= r.sst.len() {
 		return -1
 	}
 	return i
@@ -783,7 +783,7 @@ func (r *sheetRows) sharedString(i int) string {
 	if i < 0 {
 		return ""
 	}
-	return r.sst[i]
+	return r.sst.at(i)
 }
 
 // stringItem appends the text of a string item (si in the shared strings,
