@@ -233,6 +233,12 @@ func (c *CSVReader) read() (Record, error) {
 			fields[i] = UnescapeFormula(f)
 		}
 	}
+	for i, f := range fields {
+		if strings.IndexByte(f, 0) >= 0 {
+			return Record{}, &RowError{File: c.name, Row: row, Column: columnName(c.header, i),
+				Value: truncate(strings.ReplaceAll(f, "\x00", "\uFFFD")), Err: ErrNULByte}
+		}
+	}
 	return Record{Row: row, Values: fields}, nil
 }
 

@@ -322,6 +322,34 @@ func TestOpenCSVErrors(t *testing.T) {
 	}
 }
 
+// TestOpenCSVNULByte checks that a cell holding a NUL character is a
+// RowError naming the file, row and column, and that the reader goes on
+// with the next row; a NUL in the header refuses the file.
+func TestOpenCSVNULByte(t *testing.T) {
+	c, err := OpenCSV(strings.NewReader("Name,Note\nAnn,a\x00b\nBob,ok\n"), CSVOptions{Name: "n.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Next()
+	var re *RowError
+	if !errors.As(err, &re) || !errors.Is(err, ErrNULByte) || re.Row != 2 || re.Column != "Note" || re.Value != "a\uFFFDb" {
+		t.Fatalf("Next() error = %#v, want a RowError at row 2, column Note, ErrNULByte", err)
+	}
+	if want := `n.csv: row 2, column "Note": NUL character in the cell`; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Next() error = %q, want it to start with %q", err, want)
+	}
+	rec, err := c.Next()
+	if err != nil || rec.Row != 3 || rec.Values[0] != "Bob" {
+		t.Errorf("Next() after the bad row = %v, %v; want row 3", rec, err)
+	}
+	if _, err := c.Next(); err != io.EOF {
+		t.Errorf("Next() at the end = %v, want io.EOF", err)
+	}
+	if _, err := OpenCSV(strings.NewReader("Na\x00me,Note\nAnn,x\n"), CSVOptions{Name: "n.csv"}); !errors.Is(err, ErrNULByte) {
+		t.Errorf("OpenCSV(NUL in the header) error = %v, want ErrNULByte", err)
+	}
+}
+
 func TestOpenCSVEmpty(t *testing.T) {
 	for _, in := range []string{"", "\n\n", "\xEF\xBB\xBF", ",,\n"} {
 		if _, err := OpenCSV(strings.NewReader(in), CSVOptions{Name: "e.csv"}); err == nil || !strings.Contains(err.Error(), "e.csv") {

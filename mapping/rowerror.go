@@ -30,6 +30,11 @@ var (
 	ErrUnknownEncoding = errors.New("unknown text encoding")
 	// ErrNoSheet reports a workbook without the requested (or any) sheet.
 	ErrNoSheet = errors.New("sheet not found")
+	// ErrNULByte reports a CSV cell holding a NUL character, which no text
+	// value has: the row is refused (the reader goes on with the next).
+	// Every row failing so means the file is not the text it seems, such
+	// as UTF-16 without a byte-order mark or a binary file.
+	ErrNULByte = errors.New("NUL character in the cell (is the file UTF-16 without a byte-order mark, or not text?)")
 )
 
 // A RowError records a problem with one cell or row of an input file, in the
