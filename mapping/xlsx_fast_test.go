@@ -159,7 +159,7 @@ var craftedSheets = []struct{ name, xml string }{
 		`<row><c r="A9"><v>9</v></c></row>` +
 		`<row><c><v>10</v></c><c/><c><v>10c</v></c></row>` +
 		`<row r="15" spans="1:2" ht="20" customHeight="1"><c r="B15"><v>15</v></c></row>` +
-		`<row r="13"><c r="A13"><v>13</v></c></row>` +
+		`<row r="16"><c r="A16"><v>16</v></c></row>` + // after 15; an earlier one is an error (TestXLSXMalformedStructure)
 		`<row r="20"><c r="AA20"><v>far</v></c><c><v>next</v></c><c r="$C$20"><v>abs</v></c><c r="ab20"><v>lower</v></c></row>` +
 		`<row r="21"><c r="A21" s="bad"><v>dropped</v></c><c r="B21"><v>kept</v></c><c s="x" r="D21"><v>d</v></c><c><v>after</v></c></row>` +
 		`<row r="22"><c r="A22"><extLst><v>nested</v></extLst></c><c r="B22"><v>a<x>b</x>c</v></c></row>` +

@@ -25,7 +25,16 @@ func checkZip(r io.ReaderAt, size int64, l Limits) (*zip.Reader, error) {
 	}
 	zr.RegisterDecompressor(zip.Deflate, newInflater)
 	var total uint64
+	names := make(map[string]string, len(zr.File))
 	for _, f := range zr.File {
+		// Parts are found by name, ignoring case (findPart), as Office
+		// does; a zip holding a name twice would let two readers read
+		// two different workbooks from one file.
+		key := strings.ToLower(strings.ReplaceAll(f.Name, `\`, "/"))
+		if first, dup := names[key]; dup {
+			return nil, fmt.Errorf("not a valid xlsx workbook: the zip holds the part %s twice (%q and %q)", first, first, f.Name)
+		}
+		names[key] = f.Name
 		u := f.UncompressedSize64
 		if u > uint64(l.MaxEntrySize) {
 			return nil, fmt.Errorf("%w: entry %s is %d bytes uncompressed, limit %d", ErrTooLarge, f.Name, u, l.MaxEntrySize)
@@ -111,8 +120,20 @@ func readWorkbook(zr *zip.Reader) (*workbookInfo, error) {
 			info.Styles = t
 		}
 	}
+	byName := make(map[string]string, len(wb.Sheets))
+	byPath := make(map[string]string, len(wb.Sheets))
 	for _, s := range wb.Sheets {
-		info.Sheets = append(info.Sheets, workbookSheet{Name: s.Name, State: s.State, Path: targets[s.RID]})
+		p := targets[s.RID]
+		// Excel refuses both; reading on would pick one of two sheets
+		// silently by name, or show one part as two sheets.
+		if _, dup := byName[strings.ToLower(s.Name)]; dup {
+			return nil, fmt.Errorf("not a valid xlsx workbook: two sheets are named %q", s.Name)
+		}
+		if other, dup := byPath[strings.ToLower(p)]; dup && p != "" {
+			return nil, fmt.Errorf("not a valid xlsx workbook: sheets %q and %q are the same part %s", other, s.Name, p)
+		}
+		byName[strings.ToLower(s.Name)], byPath[strings.ToLower(p)] = s.Name, s.Name
+		info.Sheets = append(info.Sheets, workbookSheet{Name: s.Name, State: s.State, Path: p})
 	}
 	return info, nil
 }
