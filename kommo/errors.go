@@ -27,8 +27,10 @@ var (
 	ErrPaymentRequired = errors.New("payment required: the Kommo account is not paid")
 	// ErrForbidden: any 403 (insufficient rights, IP not whitelisted, or a block).
 	ErrForbidden = errors.New("forbidden")
-	// ErrAccountBlocked: a 403 with an HTML body, which Kommo's gateway sends
-	// when an account or IP is blocked after repeated rate-limit violations.
+	// ErrAccountBlocked: a 403 that blocks the account or IP after repeated
+	// rate-limit violations: one with an HTML body (amoCRM's gateway sends
+	// nginx's page), or any 403 that follows a 429 the client saw in the
+	// last BlockWindow (Kommo does not document its block body).
 	ErrAccountBlocked = errors.New("account or IP blocked by Kommo (repeated rate limit violations?); contact Kommo support")
 	// ErrUnprocessable: 422, which Kommo answers for a write of more than
 	// 250 entities or a list limit over 250 ("Limit 250 per page").
@@ -59,6 +61,9 @@ type ErrorResponse struct {
 	// HTML reports a non-JSON body; Body holds its text, trimmed.
 	HTML bool   `json:"-"`
 	Body string `json:"-"`
+	// Blocked is set on a 403 that the client takes for a block: one that
+	// came after a 429 (see ErrAccountBlocked).
+	Blocked bool `json:"-"`
 	// RequestID is Kommo's X-Request-Id.
 	RequestID string `json:"-"`
 }
@@ -149,7 +154,7 @@ func (e *ErrorResponse) Error() string {
 			fmt.Fprintf(&b, "; request_id %s: %s", v.RequestID, fe)
 		}
 	}
-	if e.Status == http.StatusForbidden && e.HTML {
+	if e.Is(ErrAccountBlocked) {
 		b.WriteString(" (" + ErrAccountBlocked.Error() + ")")
 	}
 	return b.String()
@@ -169,7 +174,7 @@ func (e *ErrorResponse) Is(target error) bool {
 	case ErrForbidden:
 		return e.Status == http.StatusForbidden
 	case ErrAccountBlocked:
-		return e.Status == http.StatusForbidden && e.HTML
+		return e.Status == http.StatusForbidden && (e.HTML || e.Blocked)
 	case ErrUnprocessable:
 		return e.Status == http.StatusUnprocessableEntity
 	case ErrNotFound:
@@ -195,11 +200,61 @@ func (e *ErrorResponse) ItemErrors(requestID string) []FieldError {
 	return out
 }
 
-// RateLimitError is a 429. Kommo sends an HTML body and no Retry-After;
-// RetryAfter is set only if a server (a proxy, say) sends the header.
+// RateLimitError is a 429. Kommo documents a problem+json body with
+// "retry_after" in seconds (300 in its example); amoCRM's gateway sends an
+// HTML page without it. RetryAfter is the longer of the body's retry_after
+// and a Retry-After header, 0 when neither came.
 type RateLimitError struct {
 	ErrorResponse
 	RetryAfter time.Duration
+}
+
+// RetryLaterError is a request the client gave up on rather than wait for
+// Kommo's rate limit: a 429 asked for a wait longer than what is left of
+// RetryPolicy.MaxElapsed, or 429s went on for that long, or another
+// request's 429 paused the client for longer than that. Nothing was applied
+// (Kommo answers 429 before processing a request). It matches
+// ErrRateLimited; Until is when Kommo's wait ends, the time to try again.
+type RetryLaterError struct {
+	// Op is the request given up on, as "POST /api/v4/contacts".
+	Op string
+	// Wait is the wait Kommo asked for (or the next backoff, when it
+	// named none), and Until when it ends.
+	Wait  time.Duration
+	Until time.Time
+	// Waited is how long this request had waited on 429s already.
+	Waited time.Duration
+	// Last is the last 429 answered to this request; nil when the
+	// request was not sent because another one's 429 paused the client.
+	Last *RateLimitError
+}
+
+func (e *RetryLaterError) Error() string {
+	s := fmt.Sprintf("%s: Kommo's rate limit (429) asked to wait %s", e.Op, fmtWait(e.Wait))
+	if e.Waited > 0 {
+		s += fmt.Sprintf(" after %s of waiting", fmtWait(e.Waited))
+	}
+	return s + "; stopped instead, try again after " + e.Until.Format("15:04:05")
+}
+
+// fmtWait writes a wait in whole seconds ("300 s"), or milliseconds below
+// one second.
+func fmtWait(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%d s", int64((d+time.Second-1)/time.Second))
+}
+
+// Is matches ErrRateLimited.
+func (e *RetryLaterError) Is(target error) bool { return target == ErrRateLimited }
+
+// Unwrap gives the last 429, if the request was sent.
+func (e *RetryLaterError) Unwrap() error {
+	if e.Last == nil {
+		return nil
+	}
+	return e.Last
 }
 
 func (e *RateLimitError) Error() string { return e.ErrorResponse.Error() }
@@ -261,9 +316,36 @@ func CheckResponse(r *http.Response) error {
 		e.Body = plainText(data, 200)
 	}
 	if r.StatusCode == http.StatusTooManyRequests {
-		return &RateLimitError{ErrorResponse: *e, RetryAfter: parseRetryAfter(r.Header.Get("Retry-After"), time.Now())}
+		wait := parseRetryAfter(r.Header.Get("Retry-After"), time.Now())
+		if isJSON {
+			if d := bodyRetryAfter(data); d > wait {
+				wait = d
+			}
+		}
+		return &RateLimitError{ErrorResponse: *e, RetryAfter: wait}
 	}
 	return e
+}
+
+// bodyRetryAfter reads the "retry_after" of Kommo's 429 body: seconds, as
+// a number or a numeric string; 0 when absent or not a number.
+func bodyRetryAfter(data []byte) time.Duration {
+	var b struct {
+		RetryAfter json.RawMessage `json:"retry_after"`
+	}
+	if json.Unmarshal(data, &b) != nil || len(b.RetryAfter) == 0 {
+		return 0
+	}
+	var n json.Number
+	raw := bytes.Trim(b.RetryAfter, `"`)
+	if json.Unmarshal(raw, &n) != nil {
+		return 0
+	}
+	f, err := n.Float64()
+	if err != nil || f <= 0 || f > 86400*7 {
+		return 0
+	}
+	return time.Duration(f * float64(time.Second))
 }
 
 // scrubToken cuts the request's bearer token out of an error body, so a

@@ -20,20 +20,40 @@ import (
 // applied, so whether to send it again is the bulk engine's decision (it
 // reads back first), never the client's. The end of the caller's context
 // is never retried.
+//
+// After a 429 the client waits what Kommo asked for (the body's
+// retry_after or a Retry-After header, the longer) or else the backoff, at
+// least RateLimitWait, and every other request of the client waits with
+// it. With MaxElapsed set, 429s are retried by wall time, not by count: a
+// request gives up, with a *RetryLaterError, as soon as the next wait would
+// take it past MaxElapsed of waiting, without sleeping first.
 type RetryPolicy struct {
-	// MaxRetries is how many times one request may be sent again.
+	// MaxRetries is how many times one request may be sent again (after
+	// a 429 too, when MaxElapsed is 0).
 	MaxRetries int
 	// MinWait and MaxWait bound the exponential backoff (MinWait·2^n).
 	MinWait, MaxWait time.Duration
-	// RateLimitWait is the least wait after a 429 (Kommo sends no
-	// Retry-After; a Retry-After header, when present, wins).
+	// RateLimitWait is the least wait after a 429 that names no wait.
 	RateLimitWait time.Duration
+	// MaxElapsed, when > 0, is how long one request may wait on 429s in
+	// all; MaxRetries then does not apply to 429s.
+	MaxElapsed time.Duration
 }
 
 // DefaultRetryPolicy retries 5 times, from 500 ms up to 30 s, waiting at
-// least 1 s after a 429.
+// least 1 s after a 429, and waits on 429s for 3 minutes at most.
 func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxRetries: 5, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second, RateLimitWait: time.Second}
+	return RetryPolicy{MaxRetries: 5, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second, RateLimitWait: time.Second,
+		MaxElapsed: 3 * time.Minute}
+}
+
+// rateLimitWait is the wait after the attempt-th try drew rl: what Kommo
+// asked for, or else the backoff, at least RateLimitWait.
+func (p RetryPolicy) rateLimitWait(attempt int, rl *RateLimitError, jitter func() float64) time.Duration {
+	if rl.RetryAfter > 0 {
+		return rl.RetryAfter
+	}
+	return max(p.Backoff(attempt, jitter), p.RateLimitWait)
 }
 
 // Retryable reports whether err (from a request with the given idempotency)
@@ -93,17 +113,11 @@ func (p RetryPolicy) decide(attempt int, idempotent bool, err error, jitter func
 	if !ok {
 		return false, 0
 	}
-	wait := p.Backoff(attempt, jitter)
 	var rl *RateLimitError
 	if errors.As(err, &rl) {
-		if rl.RetryAfter > 0 {
-			return true, rl.RetryAfter
-		}
-		if wait < p.RateLimitWait {
-			wait = p.RateLimitWait
-		}
+		return true, p.rateLimitWait(attempt, rl, jitter)
 	}
-	return true, wait
+	return true, p.Backoff(attempt, jitter)
 }
 
 // Backoff is the wait before retry number attempt (1-based): MinWait doubled
