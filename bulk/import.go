@@ -104,7 +104,7 @@ func Import(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opts Imp
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	im := &importer{c: c, opts: opts, find: newFinder(c, opts.Lookup, opts.ExpectedRows), claims: map[string]*claim{},
+	im := &importer{c: c, opts: opts, find: newFinder(c, opts.Lookup, opts.ExpectedRows, opts.ScanCache, opts.Now), claims: map[string]*claim{},
 		res: &Result{Job: opts.Job, Rows: map[int]RowResult{}}, started: opts.Now()}
 	lock, err := im.lockJournal()
 	if err != nil {

@@ -20,7 +20,7 @@ func TestFinderScanConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFinder(e.c, LookupScan, 0)
+	f := newFinder(e.c, LookupScan, 0, "", nil)
 	// The scan comes first: a record created before it is found by it.
 	if _, err := f.find(ctx, kommo.EntityContacts, []mapping.MatchKey{emailKey("nobody@x.org")}); err != nil {
 		t.Fatal(err)

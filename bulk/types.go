@@ -104,6 +104,12 @@ type ImportOptions struct {
 	NoSync bool
 	// Lookup selects how existing records are found (default LookupAuto).
 	Lookup LookupStrategy
+	// ScanCache, if set, is a directory where a scan lookup keeps what it
+	// read (ids, updated_at and hashes of the match values; no values),
+	// so that the next job on the same account within ScanCacheMaxAge (a
+	// run after its dry run, tonight's file after the last) reads only
+	// the records changed since, as Kommo asks of lists read again.
+	ScanCache string
 	// ExpectedRows is the number of rows in the input, if known; it sizes
 	// the lookup strategy and the progress ETA.
 	ExpectedRows int
