@@ -6,6 +6,7 @@ package bulk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -118,6 +120,124 @@ func countMatching(reqs []string, prefix string) int {
 	return n
 }
 
+// TestImportPartialApplyNoDuplicate: Kommo may write the valid items of a
+// batch it answers 400 (whether it does is not confirmed). Before the
+// good rows are sent again the engine reads back, by their names, what
+// the batch may have created: every good row then exists once, the bad
+// one fails with Kommo's reason, and nothing is sent twice.
+func TestImportPartialApplyNoDuplicate(t *testing.T) {
+	for _, partial := range []bool{true, false} {
+		t.Run(fmt.Sprintf("partial=%v", partial), func(t *testing.T) {
+			e := newLimitsEnv(t, kt.Options{PartialApply: partial})
+			bad := contactRow(3, "Bad Row", "bad@x.org", "")
+			bad.Contact.CustomFieldsValues = append(bad.Contact.CustomFieldsValues,
+				kommo.CustomFieldValue{FieldID: kt.SeedContactSource, Values: []kommo.FieldValue{kommo.OptionText("Pigeon")}})
+			bad.Columns["contacts:custom_fields_values.1"] = "Source"
+			rows := []*mapping.Row{contactRow(2, "Ann Keyed", "ann@x.org", ""), bad, contactRow(4, "Cy Keyed", "cy@x.org", ""),
+				contactRow(5, "Dee Nokey", "", "")}
+			res, err := Import(t.Context(), e.c, items(rows...), e.opts("partial", kommo.EntityContacts, ModeCreate))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Created != 3 || res.Failed != 1 || !strings.Contains(fmt.Sprint(res.Rows[3].Err), "NotSupportedChoice") {
+				t.Fatalf("created %d, failed %d, row 3: %v", res.Created, res.Failed, res.Rows[3].Err)
+			}
+			byName := map[string][]int{}
+			for _, c := range e.emu.Snapshot().Contacts {
+				byName[c.Name] = append(byName[c.Name], c.ID)
+			}
+			for line, name := range map[int]string{2: "Ann Keyed", 4: "Cy Keyed", 5: "Dee Nokey"} {
+				if ids := byName[name]; len(ids) != 1 || res.Rows[line].IDs[kommo.EntityContacts] != ids[0] {
+					t.Errorf("%s: records %v, row %d has %d", name, ids, line, res.Rows[line].IDs[kommo.EntityContacts])
+				}
+			}
+			if ids := byName["Bad Row"]; len(ids) != 0 {
+				t.Errorf("the bad row was written: %v", ids)
+			}
+			reqs := e.log.sent()
+			wantPosts := 2 // the batch, then the good rows again
+			if partial {
+				wantPosts = 1 // the read back found them all
+			}
+			if n := countMatching(reqs, "POST /api/v4/contacts"); n != wantPosts {
+				t.Errorf("%d POSTs, want %d: %v", n, wantPosts, reqs)
+			}
+			if n := countMatching(reqs, "GET /api/v4/contacts?filter%5Bcreated_at%5D%5Bfrom%5D"); n != 1 ||
+				!strings.Contains(strings.Join(reqs, "\n"), "filter%5Bname%5D%5B%5D=Ann+Keyed") {
+				t.Errorf("no read back narrowed by name: %v", reqs)
+			}
+		})
+	}
+}
+
+// failFirst answers the first request matching method and path with
+// status (via FailNext), and passes everything else to the emulator.
+type failFirst struct {
+	emu          *kt.Server
+	method, path string
+	status       int
+	done         atomic.Bool
+}
+
+func (f *failFirst) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == f.method && r.URL.Path == f.path && f.done.CompareAndSwap(false, true) {
+		f.emu.FailNext(1, f.status)
+	}
+	f.emu.ServeHTTP(w, r)
+}
+
+// TestImportFinal4xx: a 4xx other than 408 and 429 (422 for more than 250
+// entities, 404, 413) is a definitive rejection: the batch's rows fail
+// with the reason, with no read back and nothing sent again. A 408 may
+// have been applied: it is read back and sent again.
+func TestImportFinal4xx(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		final  bool
+	}{{422, true}, {404, true}, {413, true}, {408, false}} {
+		for _, mode := range []Mode{ModeCreate, ModeUpdate} {
+			t.Run(fmt.Sprintf("%d %s", tt.status, mode), func(t *testing.T) {
+				e := newLimitsEnv(t, kt.Options{})
+				ctx := t.Context()
+				rows := []*mapping.Row{contactRow(2, "Ann", "ann@x.org", ""), contactRow(3, "Bo", "bo@x.org", "")}
+				method := http.MethodPost
+				if mode == ModeUpdate {
+					method = http.MethodPatch
+					pre := written(t)(e.c.Contacts.Create(ctx, []kommo.ContactRequest{{Name: "old A"}, {Name: "old B"}}))
+					for i, r := range rows {
+						r.Contact.ID = pre[i].ID
+						r.Match[kommo.EntityContacts] = mapping.MatchKey{Kind: mapping.MatchID, Values: []string{fmt.Sprint(pre[i].ID)}}
+					}
+				}
+				ff := &failFirst{emu: e.emu, method: method, path: "/api/v4/contacts", status: tt.status}
+				srv := httptest.NewServer(ff)
+				defer srv.Close()
+				e.url = srv.URL
+				c := e.client(t)
+				e.log.sent()
+				res, err := Import(ctx, c, items(rows...), e.opts("final", kommo.EntityContacts, mode))
+				if err != nil {
+					t.Fatal(err)
+				}
+				reqs := e.log.sent()
+				writes := countMatching(reqs, method+" /api/v4/contacts")
+				if tt.final {
+					if res.Failed != 2 || writes != 1 || !strings.Contains(fmt.Sprint(res.Rows[2].Err), fmt.Sprint(tt.status)) {
+						t.Errorf("failed %d rows after %d writes (%v); want 2 after 1, with the status", res.Failed, writes, res.Rows[2].Err)
+					}
+					if mode == ModeCreate && countMatching(reqs, "GET /api/v4/contacts?filter%5Bcreated_at%5D") != 0 {
+						t.Errorf("a definitive rejection was read back: %v", reqs)
+					}
+					return
+				}
+				if res.Failed != 0 || writes != 2 {
+					t.Errorf("failed %d rows after %d writes; want 0 after 2", res.Failed, writes)
+				}
+			})
+		}
+	}
+}
+
 // written fails the test on a write's error and returns its results.
 func written(t *testing.T) func([]*kommo.WriteResult, *kommo.Response, error) []*kommo.WriteResult {
 	return func(v []*kommo.WriteResult, _ *kommo.Response, err error) []*kommo.WriteResult {
@@ -126,6 +246,52 @@ func written(t *testing.T) func([]*kommo.WriteResult, *kommo.Response, error) []
 			t.Fatal(err)
 		}
 		return v
+	}
+}
+
+// TestImportStopsOn429AndResumes: Kommo's 429 asks to wait 300 s, longer
+// than the client waits: the import stops at once with a
+// *kommo.RetryLaterError, the batch journaled as not written, and a
+// resume after the wait creates every row once, without reading back.
+func TestImportStopsOn429AndResumes(t *testing.T) {
+	e := newLimitsEnv(t, kt.Options{RateLimitJSON: true})
+	var rows []*mapping.Row
+	for i := range 6 {
+		rows = append(rows, contactRow(i+2, fmt.Sprintf("P%d", i), fmt.Sprintf("p%d@x.org", i), ""))
+	}
+	ff := &failFirst{emu: e.emu, method: http.MethodPost, path: "/api/v4/contacts", status: 429}
+	srv := httptest.NewServer(ff)
+	defer srv.Close()
+	e.url = srv.URL
+	o := e.opts("stop429", kommo.EntityContacts, ModeCreate)
+	o.BatchSize, o.Workers = 3, 1
+	res, err := Import(t.Context(), e.client(t), items(rows...), o)
+	var rle *kommo.RetryLaterError
+	if !errors.As(err, &rle) || rle.Wait != 300*time.Second {
+		t.Fatalf("err = %v, want a RetryLaterError of 300 s", err)
+	}
+	if n := len(e.emu.Snapshot().Contacts); n != 0 || res.Created != 0 {
+		t.Fatalf("%d contacts, %d created before the stop", n, res.Created)
+	}
+	_, ended, err := JobStatus(o.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ended {
+		t.Errorf("the stopped job's journal says it ended")
+	}
+	e.clk.advance(301 * time.Second)
+	e.log.sent()
+	o.Resume = true
+	res, err = Import(t.Context(), e.client(t), items(rows...), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 6 || len(e.emu.Snapshot().Contacts) != 6 {
+		t.Errorf("resume created %d, %d contacts; want 6 and 6", res.Created, len(e.emu.Snapshot().Contacts))
+	}
+	if reqs := e.log.sent(); countMatching(reqs, "GET /api/v4/contacts?filter%5Bcreated_at%5D") != 0 {
+		t.Errorf("the resume read back a batch Kommo answered 429: %v", reqs)
 	}
 }
 
