@@ -88,6 +88,10 @@ func (c *connFlags) client(m *Main, wrap func(http.RoundTripper) http.RoundTripp
 	default: // --rate 0: no client-side limit (emulators, tests)
 		opts = append(opts, kommo.WithRateLimit(rate.Inf, 1))
 	}
+	if dir := m.rateDir(); dir != "" {
+		// Kommo's limit is per IP: the jobs of this host share one budget.
+		opts = append(opts, kommo.WithSharedBudget(dir))
+	}
 	token := or(c.token, "KOMMO_TOKEN")
 	oauthPath := or(c.oauthFile, "KOMMO_OAUTH_FILE")
 	switch {
@@ -109,6 +113,27 @@ func (c *connFlags) client(m *Main, wrap func(http.RoundTripper) http.RoundTripp
 		return nil, &usageError{msg: "no credentials: set KOMMO_TOKEN (or --token) or --oauth-file"}
 	}
 	return kommo.NewClient(base, opts...)
+}
+
+// rateDir is the directory of the rate budget files the processes of this
+// host share, one per account host: KOMMO_BULK_CACHE_DIR/rate, else the
+// user's cache directory's kommo-bulk/rate; "" (no sharing) when neither
+// is usable.
+func (m *Main) rateDir() string {
+	dir := m.Getenv("KOMMO_BULK_CACHE_DIR")
+	if dir == "" {
+		d, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(d, "kommo-bulk")
+	}
+	dir = filepath.Join(dir, "rate")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		fmt.Fprintf(m.Stderr, "kommo-bulk: no shared rate budget (%v): other jobs on this host are not counted\n", err)
+		return ""
+	}
+	return dir
 }
 
 // pacedClient builds a client whose rate the bulk engine's pacer steers:

@@ -311,6 +311,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		Lock:         lock,
 		NoSync:       a.noSync,
 		Lookup:       lookup,
+		ScanCache:    filepath.Join(results, ".kommo-bulk-scan"),
 		Location:     schema.Location,
 		ExpectedRows: report.Rows,
 		Progress:     newProgress(m.Stderr),
@@ -386,7 +387,11 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if !a.json || err == nil {
 		printSummary(m, sum, a.json)
 	}
+	var rle *kommo.RetryLaterError
 	switch {
+	case errors.As(runErr, &rle):
+		fmt.Fprintf(m.Stderr, "Kommo asked to wait %d s; resume after %s with: kommo-bulk import --resume %s\n",
+			int64((rle.Wait+time.Second-1)/time.Second), resumeTime(rle.Until), journal)
 	case errors.Is(runErr, context.Canceled):
 		fmt.Fprintf(m.Stderr, "interrupted: %d rows not done; continue with: kommo-bulk import --resume %s\n", sum.Pending, journal)
 	case runErr != nil:

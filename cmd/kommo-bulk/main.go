@@ -27,6 +27,9 @@ const (
 	exitFailed    = 1 // the command failed
 	exitUsage     = 2 // bad flags or arguments
 	exitRowErrors = 3 // finished, but some rows were rejected
+	// exitRetryLater: Kommo's rate limit asked to wait longer than the
+	// client waits (EX_TEMPFAIL): run again, or resume, later.
+	exitRetryLater = 75
 )
 
 func main() {
@@ -179,6 +182,7 @@ Commands:`)
 Run "kommo-bulk <command> -h" for a command's flags.
 
 Exit codes: 0 done, 1 failed, 2 bad usage, 3 finished with row errors,
+75 stopped because Kommo asked to wait (429): resume or run again later,
 130/143 stopped by a second Ctrl-C/SIGTERM (the first one stops cleanly, exit 1).`)
 }
 
