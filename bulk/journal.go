@@ -31,6 +31,10 @@ const (
 	opPrev  = "prev"  // previous values of an entity an update changes
 	opRow   = "row"   // a row's final outcome
 	opEnd   = "end"   // the job finished
+	// Undo's own progress (see undo_keep.go): the restore it is about to
+	// send for a record, and that it was written.
+	opUndoSent = "undo_sent"
+	opUndone   = "undone"
 )
 
 // JobHeader identifies a job and what it imports, so a resume can refuse
@@ -69,6 +73,8 @@ type entry struct {
 	// Prev is an update's undo: the request that restores the old values.
 	ID   int             `json:"id,omitempty"`
 	Prev json.RawMessage `json:"prev,omitempty"`
+	// Kept are the fields an undo left as someone changed them.
+	Kept []KeptField `json:"kept,omitempty"`
 }
 
 // journal appends entries; safe for concurrent use.
@@ -144,7 +150,13 @@ type replayed struct {
 	prev []entry
 	// created lists the records created, per entity type.
 	created map[kommo.EntityType][]int
-	ended   bool
+	// ackedAt[entity][id] is when the job's last update of a record was
+	// acknowledged (0 in journals older than that record).
+	ackedAt map[kommo.EntityType]map[int]int64
+	// undo are Undo's own entries.
+	undo  []entry
+	ended bool
+	endAt int64
 	// size is the length of the journal's complete lines: what follows
 	// is a torn tail. unterminated says the last complete line lacks its
 	// newline (a crash between the two).
@@ -282,7 +294,8 @@ func parseEntry(line []byte, e *entry) error {
 // ignored; a bad line elsewhere is an error.
 func replayJournal(r io.Reader) (*replayed, error) {
 	st := &replayed{rows: map[int]RowResult{}, written: map[int]map[kommo.EntityType]int{}, pending: map[int]map[kommo.EntityType]int64{},
-		wrote: map[int]map[kommo.EntityType]Action{}, created: map[kommo.EntityType][]int{}}
+		wrote: map[int]map[kommo.EntityType]Action{}, created: map[kommo.EntityType][]int{},
+		ackedAt: map[kommo.EntityType]map[int]int64{}}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
@@ -338,6 +351,12 @@ func replayJournal(r io.Reader) (*replayed, error) {
 				if e.Action == ActionCreate {
 					st.created[e.Entity] = append(st.created[e.Entity], id)
 				}
+				if e.Action == ActionUpdate {
+					if st.ackedAt[e.Entity] == nil {
+						st.ackedAt[e.Entity] = map[int]int64{}
+					}
+					st.ackedAt[e.Entity][id] = e.At
+				}
 			}
 			for _, row := range e.Rows { // acked as "nothing was written"
 				delete(st.pending[row], e.Entity)
@@ -350,8 +369,11 @@ func replayJournal(r io.Reader) (*replayed, error) {
 				rr.Err = errors.New(e.Reason)
 			}
 			st.rows[e.Row] = rr
+		case opUndoSent, opUndone:
+			st.undo = append(st.undo, e)
 		case opEnd:
 			st.ended = true
+			st.endAt = e.At
 		}
 	}
 	if st.header == nil {

@@ -20,6 +20,9 @@ type UndoResult struct {
 	// deleted in Kommo's interface.
 	Created map[kommo.EntityType][]int
 	Tag     string
+	// Kept lists the fields left as they are because someone changed them
+	// in Kommo after the import (see KeptField).
+	Kept []KeptField
 }
 
 // UndoTag is the tag Undo puts on the records a job created.
@@ -27,7 +30,8 @@ func UndoTag(jobID string) string { return "kommo-bulk undo " + jobID }
 
 // Undo reverts a finished (or stopped) import from its journal: every
 // record an update changed gets back the values it had before the job
-// first touched it, and every record the job created is tagged for removal
+// first touched it, except the fields someone changed in Kommo since
+// (UndoResult.Kept), and every record the job created is tagged for removal
 // (see UndoResult). It is idempotent: running it twice does no harm. It
 // holds the journal's lock (see LockJournal): the job must not be running.
 func Undo(ctx context.Context, c *kommo.Client, journalPath string) (*UndoResult, error) {
@@ -47,26 +51,20 @@ func Undo(ctx context.Context, c *kommo.Client, journalPath string) (*UndoResult
 
 	// The first prev entry of a record holds its values from before the job.
 	seen := map[string]bool{}
-	restores := map[kommo.EntityType][]any{}
+	var targets []undoTarget
 	for _, p := range st.prev {
 		k := string(p.Entity) + fmt.Sprint(p.ID)
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
-		req, err := decodeRequest(p.Entity, p.Prev)
-		if err != nil {
+		if _, err := decodeRequest(p.Entity, p.Prev); err != nil {
 			return nil, fmt.Errorf("undo: journal entry for %s %d: %w", p.Entity, p.ID, err)
 		}
-		restores[p.Entity] = append(restores[p.Entity], req)
+		targets = append(targets, undoTarget{p.Entity, p.ID, p.Prev})
 	}
-	for _, e := range writeOrder {
-		for chunk := range slices.Chunk(restores[e], kommo.MaxBatch/5) {
-			if _, err := updateBatch(ctx, c, e, chunk); err != nil {
-				return res, fmt.Errorf("undo: restore %s: %w", e, err)
-			}
-			res.Restored += len(chunk)
-		}
+	if err := restoreKeeping(ctx, c, journalPath, st, targets, res); err != nil {
+		return res, fmt.Errorf("undo: %w", err)
 	}
 
 	for e, ids := range st.created {

@@ -316,8 +316,15 @@ func (im *importer) sendUpdates(ctx context.Context, e kommo.EntityType, ws []*w
 	}
 	ids := map[int]int{}
 	got := map[int]bool{}
+	// at is Kommo's time of the write (its updated_at), which undo and
+	// delta runs compare later edits with; our clock if it gave none.
+	var at int64
 	for _, r := range res {
 		got[r.ID] = true
+		at = max(at, r.UpdatedAt)
+	}
+	if at == 0 {
+		at = im.opts.Now().Unix()
 	}
 	for _, w := range ws {
 		if len(res) > 0 && !got[w.id] {
@@ -326,7 +333,7 @@ func (im *importer) sendUpdates(ctx context.Context, e kommo.EntityType, ws []*w
 		}
 		ids[w.rt.line] = w.id
 	}
-	return im.j.append(true, entry{Op: opAck, Entity: e, Action: ActionUpdate, IDs: ids})
+	return im.j.append(true, entry{Op: opAck, Entity: e, Action: ActionUpdate, IDs: ids, At: at})
 }
 
 // reconcilePending settles creates a previous run sent without an answer:

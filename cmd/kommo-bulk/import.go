@@ -673,7 +673,7 @@ type UndoCommand struct {
 
 // Run parses flags and undoes a job.
 func (c *UndoCommand) Run(ctx context.Context, args []string) error {
-	fs := c.m.newFlagSet("undo", "undo [flags] JOURNAL\n\nReverts an import from its journal: records it updated get their previous values back;\nrecords it created are tagged \"kommo-bulk undo JOB\" (the API cannot delete them: filter by\nthat tag in Kommo and delete them there).")
+	fs := c.m.newFlagSet("undo", "undo [flags] JOURNAL\n\nReverts an import from its journal: records it updated get their previous values back,\nexcept the fields someone changed in Kommo since (those are kept and listed); records it created are tagged \"kommo-bulk undo JOB\" (the API cannot delete them: filter by\nthat tag in Kommo and delete them there).")
 	c.watch(fs, args)
 	var conn connFlags
 	conn.register(fs)
@@ -703,5 +703,6 @@ func (c *UndoCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.m.Stdout, ", tagged %q for deletion in Kommo", res.Tag)
 	}
 	fmt.Fprintln(c.m.Stdout)
+	printKept(c.m.Stdout, res.Kept)
 	return nil
 }
