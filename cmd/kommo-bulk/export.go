@@ -112,6 +112,7 @@ var exportFlagScope = map[string][]kommo.EntityType{
 	"created-to":   {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks, bulk.ExportEvents},
 	"updated-from": {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks},
 	"updated-to":   {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks},
+	"since-last":   {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks},
 	"query":        {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies},
 	"ids":          {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks},
 	"completed":    {bulk.ExportTasks},
@@ -175,6 +176,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	createdTo := fs.String("created-to", "", "created on or before `DATE` (a date includes its whole day)")
 	updatedFrom := fs.String("updated-from", "", "changed on or after `DATE`")
 	updatedTo := fs.String("updated-to", "", "changed on or before `DATE`")
+	sinceLast := fs.String("since-last", "", "incremental: only what changed since the export that wrote this `STATE` file, deletions as rows with _deleted TRUE; the first run exports all and creates it")
 	query := fs.String("query", "", "Kommo full-text `search` (names, phones, emails, fields; fuzzy)")
 	ids := &listFlag{split: true}
 	fs.Var(ids, "ids", "only these record `IDS` (comma-separated, repeatable)")
@@ -384,7 +386,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 			})
 		}
 	}
-	st, err := bulk.Export(ctx, client, w, opts)
+	st, next, err := exportSince(ctx, client, w, opts, *sinceLast, now)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -406,6 +408,9 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 			return err
 		}
 		tmp = nil
+	}
+	if err := saveSince(*sinceLast, next); err != nil {
+		return err
 	}
 	elapsed := now().Sub(start)
 	if !*quiet {

@@ -56,6 +56,9 @@ type jobStep struct {
 		// Filters are export flags without their dashes: pipeline,
 		// stage, responsible, created-from, query, ...
 		Filters map[string]string `yaml:"filters"`
+		// SinceLast is a state file (beside the job file): export only
+		// what changed since the last run, as export --since-last.
+		SinceLast string `yaml:"since_last"`
 	} `yaml:"export"`
 }
 
@@ -238,6 +241,9 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 				keys = append(keys, k)
 			}
 			slices.Sort(keys)
+			if ex.SinceLast != "" {
+				args = append(args, "--since-last", rel(ex.SinceLast))
+			}
 			for _, k := range keys {
 				args = append(args, "--"+strings.TrimLeft(k, "-")+"="+ex.Filters[k])
 			}
