@@ -150,8 +150,8 @@ type replayed struct {
 	prev []entry
 	// created lists the records created, per entity type.
 	created map[kommo.EntityType][]int
-	// ackedAt[entity][id] is when the job's last update of a record was
-	// acknowledged (0 in journals older than that record).
+	// ackedAt[entity][id] is when the job's last write of a record was
+	// acknowledged: Kommo's updated_at (absent in older journals).
 	ackedAt map[kommo.EntityType]map[int]int64
 	// undo are Undo's own entries.
 	undo  []entry
@@ -351,7 +351,7 @@ func replayJournal(r io.Reader) (*replayed, error) {
 				if e.Action == ActionCreate {
 					st.created[e.Entity] = append(st.created[e.Entity], id)
 				}
-				if e.Action == ActionUpdate {
+				if e.At != 0 {
 					if st.ackedAt[e.Entity] == nil {
 						st.ackedAt[e.Entity] = map[int]int64{}
 					}

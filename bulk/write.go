@@ -68,9 +68,13 @@ func (im *importer) sendCreates(ctx context.Context, e kommo.EntityType, ws []*w
 // when Kommo echoes none).
 func (im *importer) ack(e kommo.EntityType, ws []*work, res []*kommo.WriteResult) error {
 	byRID := map[string]int{}
+	at := im.opts.Now().Unix() // Kommo's updated_at when it gives one
 	for _, r := range res {
 		if r.RequestID != "" {
 			byRID[r.RequestID] = r.ID
+		}
+		if r.UpdatedAt > 0 {
+			at = r.UpdatedAt
 		}
 	}
 	ids := map[int]int{}
@@ -89,7 +93,7 @@ func (im *importer) ack(e kommo.EntityType, ws []*work, res []*kommo.WriteResult
 			im.find.learn(e, w.key, id)
 		}
 	}
-	return im.j.append(true, entry{Op: opAck, Entity: e, Action: ActionCreate, IDs: ids})
+	return im.j.append(true, entry{Op: opAck, Entity: e, Action: ActionCreate, IDs: ids, At: at})
 }
 
 // handleWriteError decides what a failed write means for its works.

@@ -62,6 +62,7 @@ type importArgs struct {
 	refs      string
 	entity    string
 	match     string
+	delta     deltaArgs
 }
 
 func (a *importArgs) register(fs interface {
@@ -86,6 +87,7 @@ func (a *importArgs) register(fs interface {
 	fs.StringVar(&a.refs, "refs", "", "journals of earlier imports (comma-separated) whose row keys this file's references name, e.g. the companies job for contacts with a company key column")
 	fs.BoolVar(&a.dryRun, "dry-run", false, "validate, look up and report what would happen per row, without writing")
 	fs.BoolVar(&a.json, "json", false, "print a JSON summary on stdout")
+	a.delta.register(fs)
 }
 
 // Run parses flags and imports.
@@ -356,7 +358,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 			}
 		}
 	}
-	res, runErr := bulk.Import(ctx, client, items, opts)
+	res, runErr := a.delta.importRows(ctx, m, client, items, opts)
 	fmt.Fprintln(m.Stderr)
 	if cerr := rf.close(); werr == nil {
 		werr = cerr
