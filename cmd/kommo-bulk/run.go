@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,13 @@ type jobStep struct {
 		Results   string   `yaml:"results"`
 		Refs      []string `yaml:"refs"`
 		DryRun    bool     `yaml:"dry_run"`
+		// Delta is a state file (beside the job file) that makes the
+		// step a delta run, as import --delta; OnConflict, Gone and
+		// Conflicts are --on-conflict, --gone and --conflicts.
+		Delta      string `yaml:"delta"`
+		OnConflict string `yaml:"on_conflict"`
+		Gone       string `yaml:"gone"`
+		Conflicts  string `yaml:"conflicts"`
 	} `yaml:"import"`
 	Export *struct {
 		Entity string `yaml:"entity"`
@@ -191,6 +199,7 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 				if a.mode == "" {
 					a.mode = "create"
 				}
+				a.delta = deltaArgs{state: rel(im.Delta), conflicts: rel(im.Conflicts), policy: cmp.Or(im.OnConflict, "keep-kommo"), gone: cmp.Or(im.Gone, "ignore")}
 				if a.batch == 0 {
 					a.batch = 50
 				}
