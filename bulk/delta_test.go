@@ -226,3 +226,20 @@ func TestDeltaRunPolicies(t *testing.T) {
 		})
 	}
 }
+
+// TestDeltaGoneStage: gone: stage moves the leads of vanished rows to the
+// stage, once.
+func TestDeltaGoneStage(t *testing.T) {
+	ce := newClockEnv(t, nil)
+	d := DeltaOptions{State: filepath.Join(ce.dir, "leads.delta.json"), Gone: GoneAction{Action: "stage", StatusID: kt.StatusLost}}
+	runDelta(t, ce, "n1", deltaSource(3, nil, nil), d)
+	r := runDelta(t, ce, "n2", deltaSource(2, nil, nil), d)
+	if r.rep.GoneApplied != 1 || len(r.rep.Gone) != 1 || r.rep.Gone[0] != "src-2" {
+		t.Fatalf("gone %v, applied %d", r.rep.Gone, r.rep.GoneApplied)
+	}
+	for _, l := range ce.emu.Snapshot().Leads {
+		if (l.StatusID == kt.StatusLost) != (l.Name == "Lead 2") {
+			t.Errorf("lead %q in stage %d", l.Name, l.StatusID)
+		}
+	}
+}
