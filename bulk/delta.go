@@ -282,7 +282,8 @@ type deltaRow struct {
 // is replaced atomically after the import, from its journal, so that a
 // failed run's writes are remembered too.
 //
-// The rows are held in memory.
+// A dry run reports what would be sent and the conflicts, and changes
+// neither Kommo nor the state. The rows are held in memory.
 func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opts ImportOptions, d DeltaOptions) (*DeltaReport, error) {
 	state, err := ReadDeltaState(d.State)
 	if err != nil {
@@ -433,6 +434,12 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 		}
 		res, ierr := Import(ctx, c, slices.Values(run.rows), o)
 		rep.Result = mergeResults(rep.Result, res)
+		if opts.DryRun {
+			if ierr != nil {
+				return rep, ierr
+			}
+			continue // nothing written, nothing to remember
+		}
 		if err := recordDelta(o.Journal, state, send, cur); err != nil && ierr == nil {
 			ierr = err
 		}
@@ -455,6 +462,9 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 		rec.Gone = true
 	}
 	slices.Sort(rep.Gone)
+	if opts.DryRun {
+		return rep, nil // the state stays as it was
+	}
 	n, err := applyGone(ctx, c, e, d.Gone, goneIDs)
 	rep.GoneApplied = n
 	if serr := saveDeltaState(d.State, state); err == nil {

@@ -1,7 +1,9 @@
 package bulk
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -241,5 +243,31 @@ func TestDeltaGoneStage(t *testing.T) {
 		if (l.StatusID == kt.StatusLost) != (l.Name == "Lead 2") {
 			t.Errorf("lead %q in stage %d", l.Name, l.StatusID)
 		}
+	}
+}
+
+// TestDeltaDryRun: a dry delta run reports and changes neither Kommo nor
+// the state.
+func TestDeltaDryRun(t *testing.T) {
+	ce := newClockEnv(t, nil)
+	d := DeltaOptions{State: filepath.Join(ce.dir, "leads.delta.json"), Gone: GoneAction{Action: "tag"}}
+	runDelta(t, ce, "n1", deltaSource(3, nil, nil), d)
+	before, err := os.ReadFile(d.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writes := ce.emu.Stats().Writes
+	o := ce.opts("dry", kommo.EntityLeads, ModeUpsert)
+	o.DryRun = true
+	rep, err := ImportDelta(t.Context(), ce.c, items(deltaSource(2, map[int]string{0: "New"}, nil)...), o, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sent != 1 || rep.Skipped != 1 || len(rep.Gone) != 1 || rep.GoneApplied != 0 {
+		t.Errorf("dry run report %+v", rep)
+	}
+	after, _ := os.ReadFile(d.State)
+	if w := ce.emu.Stats().Writes; w != writes || !bytes.Equal(before, after) {
+		t.Errorf("dry run: %d writes, state changed: %v", w-writes, !bytes.Equal(before, after))
 	}
 }

@@ -5,6 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/kommo"
 )
 
 // TestImportDelta: import --delta sends only the rows whose source changed
@@ -54,5 +58,20 @@ func TestImportDelta(t *testing.T) {
 	}
 	if code, _, errOut := e.run(t, "import", in, "--mapping", filepath.Join(e.dir, "contacts.yaml"), "--delta", state, "--on-conflict", "mine"); code != exitUsage || !strings.Contains(errOut, "keep-kommo") {
 		t.Errorf("bad --on-conflict = %d\n%s", code, errOut)
+	}
+}
+
+// TestPrintKept: undo lists each kept field on a line of its own.
+func TestPrintKept(t *testing.T) {
+	var sb strings.Builder
+	printKept(&sb, nil)
+	if sb.Len() != 0 {
+		t.Errorf("nothing kept printed %q", sb.String())
+	}
+	printKept(&sb, []bulk.KeptField{{Entity: kommo.EntityLeads, ID: 12, Field: "name", By: 1002, ByName: "Boris Manager", At: 1796220120}})
+	want := "kept 1 fields changed in Kommo after the import:\n  lead 12 name: kept: changed by Boris Manager at " +
+		time.Unix(1796220120, 0).In(time.Local).Format("2006-01-02 15:04 MST") + "\n"
+	if sb.String() != want {
+		t.Errorf("printed %q, want %q", sb.String(), want)
 	}
 }
