@@ -157,6 +157,8 @@ type replayed struct {
 	undo  []entry
 	ended bool
 	endAt int64
+	// lastAt is the latest time any entry gives.
+	lastAt int64
 	// size is the length of the journal's complete lines: what follows
 	// is a torn tail. unterminated says the last complete line lacks its
 	// newline (a crash between the two).
@@ -320,6 +322,7 @@ func replayJournal(r io.Reader) (*replayed, error) {
 			return nil, fmt.Errorf("journal line %d: %w", i+1, err)
 		}
 		st.size, st.unterminated = off, last
+		st.lastAt = max(st.lastAt, e.At)
 		switch e.Op {
 		case opStart:
 			if st.header == nil {

@@ -1,6 +1,7 @@
 package bulk
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -202,7 +203,9 @@ func restoreKeeping(ctx context.Context, c *kommo.Client, path string, st *repla
 	}
 	defer j.close()
 
-	fallback := st.endAt // journals older than the ack's time
+	// Journals written before acks had a time: the job's end, else its
+	// last time (a stopped job's last send).
+	fallback := cmp.Or(st.endAt, st.lastAt)
 	var names map[int]string
 	for _, e := range writeOrder {
 		var todo []undoTarget

@@ -194,3 +194,57 @@ func TestUndoKeepsHumanEdits(t *testing.T) {
 	}
 	check("after the resumed undo")
 }
+
+// TestUndoKeepsHumanEditsOldJournal: a journal from before acks had a
+// time is compared with the job's end: Boris's later edit is kept, the
+// import's own changes are restored.
+func TestUndoKeepsHumanEditsOldJournal(t *testing.T) {
+	ce := newClockEnv(t, nil)
+	ctx := t.Context()
+	p := 100.0
+	pre, _, err := ce.c.Leads.Create(ctx, []kommo.LeadRequest{{Name: "Deal", Price: &p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce.tick(time.Minute)
+	np := 999.0
+	row := &mapping.Row{Line: 2, Entity: kommo.EntityLeads, Lead: &kommo.LeadRequest{Name: "Imported", Price: &np},
+		Match: map[kommo.EntityType]mapping.MatchKey{kommo.EntityLeads: {Kind: mapping.MatchID, Values: []string{fmt.Sprint(pre[0].ID)}}}}
+	o := ce.opts("old", kommo.EntityLeads, ModeUpdate)
+	o.Now = func() time.Time { return time.Unix(ce.now.Load(), 0) }
+	if _, err := Import(ctx, ce.c, items(row), o); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(o.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.Contains(l, `"op":"ack"`) {
+			i := strings.Index(l, `,"at":`)
+			j := strings.Index(l[i+1:], ",") + i + 1
+			if i < 0 || j <= i {
+				t.Fatalf("ack line %s", l)
+			}
+			l = l[:i] + l[j:]
+		}
+		lines = append(lines, l)
+	}
+	if err := os.WriteFile(o.Journal, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ce.tick(time.Minute)
+	if _, _, err := ce.boris.Leads.Update(ctx, []kommo.LeadRequest{{ID: pre[0].ID, Name: "Boris"}}); err != nil {
+		t.Fatal(err)
+	}
+	ce.tick(time.Minute)
+	u, err := Undo(ctx, ce.c, o.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _, _ := ce.c.Leads.Get(ctx, pre[0].ID)
+	if len(u.Kept) != 1 || u.Kept[0].Field != "name" || l.Name != "Boris" || l.Price != 100 {
+		t.Errorf("kept %v; lead %q %v, want Boris 100", u.Kept, l.Name, l.Price)
+	}
+}
