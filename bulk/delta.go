@@ -182,11 +182,15 @@ func deltaKey(r *mapping.Row) string {
 	return ""
 }
 
-// fingerprint hashes what a row would write (not its line).
+// fingerprint hashes what a row would write, not where it is (file,
+// sheet, line: tonight's file may have another name); "" if it cannot.
 func fingerprint(r *mapping.Row) string {
 	cp := *r
-	cp.Line = 0
-	b, _ := json.Marshal(&cp)
+	cp.File, cp.Sheet, cp.Line = "", "", 0
+	b, err := json.Marshal(&cp)
+	if err != nil {
+		return ""
+	}
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:16])
 }
@@ -305,7 +309,7 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 		dr := &deltaRow{it: it, orig: it.Row, key: deltaKey(it.Row), fp: fingerprint(it.Row)}
 		if dr.key != "" {
 			seen[dr.key] = true
-			if rec := state.Records[dr.key]; rec != nil && rec.FP == dr.fp && rec.ID != 0 {
+			if rec := state.Records[dr.key]; rec != nil && dr.fp != "" && rec.FP == dr.fp && rec.ID != 0 {
 				rec.Gone = false
 				rep.Skipped++
 				continue

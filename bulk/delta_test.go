@@ -271,3 +271,19 @@ func TestDeltaDryRun(t *testing.T) {
 		t.Errorf("dry run: %d writes, state changed: %v", w-writes, !bytes.Equal(before, after))
 	}
 }
+
+// TestDeltaFingerprintIgnoresPlace: the same row from another file, sheet
+// or line is unchanged; another value is not.
+func TestDeltaFingerprintIgnoresPlace(t *testing.T) {
+	a := deltaSource(1, nil, nil)[0]
+	b := *a
+	b.File, b.Sheet, b.Line = "tonight.csv", "Sheet2", 99
+	if fingerprint(a) == "" || fingerprint(a) != fingerprint(&b) {
+		t.Errorf("fingerprints %q and %q differ", fingerprint(a), fingerprint(&b))
+	}
+	c := *a
+	c.Lead = &kommo.LeadRequest{Name: "Other"}
+	if fingerprint(a) == fingerprint(&c) {
+		t.Error("another value, the same fingerprint")
+	}
+}
