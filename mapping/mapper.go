@@ -38,6 +38,8 @@ type Mapper struct {
 	ents      [numSlots]entPlan
 	ix        *index
 	region    string
+	countries []int  // the columns holding the row's country, most likely first
+	account   string // the account's region, CompileOptions.Country
 	numfmt    NumberFormat
 	dates     *DateParser
 	firstDate numDate        // dates' first layout, when mapper_fast.go can read it
@@ -62,6 +64,13 @@ type entPlan struct {
 	match   MatchKind
 	matchCF int // slot of the field behind email/phone/field matching
 	fieldID int
+	// explicit: the spec names the key (not a related contact's default).
+	explicit bool
+	// The other key of an email or phone key, for rows whose key cannot
+	// be made: phone for email and email for phone; altCF is -1 when the
+	// entity has no column for it.
+	altKind MatchKind
+	altCF   int
 }
 
 // cfTarget is one custom field of one entity.
@@ -73,6 +82,7 @@ type cfTarget struct {
 	scope   string // `field "Name"`, for errors
 	sources int    // number of columns and joins that feed it
 	key     bool   // its values are the entity's match key
+	alt     bool   // its values are the entity's other key (see entPlan)
 }
 
 type opKind uint8
@@ -100,6 +110,7 @@ type op struct {
 	def      string
 	clear    bool
 	required bool
+	policy   policy // on_invalid
 	path     string // "<entity>:<path>" of a standard field
 }
 
@@ -115,6 +126,9 @@ type compiler struct {
 	dates  *DateParser
 	sep    string
 	used   map[string]string // "<slot>/<field key>" → first path, for duplicates
+	opts   CompileOptions
+	// onInvalid is options.on_invalid.
+	onInvalid policy
 }
 
 func (c *compiler) fail(path string, err error) {
@@ -128,11 +142,25 @@ func (c *compiler) fail(path string, err error) {
 // values naming the closest candidates, joined with errors.Join so that
 // all of them are reported at once.
 func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
+	return CompileWith(spec, schema, header, CompileOptions{})
+}
+
+// CompileOptions are what Compile may know besides the spec, the schema
+// and the header. The zero value knows nothing more.
+type CompileOptions struct {
+	// Country is the account's country, as an ISO 3166 code or a name
+	// (see CountryRegion): the region of phones written without a country
+	// code when the spec has no region and the row no country column.
+	Country string
+}
+
+// CompileWith is Compile with options.
+func CompileWith(spec *Spec, schema *Schema, header []string, opts CompileOptions) (*Mapper, error) {
 	if spec == nil {
 		return nil, &SpecError{Err: errors.New("no spec")}
 	}
 	m := &Mapper{header: header, keyIdx: -1, ix: newIndex(schema), sh: &mapShared{}, acct: schema.location()}
-	c := &compiler{m: m, spec: spec, hdr: map[string]int{}, hdrN: map[string][]int{}, used: map[string]string{}}
+	c := &compiler{m: m, spec: spec, hdr: map[string]int{}, hdrN: map[string][]int{}, used: map[string]string{}, opts: opts}
 	for i, h := range header {
 		if _, ok := c.hdr[h]; !ok {
 			c.hdr[h] = i
@@ -248,6 +276,9 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 		if p.match == MatchEmail || p.match == MatchPhone || p.match == MatchField {
 			p.slots[p.matchCF].key = true
 		}
+		if p.altCF >= 0 && (p.match == MatchEmail || p.match == MatchPhone) {
+			p.slots[p.altCF].alt = true
+		}
 	}
 	// Check constants once: a bad constant is a spec error, not a row error.
 	if len(c.errs) == 0 && m.nconst > 0 {
@@ -327,6 +358,25 @@ func (c *compiler) options() {
 	}
 	c.m.region, c.m.numfmt, c.m.dates = c.region, c.numfmt, c.dates
 	c.m.firstDate = firstDateLayout(c.dates)
+	if p, err := parsePolicy(o.OnInvalid); err != nil {
+		c.fail("options.on_invalid", err)
+	} else {
+		c.onInvalid = p
+	}
+	switch cc := strings.TrimSpace(o.CountryColumn); {
+	case strings.EqualFold(cc, "none"):
+	case cc != "":
+		if i, ok := c.column("options.country_column", cc); ok {
+			c.m.countries = []int{i}
+		}
+	default:
+		c.m.countries = countryColumns(c.m.header)
+	}
+	if a := strings.TrimSpace(c.opts.Country); a != "" {
+		if c.m.account = CountryRegion(a); c.m.account == "" {
+			c.fail("", fmt.Errorf("unknown account country %q; want an ISO 3166 code or a country name", a))
+		}
+	}
 }
 
 // parseZone reads an IANA zone name or a fixed offset ("+03:00", "UTC+3",
@@ -389,9 +439,9 @@ func (c *compiler) column(path, name string) (int, bool) {
 }
 
 // target compiles where o's value goes; it reports whether it succeeded.
-func (c *compiler) target(o *op, path string, t Target) bool {
+func (c *compiler) target(o *op, path string, t Target) (ok bool) {
 	m := c.m
-	ok := true
+	ok = true
 	e := m.entity
 	if t.Entity != "" {
 		e = parseEntity(string(t.Entity))
@@ -422,6 +472,11 @@ func (c *compiler) target(o *op, path string, t Target) bool {
 	}
 	o.def, o.clear, o.required = t.Default, t.ClearIfEmpty, t.Required
 	o.enum = strings.TrimSpace(t.Enum)
+	defer func() {
+		if ok && !c.policy(o, path, t.OnInvalid) {
+			ok = false
+		}
+	}()
 
 	var dupKey string
 	multi := false
@@ -599,6 +654,15 @@ func (c *compiler) matchPlan(s int) {
 		}
 		return false
 	}
+	p.altCF = -1
+	defer func() {
+		switch p.match {
+		case MatchEmail:
+			p.altKind, p.altCF = MatchPhone, findCF(kommo.CodePhone)
+		case MatchPhone:
+			p.altKind, p.altCF = MatchEmail, findCF(kommo.CodeEmail)
+		}
+	}()
 	if spec == "" && s != m.primary {
 		switch s {
 		case slotContacts:
@@ -630,7 +694,7 @@ func (c *compiler) matchPlan(s int) {
 			c.fail(path, fmt.Errorf("match %s for %s needs a column mapped to the %s field of %s", kind, e, code, e))
 			return
 		}
-		p.match, p.matchCF = mk, i
+		p.match, p.matchCF, p.explicit = mk, i, true
 	case "name":
 		if !hasStd(stdName, stdFirstName, stdLastName) {
 			c.fail(path, fmt.Errorf("match name for %s needs a column mapped to its name", e))

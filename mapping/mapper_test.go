@@ -149,6 +149,7 @@ constants:
 				"CTO", "выставка", "software, CONSULTING", "01.02.1980", "1 234,5", "да", "vip; 2024", "ivan@example.ru", "15.03.2024 10:30", "ООО «Ромашка»"},
 			want: &Row{
 				File: "in.csv", Line: 2, Key: "c-17", Entity: kommo.EntityContacts,
+				PhoneRegion: RegionUse{Region: "RU", From: RegionFromSpec},
 				Contact: &kommo.ContactRequest{
 					Name: "Петров Иван Иванович", FirstName: "Иван Иванович", LastName: "Петров",
 					ResponsibleUserID: 2,
@@ -249,6 +250,7 @@ refs:
 			rec:  []string{"D-1", "Big deal", "R$ 12.500", "", "Em negociação", "JOSE NUNEZ", "événement", "Maria Silva", "(11) 91234-5678", "ACME Ltda", "acme.com.br", "Av. Paulista 1000", "São Paulo", "O-9"},
 			want: &Row{
 				File: "in.csv", Line: 5, Key: "D-1", Entity: kommo.EntityLeads,
+				PhoneRegion: RegionUse{Region: "BR", From: RegionFromSpec},
 				Lead: &kommo.LeadRequest{Name: "Big deal", Price: ptr(12500.0), StatusID: 1003, PipelineID: 100, ResponsibleUserID: 3,
 					CustomFieldsValues: kommo.CustomFieldValues{
 						{FieldID: 33, Values: []kommo.FieldValue{kommo.Text("D-1")}},
@@ -367,8 +369,8 @@ columns:
   - {column: Stage, field: status}
   - {column: Owner, field: responsible_user}
   - {column: Budget, field: price}
-  - {column: Phone, entity: contacts, field: PHONE}
-  - {column: Email, entity: contacts, field: EMAIL}
+  - {column: Phone, entity: contacts, field: PHONE, on_invalid: error}
+  - {column: Email, entity: contacts, field: EMAIL, on_invalid: error}
   - {column: Source, field: Deal source}
   - {column: Date, field: Contract date}
 `

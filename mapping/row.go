@@ -50,6 +50,16 @@ type Row struct {
 	// do), so writing to it would change other rows too. Copy it to
 	// change it.
 	Columns map[string]string
+
+	// Warnings are the values of the row that did not validate but did
+	// not cost it: normalised, kept as written or left out, by the spec's
+	// on_invalid. A row with warnings lands; nil when there are none.
+	Warnings []*RowWarning
+
+	// PhoneRegion is the region the row's phones written without a
+	// country code were read in, and where it came from; zero when no
+	// phone needed one.
+	PhoneRegion RegionUse
 }
 
 // MatchKind says which value identifies an existing record.
