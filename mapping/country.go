@@ -165,7 +165,7 @@ NZ NZL|New Zealand|Nueva Zelanda|Nova Zelândia|Новая Зеландия|Neus
 // before a shipping one.
 var countryHeaders = []string{
 	"country", "country region", "country name", "pais", "país", "страна", "land", "pays", "paese", "kraj", "zeme",
-	"mailing country", "mailingcountry", "contact country", "person country", "address country", "страна адрес",
+	"mailing country", "mailingcountry", "contact country", "person country", "address country",
 	"billing country", "billingcountry", "company country", "organization country", "account country",
 	"other country", "othercountry", "shipping country", "shippingcountry",
 }

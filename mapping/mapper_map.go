@@ -131,7 +131,9 @@ func (m *Mapper) putBuild(b *build) {
 //
 // A row with any bad cell yields a nil Row and one *RowError per problem,
 // each with the row, column, field and value; the caller reports them and
-// goes on with the next record.
+// goes on with the next record. A value that does not validate but that
+// its column's on_invalid lets through (normalised, kept as written or
+// left out) does not fail the row: it is a *RowWarning in Row.Warnings.
 //
 // Rows share their Columns map with the other rows of m that filled the
 // same fields from the same columns; it must not be modified (see Row).
