@@ -97,8 +97,9 @@
 // entity's match key (named by the spec) must be normalised: otherwise the
 // row is matched by its other key (e-mail, phone) or fails. Phones without
 // a country code are read in options.region, else the row's country
-// column, else CompileOptions.Country. A Report counts good, warned and
-// bad rows, and its Summary groups warnings and errors by cause.
+// column, else the account's country (Schema.Country). A Report counts
+// good, warned and bad rows, and its Summary groups warnings and errors by
+// cause.
 //
 // Names are compared after Normalize, so case, accents and punctuation do
 // not matter. A name that matches nothing is an error naming the closest

@@ -39,7 +39,7 @@ type Mapper struct {
 	ix        *index
 	region    string
 	countries []int  // the columns holding the row's country, most likely first
-	account   string // the account's region, CompileOptions.Country
+	account   string // the account's region, from Schema.Country
 	numfmt    NumberFormat
 	dates     *DateParser
 	firstDate numDate        // dates' first layout, when mapper_fast.go can read it
@@ -126,7 +126,6 @@ type compiler struct {
 	dates  *DateParser
 	sep    string
 	used   map[string]string // "<slot>/<field key>" → first path, for duplicates
-	opts   CompileOptions
 	// onInvalid is options.on_invalid.
 	onInvalid policy
 }
@@ -142,25 +141,11 @@ func (c *compiler) fail(path string, err error) {
 // values naming the closest candidates, joined with errors.Join so that
 // all of them are reported at once.
 func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
-	return CompileWith(spec, schema, header, CompileOptions{})
-}
-
-// CompileOptions are what Compile may know besides the spec, the schema
-// and the header. The zero value knows nothing more.
-type CompileOptions struct {
-	// Country is the account's country, as an ISO 3166 code or a name
-	// (see CountryRegion): the region of phones written without a country
-	// code when the spec has no region and the row no country column.
-	Country string
-}
-
-// CompileWith is Compile with options.
-func CompileWith(spec *Spec, schema *Schema, header []string, opts CompileOptions) (*Mapper, error) {
 	if spec == nil {
 		return nil, &SpecError{Err: errors.New("no spec")}
 	}
-	m := &Mapper{header: header, keyIdx: -1, ix: newIndex(schema), sh: &mapShared{}, acct: schema.location()}
-	c := &compiler{m: m, spec: spec, hdr: map[string]int{}, hdrN: map[string][]int{}, used: map[string]string{}, opts: opts}
+	m := &Mapper{header: header, keyIdx: -1, ix: newIndex(schema), sh: &mapShared{}, acct: schema.location(), account: schema.region()}
+	c := &compiler{m: m, spec: spec, hdr: map[string]int{}, hdrN: map[string][]int{}, used: map[string]string{}}
 	for i, h := range header {
 		if _, ok := c.hdr[h]; !ok {
 			c.hdr[h] = i
@@ -371,11 +356,6 @@ func (c *compiler) options() {
 		}
 	default:
 		c.m.countries = countryColumns(c.m.header)
-	}
-	if a := strings.TrimSpace(c.opts.Country); a != "" {
-		if c.m.account = CountryRegion(a); c.m.account == "" {
-			c.fail("", fmt.Errorf("unknown account country %q; want an ISO 3166 code or a country name", a))
-		}
 	}
 }
 

@@ -120,6 +120,11 @@ type Schema struct {
 	// birthday values as midnight. A spec without options.time_zone reads
 	// dates in it. Nil is UTC.
 	Location *time.Location
+	// Country is the account's country, an ISO 3166 code or a name (see
+	// CountryRegion): the region of phones written without a country code
+	// when the spec has no options.region and the row no country column.
+	// Empty, or a country CountryRegion does not know, is none.
+	Country string
 	// Notes say what the schema lacks and what a run does without it, for
 	// the summary a command prints.
 	Notes []string
@@ -128,6 +133,14 @@ type Schema struct {
 // ErrUsersHidden is the reason an owner name cannot be matched when the
 // schema has no user list (Schema.UsersHidden).
 var ErrUsersHidden = errors.New("the account's user list is admin-only; use user ids or an admin token")
+
+// region is the ISO code of s.Country, or "".
+func (s *Schema) region() string {
+	if s == nil {
+		return ""
+	}
+	return CountryRegion(s.Country)
+}
 
 // location is s.Location, or UTC.
 func (s *Schema) location() *time.Location {

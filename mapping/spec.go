@@ -123,7 +123,7 @@ type Options struct {
 	// Region is the ISO 3166 region ("RU", "BR", "US") of phone numbers
 	// written without a country code. Without it, such a number is read in
 	// the country of its row's country column (see CountryColumn), else
-	// in the account's country ([CompileOptions]).
+	// in the account's country ([Schema].Country).
 	Region string `yaml:"region,omitempty" json:"region,omitempty"`
 	// CountryColumn is the column holding each row's country (a name in
 	// English, Spanish, Portuguese, Russian or German, or an ISO code),

@@ -212,7 +212,7 @@ type RegionSource string
 const (
 	RegionFromSpec    RegionSource = "spec"    // options.region
 	RegionFromColumn  RegionSource = "column"  // the row's country column
-	RegionFromAccount RegionSource = "account" // CompileOptions.Country
+	RegionFromAccount RegionSource = "account" // Schema.Country
 )
 
 // RegionUse is the region a row's phones without a country code were read
