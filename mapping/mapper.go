@@ -35,6 +35,7 @@ type Mapper struct {
 	keyIdx    int
 	keyCol    string
 	refs      []refOp
+	required  []kommo.EntityType // the refs marked required
 	ents      [numSlots]entPlan
 	ix        *index
 	region    string
@@ -52,6 +53,8 @@ type Mapper struct {
 type refOp struct {
 	idx    int
 	entity kommo.EntityType
+	column string
+	key    string // its Row.Columns key, "<entity>:ref"
 }
 
 // entPlan is what Compile knows about one entity of a row.
@@ -175,7 +178,10 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 			continue
 		}
 		if idx, ok := c.column(path+".column", r.Column); ok {
-			m.refs = append(m.refs, refOp{idx: idx, entity: e})
+			m.refs = append(m.refs, refOp{idx: idx, entity: e, column: header[idx], key: string(e) + ":ref"})
+			if r.Required {
+				m.required = append(m.required, e)
+			}
 		}
 	}
 	for i, cs := range spec.Columns {

@@ -701,6 +701,7 @@ func (m *Mapper) row(b *build) *Row {
 	if m.keyIdx >= 0 && m.keyIdx < len(b.rec.Values) {
 		r.Key = clean(b.rec.Values[m.keyIdx])
 	}
+	hasRefs := false
 	for _, ref := range m.refs {
 		if ref.idx >= len(b.rec.Values) {
 			continue
@@ -708,8 +709,10 @@ func (m *Mapper) row(b *build) *Row {
 		if v := clean(b.rec.Values[ref.idx]); v != "" {
 			if r.Refs == nil {
 				r.Refs = make(map[kommo.EntityType]string, len(m.refs))
+				r.RequiredRefs = m.required
 			}
 			r.Refs[ref.entity] = v
+			hasRefs = true
 		}
 	}
 	for s := range numSlots {
@@ -749,6 +752,14 @@ func (m *Mapper) row(b *build) *Row {
 			}
 			b.cols = kept
 			break
+		}
+	}
+	if hasRefs {
+		// A reference's column, for its warning or error: "<entity>:ref".
+		for _, ref := range m.refs {
+			if r.Refs[ref.entity] != "" {
+				b.cols = append(b.cols, colPair{ent: entitySlot(ref.entity), key: ref.key, col: ref.column})
+			}
 		}
 	}
 	r.Columns = m.sh.cols.get(b.cols, &b.lastSet)

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -274,7 +275,7 @@ refs:
 					"leads:status_id": "Stage", "leads:pipeline_id": "Stage", "leads:responsible_user_id": "Owner",
 					"leads:custom_fields_values.1": "Source",
 					"contacts:name":                "Person", "contacts:custom_fields_values.0": "Person phone",
-					"companies:name": "Organization", "companies:custom_fields_values.0": "Site",
+					"companies:name": "Organization", "companies:custom_fields_values.0": "Site", "companies:ref": "Org ID",
 					"companies:custom_fields_values.1": "Street + City",
 				},
 			},
@@ -344,6 +345,24 @@ refs:
 	}
 	if got.Refs[kommo.EntityLeads] != "L-1" || got.Lead != nil || got.Entity != kommo.EntityTasks {
 		t.Errorf("Map = refs %v, lead %v, entity %v; want L-1, nil, tasks", got.Refs, got.Lead, got.Entity)
+	}
+	// The reference names its column, for its warning: the lead is not
+	// required, so a key that names nothing costs the row its link only.
+	if got.Column(kommo.EntityLeads, "ref") != "Lead key" || got.RequiredRefs != nil {
+		t.Errorf("ref column %q, required %v; want \"Lead key\", none", got.Column(kommo.EntityLeads, "ref"), got.RequiredRefs)
+	}
+	w := got.RefNotFound(kommo.EntityLeads, "L-1")
+	if w.String() != `in.csv: row 3, column "Lead key", field "leads.ref": not linked: no lead "L-1" in this run or the journals given` || w.Code != WarnRefNotFound || w.Reason != "lead" {
+		t.Errorf("RefNotFound = %q (%s, %s)", w, w.Code, w.Reason)
+	}
+	var sum Summary
+	sum.AddWarnings([]*RowWarning{w})
+	if c := sum.Causes()[0].String(); c != "Lead key: 1 row landed without its link (the lead is in no file of this run: add its file, or its import's journal (--refs))" {
+		t.Errorf("cause = %q", c)
+	}
+	req := mustCompile(t, strings.Replace(spec, "entity: leads}", "entity: leads, required: true}", 1), header)
+	if got, _ := req.Map(Record{Row: 3, Values: []string{"Call back", "03/15/2024 14:00", "proposal", "deal", "555", "no", "", "ana@example.com", "L-1"}}); !slices.Equal(got.RequiredRefs, []kommo.EntityType{kommo.EntityLeads}) {
+		t.Errorf("required ref: RequiredRefs = %v", got.RequiredRefs)
 	}
 
 	_, errs = m.Map(Record{Row: 4, Values: []string{"", "", "meeting", "", "", "", "", "", ""}})

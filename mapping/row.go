@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -60,6 +61,36 @@ type Row struct {
 	// country code were read in, and where it came from; zero when no
 	// phone needed one.
 	PhoneRegion RegionUse
+
+	// RequiredRefs are the entities of Refs the spec marks required
+	// (RefSpec.Required): a key that names no record fails the row
+	// instead of costing it the link. Rows of a Mapper share it:
+	// read-only.
+	RequiredRefs []kommo.EntityType
+}
+
+// RefNotFound is the warning of a row whose reference to entity names no
+// record of the run nor of the journals given: the row lands without that
+// link. key is the key (or the one of several keys) not found.
+func (r *Row) RefNotFound(entity kommo.EntityType, key string) *RowWarning {
+	one := singularOf(entity)
+	return &RowWarning{
+		File: r.File, Sheet: r.Sheet, Row: r.Line, Column: r.Column(entity, "ref"), Field: string(entity) + ".ref",
+		Value: truncate(key), Code: WarnRefNotFound, Action: ActionNotLinked, Reason: one,
+		Params: map[string]string{"entity": string(entity), "key": key},
+		Err:    fmt.Errorf("no %s %q in this run or the journals given", one, key),
+	}
+}
+
+// singularOf names one entity of a type: "company", "contact", "lead".
+func singularOf(e kommo.EntityType) string {
+	switch e {
+	case kommo.EntityCompanies:
+		return "company"
+	case kommo.EntityCustomers:
+		return "customer"
+	}
+	return strings.TrimSuffix(string(e), "s")
 }
 
 // MatchKind says which value identifies an existing record.

@@ -228,9 +228,13 @@ type ConstantSpec struct {
 
 // RefSpec names a column holding the key of a row of Entity in another
 // file (a contact's company, a task's lead); it becomes Row.Refs[Entity].
+// A key that names no row of the run nor of the journals given costs the
+// row its link only (a ref_not_found warning), unless Required: then the
+// row fails.
 type RefSpec struct {
-	Column string           `yaml:"column" json:"column"`
-	Entity kommo.EntityType `yaml:"entity" json:"entity"`
+	Column   string           `yaml:"column" json:"column"`
+	Entity   kommo.EntityType `yaml:"entity" json:"entity"`
+	Required bool             `yaml:"required,omitempty" json:"required,omitempty"`
 }
 
 // A SpecError is a problem in a mapping spec, with its position when the

@@ -61,6 +61,11 @@ const (
 	// its column, and the row's other key was used: Params "key" and "by"
 	// ("phone", "email").
 	WarnMatchKeyReplaced = "match_key_replaced"
+	// WarnRefNotFound: a reference names a record of another file that
+	// is neither in the run nor in the journals given; the row landed
+	// without that link. Reason is the entity in the singular
+	// ("company"), Params "entity" and "key". See Row.RefNotFound.
+	WarnRefNotFound = "ref_not_found"
 )
 
 // Actions: what was done to a value, RowWarning.Action.
@@ -69,6 +74,7 @@ const (
 	ActionKept       = "kept_as_written" // sent as written
 	ActionLeftOut    = "left_out"        // not sent
 	ActionKeyChanged = "key_replaced"    // another match key was used
+	ActionNotLinked  = "not_linked"      // the row landed without a link
 )
 
 // A RowWarning is a value that did not validate but did not cost its row:
@@ -114,6 +120,8 @@ func (w *RowWarning) Text() string {
 		b.WriteString("left out")
 	case ActionKeyChanged:
 		fmt.Fprintf(&b, "matched by %s instead of %s", w.Params["by"], w.Params["key"])
+	case ActionNotLinked:
+		b.WriteString("not linked")
 	}
 	if w.Err != nil {
 		b.WriteString(": " + w.Err.Error())
@@ -370,6 +378,10 @@ func (c Cause) String() string {
 		b.WriteString("left out")
 	case c.Action == ActionKeyChanged:
 		b.WriteString("matched by another key")
+	case c.Action == ActionNotLinked && c.Rows == 1:
+		b.WriteString("landed without its link")
+	case c.Action == ActionNotLinked:
+		b.WriteString("landed without their link")
 	}
 	b.WriteString(" (" + c.Hint() + ")")
 	return b.String()
@@ -423,4 +435,7 @@ var reasonHints = map[string]string{
 	"match_key_replaced/phone":    "the phone could not be the match key; matched by e-mail",
 	"match_key_replaced/email":    "the e-mail could not be the match key; matched by phone",
 	"phone_left_out/not_a_number": "no digits in it",
+	"ref_not_found/company":       "the company is in no file of this run: add its file, or its import's journal (--refs)",
+	"ref_not_found/contact":       "the contact is in no file of this run: add its file, or its import's journal (--refs)",
+	"ref_not_found/lead":          "the lead is in no file of this run: add its file, or its import's journal (--refs)",
 }
