@@ -481,3 +481,40 @@ columns:
 		t.Errorf("cause = %+v, want 2 rows, 3 values, first row 3", c)
 	}
 }
+
+// A Summary read back from its JSON is the same; Merge adds another's
+// counts cause by cause.
+func TestSummaryJSONAndMerge(t *testing.T) {
+	kept := &RowWarning{Row: 3, Column: "Phone", Field: "contacts.PHONE", Value: "555", Code: WarnPhoneKept, Action: ActionKept,
+		Reason: "no_country_code", Err: &ValueError{Kind: ErrInvalidPhone, Reason: "no_country_code", Text: "no country code and no default region"}}
+	var a Summary
+	a.AddWarnings([]*RowWarning{kept})
+	a.AddErrors([]*RowError{{Row: 4, Column: "Email", Err: &ValueError{Kind: ErrInvalidEmail, Reason: "no_at", Text: "no @"}}})
+	js, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Summary
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a.Causes(), back.Causes()); diff != "" {
+		t.Errorf("read back (-want +got):\n%s", diff)
+	}
+	var b Summary
+	k2 := *kept
+	k2.Row = 9
+	b.AddWarnings([]*RowWarning{&k2, &k2})
+	back.Merge(b)
+	var got []string
+	for _, c := range back.Causes() {
+		got = append(got, c.String())
+	}
+	want := []string{"Email: 1 row failed (invalid email: no @)", "Phone: 2 rows kept as written (no country code: add options.region or a country column)"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("merged (-want +got):\n%s", diff)
+	}
+	if c := back[CauseKey{Column: "Phone", Code: WarnPhoneKept, Reason: "no_country_code"}]; c.Values != 3 || c.FirstRow != 3 {
+		t.Errorf("merged cause = %+v, want 3 values, first row 3", c)
+	}
+}

@@ -330,6 +330,37 @@ func (c *Cause) count(seen []*Cause) []*Cause {
 // MarshalJSON writes the causes as a list, in the order of Causes.
 func (s Summary) MarshalJSON() ([]byte, error) { return json.Marshal(s.Causes()) }
 
+// UnmarshalJSON reads the list MarshalJSON writes.
+func (s *Summary) UnmarshalJSON(b []byte) error {
+	var list []Cause
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	*s = nil
+	if len(list) > 0 {
+		*s = make(Summary, len(list))
+	}
+	for i := range list {
+		c := list[i]
+		(*s)[c.CauseKey] = &c
+	}
+	return nil
+}
+
+// Merge adds the counts of o to s.
+func (s *Summary) Merge(o Summary) {
+	for k, c := range o {
+		have := s.cause(k, c.Field, c.Example, c.FirstRow, c.Text)
+		if have != c {
+			if have.Rows == 0 {
+				have.Action = c.Action
+			}
+			have.Rows += c.Rows
+			have.Values += c.Values
+		}
+	}
+}
+
 // Causes returns the causes, errors first, then most rows first.
 func (s Summary) Causes() []Cause {
 	out := make([]Cause, 0, len(s))
@@ -367,24 +398,32 @@ func (c Cause) String() string {
 	} else {
 		b.WriteString(" rows ")
 	}
-	switch {
-	case c.Error:
-		b.WriteString("failed")
-	case c.Action == ActionNormalized:
-		b.WriteString("normalised")
-	case c.Action == ActionKept:
-		b.WriteString("kept as written")
-	case c.Action == ActionLeftOut:
-		b.WriteString("left out")
-	case c.Action == ActionKeyChanged:
-		b.WriteString("matched by another key")
-	case c.Action == ActionNotLinked && c.Rows == 1:
-		b.WriteString("landed without its link")
-	case c.Action == ActionNotLinked:
-		b.WriteString("landed without their link")
-	}
+	b.WriteString(c.Outcome())
 	b.WriteString(" (" + c.Hint() + ")")
 	return b.String()
+}
+
+// Outcome is what happened to the rows of c, in a few English words:
+// "failed", "normalised", "kept as written", "left out", "matched by
+// another key", "landed without their link".
+func (c Cause) Outcome() string {
+	switch {
+	case c.Error:
+		return "failed"
+	case c.Action == ActionNormalized:
+		return "normalised"
+	case c.Action == ActionKept:
+		return "kept as written"
+	case c.Action == ActionLeftOut:
+		return "left out"
+	case c.Action == ActionKeyChanged:
+		return "matched by another key"
+	case c.Action == ActionNotLinked && c.Rows == 1:
+		return "landed without its link"
+	case c.Action == ActionNotLinked:
+		return "landed without their link"
+	}
+	return c.Action
 }
 
 // Hint is the cause in a few English words, with what to do about it
