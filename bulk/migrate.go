@@ -116,17 +116,59 @@ type MigrationReport struct {
 
 // FileReport counts one file's rows.
 type FileReport struct {
-	File     string           `json:"file"`
-	Entity   kommo.EntityType `json:"entity"`
-	Rows     int              `json:"rows"`
-	Created  int              `json:"created"`
-	Updated  int              `json:"updated"`
-	Merged   int              `json:"merged"`
-	Skipped  int              `json:"skipped"`
-	Failed   int              `json:"failed"`
-	Resumed  int              `json:"resumed,omitempty"`
-	Journal  string           `json:"journal,omitempty"`
-	Selected int              `json:"selected,omitempty"` // sample runs: rows in the sample
+	File    string           `json:"file"`
+	Entity  kommo.EntityType `json:"entity"`
+	Rows    int              `json:"rows"`
+	Created int              `json:"created"`
+	Updated int              `json:"updated"`
+	Merged  int              `json:"merged"`
+	Skipped int              `json:"skipped"`
+	Failed  int              `json:"failed"`
+	// Landed counts the rows that are in Kommo: created, updated, skipped
+	// as already there, or merged into another row's record; Warned, those
+	// of them with warnings, which Warnings groups by cause.
+	Landed   int             `json:"landed"`
+	Warned   int             `json:"warned"`
+	Warnings mapping.Summary `json:"warnings,omitempty"`
+	// Regions are the regions the file's phones without a country code
+	// were read in, with where each came from, and how many rows.
+	Regions  []RegionCount `json:"regions,omitempty"`
+	Resumed  int           `json:"resumed,omitempty"`
+	Journal  string        `json:"journal,omitempty"`
+	Selected int           `json:"selected,omitempty"` // sample runs: rows in the sample
+}
+
+// RegionCount is how many rows read their phones without a country code
+// in a region (see mapping.RegionUse).
+type RegionCount struct {
+	Region string               `json:"region"` // ISO 3166 code
+	From   mapping.RegionSource `json:"from"`   // spec, column or account
+	Column string               `json:"column,omitempty"`
+	Rows   int                  `json:"rows"`
+}
+
+// String reads like `US (column "Country"): 120 rows`.
+func (c RegionCount) String() string {
+	rows := "rows"
+	if c.Rows == 1 {
+		rows = "row"
+	}
+	return fmt.Sprintf("%s: %d %s", mapping.RegionUse{Region: c.Region, From: c.From, Column: c.Column}, c.Rows, rows)
+}
+
+// RegionCounts lists a report's regions, most rows first.
+func RegionCounts(regions map[mapping.RegionUse]int) []RegionCount {
+	out := make([]RegionCount, 0, len(regions))
+	for u, n := range regions {
+		out = append(out, RegionCount{Region: u.Region, From: u.From, Column: u.Column, Rows: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Rows != out[j].Rows {
+			return out[i].Rows > out[j].Rows
+		}
+		return out[i].String() < out[j].String()
+	})
+	return out
 }
 
 // Merge is one row written into a record that another row (or the
@@ -236,6 +278,12 @@ type migFile struct {
 	skip    map[int]string                  // line → reason
 	select_ map[int]bool                    // sample: lines to migrate
 	lock    *JournalLock                    // the journal's, for the whole run
+	// regions counts the rows whose phones without a country code were
+	// read in each region (the validation pass).
+	regions map[mapping.RegionUse]int
+	// foldWarn are the warnings of folded duplicates (line → warnings):
+	// they land with the row they duplicate.
+	foldWarn map[int][]*mapping.RowWarning
 }
 
 type stageTuple struct {
@@ -1163,6 +1211,12 @@ func (m *migration) validate(ctx context.Context, f *migFile) error {
 		if _, skipped := f.skip[row.Line]; skipped {
 			continue
 		}
+		if u := row.PhoneRegion; u.Region != "" {
+			if f.regions == nil {
+				f.regions = map[mapping.RegionUse]int{}
+			}
+			f.regions[u]++
+		}
 		if row.Key != "" {
 			if _, dup := f.keys[row.Key]; !dup {
 				f.keys[row.Key] = row.Line
@@ -1201,12 +1255,8 @@ func (m *migration) dedupeKeys(r *mapping.Row) []string {
 				}
 			}
 		}
-		if f, ok := r.Contact.CustomFieldsValues.Field(m.fieldID(kommo.EntityContacts, kommo.CodePhone), kommo.CodePhone); ok {
-			for _, s := range f.Strings() {
-				if s = strings.TrimSpace(s); s != "" {
-					out = append(out, "phone "+s)
-				}
-			}
+		for _, s := range m.phoneKeys(r, kommo.EntityContacts) {
+			out = append(out, "phone "+s)
 		}
 	case kommo.EntityCompanies:
 		if r.Company != nil && r.Company.Name != "" {
@@ -1613,7 +1663,14 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 				continue
 			}
 			if _, ok := f.folded[line]; ok {
-				continue // written with the row it duplicates
+				// Written with the row it duplicates, warnings included.
+				if row != nil && len(row.Warnings) > 0 {
+					if f.foldWarn == nil {
+						f.foldWarn = map[int][]*mapping.RowWarning{}
+					}
+					f.foldWarn[line] = row.Warnings
+				}
+				continue
 			}
 			if row != nil {
 				m.relatedKey(row, f.primary)
@@ -1638,9 +1695,25 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 						continue
 					}
 				}
-				for e, k := range row.Refs {
-					if parts := splitRef(k); len(parts) > 1 {
-						extra[line] = append(extra[line], string(e)+"\x00"+strings.Join(parts[1:], "\x00"))
+				for _, e := range writeOrder {
+					parts := splitRef(row.Refs[e])
+					if len(parts) < 2 {
+						continue
+					}
+					extra[line] = append(extra[line], string(e)+"\x00"+strings.Join(parts[1:], "\x00"))
+					// Of several keys in a cell, the ones that name no
+					// record are each a warning; when none does, the
+					// import's one for the cell says so.
+					var lost []string
+					for _, p := range parts {
+						if _, ok := m.ref(e, p); !ok {
+							lost = append(lost, p)
+						}
+					}
+					if len(lost) < len(parts) {
+						for _, p := range lost {
+							row.Warnings = append(slices.Clip(row.Warnings), row.RefNotFound(e, p))
+						}
 					}
 				}
 			}
@@ -1699,10 +1772,7 @@ func (m *migration) relatedKey(r *mapping.Row, primary kommo.EntityType) {
 	if k, ok := r.Match[kommo.EntityContacts]; ok && (len(k.Values) > 0 || k.Kind == mapping.MatchField) {
 		return
 	}
-	var phones []string
-	if f, ok := r.Contact.CustomFieldsValues.Field(m.fieldID(kommo.EntityContacts, kommo.CodePhone), kommo.CodePhone); ok {
-		phones = f.Strings()
-	}
+	phones := m.phoneKeys(r, kommo.EntityContacts)
 	if r.Match == nil {
 		r.Match = map[kommo.EntityType]mapping.MatchKey{}
 	}
@@ -1714,6 +1784,44 @@ func (m *migration) relatedKey(r *mapping.Row, primary kommo.EntityType) {
 	case name != "":
 		r.Match[kommo.EntityContacts] = mapping.MatchKey{Kind: mapping.MatchName, Values: []string{mapping.Normalize(name)}}
 	}
+}
+
+// phoneKeys are the phones of entity e of a row that can identify it: the
+// ones the mapping normalised to E.164. A phone kept as written (no
+// country code, too short, ...) is sent, but two rows with the same text
+// are not shown to be one person by it.
+func (m *migration) phoneKeys(r *mapping.Row, e kommo.EntityType) []string {
+	var cfv kommo.CustomFieldValues
+	switch {
+	case e == kommo.EntityContacts && r.Contact != nil:
+		cfv = r.Contact.CustomFieldsValues
+	case e == kommo.EntityCompanies && r.Company != nil:
+		cfv = r.Company.CustomFieldsValues
+	default:
+		return nil
+	}
+	f, ok := cfv.Field(m.fieldID(e, kommo.CodePhone), kommo.CodePhone)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, s := range f.Strings() {
+		if s = strings.TrimSpace(s); s != "" && !keptAsWritten(r, e, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// keptAsWritten reports whether a row's warnings say that value v of a
+// phone of entity e was sent as written.
+func keptAsWritten(r *mapping.Row, e kommo.EntityType, v string) bool {
+	for _, w := range r.Warnings {
+		if w.Code == mapping.WarnPhoneKept && strings.HasPrefix(w.Field, string(e)+".") && strings.TrimSpace(w.Sent) == v {
+			return true
+		}
+	}
+	return false
 }
 
 // existingTask reports whether the account has the task already: a
@@ -1760,6 +1868,8 @@ func dropField(r *mapping.Row, e kommo.EntityType, fid int) {
 // run's keys.
 func (m *migration) collect(f *migFile, res *Result, fr *FileReport) {
 	fr.Created, fr.Updated, fr.Skipped, fr.Failed, fr.Resumed = res.Created, res.Updated, res.Skipped, res.Failed, res.Resumed
+	fr.Landed, fr.Warned, fr.Warnings = res.Landed(), res.Warned, res.Warnings
+	fr.Regions = RegionCounts(f.regions)
 	if f.select_ != nil {
 		fr.Selected = len(f.select_)
 	}
@@ -1779,6 +1889,11 @@ func (m *migration) collect(f *migFile, res *Result, fr *FileReport) {
 				continue
 			}
 			fr.Merged++
+			fr.Landed++
+			if ws := f.foldWarn[line]; len(ws) > 0 {
+				fr.Warned++
+				fr.Warnings.AddWarnings(ws)
+			}
 			if id := rr.IDs[f.primary]; id != 0 {
 				m.keys[f.primary][keyAt(f, line)] = id
 			}
@@ -1852,6 +1967,9 @@ func (r *MigrationReport) Totals() map[kommo.EntityType]FileReport {
 		t.Merged += f.Merged
 		t.Skipped += f.Skipped
 		t.Failed += f.Failed
+		t.Landed += f.Landed
+		t.Warned += f.Warned
+		t.Warnings.Merge(f.Warnings)
 		out[f.Entity] = t
 	}
 	return out
