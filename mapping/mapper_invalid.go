@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // This file is what becomes of values that do not validate: the
@@ -267,11 +268,13 @@ func (b *build) truncate(o *op, mk mark) {
 // phoneRegion returns the region for reading v, a phone number, and
 // records that the row used it when v has no country code: the spec's
 // region, else the region of the row's country column, else the
-// account's. It looks the row's country up once per row.
+// account's. It looks the row's country up once per row. A value without
+// a digit is read in no region: it is no number at all.
 func (m *Mapper) phoneRegion(b *build, v string) string {
 	intl := international(v)
+	needs := !intl && strings.IndexFunc(v, unicode.IsDigit) >= 0
 	if m.region != "" {
-		if !intl && !b.regionUsed {
+		if needs && !b.regionUsed {
 			b.regionUsed, b.regionDone = true, true
 			b.region = RegionUse{Region: m.region, From: RegionFromSpec}
 		}
@@ -284,7 +287,7 @@ func (m *Mapper) phoneRegion(b *build, v string) string {
 		b.regionDone = true
 		b.region = m.rowRegion(b)
 	}
-	if b.region.Region != "" {
+	if b.region.Region != "" && needs {
 		b.regionUsed = true
 	}
 	return b.region.Region
