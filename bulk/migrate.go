@@ -3,6 +3,7 @@ package bulk
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -193,13 +194,16 @@ type SkippedRow struct {
 
 // Unmatched is a source value that matches nothing in the account.
 type Unmatched struct {
-	File    string     `json:"file"`
-	Column  string     `json:"column"`
-	Kind    string     `json:"kind"` // user, pipeline, stage, option, ...
-	Value   string     `json:"value"`
-	Rows    int        `json:"rows"`
-	Closest []string   `json:"closest,omitempty"`
-	also    *Unmatched // a stage that fails with its pipeline
+	File    string   `json:"file"`
+	Column  string   `json:"column"`
+	Kind    string   `json:"kind"` // user, pipeline, stage, option, ...
+	Value   string   `json:"value"`
+	Rows    int      `json:"rows"`
+	Closest []string `json:"closest,omitempty"`
+	// Reason says why, when the value is not simply unknown: an owner
+	// name with a token that cannot read the user list.
+	Reason string     `json:"reason,omitempty"`
+	also   *Unmatched // a stage that fails with its pipeline
 }
 
 // CreatedField is a custom field the migration created (or, in a dry
@@ -295,11 +299,14 @@ type stageTuple struct {
 // stagePlan is where a leads file's pipeline and stage come from.
 type stagePlan struct {
 	pipelineCol string // "" without
-	pipelineMap map[string]string
-	cols        []string            // status columns, in order
-	maps        []map[string]string // the spec's value map of each column
-	removeCols  []int               // spec.Columns indexes to drop
-	removeJoins []int
+	// pipelineConst is the spec's constant pipeline when it has no
+	// pipeline column: stages are found in it, and it stays the rows'.
+	pipelineConst string
+	pipelineMap   map[string]string
+	cols          []string            // status columns, in order
+	maps          []map[string]string // the spec's value map of each column
+	removeCols    []int               // spec.Columns indexes to drop
+	removeJoins   []int
 }
 
 // migration is one running Migrate.
@@ -572,7 +579,7 @@ func (m *migration) prepass(ctx context.Context, f *migFile) error {
 			f.values[col][v]++
 		}
 		if f.stage != nil {
-			tp := &stageTuple{}
+			tp := &stageTuple{pipeline: f.stage.pipelineConst}
 			if f.stage.pipelineCol != "" {
 				tp.pipeline = cell(rec, f.stage.pipelineCol)
 			}
@@ -627,6 +634,13 @@ func stageColumns(s *mapping.Spec) *stagePlan {
 	if p.pipelineCol == "" && len(p.cols) == 0 {
 		return nil
 	}
+	if p.pipelineCol == "" {
+		for _, c := range s.Constants {
+			if n := mapping.Normalize(c.Field); (c.Entity == "" || c.Entity == kommo.EntityLeads) && (n == "pipeline" || n == "pipeline id") {
+				p.pipelineConst = c.Value
+			}
+		}
+	}
 	return p
 }
 
@@ -634,9 +648,17 @@ func stageColumns(s *mapping.Spec) *stagePlan {
 // (Bitrix24's "Сделка успешна" → won).
 func (p *stagePlan) mapped(t *stageTuple) *stageTuple {
 	out := &stageTuple{pipeline: t.pipeline, rows: t.rows, cells: slices.Clone(t.cells)}
+	if p.pipelineConst != "" {
+		return p.mappedCells(out) // the constant is the pipeline, as written
+	}
 	if to, ok := lookupTable(p.pipelineMap, t.pipeline); ok && t.pipeline != "" {
 		out.pipeline = to
 	}
+	return p.mappedCells(out)
+}
+
+// mappedCells applies the value maps of the stage columns to t's cells.
+func (p *stagePlan) mappedCells(out *stageTuple) *stageTuple {
 	for i, c := range out.cells {
 		if i < len(p.maps) && c != "" {
 			if to, ok := lookupTable(p.maps[i], c); ok {
@@ -902,7 +924,9 @@ func (m *migration) owners() {
 					if errors.As(err, &ne) {
 						u.Closest = ne.Closest
 					}
-					if len(u.Closest) == 0 {
+					if errors.Is(err, mapping.ErrUsersHidden) {
+						u.Reason = mapping.ErrUsersHidden.Error()
+					} else if len(u.Closest) == 0 {
 						u.Closest = mapping.Closest(to, m.res.Users(), 3)
 					}
 					m.addUnmatched(u)
@@ -1023,9 +1047,10 @@ func (m *migration) stages() {
 			}
 		}
 		src := p.columns()
-		joins = append(joins,
-			mapping.JoinSpec{Columns: src, Separator: " | ", Target: mapping.Target{Field: "pipeline", Map: pm}},
-			mapping.JoinSpec{Columns: src, Separator: " | ", Target: mapping.Target{Field: "status", Map: sm}})
+		if p.pipelineConst == "" {
+			joins = append(joins, mapping.JoinSpec{Columns: src, Separator: " | ", Target: mapping.Target{Field: "pipeline", Map: pm}})
+		}
+		joins = append(joins, mapping.JoinSpec{Columns: src, Separator: " | ", Target: mapping.Target{Field: "status", Map: sm}})
 		s.Columns, s.Join = cols, joins
 	}
 }
@@ -1162,48 +1187,20 @@ func (m *migration) validate(ctx context.Context, f *migFile) error {
 	f.keys = map[string]int{}
 	f.refs = map[int]map[kommo.EntityType]string{}
 	f.dedupe = map[int][]string{}
-	type uk struct{ col, kind, val string }
-	un := map[uk]*Unmatched{}
-	var order []uk
 	t, err := f.Open()
 	if err != nil {
 		return err
 	}
 	defer t.Close()
-	// Owners and stages were matched value by value before; a value that
-	// failed there fails its rows here too, and is already reported.
-	resolved := map[string]bool{}
-	for _, u := range m.rep.Unmatched {
-		if u.File == f.Name {
-			resolved[u.Kind] = true
-		}
-	}
-	if resolved["pipeline"] || resolved["stage"] {
-		resolved["pipeline"], resolved["stage"] = true, true
-	}
+	un := NewUnmatchedNames(f.Name, m.rep.Unmatched)
 	for row, errs := range mp.Rows(t, f.Name) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		for _, e := range errs {
-			var ne *mapping.NameError
-			if !errors.As(e, &ne) || resolved[ne.Kind] {
-				continue
+		if len(errs) > 0 {
+			if _, skipped := f.skip[errs[0].Row]; !skipped {
+				un.Add(errs)
 			}
-			if _, skipped := f.skip[e.Row]; skipped {
-				continue
-			}
-			k := uk{e.Column, ne.Kind, ne.Name}
-			if u := un[k]; u != nil {
-				u.Rows++
-				continue
-			}
-			u := &Unmatched{File: f.Name, Column: e.Column, Kind: ne.Kind, Value: ne.Name, Rows: 1, Closest: ne.Closest}
-			if len(ne.Ambiguous) > 0 {
-				u.Closest = ne.Ambiguous
-			}
-			un[k] = u
-			order = append(order, k)
 		}
 		if row == nil {
 			continue
@@ -1233,10 +1230,133 @@ func (m *migration) validate(ctx context.Context, f *migFile) error {
 			f.multi[row.Line] = mv
 		}
 	}
-	for _, k := range order {
-		m.rep.Unmatched = append(m.rep.Unmatched, *un[k])
-	}
+	m.rep.Unmatched = append(m.rep.Unmatched, un.Values()...)
 	return nil
+}
+
+// UnmatchedNames collects the names a file's rows hold that match nothing
+// in the account (owners, pipelines, stages, options, task types, ...)
+// from the rows' errors: each once per column, kind and value, with its
+// rows and the closest names. Migrate and an import stop on them before
+// writing, so that one unmatched name never fails its rows one by one.
+type UnmatchedNames struct {
+	file     string
+	resolved map[string]bool // kinds matched value by value before
+	byKey    map[[3]string]*Unmatched
+	order    [][3]string
+}
+
+// NewUnmatchedNames collects the unmatched names of file. The kinds of
+// the values in before (found when owners and stages were matched value
+// by value: MatchNames) are left out: their rows fail for them again,
+// and they are reported already.
+func NewUnmatchedNames(file string, before []Unmatched) *UnmatchedNames {
+	u := &UnmatchedNames{file: file, resolved: map[string]bool{}, byKey: map[[3]string]*Unmatched{}}
+	for _, b := range before {
+		if b.File == file {
+			u.resolved[b.Kind] = true
+		}
+	}
+	if u.resolved["pipeline"] || u.resolved["stage"] {
+		u.resolved["pipeline"], u.resolved["stage"] = true, true
+	}
+	return u
+}
+
+// Add counts the names of one row's errors that match nothing; it
+// reports whether there were any.
+func (u *UnmatchedNames) Add(errs []*mapping.RowError) bool {
+	found := false
+	for _, e := range errs {
+		var ne *mapping.NameError
+		if !errors.As(e, &ne) || u.resolved[ne.Kind] {
+			continue
+		}
+		found = true
+		k := [3]string{e.Column, ne.Kind, ne.Name}
+		if have := u.byKey[k]; have != nil {
+			have.Rows++
+			continue
+		}
+		un := &Unmatched{File: u.file, Column: e.Column, Kind: ne.Kind, Value: ne.Name, Rows: 1, Closest: ne.Closest}
+		if len(ne.Ambiguous) > 0 {
+			un.Closest = ne.Ambiguous
+		}
+		u.byKey[k] = un
+		u.order = append(u.order, k)
+	}
+	return found
+}
+
+// Values are the names collected, in the order they were first met.
+func (u *UnmatchedNames) Values() []Unmatched {
+	out := make([]Unmatched, 0, len(u.order))
+	for _, k := range u.order {
+		out = append(out, *u.byKey[k])
+	}
+	return out
+}
+
+// NameTables map the source values that match nothing by name to Kommo's
+// (MigrateOptions' Users, Pipelines and Stages).
+type NameTables struct {
+	Users, Pipelines, Stages map[string]string
+}
+
+// NameMatch is how MatchNames matched a file's names.
+type NameMatch struct {
+	// Spec is the file's spec with its owner columns mapped to user ids
+	// and its stage columns to pipeline and stage ids (a copy: the spec
+	// given is left alone).
+	Spec *mapping.Spec
+	// Owners and Stages are how each source value was matched.
+	Owners, Stages []ValueMatch
+	// Unmatched are the values that match nothing; with any, MatchNames
+	// returns an *UnmatchedError too.
+	Unmatched []Unmatched
+}
+
+// MatchNames matches the owners, pipelines and stages of one file to the
+// account's as Migrate does, before anything is written: every distinct
+// value once, by the tables first, then by name (an outcome column's won
+// and lost included). Values that match nothing are returned all at once,
+// with their rows and the closest names, in an *UnmatchedError (with the
+// NameMatch); rows then never fail one by one for them. The other names
+// (options, task types) are left to the rows' errors: UnmatchedNames
+// collects them. Reading stops at a limit or when ctx is done.
+func MatchNames(ctx context.Context, schema *mapping.Schema, file MigrationFile, tables NameTables) (*NameMatch, error) {
+	spec, err := cloneSpec(file.Spec)
+	if err != nil {
+		return nil, err
+	}
+	file.Spec = spec
+	m := &migration{opts: MigrateOptions{Users: tables.Users, Pipelines: tables.Pipelines, Stages: tables.Stages},
+		schema: schema, res: mapping.NewResolver(schema), rep: &MigrationReport{}}
+	f := &migFile{MigrationFile: file, primary: spec.Entity}
+	m.files = []*migFile{f}
+	if err := m.prepass(ctx, f); err != nil {
+		return nil, err
+	}
+	m.owners()
+	m.stages()
+	nm := &NameMatch{Spec: spec, Owners: m.rep.Owners, Stages: m.rep.Stages, Unmatched: m.rep.Unmatched}
+	if len(nm.Unmatched) > 0 {
+		return nm, &UnmatchedError{Values: nm.Unmatched}
+	}
+	return nm, nil
+}
+
+// cloneSpec is a deep copy of s.
+func cloneSpec(s *mapping.Spec) (*mapping.Spec, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	out := &mapping.Spec{}
+	if err := json.Unmarshal(b, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // dedupeKeys are a row's identities other than its source id: a
@@ -1639,7 +1759,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 		}
 	}
 	extra := map[int][]string{} // line → further related keys (several ids in one cell)
-	skipped := 0
+	skipped, already := 0, 0
 	items := func(yield func(Item) bool) {
 		t, err := f.Open()
 		if err != nil {
@@ -1692,6 +1812,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 					if dup := m.existingTask(row); dup {
 						m.rep.Skipped = append(m.rep.Skipped, SkippedRow{File: f.Name, Line: line, Key: row.Key, Reason: "already in Kommo (same text, deadline and record)"})
 						skipped++
+						already++
 						continue
 					}
 				}
@@ -1750,6 +1871,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 		}
 	}
 	fr.Skipped += skipped
+	fr.Landed += already // in Kommo from an earlier run
 	m.rep.Files = append(m.rep.Files, fr)
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.Name, err)
