@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
@@ -21,9 +24,15 @@ const importSynopsis = `import FILE [flags]
 Imports a CSV or XLSX file into Kommo through a mapping spec. Every row is validated
 first; then rows are written in batches at the account's rate. Every write is
 journaled: a stopped job (Ctrl-C, a crash, kill -9) continues with --resume and
-writes each row exactly once. Result files FILE.success.EXT (Kommo ids per row) and
-FILE.errors.EXT (row, column, reason; fix it and import it again) are written next
-to the input, or in --results.
+writes each row exactly once. Result files FILE.success.EXT (Kommo ids and warnings
+per row) and FILE.errors.EXT (row, column, reason; fix it and import it again) are
+written next to the input, or in --results.
+
+A row lands, lands with warnings (a value normalised, kept as written or left out,
+by the mapping's on_invalid policies; a reference to a record in no file given), or
+fails. Owners, pipelines, stages and options that match nothing in the account stop
+the import before anything is written, with a tables skeleton: --tables, --user,
+--stage and --pipeline resolve them.
 
 Examples:
 
@@ -62,12 +71,21 @@ type importArgs struct {
 	refs      string
 	entity    string
 	match     string
+	// Tables for owners, pipelines and stages that match nothing by name
+	// (as migrate's).
+	tables    string
+	users     repeatFlag
+	stages    repeatFlag
+	pipelines repeatFlag
+	// summary is set by runImport once the rows are done.
+	summary *importSummary
 }
 
 func (a *importArgs) register(fs interface {
 	StringVar(*string, string, string, string)
 	IntVar(*int, string, int, string)
 	BoolVar(*bool, string, bool, string)
+	Var(flag.Value, string, string)
 }) {
 	fs.StringVar(&a.mapping, "mapping", "", "mapping spec `file` (YAML or JSON); without it the proposed mapping is used when every column is a confident match, and an export of ours re-imports with --mode update")
 	fs.StringVar(&a.entity, "entity", "", "leads, contacts, companies or tasks (default the mapping's)")
@@ -84,6 +102,10 @@ func (a *importArgs) register(fs interface {
 	fs.IntVar(&a.workers, "workers", 4, "batches in flight (they share the rate limit)")
 	fs.StringVar(&a.lookup, "lookup", "auto", "how existing records are found: auto, query (one request per key) or scan (read the whole list once)")
 	fs.StringVar(&a.refs, "refs", "", "journals of earlier imports (comma-separated) whose row keys this file's references name, e.g. the companies job for contacts with a company key column")
+	fs.StringVar(&a.tables, "tables", "", "YAML `file` with users, pipelines and stages tables for values that match nothing by name (as migrate's)")
+	fs.Var(&a.users, "user", "owner table entry `SOURCE=KOMMO` (user name, e-mail or id; repeatable)")
+	fs.Var(&a.stages, "stage", "stage table entry `SOURCE=KOMMO` (\"Stage\" or \"Pipeline/Stage\" on both sides; repeatable)")
+	fs.Var(&a.pipelines, "pipeline", "pipeline table entry `SOURCE=KOMMO` (repeatable)")
 	fs.BoolVar(&a.dryRun, "dry-run", false, "validate, look up and report what would happen per row, without writing")
 	fs.BoolVar(&a.json, "json", false, "print a JSON summary on stdout")
 }
@@ -131,6 +153,19 @@ type importSummary struct {
 	Errors   string  `json:"errors_file,omitempty"`
 	Seconds  float64 `json:"seconds"`
 	Requests int     `json:"-"`
+	// Landed counts the rows that landed (created, updated or skipped),
+	// Warned those of them with warnings, which Warnings groups by cause.
+	Landed   int             `json:"landed"`
+	Warned   int             `json:"warned"`
+	Warnings mapping.Summary `json:"warnings,omitempty"`
+	// Failures groups the rows that failed validation by cause (the rows
+	// Kommo refused are in the errors file only).
+	Failures mapping.Summary `json:"failures,omitempty"`
+	// Regions are the regions phones without a country code were read in.
+	Regions []bulk.RegionCount `json:"regions,omitempty"`
+	// Unmatched are the names that match nothing in the account: the
+	// import stopped before writing.
+	Unmatched []bulk.Unmatched `json:"unmatched,omitempty"`
 	// Notes are the schema's (see printNotes).
 	Notes []string `json:"notes,omitempty"`
 }
@@ -264,6 +299,18 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 			return err
 		}
 	}
+	// Owners and stages are matched value by value, as a migration's:
+	// a value that matches nothing stops the import below, before anything
+	// is written, instead of failing its rows one by one.
+	tables, err := loadNameTables(a.tables, a.users, a.stages, a.pipelines)
+	if err != nil {
+		return err
+	}
+	names, err := bulk.MatchNames(ctx, schema, bulk.MigrationFile{Name: filepath.Base(a.input), Spec: spec, Open: open}, tables)
+	if err != nil && !errors.As(err, new(*bulk.UnmatchedError)) {
+		return err
+	}
+	spec = names.Spec
 	mapper, err := mapping.Compile(spec, schema, table.Header())
 	if err != nil {
 		return fmt.Errorf("%s: %w", a.mapping, err)
@@ -276,11 +323,20 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	// A first pass validates every row without touching Kommo: it counts
 	// the rows (for the lookup strategy and the ETA) and reports bad rows
 	// before anything is written.
-	report, err := checkRows(ctx, mapper, table)
+	unmatched := bulk.NewUnmatchedNames(filepath.Base(a.input), names.Unmatched)
+	report, err := checkRows(ctx, mapper, table, unmatched)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stderr, "%s: %d rows, %d valid, %d with errors\n", a.input, report.Rows, report.Good, report.Bad)
+	if un := append(names.Unmatched, unmatched.Values()...); len(un) > 0 {
+		printUnmatched(m.Stderr, &bulk.UnmatchedError{Values: un})
+		err := errors.New("stopped before writing: add the values above to the tables (--tables FILE, --user, --stage, --pipeline) or fix the file")
+		if a.json {
+			return &partialError{err: err, result: importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: report.Rows, Unmatched: un, Notes: schema.Notes}}
+		}
+		return err
+	}
+	fmt.Fprintf(m.Stderr, "%s: %d rows, %d valid (%d with warnings), %d with errors\n", a.input, report.Rows, report.Good+report.Warned, report.Warned, report.Bad)
 	for _, e := range report.First {
 		fmt.Fprintf(m.Stderr, "  %v\n", e)
 	}
@@ -369,7 +425,8 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	counts := rf.w.Counts()
 	sum := importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: counts.Success + counts.Errors, Created: res.Created,
 		Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed, Resumed: res.Resumed, Seconds: time.Since(start).Seconds(),
-		Success: rf.success, Pending: report.Rows - counts.Success - counts.Errors, Notes: schema.Notes}
+		Success: rf.success, Pending: report.Rows - counts.Success - counts.Errors, Notes: schema.Notes,
+		Landed: res.Landed(), Warned: res.Warned, Warnings: res.Warnings, Failures: failures(report.Causes), Regions: bulk.RegionCounts(report.Regions)}
 	if counts.Errors > 0 {
 		sum.Errors = rf.errs
 	} else {
@@ -378,6 +435,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if !a.dryRun {
 		sum.Journal = journal
 	}
+	a.summary = &sum
 	dry.done()
 	err = runErr
 	if err == nil && res.Failed > 0 {
@@ -482,7 +540,10 @@ func loadImportSpec(a *importArgs, mode bulk.Mode, t mapping.Table, schema *mapp
 // errors. A read error that ends the file (a cell over the limit, say)
 // stops it and is returned: nothing is written from a file that cannot be
 // read to its end. So does a done ctx: the pass may be long.
-func checkRows(ctx context.Context, m *mapping.Mapper, t mapping.Table) (*mapping.Report, error) {
+//
+// Names that match nothing (owners, stages, options) go to un, not to the
+// report's first errors: the import stops on them before writing.
+func checkRows(ctx context.Context, m *mapping.Mapper, t mapping.Table, un *bulk.UnmatchedNames) (*mapping.Report, error) {
 	report := &mapping.Report{MaxErrors: 5}
 	for rec, err := range mapping.Records(t) {
 		if ctx.Err() != nil {
@@ -496,9 +557,55 @@ func checkRows(ctx context.Context, m *mapping.Mapper, t mapping.Table) (*mappin
 			report.Add(nil, []*mapping.RowError{re})
 			continue
 		}
-		report.Add(m.Map(rec))
+		row, errs := m.Map(rec)
+		if len(errs) > 0 && un.Add(errs) {
+			report.Rows++
+			report.Bad++
+			continue
+		}
+		report.Add(row, errs)
 	}
 	return report, nil
+}
+
+// failures are the error causes of a validation pass.
+func failures(s mapping.Summary) mapping.Summary {
+	var out mapping.Summary
+	for k, c := range s {
+		if k.Error {
+			if out == nil {
+				out = mapping.Summary{}
+			}
+			out[k] = c
+		}
+	}
+	return out
+}
+
+// loadNameTables reads a --tables file and adds the --user, --stage and
+// --pipeline entries to it.
+func loadNameTables(path string, users, stages, pipelines []string) (bulk.NameTables, error) {
+	var t migrateTables
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return bulk.NameTables{}, err
+		}
+		if err := yaml.Unmarshal(b, &t); err != nil {
+			return bulk.NameTables{}, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	var err error
+	if t.Users, err = parseTable(t.Users, users, "user"); err != nil {
+		return bulk.NameTables{}, err
+	}
+	if t.Stages, err = parseTable(t.Stages, stages, "stage"); err != nil {
+		return bulk.NameTables{}, err
+	}
+	if t.Pipelines, err = parseTable(t.Pipelines, pipelines, "pipeline"); err != nil {
+		return bulk.NameTables{}, err
+	}
+	return bulk.NameTables{Users: t.Users, Pipelines: t.Pipelines, Stages: t.Stages}, nil
 }
 
 // resultFiles are an import's success and errors files, in the input's
@@ -572,12 +679,13 @@ func printSummary(m *Main, s importSummary, asJSON bool) {
 		enc.Encode(s)
 		return
 	}
-	verb := ""
+	verb, land := "", "landed"
 	if s.DryRun {
-		verb = "would be "
+		verb, land = "would be ", "would land"
 	}
-	fmt.Fprintf(m.Stdout, "%d rows: %d %screated, %d %supdated, %d %sskipped, %d failed (%.1fs)\n",
-		s.Rows, s.Created, verb, s.Updated, verb, s.Skipped, verb, s.Failed, s.Seconds)
+	fmt.Fprintf(m.Stdout, "%d rows: %d %s, %d with warnings, %d failed (%d %screated, %d %supdated, %d %sskipped; %.1fs)\n",
+		s.Rows, s.Landed, land, s.Warned, s.Failed, s.Created, verb, s.Updated, verb, s.Skipped, verb, s.Seconds)
+	printCauses(m.Stdout, "", s.Warnings, s.Failures, s.Regions)
 	if s.Resumed > 0 {
 		fmt.Fprintf(m.Stdout, "%d rows were already done before this resume\n", s.Resumed)
 	}
@@ -586,6 +694,31 @@ func printSummary(m *Main, s importSummary, asJSON bool) {
 	}
 	if s.Errors != "" {
 		fmt.Fprintf(m.Stdout, "errors:  %s (fix the rows and import this file again)\n", s.Errors)
+	}
+}
+
+// printCauses prints warnings and failures grouped by cause, and the
+// regions phones without a country code were read in, each line indented
+// by indent.
+func printCauses(w io.Writer, indent string, warnings, failures mapping.Summary, regions []bulk.RegionCount) {
+	if len(warnings) > 0 {
+		fmt.Fprintf(w, "%swarnings (the rows landed):\n", indent)
+		for _, c := range warnings.Causes() {
+			fmt.Fprintf(w, "%s  %s\n", indent, c)
+		}
+	}
+	if len(failures) > 0 {
+		fmt.Fprintf(w, "%sfailed:\n", indent)
+		for _, c := range failures.Causes() {
+			fmt.Fprintf(w, "%s  %s\n", indent, c)
+		}
+	}
+	if len(regions) > 0 {
+		var rs []string
+		for _, r := range regions {
+			rs = append(rs, r.String())
+		}
+		fmt.Fprintf(w, "%sphones without a country code read as: %s\n", indent, strings.Join(rs, ", "))
 	}
 }
 

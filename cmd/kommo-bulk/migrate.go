@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
@@ -125,7 +123,7 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&a.encoding, "encoding", "", "text encoding of the CSV files (default detected)")
 	fs.StringVar(&a.region, "region", "", "ISO `country` of phones written without a country code (default the preset's: RU for Russian exports)")
 	fs.StringVar(&a.timeZone, "time-zone", "", "IANA `zone` of the source's dates without an offset (default the preset's)")
-	fs.BoolVar(&a.asJSON, "json", false, "print the report as JSON on stdout")
+	fs.BoolVar(&a.asJSON, "json", false, "print the report as JSON on stdout (with each file's landed, warned and failed rows and warnings by cause)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -316,23 +314,8 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 	if err != nil {
 		return err
 	}
-	var tables migrateTables
-	if a.tables != "" {
-		b, err := os.ReadFile(a.tables)
-		if err != nil {
-			return err
-		}
-		if err := yaml.Unmarshal(b, &tables); err != nil {
-			return fmt.Errorf("%s: %w", a.tables, err)
-		}
-	}
-	if tables.Users, err = parseTable(tables.Users, a.users, "user"); err != nil {
-		return err
-	}
-	if tables.Stages, err = parseTable(tables.Stages, a.stages, "stage"); err != nil {
-		return err
-	}
-	if tables.Pipelines, err = parseTable(tables.Pipelines, a.pipelines, "pipeline"); err != nil {
+	tables, err := loadNameTables(a.tables, a.users, a.stages, a.pipelines)
+	if err != nil {
 		return err
 	}
 	results := a.results
@@ -476,16 +459,17 @@ func writeReport(base string, rep *bulk.MigrationReport) error {
 
 // printMigration prints the counts, merges and sample records.
 func printMigration(w io.Writer, rep *bulk.MigrationReport) {
-	verb := ""
+	verb, land := "", "landed"
 	if rep.DryRun {
-		verb = "would be "
+		verb, land = "would be ", "would land"
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "warning: %s\n", n)
 	}
 	for _, f := range rep.Files {
-		fmt.Fprintf(w, "%-28s %-9s %d rows: %d %screated, %d %supdated, %d merged, %d skipped, %d failed\n",
-			f.File, f.Entity, f.Rows, f.Created, verb, f.Updated, verb, f.Merged, f.Skipped, f.Failed)
+		fmt.Fprintf(w, "%-28s %-9s %d rows: %d %s, %d with warnings, %d failed (%d %screated, %d %supdated, %d merged, %d skipped)\n",
+			f.File, f.Entity, f.Rows, f.Landed, land, f.Warned, f.Failed, f.Created, verb, f.Updated, verb, f.Merged, f.Skipped)
+		printCauses(w, "  ", f.Warnings, nil, f.Regions)
 	}
 	if len(rep.FieldsCreated) > 0 {
 		var names []string
@@ -533,8 +517,11 @@ func printUnmatched(w io.Writer, ue *bulk.UnmatchedError) {
 	section := map[string][]string{}
 	for _, u := range ue.Values {
 		hint := ""
+		if u.Reason != "" {
+			hint = ": " + u.Reason
+		}
 		if len(u.Closest) > 0 {
-			hint = "; closest: " + strings.Join(u.Closest, ", ")
+			hint += "; closest: " + strings.Join(u.Closest, ", ")
 		}
 		fmt.Fprintf(w, "  %s, column %q: %s %q (%d rows)%s\n", u.File, u.Column, u.Kind, u.Value, u.Rows, hint)
 		key := map[string]string{"user": "users", "pipeline": "pipelines", "stage": "stages"}[u.Kind]

@@ -47,7 +47,10 @@ type jobStep struct {
 		Lookup    string   `yaml:"lookup"`
 		Results   string   `yaml:"results"`
 		Refs      []string `yaml:"refs"`
-		DryRun    bool     `yaml:"dry_run"`
+		// Tables is a tables file (users, pipelines, stages) for values
+		// that match nothing by name, as import's --tables.
+		Tables string `yaml:"tables"`
+		DryRun bool   `yaml:"dry_run"`
 	} `yaml:"import"`
 	Export *struct {
 		Entity string `yaml:"entity"`
@@ -92,6 +95,7 @@ Example job file:
 	      mode: upsert
 	      results: results
 	      refs: [results/companies-*.journal]
+	      tables: owners-stages.yaml   # owners and stages that match nothing by name
 	  - export:
 	      entity: leads
 	      output: exports/leads-{date}.xlsx
@@ -184,7 +188,7 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 			for _, f := range files {
 				a := importArgs{input: f, mapping: rel(im.Mapping), mode: im.Mode, sheet: im.Sheet, encoding: im.Encoding,
 					delimiter: im.Delimiter, batch: im.BatchSize, workers: im.Workers, lookup: im.Lookup,
-					results: rel(im.Results), refs: strings.Join(refs, ","), dryRun: im.DryRun || *dry}
+					results: rel(im.Results), refs: strings.Join(refs, ","), tables: rel(im.Tables), dryRun: im.DryRun || *dry}
 				if a.mode == "" {
 					a.mode = "create"
 				}
@@ -216,7 +220,8 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 					fmt.Fprintf(c.m.Stderr, "step %d: resuming %s\n", i+1, job.journal)
 				}
 				fmt.Fprintf(c.m.Stderr, "step %d: import %s\n", i+1, f)
-				if err := runImport(ctx, sub, &a); err != nil {
+				err = runImport(ctx, sub, &a)
+				if err != nil {
 					if !errors.Is(err, errRowErrors) {
 						sum.add("failed", f, err.Error())
 						sum.print(c.m.Stdout)
@@ -224,6 +229,9 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 					}
 					job.why += "; some rows were rejected (see its errors file)"
 					rowErrors = true
+				}
+				if s := a.summary; s != nil && s.Warned > 0 {
+					job.why += fmt.Sprintf("; %d rows landed with warnings (see its success file)", s.Warned)
 				}
 				sum.add(job.action, f, job.why)
 			}
