@@ -456,3 +456,19 @@ constants:
 		t.Errorf("leads (pipeline/stage/owner) = %v, want %v", got2, want)
 	}
 }
+
+// --results names a directory that need not exist: the import makes it.
+func TestImportMakesResultsDir(t *testing.T) {
+	e := newCLIEnv(t)
+	input := e.write(t, "contacts.csv", "Name,Email,Phone,Company\nAda,ada@example.org,,\n")
+	results := filepath.Join(e.dir, "out", "nightly")
+	code, out, errOut := e.run(t, "import", "--rate", "0", "--mapping", filepath.Join(e.dir, "contacts.yaml"), "--results", results, "--job", "j", input)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, f := range []string{"contacts.success.csv", "j.journal"} {
+		if _, err := os.Stat(filepath.Join(results, f)); err != nil {
+			t.Errorf("no %s in the new results directory: %v", f, err)
+		}
+	}
+}
