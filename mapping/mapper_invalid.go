@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
 )
 
 // This file is what becomes of values that do not validate: the
@@ -51,17 +53,42 @@ func (o *op) lenient() bool {
 // keepable reports whether o's field can hold a value as written.
 func (o *op) keepable() bool {
 	if o.cf != nil {
-		switch o.cf.kind {
-		case cfText, cfMultitext, cfAddress, cfPhone, cfEmail:
-			return true
-		}
-		return false
+		return o.cf.kind.keepable()
 	}
-	switch o.std {
+	return o.std.keepable()
+}
+
+func (k cfKind) keepable() bool {
+	switch k {
+	case cfText, cfMultitext, cfAddress, cfPhone, cfEmail:
+		return true
+	}
+	return false
+}
+
+func (f stdField) keepable() bool {
+	switch f {
 	case stdName, stdFirstName, stdLastName, stdTags, stdText, stdResult:
 		return true
 	}
 	return false
+}
+
+// Keepable reports whether on_invalid: keep applies to a field of entity
+// e, as a spec names it: a standard field by name, or the custom field
+// cf (then name is not read). Keep applies to the fields that can hold a
+// value as written: PHONE, EMAIL, text fields, names, tags.
+func Keepable(e kommo.EntityType, name string, cf *kommo.CustomField) bool {
+	if cf != nil {
+		k, ok := cfKindOf(cf)
+		return ok && k.keepable()
+	}
+	slot := entitySlot(e)
+	if slot < 0 {
+		return false
+	}
+	f, ok := lookupStd(name, slot)
+	return ok && f.keepable()
 }
 
 // parsePolicy reads an on_invalid value.

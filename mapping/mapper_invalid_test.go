@@ -3,6 +3,7 @@ package mapping
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -516,5 +517,50 @@ func TestSummaryJSONAndMerge(t *testing.T) {
 	}
 	if c := back[CauseKey{Column: "Phone", Code: WarnPhoneKept, Reason: "no_country_code"}]; c.Values != 3 || c.FirstRow != 3 {
 		t.Errorf("merged cause = %+v, want 3 values, first row 3", c)
+	}
+}
+
+// Keepable says where on_invalid: keep applies, as Compile does.
+func TestKeepable(t *testing.T) {
+	s := testSchema()
+	byName := func(e kommo.EntityType, name string) *kommo.CustomField {
+		for _, f := range s.Fields[e] {
+			if f.Name == name || f.Code == name {
+				return f
+			}
+		}
+		t.Fatalf("no field %s in the test schema", name)
+		return nil
+	}
+	for _, tt := range []struct {
+		e    kommo.EntityType
+		name string
+		cf   *kommo.CustomField
+		want bool
+	}{
+		{kommo.EntityContacts, "name", nil, true},
+		{kommo.EntityLeads, "tags", nil, true},
+		{kommo.EntityLeads, "price", nil, false},
+		{kommo.EntityLeads, "status", nil, false},
+		{kommo.EntityContacts, "", byName(kommo.EntityContacts, "PHONE"), true},
+		{kommo.EntityContacts, "", byName(kommo.EntityContacts, "EMAIL"), true},
+		{kommo.EntityContacts, "", byName(kommo.EntityContacts, "Score"), false},
+		{"deals", "name", nil, false},
+	} {
+		name := tt.name
+		if tt.cf != nil {
+			name = tt.cf.Name
+		}
+		if got := Keepable(tt.e, tt.name, tt.cf); got != tt.want {
+			t.Errorf("Keepable(%s, %s) = %v, want %v", tt.e, name, got, tt.want)
+		}
+		if tt.e == "deals" {
+			continue
+		}
+		spec := fmt.Sprintf("entity: %s\ncolumns:\n  - {column: A, field: %q, on_invalid: keep}\n", tt.e, name)
+		_, err := Compile(mustParse(t, spec), s, []string{"A"})
+		if compiles := err == nil; compiles != tt.want {
+			t.Errorf("Compile with keep on %s.%s: %v; Keepable says %v", tt.e, name, err, tt.want)
+		}
 	}
 }
