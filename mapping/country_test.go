@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -168,5 +169,29 @@ func TestPhoneRegionFromCountryColumn(t *testing.T) {
 	row, _ = m.Map(Record{Row: 2, Values: []string{"06 12 34 56 78"}})
 	if row == nil || row.PhoneRegion != (RegionUse{}) || len(row.Warnings) != 1 || row.Warnings[0].Code != WarnPhoneKept {
 		t.Errorf("row with account country Atlantis = %+v, want the phone kept as written", row)
+	}
+}
+
+// A PHONE column with a phone transform reads its numbers as one
+// without: in the row's country too, and the row says which region.
+func TestPhoneTransformOnPhoneField(t *testing.T) {
+	const spec = "entity: contacts\n%scolumns:\n  - {column: Phone, field: PHONE, transforms: [trim, phone]}\n"
+	for _, tt := range []struct {
+		options, phone, country string
+		want                    string
+		region                  RegionUse
+	}{
+		{"options: {region: US}\n", "(202) 555-0143", "", "+12025550143", RegionUse{Region: "US", From: RegionFromSpec}},
+		{"", "06 12 34 56 78", "France", "+33612345678", RegionUse{Region: "FR", From: RegionFromColumn, Column: "Country"}},
+		{"options: {region: US}\n", "+44 20 7946 0958", "", "+442079460958", RegionUse{}},
+	} {
+		m := mustCompile(t, fmt.Sprintf(spec, tt.options), []string{"Phone", "Country"})
+		row, errs := m.Map(Record{Row: 2, Values: []string{tt.phone, tt.country}})
+		if errs != nil {
+			t.Fatalf("%q: %v", tt.phone, errsOf(errs))
+		}
+		if got := valuesOf(row.Contact, 10); len(got) != 1 || got[0] != tt.want || row.PhoneRegion != tt.region || len(row.Warnings) != 0 {
+			t.Errorf("%q: phones %q, region %+v, warnings %v; want %s read in %+v", tt.phone, got, row.PhoneRegion, row.Warnings, tt.want, tt.region)
+		}
 	}
 }

@@ -531,6 +531,17 @@ func (c *compiler) target(o *op, path string, t Target) (ok bool) {
 			tgt.sources++
 		}
 		o.cf = tgt
+		if kind == cfPhone {
+			// A PHONE field reads its numbers itself: in options.region,
+			// the row's country or the account's, by its on_invalid, and
+			// says which region it used. A phone transform without a
+			// region would read them in options.region only, first.
+			if l := withoutPhoneTransform(t.Transforms); len(l) < len(t.Transforms) {
+				if ch, err := c.compileTransforms(l); err == nil {
+					o.ch = ch
+				}
+			}
+		}
 		dupKey, multi = "cf:"+strconv.Itoa(cf.ID), kind.multi()
 		if !c.checkEnum(o, path) {
 			ok = false
