@@ -502,6 +502,9 @@ func TestSummaryJSONAndMerge(t *testing.T) {
 	if diff := cmp.Diff(a.Causes(), back.Causes()); diff != "" {
 		t.Errorf("read back (-want +got):\n%s", diff)
 	}
+	if want := `"outcome":"kept as written","hint":"no country code: add options.region or a country column","summary":"Phone: 1 row kept as written (no country code: add options.region or a country column)"`; !strings.Contains(string(js), want) {
+		t.Errorf("JSON = %s\nwant it to contain %s", js, want)
+	}
 	var b Summary
 	k2 := *kept
 	k2.Row = 9

@@ -327,8 +327,23 @@ func (c *Cause) count(seen []*Cause) []*Cause {
 	return append(seen, c)
 }
 
-// MarshalJSON writes the causes as a list, in the order of Causes.
-func (s Summary) MarshalJSON() ([]byte, error) { return json.Marshal(s.Causes()) }
+// MarshalJSON writes the causes as a list, in the order of Causes, each
+// with its Outcome, Hint and String ("summary") for readers that cannot
+// make them.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	type line struct {
+		Cause
+		Outcome string `json:"outcome"`
+		Hint    string `json:"hint"`
+		Summary string `json:"summary"`
+	}
+	cs := s.Causes()
+	out := make([]line, len(cs))
+	for i, c := range cs {
+		out[i] = line{Cause: c, Outcome: c.Outcome(), Hint: c.Hint(), Summary: c.String()}
+	}
+	return json.Marshal(out)
+}
 
 // UnmarshalJSON reads the list MarshalJSON writes.
 func (s *Summary) UnmarshalJSON(b []byte) error {
