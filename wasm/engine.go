@@ -459,7 +459,7 @@ func (e *Engine) Validate(ctx context.Context, id int, specText string, opts Val
 	}
 	defer t.Close()
 	var rep mapping.Report
-	info := &ValidationInfo{BadRows: []BadRow{}}
+	info := &ValidationInfo{BadRows: []BadRow{}, WarnRows: []BadRow{}}
 	for rec, err := range mapping.Records(t) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -481,8 +481,13 @@ func (e *Engine) Validate(ctx context.Context, id int, specText string, opts Val
 		if len(errs) > 0 && len(info.BadRows) < max {
 			info.BadRows = append(info.BadRows, badRow(f.header, rec, errs))
 		}
+		if len(errs) == 0 && row != nil && len(row.Warnings) > 0 && len(info.WarnRows) < max {
+			info.WarnRows = append(info.WarnRows, warnRow(f.header, rec, row.Warnings))
+		}
 	}
-	info.Rows, info.Good, info.Bad, info.Errors = rep.Rows, rep.Good, rep.Bad, rep.Errors
+	// Rows with warnings land: they are good rows.
+	info.Rows, info.Good, info.Warned, info.Bad, info.Errors, info.Warnings = rep.Rows, rep.Good+rep.Warned, rep.Warned, rep.Bad, rep.Errors, rep.Warnings
+	info.Causes, info.Regions = causeInfos(rep.Causes), bulk.RegionCounts(rep.Regions)
 	info.ByColumn = rep.ByColumn
 	if info.ByColumn == nil {
 		info.ByColumn = map[string]int{}
