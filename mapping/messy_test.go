@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kommo-bulk/kommo-bulk/internal/messy"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 )
 
@@ -23,138 +24,31 @@ type messyRow struct {
 	emailValid bool
 }
 
-// messyCountry is a country the generator writes numbers of: how its
-// numbers look without and with the country code, and how exports name
-// it.
-type messyCountry struct {
-	region string
-	cc     string
-	names  []string
-	// national returns the digits of a valid national significant
-	// number and its national form.
-	national func(r *rand.Rand) (nsn, written string)
-}
-
-func digits(r *rand.Rand, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte('0' + r.IntN(10))
-	}
-	return string(b)
-}
-
-var messyCountries = []messyCountry{
-	{"US", "1", []string{"United States", "USA", "US", "Estados Unidos", "EE. UU.", "США", "Vereinigte Staaten"}, func(r *rand.Rand) (string, string) {
-		area := []string{"201", "202", "212", "213", "305", "312", "415", "617", "718", "917"}[r.IntN(10)]
-		ex := fmt.Sprint(2+r.IntN(8)) + digits(r, 2)
-		line := digits(r, 4)
-		return area + ex + line, []string{
-			"(" + area + ") " + ex + "-" + line, area + "." + ex + "." + line, "1-" + area + "-" + ex + "-" + line, area + ex + line,
-		}[r.IntN(4)]
-	}},
-	{"DE", "49", []string{"Germany", "Deutschland", "DE", "DEU", "Alemania", "Alemanha", "Германия"}, func(r *rand.Rand) (string, string) {
-		n := "151" + digits(r, 8)
-		return n, "0" + n[:3] + " " + n[3:]
-	}},
-	{"FR", "33", []string{"France", "Francia", "França", "FR", "Frankreich", "Франция"}, func(r *rand.Rand) (string, string) {
-		n := "6" + []string{"0", "1", "2", "4", "5", "6", "7", "8"}[r.IntN(8)] + digits(r, 7)
-		return n, "0" + n[:1] + " " + n[1:3] + " " + n[3:5] + " " + n[5:7] + " " + n[7:]
-	}},
-	{"ES", "34", []string{"Spain", "España", "Espanha", "ESP", "Spanien", "Испания"}, func(r *rand.Rand) (string, string) {
-		n := "6" + digits(r, 8)
-		return n, n[:3] + " " + n[3:6] + " " + n[6:]
-	}},
-	{"GB", "44", []string{"United Kingdom", "UK", "GB", "Reino Unido", "Großbritannien", "Великобритания"}, func(r *rand.Rand) (string, string) {
-		n := "74" + []string{"0", "1", "2", "3", "4", "6", "7", "8", "9"}[r.IntN(9)] + digits(r, 7)
-		return n, "0" + n[:4] + " " + n[4:]
-	}},
-	{"RU", "7", []string{"Russia", "Россия", "RU", "RUS", "Rusia", "Russland", "Российская Федерация"}, func(r *rand.Rand) (string, string) {
-		n := "916" + digits(r, 7)
-		return n, "8 (" + n[:3] + ") " + n[3:6] + "-" + n[6:8] + "-" + n[8:]
-	}},
-}
-
-// messyNames are names in several scripts.
-var messyNames = []string{"José Núñez", "Иван Петров", "田中 太郎", "أحمد خالد", "Ελένη Παπαδοπούλου", "Zoë O'Brien", "Łukasz Żółć", "Nguyễn Văn An", "Anne-Marie Dubois", "김민준"}
-
 // genMessyRow makes one row of a contacts export from another CRM, and
-// what the defaults must make of it.
+// what the defaults must make of it (see package messy).
 func genMessyRow(r *rand.Rand, i int) messyRow {
-	row := messyRow{name: messyNames[r.IntN(len(messyNames))]}
-	c := messyCountries[r.IntN(len(messyCountries))]
-	countryKnown := false
-	switch p := r.IntN(100); {
-	case p < 90:
-		row.country, countryKnown = c.names[r.IntN(len(c.names))], true
-	case p < 94:
-		row.country = "Narnia"
+	given, family := messy.Name(r, i)
+	row := messyRow{name: given + " " + family}
+	c := &messy.Countries[r.IntN(len(messy.Countries))]
+	cell, known := messy.CountryCell(r, c)
+	row.country = cell
+	region := ""
+	if known {
+		region = c.Region
 	}
-	switch p := r.IntN(100); {
-	case p < 35: // with the country code
-		nsn, written := c.national(r)
-		if c.region == "US" {
-			written = "+1 " + written[strings.IndexAny(written, "(0123456789"):]
-			written = strings.Replace(written, "+1 1-", "+1 ", 1)
-		} else {
-			written = "+" + c.cc + " " + strings.TrimLeft(strings.TrimPrefix(written, "8 "), "0")
-		}
-		row.phone, row.phoneSent, row.phoneKey = written, "+"+c.cc+nsn, true
-	case p < 75: // national, read in the row's country
-		nsn, written := c.national(r)
-		row.phone = written
-		if countryKnown {
-			row.phoneSent, row.phoneKey = "+"+c.cc+nsn, true
-		} else {
-			row.phoneSent = written
-			row.phoneWarn = warn{"Phone", WarnPhoneKept, "no_country_code", written, written}
-		}
-	case p < 87: // a NANP number with an area code the metadata does not know
-		area := []string{"487", "593", "379", "624"}[r.IntN(4)]
-		n := area + fmt.Sprint(2+r.IntN(8)) + digits(r, 6)
-		row.phone = "+1 (" + n[:3] + ") " + n[3:6] + "-" + n[6:]
-		row.phoneSent, row.phoneKey = "+1"+n, true
-		row.phoneWarn = warn{"Phone", WarnPhoneNormalized, "not_valid", row.phone, row.phoneSent}
-	case p < 90:
-		row.phone = []string{"n/a", "—", "unknown", "-", "нет"}[r.IntN(5)]
-		row.phoneWarn = warn{"Phone", WarnPhoneLeftOut, "not_a_number", row.phone, ""}
-	case p < 93:
-		row.phone = "+" + c.cc + " " + digits(r, 3)
-		row.phoneSent = row.phone
-		row.phoneWarn = warn{"Phone", WarnPhoneKept, "too_short", row.phone, row.phone}
+	p := messy.GenPhone(r, c, false)
+	row.phone = p.Written
+	var code string
+	row.phoneSent, code, row.phoneKey = p.Outcome(region)
+	if code != "" {
+		reason := map[int]string{messy.PhoneNational: "no_country_code", messy.PhoneUnassigned: "not_valid", messy.PhoneNoDigits: "not_a_number", messy.PhoneTooShort: "too_short"}[p.Kind]
+		row.phoneWarn = warn{"Phone", code, reason, p.Written, row.phoneSent}
 	}
-	user := strings.ToLower([]string{"ana", "ivan", "jose", "marie", "li", "omar"}[r.IntN(6)]) + fmt.Sprint(i)
-	domain := []string{"example.org", "example.com", "mail.example.ru", "correo.example.es"}[r.IntN(4)]
-	good := user + "@" + domain
-	bad := func(v, code, reason string) {
-		row.email, row.emailSent = v, v
-		row.emailWarn = warn{"Email", code, reason, v, v}
-	}
-	// One address in about 30 is malformed, each in its way.
-	switch p := r.IntN(1000); {
-	case p < 770:
-		row.email, row.emailSent, row.emailValid = good, good, true
-	case p < 870:
-		row.email, row.emailSent, row.emailValid = " "+strings.ToUpper(user[:1])+user[1:]+"@"+strings.ToUpper(domain)+" ", good, true
-	case p < 970:
-		// no e-mail
-	case p < 974:
-		bad("."+good, WarnEmailKept, "leading_dot")
-	case p < 978:
-		bad(user+".@"+domain, WarnEmailKept, "dot_before_at")
-	case p < 982:
-		bad(user[:2]+".."+user[2:]+"@"+domain, WarnEmailKept, "double_dot")
-	case p < 985:
-		bad(user+" at "+domain, WarnEmailKept, "space")
-	case p < 988:
-		bad(user+domain, WarnEmailKept, "no_at")
-	case p < 991:
-		bad(user+"@"+strings.Split(domain, ".")[0], WarnEmailKept, "domain_without_dot")
-	case p < 994:
-		bad(user+"@"+domain+".", WarnEmailKept, "bad_domain")
-	case p < 997:
-		bad(user+"@@"+domain, WarnEmailKept, "several_at")
-	default:
-		bad(user+"@-"+domain, WarnEmailKept, "bad_domain")
+	user := []string{"ana", "ivan", "jose", "marie", "li", "omar"}[r.IntN(6)] + fmt.Sprint(i)
+	e := messy.GenEmail(r, user)
+	row.email, row.emailSent, row.emailValid = e.Written, e.Sent, e.Valid
+	if e.Code != "" {
+		row.emailWarn = warn{"Email", e.Code, e.Reason, e.Written, e.Sent}
 	}
 	return row
 }
@@ -254,15 +148,22 @@ columns:
 func TestMessyGenerator(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 200 {
-		for _, c := range messyCountries {
-			nsn, written := c.national(r)
-			p, err := ParsePhone(written, c.region)
-			if err != nil || p.E164 != "+"+c.cc+nsn {
-				t.Errorf("ParsePhone(%q, %s) = %v, %v; want +%s%s", written, c.region, p, err, c.cc, nsn)
+		for _, c := range messy.Countries {
+			nsn, written := c.National(r)
+			p, err := ParsePhone(written, c.Region)
+			if err != nil || p.E164 != "+"+c.CC+nsn {
+				t.Errorf("ParsePhone(%q, %s) = %v, %v; want +%s%s", written, c.Region, p, err, c.CC, nsn)
+			}
+			// Written with its country code, it is valid without a region.
+			ip := messy.GenPhone(r, &c, true)
+			if ip.Kind == messy.PhoneIntl {
+				if p, err := ParsePhone(ip.Written, ""); err != nil || p.E164 != "+"+c.CC+ip.NSN {
+					t.Errorf("ParsePhone(%q) = %v, %v; want +%s%s", ip.Written, p, err, c.CC, ip.NSN)
+				}
 			}
 		}
 	}
-	for _, area := range []string{"487", "593", "379", "624"} {
+	for _, area := range messy.UnassignedAreas {
 		if _, err := ParsePhone("+1"+area+"2345678", ""); err == nil || !strings.Contains(err.Error(), "not a valid number") {
 			t.Errorf("area code %s: %v, want not valid", area, err)
 		}
