@@ -40,6 +40,34 @@ func Decrypt(data []byte, password string) ([]byte, error) {
 	return b, nil
 }
 
+// minPackage is the smallest encrypted package excelize's Encrypt writes
+// correctly: a smaller stream belongs in the compound file's mini stream,
+// which it writes wrong (Decrypt then reads noise or fails).
+const minPackage = 4096
+
+// padZip lengthens a zip shorter than minPackage with spaces in its
+// comment (the end of central directory record's, which readers skip).
+func padZip(b []byte) []byte {
+	const eocdLen = 22
+	if len(b) >= minPackage {
+		return b
+	}
+	i := bytes.LastIndex(b, []byte("PK\x05\x06"))
+	if i < 0 || i+eocdLen > len(b) {
+		return b
+	}
+	n := int(binary.LittleEndian.Uint16(b[i+20:]))
+	if i+eocdLen+n != len(b) {
+		return b // not where a comment ends: leave it
+	}
+	pad := minPackage - len(b)
+	out := make([]byte, 0, minPackage)
+	out = append(out, b...)
+	out = append(out, bytes.Repeat([]byte(" "), pad)...)
+	binary.LittleEndian.PutUint16(out[i+20:], uint16(n+pad))
+	return out
+}
+
 // trimZip cuts the block padding the decryption leaves after a zip's end
 // of central directory record.
 func trimZip(b []byte) []byte {
@@ -57,12 +85,14 @@ func trimZip(b []byte) []byte {
 
 // Encrypt returns the workbook data (an .xlsx zip package) encrypted with
 // password (ECMA-376 standard encryption, AES-128), as Excel and
-// LibreOffice open it after asking for the password.
+// LibreOffice open it after asking for the password. A workbook under
+// 4 KB gets spaces in its zip comment first: excelize writes a smaller
+// package wrong.
 func Encrypt(data []byte, password string) ([]byte, error) {
 	if password == "" {
 		return nil, ErrNoPassword
 	}
-	b, err := excelize.Encrypt(data, &excelize.Options{Password: password})
+	b, err := excelize.Encrypt(padZip(data), &excelize.Options{Password: password})
 	if err != nil {
 		return nil, fmt.Errorf("encrypt the workbook: %w", err)
 	}

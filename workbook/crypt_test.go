@@ -1,6 +1,7 @@
 package workbook
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"io"
@@ -60,6 +61,26 @@ func TestEncryptDecrypt(t *testing.T) {
 	}
 	if _, err := tb.Next(); err != io.EOF {
 		t.Errorf("Next = %v, want EOF", err)
+	}
+
+	// A package under 4 KB, which excelize alone encrypts wrong.
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	w, err := zw.Create("xl/workbook.xml")
+	must(t, err)
+	_, err = w.Write([]byte("<workbook/>"))
+	must(t, err)
+	must(t, zw.Close())
+	small := zb.Bytes()
+	senc, err := Encrypt(small, "p")
+	must(t, err)
+	sdec, err := Decrypt(senc, "p")
+	must(t, err)
+	if !bytes.HasPrefix(sdec, small[:len(small)-2]) || len(sdec) != minPackage {
+		t.Errorf("Decrypt(Encrypt(small)) = %d bytes, want the %d bytes padded to %d", len(sdec), len(small), minPackage)
+	}
+	if _, err := zip.NewReader(bytes.NewReader(sdec), int64(len(sdec))); err != nil {
+		t.Errorf("the padded workbook is no zip: %v", err)
 	}
 
 	if _, err := Decrypt(enc, "wrong"); !errors.Is(err, ErrWrongPassword) {
@@ -136,3 +157,4 @@ func TestRecalculate(t *testing.T) {
 }
 
 func itoa(i int) string { return string(rune('0' + i)) }
+
