@@ -31,6 +31,8 @@ Examples:
 	kommo-bulk import contacts.csv --entity contacts --match email --mode upsert --dry-run
 	kommo-bulk import leads.xlsx --sheet Deals --mapping leads.yaml --refs contacts.journal
 	kommo-bulk import export-leads.xlsx --mode update          # an export of ours, edited
+	kommo-bulk import leads.xlsx                               # a filled "kommo-bulk template"
+	KOMMO_BULK_PASSWORD=... kommo-bulk import locked.xlsx --mapping leads.yaml
 	kommo-bulk import --resume contacts-20261121-120000.journal
 
 Flags:`
@@ -62,6 +64,7 @@ type importArgs struct {
 	refs      string
 	entity    string
 	match     string
+	password  string
 }
 
 func (a *importArgs) register(fs interface {
@@ -86,6 +89,7 @@ func (a *importArgs) register(fs interface {
 	fs.StringVar(&a.refs, "refs", "", "journals of earlier imports (comma-separated) whose row keys this file's references name, e.g. the companies job for contacts with a company key column")
 	fs.BoolVar(&a.dryRun, "dry-run", false, "validate, look up and report what would happen per row, without writing")
 	fs.BoolVar(&a.json, "json", false, "print a JSON summary on stdout")
+	fs.StringVar(&a.password, "password", "", "password of an encrypted XLSX file (default $"+passwordEnv+"; prefer the variable: flags show in ps)")
 }
 
 // Run parses flags and imports.
@@ -219,6 +223,10 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if err != nil {
 		return err
 	}
+	in, err := openInput(m, a.input, a.sheet, password(m, a.password), f, st.Size())
+	if err != nil {
+		return err
+	}
 	open := func() (mapping.Table, error) {
 		opts := mapping.ReadOptions{
 			CSV:  mapping.CSVOptions{Name: a.input, Encoding: a.encoding},
@@ -231,7 +239,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 			}
 			opts.CSV.Comma = []rune(d)[0]
 		}
-		return mapping.Open(filepath.Base(a.input), f, st.Size(), opts)
+		return mapping.Open(filepath.Base(a.input), in.r, in.size, opts)
 	}
 	table, err := open()
 	if err != nil {
@@ -248,7 +256,10 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		return fmt.Errorf("read the account's schema: %w", err)
 	}
 	printNotes(m, schema)
-	spec, err := loadImportSpec(a, mode, table, schema)
+	spec, err := templateSpec(m, a, in)
+	if spec == nil && err == nil {
+		spec, err = loadImportSpec(a, mode, table, schema)
+	}
 	if err != nil {
 		return err
 	}
