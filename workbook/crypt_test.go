@@ -157,4 +157,3 @@ func TestRecalculate(t *testing.T) {
 }
 
 func itoa(i int) string { return string(rune('0' + i)) }
-
