@@ -277,6 +277,10 @@ func (e *Engine) OpenSource(src Source, name string, opts OpenOptions) (*FileInf
 	}
 	info := &FileInfo{Name: name, Format: formatName(f.format), Sheets: f.sheets, Header: f.header, Preview: []PreviewRow{}, Size: int(src.Size())}
 	if f.format == mapping.FormatXLSX {
+		// The CLI computes such cells with excelize; the page cannot.
+		if u, err := mapping.FindUncachedFormulas(f.src, f.src.Size(), f.opts.XLSX, 0); err == nil {
+			info.NeedsSave = u.Message()
+		}
 		info.Sheet = opts.Sheet
 		if info.Sheet == "" && len(f.sheets) > 0 {
 			info.Sheet = f.sheets[0]
