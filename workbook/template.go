@@ -220,8 +220,7 @@ func addSchemaLists(ls *lists, s *mapping.Schema, cols []column) {
 		case ListYesNo:
 			ls.add(ListYesNo, "Yes/No", []string{"Yes", "No"}, nil)
 		default:
-			for e, fs := range s.Fields {
-				_ = e
+			for _, fs := range s.Fields {
 				for _, f := range fs {
 					if f != nil && ListOptions(f.ID) == c.list {
 						var labels []string
