@@ -46,6 +46,8 @@ wasm-deps:
 # written: lists, validations, hidden sheets, formulas (needs libreoffice-calc-nogui;
 # not part of test: it starts LibreOffice several times)
 libreoffice-check:
+	@command -v soffice >/dev/null 2>&1 || { echo "installing Debian's libreoffice-calc-nogui"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libreoffice-calc-nogui; }
 	$(GO) test -tags libreoffice -run '^TestLibreOffice' -count=1 -v ./workbook/
 
 ## wasm-build: the engine for the browser, into web/dist (before any go build or test of cmd),
