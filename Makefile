@@ -4,7 +4,7 @@ PKGS    := ./...
 BIN     := bin/kommo-bulk
 WASMPKG := ./wasm/...
 
-.PHONY: all build test vet fmt-check unit wasm wasm-build browser-deps browser-test browser-bench demo bench emulator soak clean
+.PHONY: all build test vet fmt-check unit wasm wasm-deps wasm-build browser-deps browser-test browser-bench demo bench emulator soak libreoffice-check clean
 
 # The browser engine: the wasm module and the wasm_exec.js of the same Go,
 # embedded by the web package into "kommo-bulk serve".
@@ -18,7 +18,7 @@ build: wasm-build
 	$(GO) build -o $(BIN) ./cmd/kommo-bulk
 
 ## test: everything CI checks (formatting, vet, race tests, the wasm build, the browser suite)
-test: fmt-check vet unit wasm browser-test
+test: fmt-check vet wasm-deps unit wasm browser-test
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -33,6 +33,22 @@ unit: wasm-build
 wasm:
 	GOOS=js GOARCH=wasm $(GO) vet ./mapping/... $(WASMPKG)
 	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./mapping/... $(WASMPKG)
+
+## wasm-deps: the .wasm links none of the native-only libraries (excelize, gocsv)
+# nor the packages built on them (workbook, tables)
+WASM_NATIVE_ONLY := github.com/xuri/excelize|github.com/gocarina/gocsv|kommo-bulk/workbook|kommo-bulk/tables
+wasm-deps:
+	@deps=$$(GOOS=js GOARCH=wasm $(GO) list -deps ./wasm) || exit 1; \
+	bad=$$(echo "$$deps" | grep -E '$(WASM_NATIVE_ONLY)'); \
+	if [ -n "$$bad" ]; then echo "the wasm engine links native-only packages:"; echo "$$bad"; exit 1; fi
+
+## libreoffice-check: LibreOffice Calc (headless) reads a template and an edit export as
+# written: lists, validations, hidden sheets, formulas (needs libreoffice-calc-nogui;
+# not part of test: it starts LibreOffice several times)
+libreoffice-check:
+	@command -v soffice >/dev/null 2>&1 || { echo "installing Debian's libreoffice-calc-nogui"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libreoffice-calc-nogui; }
+	$(GO) test -tags libreoffice -run '^TestLibreOffice' -count=1 -v ./workbook/
 
 ## wasm-build: the engine for the browser, into web/dist (before any go build or test of cmd),
 # with its gzip -9 and Brotli (quality 11) forms for serve

@@ -4,27 +4,11 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
+	"github.com/kommo-bulk/kommo-bulk/internal/hang"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
-
-// returns runs f and fails the test if it has not returned within 30 s: a
-// guard against a loop that never ends, not a speed check.
-func returns(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%s has not returned after 30 s: it loops", what)
-	}
-}
 
 // endlessTable is a table of good rows without end (a huge file) that
 // cancels a context at a row, as Ctrl-C does.
@@ -54,7 +38,7 @@ func TestMigrateStopsOnCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := []MigrationFile{{Name: "huge.csv", Spec: spec, Open: func() (mapping.Table, error) { return tb, nil }}}
-	returns(t, "Migrate", func() { _, err = Migrate(ctx, e.c, files, MigrateOptions{DryRun: true}) })
+	hang.Returns(t, "Migrate", func() { _, err = Migrate(ctx, e.c, files, MigrateOptions{DryRun: true}) })
 	if !errors.Is(err, context.Canceled) || tb.row > 1001 {
 		t.Errorf("Migrate = %v after %d rows, want context.Canceled after 1001", err, tb.row)
 	}
@@ -79,7 +63,7 @@ func TestImportStopsOnCancelWithBadRows(t *testing.T) {
 		}
 	}
 	var err error
-	returns(t, "Import", func() { _, err = Import(ctx, e.c, bad, e.opts("bad", kommo.EntityContacts, ModeCreate)) })
+	hang.Returns(t, "Import", func() { _, err = Import(ctx, e.c, bad, e.opts("bad", kommo.EntityContacts, ModeCreate)) })
 	if !errors.Is(err, context.Canceled) || n > 1001 {
 		t.Errorf("Import = %v after %d items, want context.Canceled after 1001", err, n)
 	}

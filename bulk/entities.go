@@ -38,6 +38,7 @@ type view struct {
 	EntityID     int
 	EntityType   kommo.EntityType
 	CreatedAt    int64
+	UpdatedAt    int64 // on reads
 }
 
 func tagNames(tags []kommo.Tag) []string {
@@ -51,23 +52,25 @@ func tagNames(tags []kommo.Tag) []string {
 func leadView(l *kommo.Lead) *view {
 	p := l.Price
 	return &view{ID: l.ID, Name: l.Name, Price: &p, StatusID: l.StatusID, PipelineID: l.PipelineID,
-		ResponsibleUserID: l.ResponsibleUserID, CFV: l.CustomFieldsValues, Tags: tagNames(l.Embedded.Tags), CreatedAt: int64(l.CreatedAt)}
+		ResponsibleUserID: l.ResponsibleUserID, CFV: l.CustomFieldsValues, Tags: tagNames(l.Embedded.Tags), CreatedAt: int64(l.CreatedAt),
+		UpdatedAt: int64(l.UpdatedAt)}
 }
 
 func contactView(c *kommo.Contact) *view {
 	return &view{ID: c.ID, Name: c.Name, FirstName: c.FirstName, LastName: c.LastName, ResponsibleUserID: c.ResponsibleUserID,
-		CFV: c.CustomFieldsValues, Tags: tagNames(c.Embedded.Tags), CreatedAt: int64(c.CreatedAt)}
+		CFV: c.CustomFieldsValues, Tags: tagNames(c.Embedded.Tags), CreatedAt: int64(c.CreatedAt), UpdatedAt: int64(c.UpdatedAt)}
 }
 
 func companyView(c *kommo.Company) *view {
 	return &view{ID: c.ID, Name: c.Name, ResponsibleUserID: c.ResponsibleUserID, CFV: c.CustomFieldsValues,
-		Tags: tagNames(c.Embedded.Tags), CreatedAt: int64(c.CreatedAt)}
+		Tags: tagNames(c.Embedded.Tags), CreatedAt: int64(c.CreatedAt), UpdatedAt: int64(c.UpdatedAt)}
 }
 
 func taskView(t *kommo.Task) *view {
 	done := t.IsCompleted
 	return &view{ID: t.ID, Text: t.Text, CompleteTill: int64(t.CompleteTill), IsCompleted: &done, TaskTypeID: t.TaskTypeID,
-		EntityID: t.EntityID, EntityType: t.EntityType, ResponsibleUserID: t.ResponsibleUserID, CreatedAt: int64(t.CreatedAt)}
+		EntityID: t.EntityID, EntityType: t.EntityType, ResponsibleUserID: t.ResponsibleUserID, CreatedAt: int64(t.CreatedAt),
+		UpdatedAt: int64(t.UpdatedAt)}
 }
 
 // requestOf returns the request for entity e in a row, or nil.
@@ -205,7 +208,11 @@ func updateBatch(ctx context.Context, c *kommo.Client, e kommo.EntityType, reqs 
 
 // listViews walks the views of entity e matching the list filters.
 func listViews(ctx context.Context, c *kommo.Client, e kommo.EntityType, f kommo.EntityFilters, limit int) iter.Seq2[*view, error] {
-	lo := kommo.ListOptions{Limit: limit}
+	return listViewsOpts(ctx, c, e, f, kommo.ListOptions{Limit: limit})
+}
+
+// listViewsOpts is listViews with all the list options (If-Modified-Since).
+func listViewsOpts(ctx context.Context, c *kommo.Client, e kommo.EntityType, f kommo.EntityFilters, lo kommo.ListOptions) iter.Seq2[*view, error] {
 	return func(yield func(*view, error) bool) {
 		switch e {
 		case kommo.EntityLeads:

@@ -106,7 +106,7 @@ func Import(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opts Imp
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	im := &importer{c: c, opts: opts, find: newFinder(c, opts.Lookup, opts.ExpectedRows), claims: map[string]*claim{},
+	im := &importer{c: c, opts: opts, find: newFinder(c, opts.Lookup, opts.ExpectedRows, opts.ScanCache, opts.Now), claims: map[string]*claim{},
 		res: &Result{Job: opts.Job, Rows: map[int]RowResult{}}, started: opts.Now()}
 	lock, err := im.lockJournal()
 	if err != nil {
@@ -838,7 +838,7 @@ func (im *importer) linkMany(ctx context.Context, e kommo.EntityType, links []ko
 	if ok, _ := kommo.Retryable(err, true); !ok || tries >= maxAmbiguous {
 		return fatal(err)
 	}
-	if err := im.backoff(ctx, tries); err != nil {
+	if err := im.c.WaitBackoff(ctx, tries+1); err != nil {
 		return err
 	}
 	if errors.Is(err, kommo.ErrGatewayTimeout) && len(links) > 1 {

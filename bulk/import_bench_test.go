@@ -38,7 +38,7 @@ func BenchmarkImportAtRateLimit(b *testing.B) {
 		}
 		srv := httptest.NewServer(emu)
 		limiter := rate.NewLimiter(kommo.DefaultRate, 1)
-		pacer := NewPacer(limiter)
+		pacer := NewPacer(limiter, kommo.DefaultRate)
 		var hc = *srv.Client()
 		hc.Transport = pacer.Wrap(srv.Client().Transport)
 		c, err := kommo.NewClient(srv.URL, kommo.WithToken(importToken), kommo.WithLimiter(limiter), kommo.WithHTTPClient(&hc))

@@ -2,9 +2,15 @@ package bulk
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
@@ -102,6 +108,14 @@ func indexKey(k mapping.MatchKey, value string) string {
 	return string(k.Kind) + ":" + strconv.Itoa(k.FieldID) + ":" + value
 }
 
+// scanKey is the key of a match value in a scan index: a hash of its
+// indexKey (128 bits of SHA-256), so that the scan cache on disk holds no
+// e-mail, phone or name.
+func scanKey(k mapping.MatchKey, value string) string {
+	h := sha256.Sum256([]byte(indexKey(k, value)))
+	return hex.EncodeToString(h[:16])
+}
+
 // finder finds existing records by match key, per entity type, with one
 // query per key or one scan of the entity list into an index. Answers are
 // cached, so a key is never looked up twice. Safe for concurrent use.
@@ -109,6 +123,8 @@ type finder struct {
 	c        *kommo.Client
 	strategy LookupStrategy
 	expected int
+	cacheDir string           // ImportOptions.ScanCache
+	now      func() time.Time // the import's clock
 
 	mu      sync.Mutex
 	chosen  map[kommo.EntityType]LookupStrategy
@@ -116,15 +132,24 @@ type finder struct {
 	cache   map[string]int // entity|indexKey → id (0 = none)
 }
 
+// scanIndex is the index of one entity type's records, by match value.
+// It is filled once by a scan and then grows as the job creates records,
+// while other workers read it: ids is read and written under mu only.
 type scanIndex struct {
 	once  sync.Once
 	err   error
 	kinds []mapping.MatchKey
-	ids   map[string]int
+	delta bool // filled from the scan cache and the changes since
+
+	mu  sync.RWMutex
+	ids map[string]int // scanKey → lowest id
 }
 
-func newFinder(c *kommo.Client, s LookupStrategy, expected int) *finder {
-	return &finder{c: c, strategy: s, expected: expected, chosen: map[kommo.EntityType]LookupStrategy{},
+func newFinder(c *kommo.Client, s LookupStrategy, expected int, cacheDir string, now func() time.Time) *finder {
+	if now == nil {
+		now = time.Now
+	}
+	return &finder{c: c, strategy: s, expected: expected, cacheDir: cacheDir, now: now, chosen: map[kommo.EntityType]LookupStrategy{},
 		indexes: map[kommo.EntityType]*scanIndex{}, cache: map[string]int{}}
 }
 
@@ -195,9 +220,11 @@ func (f *finder) find(ctx context.Context, e kommo.EntityType, keys []mapping.Ma
 		if err != nil {
 			return nil, err
 		}
+		idx.mu.RLock()
+		defer idx.mu.RUnlock()
 		for i, k := range keys {
 			for _, v := range k.Values {
-				if id := idx.ids[indexKey(k, keyValue(k.Kind, v))]; id != 0 {
+				if id := idx.ids[scanKey(k, keyValue(k.Kind, v))]; id != 0 {
 					out[i] = id
 					break
 				}
@@ -266,26 +293,128 @@ func (f *finder) index(ctx context.Context, e kommo.EntityType, k mapping.MatchK
 		f.indexes[e] = idx
 	}
 	f.mu.Unlock()
-	idx.once.Do(func() {
-		for v, err := range listViews(ctx, f.c, e, kommo.EntityFilters{}, kommo.MaxLimit) {
-			if err != nil {
-				idx.err = err
-				return
-			}
-			idx.add(v)
-		}
-	})
+	idx.once.Do(func() { idx.err = f.fill(ctx, e, idx) })
 	return idx, idx.err
 }
 
-func (idx *scanIndex) add(v *view) {
-	for _, k := range idx.kinds {
-		for _, val := range matchValues(v, k) {
-			key := indexKey(k, val)
-			if old := idx.ids[key]; old == 0 || v.ID < old {
-				idx.ids[key] = v.ID
+// ScanCacheMaxAge is how old a scan cache (ImportOptions.ScanCache) may be
+// and still be brought up to date by reading the changes since, rather
+// than the whole list again. A record deleted since is not seen: the row
+// that matches it fails when its update finds the record gone.
+const ScanCacheMaxAge = time.Hour
+
+// scanCache is a scan index on disk: every record's updated_at and the
+// hashes of its match values, as read at At (unix seconds, the importer's
+// clock, taken before the read began).
+type scanCache struct {
+	At      int64                `json:"at"`
+	Records map[int]cachedRecord `json:"records"`
+}
+
+type cachedRecord struct {
+	UpdatedAt int64    `json:"u"`
+	Keys      []string `json:"k"`
+}
+
+// fill reads an entity type's records into idx: all of them, or, from a
+// scan cache younger than ScanCacheMaxAge, only those changed since it was
+// read, asked for with filter[updated_at] and If-Modified-Since from that
+// time (less the clock skew allowance), merged into the cached ones. Kommo
+// recommends If-Modified-Since for lists read again; how it answers is not
+// documented, and the updated_at filter gives the same changes either way
+// (a 304 or 204 is "none"). The cache is then written back.
+func (f *finder) fill(ctx context.Context, e kommo.EntityType, idx *scanIndex) error {
+	start := f.now().Unix()
+	path := f.cachePath(e, idx.kinds)
+	recs := map[int]cachedRecord{}
+	filter := kommo.EntityFilters{}
+	lo := kommo.ListOptions{Limit: kommo.MaxLimit}
+	if c, ok := loadScanCache(path); ok && c.At <= start && start-c.At < int64(ScanCacheMaxAge/time.Second) {
+		recs = c.Records
+		since := c.At - clockSkew
+		filter.UpdatedAt = &kommo.Range{From: since}
+		lo.IfModifiedSince = time.Unix(since, 0)
+		idx.delta = true
+	}
+	for v, err := range listViewsOpts(ctx, f.c, e, filter, lo) {
+		if err != nil {
+			return err
+		}
+		recs[v.ID] = cachedRecord{UpdatedAt: v.UpdatedAt, Keys: idx.keysOf(v)}
+	}
+	idx.mu.Lock()
+	for id, r := range recs {
+		for _, key := range r.Keys {
+			if old := idx.ids[key]; old == 0 || id < old {
+				idx.ids[key] = id
 			}
 		}
+	}
+	idx.mu.Unlock()
+	if path != "" {
+		saveScanCache(path, &scanCache{At: start, Records: recs}) // a cache: a failed write costs a full read next time
+	}
+	return nil
+}
+
+// clockSkew is the allowance for the clocks of this host and Kommo's
+// when reading records by the time they were created or changed.
+const clockSkew = 120
+
+// keysOf returns the scan keys of a record's match values.
+func (idx *scanIndex) keysOf(v *view) []string {
+	var out []string
+	for _, k := range idx.kinds {
+		for _, val := range matchValues(v, k) {
+			out = append(out, scanKey(k, val))
+		}
+	}
+	return out
+}
+
+// cachePath is the scan cache file of an entity type and match kinds on
+// the client's account, "" without ImportOptions.ScanCache.
+func (f *finder) cachePath(e kommo.EntityType, kinds []mapping.MatchKey) string {
+	if f.cacheDir == "" {
+		return ""
+	}
+	id := f.c.BaseURL() + "|" + string(e)
+	for _, k := range kinds {
+		id += "|" + string(k.Kind) + ":" + strconv.Itoa(k.FieldID)
+	}
+	h := sha256.Sum256([]byte(id))
+	return filepath.Join(f.cacheDir, string(e)+"-"+hex.EncodeToString(h[:8])+".json")
+}
+
+func loadScanCache(path string) (*scanCache, bool) {
+	if path == "" {
+		return nil, false
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false
+	}
+	var c scanCache
+	if json.Unmarshal(b, &c) != nil || c.At == 0 || c.Records == nil {
+		return nil, false
+	}
+	return &c, true
+}
+
+// saveScanCache replaces the cache file atomically, readable by its owner
+// only.
+func saveScanCache(path string, c *scanCache) {
+	b, err := json.Marshal(c)
+	if err != nil || os.MkdirAll(filepath.Dir(path), 0o700) != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".scan-*")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(b)
+	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
+		os.Remove(tmp.Name())
 	}
 }
 
@@ -298,9 +427,9 @@ func (f *finder) learn(e kommo.EntityType, k mapping.MatchKey, id int) {
 	for _, v := range k.Values {
 		f.remember(e, k, keyValue(k.Kind, v), id)
 		if idx != nil {
-			f.mu.Lock()
-			idx.ids[indexKey(k, keyValue(k.Kind, v))] = id
-			f.mu.Unlock()
+			idx.mu.Lock()
+			idx.ids[scanKey(k, keyValue(k.Kind, v))] = id
+			idx.mu.Unlock()
 		}
 	}
 }

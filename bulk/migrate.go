@@ -270,6 +270,7 @@ type migFile struct {
 	stage   *stagePlan
 	rows    int
 	keys    map[string]int // row key → line
+	keyOf   map[int]string // line → row key: keys reversed, by keyAt
 	refs    map[int]map[kommo.EntityType]string
 	dedupe  map[int][]string // line → "email:x", "phone:y", "name:z"
 	aliases map[int]string   // line → key of the row it merges into
@@ -1516,13 +1517,9 @@ func (m *migration) dedupe() {
 			lines = append(lines, l)
 		}
 		sort.Ints(lines)
-		keyOf := map[int]string{}
-		for k, l := range f.keys {
-			keyOf[l] = k
-		}
 		claimed := map[int]bool{}
 		for _, line := range lines {
-			key := keyOf[line]
+			key := keyAt(f, line)
 			if key == "" {
 				continue
 			}
@@ -1658,13 +1655,17 @@ func sortedLines(keys map[string]int) []int {
 	return out
 }
 
+// keyAt is the key of the row at line: "" if it has none or repeats the
+// key of an earlier row. It reverses f.keys (complete once validate has
+// read the file) on first use, so a lookup costs the same at any size.
 func keyAt(f *migFile, line int) string {
-	for k, l := range f.keys {
-		if l == line {
-			return k
+	if f.keyOf == nil {
+		f.keyOf = make(map[int]string, len(f.keys))
+		for k, l := range f.keys {
+			f.keyOf[l] = k
 		}
 	}
-	return ""
+	return f.keyOf[line]
 }
 
 // splitRef splits a cell of several related ids ("101;102", "101, 102").

@@ -10,7 +10,8 @@ import (
 // Pacer adapts a client's rate limiter to what Kommo answers. Every 429
 // means the account's budget is shared (other integrations, another job):
 // the pacer halves the rate, down to Min. After Recover successful
-// responses in a row it raises the rate by a tenth, up to Max.
+// responses in a row it raises the rate by a tenth, up to the configured
+// rate (NewPacer's max).
 //
 // A Pacer watches responses through Wrap, an http.RoundTripper wrapper
 // placed under the kommo client; it never sends anything itself. It is
@@ -29,10 +30,16 @@ type Pacer struct {
 	lowest    rate.Limit
 }
 
-// NewPacer returns a pacer that steers limiter between Min and its current
-// limit, which is taken as the maximum.
-func NewPacer(limiter *rate.Limiter) *Pacer {
-	return &Pacer{limiter: limiter, max: limiter.Limit(), Min: 0.5, Recover: 20}
+// NewPacer returns a pacer that steers limiter between Min and max, the
+// configured rate (rate.Inf for none). The limiter may be shared by the
+// jobs of a process or a browser session, one after another: one that an
+// earlier job's pacer left below max is set back to max, so every job
+// starts at the configured rate.
+func NewPacer(limiter *rate.Limiter, max rate.Limit) *Pacer {
+	if limiter.Limit() < max {
+		limiter.SetLimit(max)
+	}
+	return &Pacer{limiter: limiter, max: max, Min: 0.5, Recover: 20}
 }
 
 // Wrap returns rt with the pacer watching its responses.

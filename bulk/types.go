@@ -98,10 +98,18 @@ type ImportOptions struct {
 	// when it returns. Either way a journal another process holds stops
 	// the import with a *LockedError before anything is read or written.
 	Lock *JournalLock
-	// NoSync skips fsync of the journal (benchmarks only).
+	// NoSync skips fsync of the journal (benchmarks and tests: a crash
+	// may lose its tail). It changes nothing else; waits before retries
+	// are the client's (kommo.WithRetry, kommo.WithSleep).
 	NoSync bool
 	// Lookup selects how existing records are found (default LookupAuto).
 	Lookup LookupStrategy
+	// ScanCache, if set, is a directory where a scan lookup keeps what it
+	// read (ids, updated_at and hashes of the match values; no values),
+	// so that the next job on the same account within ScanCacheMaxAge (a
+	// run after its dry run, tonight's file after the last) reads only
+	// the records changed since, as Kommo asks of lists read again.
+	ScanCache string
 	// ExpectedRows is the number of rows in the input, if known; it sizes
 	// the lookup strategy and the progress ETA.
 	ExpectedRows int

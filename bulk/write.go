@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
@@ -105,8 +105,7 @@ func (im *importer) handleWriteError(ctx context.Context, e kommo.EntityType, ws
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case errors.As(err, &er) && len(er.ValidationErrors) > 0:
-		// Kommo rejects the whole batch for one bad item: fail the bad
-		// ones with Kommo's reason and send the rest again.
+		// Fail the bad items with Kommo's reason and send the rest again.
 		var good []*work
 		for _, w := range ws {
 			if fes := er.ItemErrors(requestID(w.rt.line)); len(fes) > 0 {
@@ -117,26 +116,46 @@ func (im *importer) handleWriteError(ctx context.Context, e kommo.EntityType, ws
 		}
 		if len(good) == len(ws) {
 			// The errors name no item we sent: isolate by halving.
-			return im.split(ctx, e, ws, err, resend)
+			return im.split(ctx, e, ws, err, sentAt, create, resend)
 		}
 		if create {
-			// Nothing of the rejected batch was written.
-			if err := im.j.append(true, entry{Op: opAck, Entity: e, Rows: lines(ws)}); err != nil {
+			if err := im.settleRejected(ctx, e, ws, sentAt); err != nil {
 				return err
 			}
 		}
 		return resend(good)
 	case errors.Is(err, kommo.ErrBadRequest):
-		return im.split(ctx, e, ws, err, resend)
-	case errors.Is(err, kommo.ErrUnauthorized), errors.Is(err, kommo.ErrPaymentRequired),
-		errors.Is(err, kommo.ErrForbidden), errors.Is(err, kommo.ErrRateLimited):
+		return im.split(ctx, e, ws, err, sentAt, create, resend)
+	case errors.Is(err, kommo.ErrRateLimited):
+		// Kommo answers 429 before processing, and the client sends a
+		// write again on nothing else: none of it was written. The job
+		// stops, to be resumed once Kommo's wait is over.
+		if create {
+			if err := im.j.append(true, entry{Op: opAck, Entity: e, Rows: lines(ws)}); err != nil {
+				return err
+			}
+		}
 		return fatal(err)
+	case errors.Is(err, kommo.ErrUnauthorized), errors.Is(err, kommo.ErrPaymentRequired),
+		errors.Is(err, kommo.ErrForbidden):
+		return fatal(err)
+	case errors.As(err, &er) && er.Status >= 400 && er.Status < 500 && er.Status != http.StatusRequestTimeout:
+		// Any other 4xx (422 for more than 250 entities, 404, 413, ...)
+		// is a definitive rejection: nothing was written, and sending
+		// it again would be rejected again.
+		for _, w := range ws {
+			w.rt.fail("", fmt.Errorf("Kommo rejected the %s (%d %s): %s", singular(e), er.Status, http.StatusText(er.Status), errorDetail(err)))
+		}
+		if create {
+			return im.j.append(true, entry{Op: opAck, Entity: e, Rows: lines(ws)})
+		}
+		return nil
 	}
 	// The write may or may not have happened: 5xx, 504, a network error.
 	if tries >= maxAmbiguous {
 		return fatal(fmt.Errorf("giving up after %d failed attempts: %w", tries+1, err))
 	}
-	if err := im.backoff(ctx, tries); err != nil {
+	if err := im.c.WaitBackoff(ctx, tries+1); err != nil {
 		return err
 	}
 	if create {
@@ -164,17 +183,48 @@ func lines(ws []*work) []int {
 }
 
 // split isolates the invalid items of a batch Kommo rejected without
-// naming them: each half is sent alone, down to single items.
-func (im *importer) split(ctx context.Context, e kommo.EntityType, ws []*work, err error, resend func([]*work) error) error {
+// naming them: each half is sent alone, down to single items. A create
+// batch is settled first (settleRejected).
+func (im *importer) split(ctx context.Context, e kommo.EntityType, ws []*work, err error, sentAt int64, create bool, resend func([]*work) error) error {
 	if len(ws) == 1 {
 		ws[0].rt.fail("", fmt.Errorf("Kommo rejected the %s: %v", singular(e), errorDetail(err)))
+		if create {
+			return im.j.append(true, entry{Op: opAck, Entity: e, Rows: lines(ws)})
+		}
 		return nil
+	}
+	if create {
+		if err := im.settleRejected(ctx, e, ws, sentAt); err != nil {
+			return err
+		}
 	}
 	h := len(ws) / 2
 	if err := resend(ws[:h]); err != nil {
 		return err
 	}
 	return resend(ws[h:])
+}
+
+// settleRejected settles a create batch Kommo answered 400 before its good
+// items are sent again. Kommo is thought to reject the whole batch for one
+// bad item, but that is not confirmed: the records the batch may have
+// created are read back (narrowed by name, see reconcile) and matched, so
+// a partial apply never makes a duplicate. The rest is journaled as not
+// written.
+func (im *importer) settleRejected(ctx context.Context, e kommo.EntityType, ws []*work, sentAt int64) error {
+	if err := im.reconcileBy(ctx, e, ws, sentAt, true); err != nil {
+		return err
+	}
+	var none []*work
+	for _, w := range ws {
+		if w.id == 0 {
+			none = append(none, w)
+		}
+	}
+	if len(none) == 0 {
+		return nil
+	}
+	return im.j.append(true, entry{Op: opAck, Entity: e, Rows: lines(none)})
 }
 
 func errorDetail(err error) string {
@@ -194,24 +244,6 @@ func kommoReason(fes []kommo.FieldError) error {
 		parts[i] = fe.String()
 	}
 	return errors.New("Kommo: " + strings.Join(parts, "; "))
-}
-
-func (im *importer) backoff(ctx context.Context, tries int) error {
-	d := kommo.DefaultRetryPolicy().Backoff(tries+1, nil)
-	if im.opts.NoSync { // benchmarks and tests with injected faults
-		d = 0
-	}
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // writeUpdates patches existing records, journaling first the values each
@@ -333,20 +365,37 @@ func (im *importer) reconcilePending(ctx context.Context, e kommo.EntityType, ws
 // created then (and, for a task, updated then): the read back starts at
 // the earliest of those.
 func (im *importer) reconcile(ctx context.Context, e kommo.EntityType, ws []*work, sentAt int64) error {
+	return im.reconcileBy(ctx, e, ws, sentAt, false)
+}
+
+// reconcileBy is reconcile; byName narrows the read back to the names the
+// requests sent (filter[name], with leads, contacts and companies whose
+// requests all carry one), so that settling a rejected batch reads a page,
+// not every record created meanwhile.
+func (im *importer) reconcileBy(ctx context.Context, e kommo.EntityType, ws []*work, sentAt int64, byName bool) error {
 	var open []*work
+	var names []string
 	for _, w := range ws {
 		if w.id == 0 && !w.rt.failed {
 			open = append(open, w)
 			if at := requestCreatedAt(w.req); at > 0 && at < sentAt {
 				sentAt = at
 			}
+			if n := reqView(w.req).Name; n != "" {
+				names = append(names, n)
+			} else {
+				byName = false
+			}
 		}
 	}
 	if len(open) == 0 {
 		return nil
 	}
-	since := sentAt - 120 // clock skew between us and Kommo
+	since := sentAt - clockSkew
 	f := kommo.EntityFilters{CreatedAt: &kommo.Range{From: since}, Order: &kommo.Order{Field: "id"}}
+	if byName {
+		f.Names = slices.Compact(slices.Sorted(slices.Values(names)))
+	}
 	if e == kommo.EntityTasks {
 		f = kommo.EntityFilters{UpdatedAt: &kommo.Range{From: since}}
 	}

@@ -7,19 +7,25 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
 )
 
 const (
-	// DefaultRate is Kommo's documented request limit per account:
-	// "not more than 7 requests per second".
+	// DefaultRate is Kommo's documented request limit: "not more than 7
+	// requests per second" per IP. The client's sliding window (see
+	// DefaultWindowMargin) keeps it within 7 in any second as Kommo counts
+	// arrivals.
 	DefaultRate rate.Limit = 7
 	// DefaultBurst is the limiter burst used with DefaultRate. A burst of one
 	// spaces requests evenly, so the server's bucket never sees a spike.
@@ -39,6 +45,10 @@ const (
 
 	// maxErrorBody bounds how much of an error body is read.
 	maxErrorBody = 64 << 10
+
+	// BlockWindow is how long after a 429 a 403 is taken for Kommo's
+	// block of the IP (ErrAccountBlocked), whatever its body.
+	BlockWindow = 10 * time.Minute
 )
 
 // A Client talks to one Kommo account. It is safe for concurrent use by
@@ -50,6 +60,14 @@ type Client struct {
 	limiter   *rate.Limiter
 	retry     RetryPolicy
 	creds     credentials
+
+	window       *window        // the sliding-window guard (nil: none)
+	sharedDir    string         // WithSharedBudget
+	windowMargin *time.Duration // WithWindowMargin
+
+	pauseMu    sync.Mutex
+	pauseUntil time.Time    // no request leaves before (a 429's wait)
+	last429    atomic.Int64 // when the last 429 came (c.now, unix ns)
 
 	sleep  func(ctx context.Context, d time.Duration) error
 	now    func() time.Time
@@ -217,6 +235,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if c.doer == nil {
 		return nil, errNoDoer
 	}
+	if err := c.setupWindow(); err != nil {
+		return nil, fmt.Errorf("kommo: %w", err)
+	}
 	c.common.client = c
 	c.Leads = (*LeadsService)(&c.common)
 	c.Contacts = (*ContactsService)(&c.common)
@@ -272,6 +293,15 @@ func (c *Client) BaseURL() string { return c.baseURL.String() }
 // may slow down and speed up again when other integrations share the budget.
 func (c *Client) Limiter() *rate.Limiter { return c.limiter }
 
+// WaitBackoff waits before retry number attempt (1-based) of a request the
+// caller sends again itself, such as the bulk engine's writes whose outcome
+// was unknown: the wait of the client's retry policy (RetryPolicy.Backoff,
+// with the client's jitter), slept with the client's sleep (WithSleep). It
+// returns ctx.Err() if ctx ends first.
+func (c *Client) WaitBackoff(ctx context.Context, attempt int) error {
+	return c.sleep(ctx, c.retry.Backoff(attempt, c.jitter))
+}
+
 // NewRequest builds a request for path, which is relative to the base URL
 // (e.g. "api/v4/leads"). A non-nil body is encoded as JSON.
 func (c *Client) NewRequest(ctx context.Context, method, path string, body any) (*http.Request, error) {
@@ -316,6 +346,9 @@ type Response struct {
 	RequestID string
 	// Attempts is how many times the request was sent (1 without retries).
 	Attempts int
+	// NotModified reports that a list sent with If-Modified-Since was
+	// answered 304 Not Modified, or 204 No Content: nothing changed since.
+	NotModified bool
 }
 
 func newResponse(r *http.Response) *Response {
@@ -330,6 +363,8 @@ func newResponse(r *http.Response) *Response {
 // body into v (if v is non-nil). A 204 leaves v untouched. Errors come from
 // CheckResponse; if ctx ended, ctx.Err() is returned. With OAuth
 // credentials, a 401 refreshes the token once and sends the request again.
+// A read whose answer times out halfway is sent again like one that timed
+// out before its answer began, v cleared of the partial answer first.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	ctx := req.Context()
 	idempotent := req.Method == http.MethodGet || req.Method == http.MethodHead
@@ -338,22 +373,60 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		err      error
 		attempt  int
 		reauthed bool
+		partial  bool          // v holds part of an answer that timed out
+		first429 time.Time     // when this request first drew a 429
+		waited   time.Duration // the 429 waits it slept
+		slept    time.Time     // the end of the pause it set and slept
 	)
 	for {
 		attempt++
-		resp, err = c.send(req)
+		resp, err = c.send(req, slept)
 		if resp != nil {
 			resp.Attempts = attempt
 		}
 		if err == nil {
-			break
+			if err = decode(resp, v, partial); err == nil {
+				return resp, nil
+			}
+			if !idempotent || ctx.Err() != nil || !isTimeout(err) {
+				return resp, err
+			}
+			partial = true
+			err = &NetworkError{Op: req.Method + " " + req.URL.Path, Err: err}
 		}
+		var rl *RateLimitError
 		if errors.Is(err, ErrUnauthorized) && !reauthed && c.creds != nil && c.creds.canRefresh() {
 			reauthed = true
 			used := strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
 			if _, rerr := c.creds.token(ctx, c, used); rerr != nil {
 				return resp, rerr
 			}
+		} else if errors.As(err, &rl) {
+			// Every request of the client waits with this one: a 429
+			// means the budget is spent, whoever sees it.
+			now := c.now()
+			if first429.IsZero() {
+				first429 = now
+			}
+			wait := c.retry.rateLimitWait(attempt, rl, c.jitter)
+			if c.retry.MaxElapsed > 0 && wait <= 0 {
+				wait = time.Second
+			}
+			until := now.Add(wait)
+			c.pause(until, wait)
+			if c.retry.MaxElapsed > 0 {
+				elapsed := max(now.Sub(first429), waited)
+				if elapsed+wait > c.retry.MaxElapsed {
+					return resp, &RetryLaterError{Op: req.Method + " " + req.URL.Path, Wait: wait, Until: until, Waited: elapsed, Last: rl}
+				}
+			} else if attempt > c.retry.MaxRetries {
+				break
+			}
+			if err := c.sleep(ctx, wait); err != nil {
+				return resp, err
+			}
+			waited += wait
+			slept = until
 		} else {
 			retry, wait := c.retry.decide(attempt, idempotent, err, c.jitter)
 			if !retry {
@@ -371,24 +444,36 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 			req.Body = body
 		}
 	}
-	if err != nil {
-		return resp, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNoContent || v == nil {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
-		return resp, nil
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil && err != io.EOF {
-		return resp, fmt.Errorf("decode %s response: %w", resp.Request.URL.Path, err)
-	}
-	return resp, nil
+	return resp, err
 }
 
-// send makes one attempt: wait on the limiter, authenticate, round-trip and
-// check the status. On error the body is closed.
-func (c *Client) send(req *http.Request) (*Response, error) {
+// decode reads a successful answer's JSON body into v (a 204, or a nil v,
+// is drained) and closes the body. With reset, v's pointee is zeroed first.
+func decode(resp *Response, v any, reset bool) error {
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified || v == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		return nil
+	}
+	if rv := reflect.ValueOf(v); reset && rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv.Elem().SetZero()
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil && err != io.EOF {
+		return fmt.Errorf("decode %s response: %w", resp.Request.URL.Path, err)
+	}
+	return nil
+}
+
+// send makes one attempt: wait out a 429's pause (but for one ending by
+// slept, which the caller has waited out already), the limiter and the
+// sliding window, authenticate, round-trip and check the status. On error
+// the body is closed.
+func (c *Client) send(req *http.Request, slept time.Time) (*Response, error) {
 	ctx := req.Context()
+	op := req.Method + " " + req.URL.Path
+	if err := c.waitPause(ctx, op, slept); err != nil {
+		return nil, err
+	}
 	if err := c.limiter.Wait(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -402,19 +487,71 @@ func (c *Client) send(req *http.Request) (*Response, error) {
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
+	if c.window != nil {
+		if err := c.window.wait(ctx, op, c.retry.MaxElapsed); err != nil {
+			return nil, err
+		}
+	}
 	r, err := c.doer.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &NetworkError{Op: req.Method + " " + req.URL.Path, Err: scrubURLError(err)}
+		return nil, &NetworkError{Op: op, Err: scrubURLError(err)}
 	}
 	resp := newResponse(r)
+	if req.Header.Get("If-Modified-Since") != "" && r.StatusCode == http.StatusNotModified {
+		resp.NotModified = true
+		return resp, nil
+	}
 	if err := CheckResponse(r); err != nil {
 		r.Body.Close()
+		var rl *RateLimitError
+		var er *ErrorResponse
+		switch {
+		case errors.As(err, &rl):
+			c.last429.Store(c.now().UnixNano())
+		case errors.As(err, &er) && er.Status == http.StatusForbidden:
+			if t := c.last429.Load(); t != 0 && c.now().Sub(time.Unix(0, t)) < BlockWindow {
+				er.Blocked = true
+			}
+		}
 		return resp, err
 	}
 	return resp, nil
+}
+
+// pause holds every request of the client (and, with a shared budget, of
+// the other processes) until until, d from now.
+func (c *Client) pause(until time.Time, d time.Duration) {
+	c.pauseMu.Lock()
+	if until.After(c.pauseUntil) {
+		c.pauseUntil = until
+	}
+	c.pauseMu.Unlock()
+	if c.window != nil {
+		_ = c.window.pause(d) // at worst the other processes do not wait
+	}
+}
+
+// waitPause waits until the client's pause ends, unless it ends by slept.
+// A pause longer than RetryPolicy.MaxElapsed (when set) is not waited out:
+// the request is given up at once, unsent.
+func (c *Client) waitPause(ctx context.Context, op string, slept time.Time) error {
+	c.pauseMu.Lock()
+	until := c.pauseUntil
+	c.pauseMu.Unlock()
+	if !until.After(slept) {
+		return nil
+	}
+	d := until.Sub(c.now())
+	if d <= 0 {
+		return nil
+	}
+	if c.retry.MaxElapsed > 0 && d > c.retry.MaxElapsed {
+		return &RetryLaterError{Op: op, Wait: d, Until: until}
+	}
+	return c.sleep(ctx, d)
 }
 
 // scrubURLError keeps a *url.Error's cause and operation but drops the query
@@ -452,7 +589,20 @@ type ListOptions struct {
 	// Limit is the page size; 0 leaves Kommo's default (the SDK sends 50).
 	// Kommo accepts at most MaxLimit (MaxEventsLimit for events).
 	Limit int
+	// IfModifiedSince, when set, is sent as the If-Modified-Since header
+	// of every page, as Kommo recommends for lists of leads, contacts,
+	// companies and tasks read again: requests that fetch the same data
+	// over and over get an IP restricted. What Kommo answers is not
+	// documented; the client takes 304 Not Modified, and 204, as "nothing
+	// changed" (no items, Response.NotModified set) and a 200 as the
+	// records changed since. Pair it with an updated_at filter from the
+	// same time, so the answer is the changes whichever Kommo does.
+	IfModifiedSince time.Time
 }
+
+// imsKey carries ListOptions.IfModifiedSince from encode to the list
+// calls, which send it as a header: it never reaches a URL.
+const imsKey = "\x00if-modified-since"
 
 func (o ListOptions) encode(q url.Values) {
 	if o.Page > 0 {
@@ -461,6 +611,18 @@ func (o ListOptions) encode(q url.Values) {
 	if o.Limit > 0 {
 		q.Set("limit", fmt.Sprint(o.Limit))
 	}
+	if !o.IfModifiedSince.IsZero() {
+		q.Set(imsKey, o.IfModifiedSince.UTC().Format(http.TimeFormat))
+	}
+}
+
+// takeIMS removes the If-Modified-Since value from q and returns it.
+func takeIMS(q url.Values) string {
+	v := q.Get(imsKey)
+	if v != "" {
+		delete(q, imsKey)
+	}
+	return v
 }
 
 // halList is the HAL envelope of a list page.
@@ -478,6 +640,7 @@ type halList[T any] struct {
 // _embedded[key] into a slice. A query too long for one URL is refused:
 // see MaxURLLength.
 func getList[T any](ctx context.Context, c *Client, op, path, key string, q url.Values) ([]*T, *Response, error) {
+	ims := takeIMS(q)
 	if parts, err := c.splitQuery(path, q); err != nil {
 		return nil, nil, wrapOp(op, err)
 	} else if len(parts) > 1 {
@@ -486,7 +649,7 @@ func getList[T any](ctx context.Context, c *Client, op, path, key string, q url.
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	return getListURL[T](ctx, c, op, path, key)
+	return getListURL[T](ctx, c, op, path, key, ims)
 }
 
 // splitQuery is splitQuery for a request to path.
@@ -494,17 +657,23 @@ func (c *Client) splitQuery(path string, q url.Values) ([]url.Values, error) {
 	return splitQuery(len(c.baseURL.String())+len(path), q)
 }
 
-func getListURL[T any](ctx context.Context, c *Client, op, path, key string) ([]*T, *Response, error) {
+// getListURL fetches one page at path; ims, when set, is sent as
+// If-Modified-Since, and a 304 or 204 answer to it sets NotModified.
+func getListURL[T any](ctx context.Context, c *Client, op, path, key, ims string) ([]*T, *Response, error) {
 	req, err := c.NewRequest(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, nil, wrapOp(op, err)
+	}
+	if ims != "" {
+		req.Header.Set("If-Modified-Since", ims)
 	}
 	var page halList[T]
 	resp, err := c.Do(req, &page)
 	if err != nil {
 		return nil, resp, wrapOp(op, err)
 	}
-	if resp.StatusCode == http.StatusNoContent {
+	if resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
+		resp.NotModified = ims != ""
 		return nil, resp, nil
 	}
 	resp.Page = page.Page
@@ -545,13 +714,15 @@ func (c *Client) nextPath(href string) (string, error) {
 // other.
 func iterate[T any](ctx context.Context, c *Client, op, path, key string, q url.Values) func(yield func(*T, error) bool) {
 	return func(yield func(*T, error) bool) {
+		q := maps.Clone(q)
+		ims := takeIMS(q)
 		parts, err := c.splitQuery(path, q)
 		if err != nil {
 			yield(nil, wrapOp(op, err))
 			return
 		}
 		for _, part := range parts {
-			if !iteratePages(ctx, c, op, path, key, part, yield) {
+			if !iteratePages(ctx, c, op, path, key, ims, part, yield) {
 				return
 			}
 		}
@@ -560,11 +731,11 @@ func iterate[T any](ctx context.Context, c *Client, op, path, key string, q url.
 
 // iteratePages walks the pages of one list; it reports false when yield
 // asked to stop or an error was yielded.
-func iteratePages[T any](ctx context.Context, c *Client, op, path, key string, q url.Values, yield func(*T, error) bool) bool {
+func iteratePages[T any](ctx context.Context, c *Client, op, path, key, ims string, q url.Values, yield func(*T, error) bool) bool {
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	items, resp, err := getListURL[T](ctx, c, op, path, key)
+	items, resp, err := getListURL[T](ctx, c, op, path, key, ims)
 	for {
 		if err != nil {
 			yield(nil, err)
@@ -583,7 +754,7 @@ func iteratePages[T any](ctx context.Context, c *Client, op, path, key string, q
 			yield(nil, wrapOp(op, perr))
 			return false
 		}
-		items, resp, err = getListURL[T](ctx, c, op, next, key)
+		items, resp, err = getListURL[T](ctx, c, op, next, key, ims)
 	}
 }
 

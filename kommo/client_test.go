@@ -803,3 +803,146 @@ func TestBackoffCappedWithJitter(t *testing.T) {
 		}
 	}
 }
+
+// TestTimedOutReadsAreRetried: a GET that outlives the HTTP client's
+// Timeout, before its answer or halfway through it, is sent again; a
+// write that times out is not (it may have been applied), and the
+// caller's context ending stops at once.
+func TestTimedOutReadsAreRetried(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	tests := []struct {
+		name      string
+		method    string
+		handler   func(n int32, w http.ResponseWriter, hang func())
+		ctx       func(context.Context) (context.Context, context.CancelFunc)
+		wantCalls int32
+		wantSleep int
+		wantErr   func(error) bool
+	}{
+		{name: "no answer twice, then one", method: "GET", wantCalls: 3, wantSleep: 2,
+			handler: func(n int32, w http.ResponseWriter, hang func()) {
+				if n <= 2 {
+					hang()
+					return
+				}
+				writeJSON(w, 200, `{"id":7,"name":"L"}`)
+			}},
+		{name: "an answer cut short, then a whole one", method: "GET", wantCalls: 2, wantSleep: 1,
+			handler: func(n int32, w http.ResponseWriter, hang func()) {
+				if n == 1 {
+					writeJSON(w, 200, `{"id":7,"price":100,"name":"Par`)
+					w.(http.Flusher).Flush()
+					hang()
+					return
+				}
+				writeJSON(w, 200, `{"id":7,"name":"L"}`)
+			}},
+		{name: "a write is not sent again", method: "POST", wantCalls: 1,
+			handler: func(n int32, w http.ResponseWriter, hang func()) { hang() },
+			wantErr: func(err error) bool {
+				var ne *NetworkError
+				ok, why := Retryable(err, false)
+				return errors.As(err, &ne) && ne.Timeout() && !ok && why == "timeout on a write: it may have been applied"
+			}},
+		{name: "the caller's deadline is not retried", method: "GET", wantCalls: 1,
+			handler: func(n int32, w http.ResponseWriter, hang func()) { hang() },
+			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
+				return context.WithTimeout(ctx, timeout/3)
+			},
+			wantErr: func(err error) bool {
+				var ne *NetworkError
+				return errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &ne)
+			}},
+		{name: "the caller's cancel is not retried", method: "GET", wantCalls: 1,
+			handler: func(n int32, w http.ResponseWriter, hang func()) { hang() },
+			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
+				ctx, cancel := context.WithCancel(ctx)
+				time.AfterFunc(timeout/3, cancel)
+				return ctx, cancel
+			},
+			wantErr: func(err error) bool { return errors.Is(err, context.Canceled) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, mux, sleeps := setup(t, WithHTTPClient(&http.Client{Timeout: timeout}))
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) }) // before the server closes
+			var n atomic.Int32
+			var bodies []string
+			var mu sync.Mutex
+			handle := func(w http.ResponseWriter, r *http.Request) {
+				testMethod(t, r, tt.method)
+				b, _ := io.ReadAll(r.Body) // then the server sees the client leave
+				mu.Lock()
+				bodies = append(bodies, string(b))
+				mu.Unlock()
+				// hang holds the request until the client gives up on it.
+				hang := func() {
+					select {
+					case <-r.Context().Done():
+					case <-release:
+					}
+				}
+				tt.handler(n.Add(1), w, hang)
+			}
+			mux.HandleFunc("/api/v4/leads/7", handle)
+			mux.HandleFunc("/api/v4/contacts", handle)
+			ctx := t.Context()
+			if tt.ctx != nil {
+				var cancel context.CancelFunc
+				ctx, cancel = tt.ctx(ctx)
+				defer cancel()
+			}
+			var err error
+			if tt.method == "GET" {
+				var lead *Lead
+				var resp *Response
+				lead, resp, err = c.Leads.Get(ctx, 7)
+				if tt.wantErr == nil {
+					if err != nil {
+						t.Fatal(err)
+					}
+					if lead.ID != 7 || lead.Name != "L" || lead.Price != 0 || resp.Attempts != int(tt.wantCalls) {
+						t.Errorf("lead %+v after %d attempts, want 7 \"L\" with no price (nothing of the cut answer) after %d", lead, resp.Attempts, tt.wantCalls)
+					}
+				}
+			} else {
+				_, _, err = c.Contacts.Create(ctx, []ContactRequest{{Name: "A", RequestID: "r1"}})
+			}
+			if tt.wantErr != nil && (err == nil || !tt.wantErr(err)) {
+				t.Errorf("err = %v (%T), not the one wanted", err, errors.Unwrap(err))
+			}
+			if got := n.Load(); got != tt.wantCalls {
+				t.Errorf("%d requests on the wire, want %d", got, tt.wantCalls)
+			}
+			if len(*sleeps) != tt.wantSleep {
+				t.Errorf("%d waits before retries (%v), want %d", len(*sleeps), *sleeps, tt.wantSleep)
+			}
+			mu.Lock()
+			for _, b := range bodies {
+				if b != bodies[0] {
+					t.Errorf("bodies differ between attempts: %q", bodies)
+				}
+			}
+			mu.Unlock()
+		})
+	}
+}
+
+func TestWaitBackoff(t *testing.T) {
+	c, _, sleeps := setup(t, WithRetry(RetryPolicy{MinWait: 10 * time.Millisecond, MaxWait: 25 * time.Millisecond}))
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err := c.WaitBackoff(t.Context(), attempt); err != nil {
+			t.Fatalf("WaitBackoff(%d) = %v", attempt, err)
+		}
+	}
+	want := []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 25 * time.Millisecond}
+	if diff := cmp.Diff(want, *sleeps); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := c.WaitBackoff(ctx, 1); !errors.Is(err, context.Canceled) {
+		t.Errorf("WaitBackoff(canceled) = %v, want context.Canceled", err)
+	}
+}

@@ -7,8 +7,13 @@
 // and an options struct in; typed values, a *Response and an error out.
 //
 // Every request waits on the client's rate limiter (7 requests/s by default,
-// Kommo's documented limit), so one Client per account keeps a job under the
-// limit however many goroutines share it.
+// Kommo's documented limit per IP) and on a sliding window that keeps any
+// second of arrivals at 7 despite network jitter (see DefaultWindowMargin),
+// so one Client per account keeps a job under the limit however many
+// goroutines share it; WithSharedBudget extends the window to every process
+// on the host. A 429 pauses every request of the client for the wait Kommo
+// asks (retry_after); one longer than RetryPolicy.MaxElapsed is not waited
+// out but returned as a *RetryLaterError that says until when.
 //
 // Errors from the API pass through one funnel, CheckResponse, which returns
 // an *ErrorResponse (with Kommo's validation errors per request_id) or a

@@ -2,6 +2,7 @@ package kommo
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,8 +27,10 @@ var (
 	ErrPaymentRequired = errors.New("payment required: the Kommo account is not paid")
 	// ErrForbidden: any 403 (insufficient rights, IP not whitelisted, or a block).
 	ErrForbidden = errors.New("forbidden")
-	// ErrAccountBlocked: a 403 with an HTML body, which Kommo's gateway sends
-	// when an account or IP is blocked after repeated rate-limit violations.
+	// ErrAccountBlocked: a 403 that blocks the account or IP after repeated
+	// rate-limit violations: one with an HTML body (amoCRM's gateway sends
+	// nginx's page), or any 403 that follows a 429 the client saw in the
+	// last BlockWindow (Kommo does not document its block body).
 	ErrAccountBlocked = errors.New("account or IP blocked by Kommo (repeated rate limit violations?); contact Kommo support")
 	// ErrUnprocessable: 422, which Kommo answers for a write of more than
 	// 250 entities or a list limit over 250 ("Limit 250 per page").
@@ -58,6 +61,9 @@ type ErrorResponse struct {
 	// HTML reports a non-JSON body; Body holds its text, trimmed.
 	HTML bool   `json:"-"`
 	Body string `json:"-"`
+	// Blocked is set on a 403 that the client takes for a block: one that
+	// came after a 429 (see ErrAccountBlocked).
+	Blocked bool `json:"-"`
 	// RequestID is Kommo's X-Request-Id.
 	RequestID string `json:"-"`
 }
@@ -148,7 +154,7 @@ func (e *ErrorResponse) Error() string {
 			fmt.Fprintf(&b, "; request_id %s: %s", v.RequestID, fe)
 		}
 	}
-	if e.Status == http.StatusForbidden && e.HTML {
+	if e.Is(ErrAccountBlocked) {
 		b.WriteString(" (" + ErrAccountBlocked.Error() + ")")
 	}
 	return b.String()
@@ -168,7 +174,7 @@ func (e *ErrorResponse) Is(target error) bool {
 	case ErrForbidden:
 		return e.Status == http.StatusForbidden
 	case ErrAccountBlocked:
-		return e.Status == http.StatusForbidden && e.HTML
+		return e.Status == http.StatusForbidden && (e.HTML || e.Blocked)
 	case ErrUnprocessable:
 		return e.Status == http.StatusUnprocessableEntity
 	case ErrNotFound:
@@ -194,11 +200,61 @@ func (e *ErrorResponse) ItemErrors(requestID string) []FieldError {
 	return out
 }
 
-// RateLimitError is a 429. Kommo sends an HTML body and no Retry-After;
-// RetryAfter is set only if a server (a proxy, say) sends the header.
+// RateLimitError is a 429. Kommo documents a problem+json body with
+// "retry_after" in seconds (300 in its example); amoCRM's gateway sends an
+// HTML page without it. RetryAfter is the longer of the body's retry_after
+// and a Retry-After header, 0 when neither came.
 type RateLimitError struct {
 	ErrorResponse
 	RetryAfter time.Duration
+}
+
+// RetryLaterError is a request the client gave up on rather than wait for
+// Kommo's rate limit: a 429 asked for a wait longer than what is left of
+// RetryPolicy.MaxElapsed, or 429s went on for that long, or another
+// request's 429 paused the client for longer than that. Nothing was applied
+// (Kommo answers 429 before processing a request). It matches
+// ErrRateLimited; Until is when Kommo's wait ends, the time to try again.
+type RetryLaterError struct {
+	// Op is the request given up on, as "POST /api/v4/contacts".
+	Op string
+	// Wait is the wait Kommo asked for (or the next backoff, when it
+	// named none), and Until when it ends.
+	Wait  time.Duration
+	Until time.Time
+	// Waited is how long this request had waited on 429s already.
+	Waited time.Duration
+	// Last is the last 429 answered to this request; nil when the
+	// request was not sent because another one's 429 paused the client.
+	Last *RateLimitError
+}
+
+func (e *RetryLaterError) Error() string {
+	s := fmt.Sprintf("%s: Kommo's rate limit (429) asked to wait %s", e.Op, fmtWait(e.Wait))
+	if e.Waited > 0 {
+		s += fmt.Sprintf(" after %s of waiting", fmtWait(e.Waited))
+	}
+	return s + "; stopped instead, try again after " + e.Until.Format("15:04:05")
+}
+
+// fmtWait writes a wait in whole seconds ("300 s"), or milliseconds below
+// one second.
+func fmtWait(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%d s", int64((d+time.Second-1)/time.Second))
+}
+
+// Is matches ErrRateLimited.
+func (e *RetryLaterError) Is(target error) bool { return target == ErrRateLimited }
+
+// Unwrap gives the last 429, if the request was sent.
+func (e *RetryLaterError) Unwrap() error {
+	if e.Last == nil {
+		return nil
+	}
+	return e.Last
 }
 
 func (e *RateLimitError) Error() string { return e.ErrorResponse.Error() }
@@ -209,8 +265,10 @@ func (e *RateLimitError) Is(target error) bool { return e.ErrorResponse.Is(targe
 // Unwrap gives the embedded *ErrorResponse to errors.As.
 func (e *RateLimitError) Unwrap() error { return &e.ErrorResponse }
 
-// NetworkError is a failure to get any HTTP answer (connection refused or
-// reset, timeout). The request may or may not have reached Kommo.
+// NetworkError is a failure to get an HTTP answer, or all of one
+// (connection refused or reset, timeout), while the caller's context was
+// live: when the context ends, the client returns its error instead. The
+// request may or may not have reached Kommo.
 type NetworkError struct {
 	Op  string
 	Err error
@@ -218,6 +276,19 @@ type NetworkError struct {
 
 func (e *NetworkError) Error() string { return e.Op + ": " + e.Err.Error() }
 func (e *NetworkError) Unwrap() error { return e.Err }
+
+// Timeout reports whether the request outlived its own timeout (the
+// *http.Client's Timeout, a Doer's per-request deadline), as opposed to
+// the caller's context ending.
+func (e *NetworkError) Timeout() bool { return isTimeout(e.Err) }
+
+// isTimeout reports whether err is a timeout: it matches
+// context.DeadlineExceeded (as net/http's do) or is a net.Error whose
+// Timeout is true.
+func isTimeout(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &te) && te.Timeout())
+}
 
 var (
 	htmlTagRE   = regexp.MustCompile(`(?s)<(script|style)[^>]*>.*?</(script|style)>|<[^>]*>`)
@@ -234,6 +305,7 @@ func CheckResponse(r *http.Response) error {
 	}
 	e := &ErrorResponse{Response: r, Status: r.StatusCode, RequestID: r.Header.Get("X-Request-Id")}
 	data, _ := io.ReadAll(io.LimitReader(r.Body, maxErrorBody))
+	data = scrubToken(data, r.Request)
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	isJSON := strings.HasSuffix(mt, "json") || (mt == "" && len(bytes.TrimSpace(data)) > 0 && bytes.TrimSpace(data)[0] == '{')
 	if isJSON && json.Unmarshal(data, e) == nil {
@@ -244,9 +316,50 @@ func CheckResponse(r *http.Response) error {
 		e.Body = plainText(data, 200)
 	}
 	if r.StatusCode == http.StatusTooManyRequests {
-		return &RateLimitError{ErrorResponse: *e, RetryAfter: parseRetryAfter(r.Header.Get("Retry-After"), time.Now())}
+		wait := parseRetryAfter(r.Header.Get("Retry-After"), time.Now())
+		if isJSON {
+			if d := bodyRetryAfter(data); d > wait {
+				wait = d
+			}
+		}
+		return &RateLimitError{ErrorResponse: *e, RetryAfter: wait}
 	}
 	return e
+}
+
+// bodyRetryAfter reads the "retry_after" of Kommo's 429 body: seconds, as
+// a number or a numeric string; 0 when absent or not a number.
+func bodyRetryAfter(data []byte) time.Duration {
+	var b struct {
+		RetryAfter json.RawMessage `json:"retry_after"`
+	}
+	if json.Unmarshal(data, &b) != nil || len(b.RetryAfter) == 0 {
+		return 0
+	}
+	var n json.Number
+	raw := bytes.Trim(b.RetryAfter, `"`)
+	if json.Unmarshal(raw, &n) != nil {
+		return 0
+	}
+	f, err := n.Float64()
+	if err != nil || f <= 0 || f > 86400*7 {
+		return 0
+	}
+	return time.Duration(f * float64(time.Second))
+}
+
+// scrubToken cuts the request's bearer token out of an error body, so a
+// server (or a proxy in front of it) that echoes the request's headers
+// never puts the token into an error message, a log or a result file.
+func scrubToken(data []byte, req *http.Request) []byte {
+	if req == nil {
+		return data
+	}
+	tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+	if !ok || len(tok) < 8 || !bytes.Contains(data, []byte(tok)) {
+		return data
+	}
+	return bytes.ReplaceAll(data, []byte(tok), []byte("[token]"))
 }
 
 // plainText strips tags from an HTML (or any) body and cuts it to n bytes.

@@ -45,6 +45,13 @@ const sniffSize = 64 << 10
 
 // A CSVReader streams the records of a delimited text file. Create one with
 // OpenCSV.
+//
+// Values are the fields as the file holds them, white space included,
+// except for the formula guard of [EscapeFormula]: the one apostrophe it
+// puts before a value starting with "=", "+", "-", "@", a tab or a
+// carriage return is removed ([UnescapeFormula]), so a CSV file our
+// writers made reads back as the values written. The header is read the
+// same way.
 type CSVReader struct {
 	name     string
 	limits   Limits
@@ -221,6 +228,15 @@ func (c *CSVReader) read() (Record, error) {
 			c.err = &RowError{File: c.name, Row: row, Column: columnName(c.header, i), Value: truncate(f),
 				Err: fmt.Errorf("%w: %d bytes, limit %d", ErrCellTooLarge, len(f), c.limits.MaxCellSize)}
 			return Record{}, c.err
+		}
+		if f != "" && f[0] == '\'' {
+			fields[i] = UnescapeFormula(f)
+		}
+	}
+	for i, f := range fields {
+		if strings.IndexByte(f, 0) >= 0 {
+			return Record{}, &RowError{File: c.name, Row: row, Column: columnName(c.header, i),
+				Value: truncate(strings.ReplaceAll(f, "\x00", "\uFFFD")), Err: ErrNULByte}
 		}
 	}
 	return Record{Row: row, Values: fields}, nil

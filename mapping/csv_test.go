@@ -66,6 +66,15 @@ func TestOpenCSV(t *testing.T) {
 		comma:    ';',
 		encoding: "utf-8",
 	}, {
+		// The apostrophe EscapeFormula adds is removed, in the header too;
+		// white space and other apostrophes are kept.
+		name:     "formula guard",
+		input:    []byte("ID,'=Total,'-x\n1,'@a,'tis\n2,\"'\t=cmd\",  =spaced \n3,''=x,'+44 20\n"),
+		header:   []string{"ID", "=Total", "-x"},
+		records:  []Record{{2, []string{"1", "@a", "'tis"}}, {3, []string{"2", "\t=cmd", "  =spaced "}}, {4, []string{"3", "'=x", "'+44 20"}}},
+		comma:    ',',
+		encoding: "utf-8",
+	}, {
 		name:     "decimal commas in every row, header without",
 		input:    []byte("Price;Discount\r\n1,5;0,25\r\n3,5;0,5\r\n10,0;1,75\r\n"),
 		header:   []string{"Price", "Discount"},
@@ -310,6 +319,34 @@ func TestOpenCSVErrors(t *testing.T) {
 				t.Errorf("Next() after bad row = %v, %v; want row 3", rec, err)
 			}
 		})
+	}
+}
+
+// TestOpenCSVNULByte checks that a cell holding a NUL character is a
+// RowError naming the file, row and column, and that the reader goes on
+// with the next row; a NUL in the header refuses the file.
+func TestOpenCSVNULByte(t *testing.T) {
+	c, err := OpenCSV(strings.NewReader("Name,Note\nAnn,a\x00b\nBob,ok\n"), CSVOptions{Name: "n.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Next()
+	var re *RowError
+	if !errors.As(err, &re) || !errors.Is(err, ErrNULByte) || re.Row != 2 || re.Column != "Note" || re.Value != "a\uFFFDb" {
+		t.Fatalf("Next() error = %#v, want a RowError at row 2, column Note, ErrNULByte", err)
+	}
+	if want := `n.csv: row 2, column "Note": NUL character in the cell`; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Next() error = %q, want it to start with %q", err, want)
+	}
+	rec, err := c.Next()
+	if err != nil || rec.Row != 3 || rec.Values[0] != "Bob" {
+		t.Errorf("Next() after the bad row = %v, %v; want row 3", rec, err)
+	}
+	if _, err := c.Next(); err != io.EOF {
+		t.Errorf("Next() at the end = %v, want io.EOF", err)
+	}
+	if _, err := OpenCSV(strings.NewReader("Na\x00me,Note\nAnn,x\n"), CSVOptions{Name: "n.csv"}); !errors.Is(err, ErrNULByte) {
+		t.Errorf("OpenCSV(NUL in the header) error = %v, want ErrNULByte", err)
 	}
 }
 

@@ -69,7 +69,10 @@
 // enum (WORK, WORKDD, MOB, FAX, HOME, OTHER; WORK, PRIV, OTHER; default
 // WORK), smart addresses an address part (city, zip, ...).
 //
-// A cell is trimmed, then its transforms run in order (trim, lower,
+// A cell of white space only is empty. Free text (names, text fields,
+// a task's text and result) is taken as the cell holds it, white space
+// included; other values are read without the white space around them.
+// Then the transforms run in order (trim, lower,
 // upper, title, digits, email, phone or "phone:<region>", date, number,
 // int, round, bool, split or "split:<sep>", split_name), then map, then the
 // field reads it by its type: phones to E.164, e-mails lower-cased, dates

@@ -175,9 +175,9 @@ func (m *Mapper) Map(rec Record) (*Row, []*RowError) {
 
 // apply reads raw for o and sets it in b.
 func (m *Mapper) apply(b *build, o *op, raw string) {
-	v := clean(raw)
+	v := o.cellValue(raw)
 	if v == "" && o.def != "" {
-		v = clean(o.def)
+		v = o.cellValue(o.def)
 	}
 	if v == "" {
 		m.empty(b, o)

@@ -172,18 +172,58 @@ func keepDigits(s string) string {
 	return b.String()
 }
 
+// cellValue is the value of a cell (or of o's default) for o, before its
+// transforms. A cell of white space only is empty. Free text (see
+// keepsText) is kept exactly as the cell holds it: Kommo takes any text,
+// so white space in it is data, and changing it would make an export
+// re-import as something else ("\t=cmd", "  indented", "a  b"); a spec
+// that wants it tidied says trim. Any other value is read by a parser
+// (a number, a date, a phone, an option, a user, ...), for which white
+// space around it and runs of it inside it mean nothing, so it is
+// cleaned first.
+func (o *op) cellValue(raw string) string {
+	if o.keepsText() {
+		if blankText(raw) {
+			return ""
+		}
+		return raw
+	}
+	return clean(raw)
+}
+
+// keepsText reports whether o's target is one free-text value: a name, a
+// text custom field (text, text area, URL, street address), or a task's
+// text or result. Multi-value fields are not: their parts are trimmed
+// where the cell is split.
+func (o *op) keepsText() bool {
+	if o.cf != nil {
+		return o.cf.kind == cfText
+	}
+	switch o.std {
+	case stdName, stdFirstName, stdLastName, stdText, stdResult:
+		return true
+	}
+	return false
+}
+
+// blankText reports whether CollapseSpace(s) is "": s holds only white
+// space and zero-width characters.
+func blankText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf {
+			return CollapseSpace(s[i:]) == ""
+		} else if !isASCIISpace(c) {
+			return false
+		}
+	}
+	return true
+}
+
 // clean is CollapseSpace with a fast path for cells that need nothing:
 // no surrounding or repeated white space and no special spaces.
-//
-// A cell our writers protected against formula injection ("'=...",
-// "'+44 ...; +44 ...") gets its value back first, so an export or a result
-// file re-imports as it was exported.
 func clean(s string) string {
 	if s == "" {
 		return s
-	}
-	if s[0] == '\'' {
-		s = UnescapeFormula(s)
 	}
 	prevSpace := true // a leading space needs work
 	for i := 0; i < len(s); i++ {

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -59,16 +60,26 @@ type Limits struct {
 	// MaxCompressionRatio is the largest uncompressed/compressed ratio
 	// allowed for an XLSX zip entry larger than 1 MiB (default 1000).
 	MaxCompressionRatio int
+	// MaxSharedStrings is the largest number of strings in the shared
+	// string table of an XLSX workbook, the one part held in memory whole
+	// (default 16,777,216; 4 bytes each). Unused for CSV.
+	MaxSharedStrings int
+	// MaxSharedStringsSize is the largest total text of the shared string
+	// table, in bytes once decoded (default 256 MiB): a small part can
+	// decode to far more. Unused for CSV.
+	MaxSharedStringsSize int
 }
 
 // Default limits; see Limits.
 const (
-	DefaultMaxCellSize         = 1 << 20
-	DefaultMaxColumns          = 16384
-	DefaultMaxLineLength       = 16 << 20
-	DefaultMaxUncompressedSize = 1 << 30
-	DefaultMaxEntrySize        = 512 << 20
-	DefaultMaxCompressionRatio = 1000
+	DefaultMaxCellSize          = 1 << 20
+	DefaultMaxColumns           = 16384
+	DefaultMaxLineLength        = 16 << 20
+	DefaultMaxUncompressedSize  = 1 << 30
+	DefaultMaxEntrySize         = 512 << 20
+	DefaultMaxCompressionRatio  = 1000
+	DefaultMaxSharedStrings     = 16 << 20
+	DefaultMaxSharedStringsSize = 256 << 20
 )
 
 // withDefaults returns l with zero fields set to their defaults and negative
@@ -96,6 +107,8 @@ func (l Limits) withDefaults() Limits {
 	l.MaxColumns = pick(l.MaxColumns, DefaultMaxColumns)
 	l.MaxLineLength = pick(l.MaxLineLength, DefaultMaxLineLength)
 	l.MaxCompressionRatio = pick(l.MaxCompressionRatio, DefaultMaxCompressionRatio)
+	l.MaxSharedStrings = pick(l.MaxSharedStrings, DefaultMaxSharedStrings)
+	l.MaxSharedStringsSize = pick(l.MaxSharedStringsSize, DefaultMaxSharedStringsSize)
 	l.MaxUncompressedSize = pick64(l.MaxUncompressedSize, DefaultMaxUncompressedSize)
 	l.MaxEntrySize = pick64(l.MaxEntrySize, DefaultMaxEntrySize)
 	return l
@@ -110,8 +123,9 @@ type ReadOptions struct {
 
 // Open opens a CSV or XLSX file, choosing by content (the zip signature of
 // XLSX) and, failing that, by the extension of name. name is only used for
-// that choice and in error messages. A legacy binary .xls, an encrypted
-// workbook or an .ods file yields ErrUnsupportedFormat.
+// that choice and in error messages. A legacy binary .xls (ErrLegacyXLS),
+// an encrypted workbook (ErrEncrypted) or an .ods file yields
+// ErrUnsupportedFormat, with a message that names the fix.
 func Open(name string, r io.ReaderAt, size int64, opts ReadOptions) (Table, error) {
 	head := make([]byte, 8)
 	n, err := r.ReadAt(head, 0)
@@ -131,6 +145,14 @@ func Open(name string, r io.ReaderAt, size int64, opts ReadOptions) (Table, erro
 			o.Name = name
 		}
 		return OpenCSV(io.NewSectionReader(r, 0, size), o)
+	}
+	if bytes.HasPrefix(head[:n], oleMagic) {
+		switch sniffOLE(r, size) {
+		case oleLegacyXLS:
+			return nil, fmt.Errorf("%s: %w; open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or .csv, then use that file", name, ErrLegacyXLS)
+		case oleEncrypted:
+			return nil, fmt.Errorf("%s: %w; give its password to the command line (kommo-bulk import --password, or KOMMO_BULK_PASSWORD), or open it in Excel or LibreOffice and save a copy without a password", name, ErrEncrypted)
+		}
 	}
 	return nil, fmt.Errorf("%s: %w (only CSV and XLSX are read; save the file as .xlsx or .csv)", name, ErrUnsupportedFormat)
 }

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -25,11 +26,23 @@ var (
 	// ErrUnsupportedFormat reports a file that is neither CSV nor XLSX, such as
 	// a legacy binary .xls or an encrypted workbook.
 	ErrUnsupportedFormat = errors.New("unsupported file format")
+	// ErrLegacyXLS reports a legacy binary Excel 97-2003 workbook (.xls);
+	// it wraps ErrUnsupportedFormat.
+	ErrLegacyXLS = fmt.Errorf("%w: a legacy Excel 97-2003 workbook (.xls)", ErrUnsupportedFormat)
+	// ErrEncrypted reports a password-protected (encrypted) workbook; it
+	// wraps ErrUnsupportedFormat. The native command line decrypts such
+	// a file with its password first (kommo-bulk import --password).
+	ErrEncrypted = fmt.Errorf("%w: a password-protected workbook", ErrUnsupportedFormat)
 	// ErrUnknownEncoding reports an Encoding option that names no supported
 	// character set.
 	ErrUnknownEncoding = errors.New("unknown text encoding")
 	// ErrNoSheet reports a workbook without the requested (or any) sheet.
 	ErrNoSheet = errors.New("sheet not found")
+	// ErrNULByte reports a CSV cell holding a NUL character, which no text
+	// value has: the row is refused (the reader goes on with the next).
+	// Every row failing so means the file is not the text it seems, such
+	// as UTF-16 without a byte-order mark or a binary file.
+	ErrNULByte = errors.New("NUL character in the cell (is the file UTF-16 without a byte-order mark, or not text?)")
 )
 
 // A RowError records a problem with one cell or row of an input file, in the

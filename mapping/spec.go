@@ -135,7 +135,8 @@ type Options struct {
 	// own: error, keep or drop; see [Target].OnInvalid.
 	OnInvalid string `yaml:"on_invalid,omitempty" json:"on_invalid,omitempty"`
 	// TimeZone is an IANA zone ("Europe/Moscow") or a fixed offset
-	// ("+03:00", "UTC-5") for dates without an offset. Default the
+	// ("+03:00", "+0530", "UTC-5", "GMT+5:30", "+5.75": whole quarter
+	// hours within ±14:00) for dates without an offset. Default the
 	// account's (Schema.Location), else UTC. Date and birthday fields take
 	// the day as written whatever the zone: Kommo keeps them as midnight
 	// of the account's zone.

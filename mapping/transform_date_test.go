@@ -1,7 +1,9 @@
 package mapping
 
 import (
+	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +137,67 @@ func TestExcelSerial(t *testing.T) {
 	}
 	if _, err := TimeToExcelSerial(time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC), false); err == nil {
 		t.Errorf("TimeToExcelSerial(1899-12-30) = nil error, want error")
+	}
+}
+
+// TestParseZone reads the time_zone option: IANA names and fixed offsets
+// in every usual spelling, exactly to the quarter hour, and refuses what is
+// not a real offset instead of rounding it.
+func TestParseZone(t *testing.T) {
+	h := func(hours, mins int) int { return hours*3600 + mins*60 }
+	tests := []struct {
+		in   string
+		want int // offset in seconds
+	}{
+		{"", 0}, {"UTC", 0}, {"gmt", 0}, {"Z", 0},
+		{"+03:00", h(3, 0)}, {"-05:00", -h(5, 0)}, {"+0300", h(3, 0)}, {"-0430", -h(4, 30)},
+		{"+3", h(3, 0)}, {"-11", -h(11, 0)}, {"+14", h(14, 0)}, {"-12:00", -h(12, 0)},
+		{"+5:30", h(5, 30)}, {"+05:45", h(5, 45)}, {"-9:30", -h(9, 30)},
+		{"+5.5", h(5, 30)}, {"+5.50", h(5, 30)}, {"+5.75", h(5, 45)}, {"-3.25", -h(3, 15)}, {"+8.0", h(8, 0)},
+		{"UTC+3", h(3, 0)}, {"UTC-5", -h(5, 0)}, {"GMT-3.75", -h(3, 45)}, {"GMT+5:30", h(5, 30)},
+		{"utc+0545", h(5, 45)}, {"UTC +9", h(9, 0)}, {"+14:00", h(14, 0)}, {"-00:00", 0},
+	}
+	now := time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, tt := range tests {
+		loc, err := parseZone(tt.in)
+		if err != nil {
+			t.Errorf("parseZone(%q) error: %v", tt.in, err)
+			continue
+		}
+		if _, off := now.In(loc).Zone(); off != tt.want {
+			t.Errorf("parseZone(%q) offset = %+d s (%s), want %+d s", tt.in, off, now.In(loc).Format("-07:00"), tt.want)
+		}
+	}
+	if loc, err := parseZone("Asia/Kolkata"); err != nil || loc.String() != "Asia/Kolkata" {
+		t.Errorf("parseZone(Asia/Kolkata) = %v, %v", loc, err)
+	}
+	for _, in := range []string{"+5.3", "+5.05", "+5.", "+.5", "+15:00", "+14:15", "-14.25", "+5:3", "+5:60", "+05:20",
+		"+530", "+123", "+12345", "+a", "+5h", "+", "UTC+", "+0:3O", "+1:00:00", "++3", "GMT--3"} {
+		if loc, err := parseZone(in); err == nil {
+			t.Errorf("parseZone(%q) = %v (offset %s), want an error", in, loc, now.In(loc).Format("-07:00"))
+		} else if !strings.Contains(err.Error(), strconv.Quote(in)) {
+			t.Errorf("parseZone(%q) error %q does not name the value", in, err)
+		}
+	}
+}
+
+// TestMapTimeZoneOffset checks the offset on the wire: a date-time without
+// an offset in a +05:30 spec is sent as the Unix time of that wall clock
+// in India, not at +05:00.
+func TestMapTimeZoneOffset(t *testing.T) {
+	for _, zone := range []string{"+5:30", "+5.5", "UTC+05:30", "+0530", "GMT+5.5"} {
+		m := mustCompile(t, "entity: contacts\noptions: {time_zone: \""+zone+"\"}\ncolumns: [{column: Name, field: name}, {column: Created, field: created_at}]", []string{"Name", "Created"})
+		row, errs := m.Map(Record{Row: 2, Values: []string{"Ann", "2024-03-15 10:30"}})
+		if errs != nil {
+			t.Fatalf("time_zone %q: Map errors: %v", zone, errs)
+		}
+		body, err := json.Marshal(row.Contact)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := time.Date(2024, 3, 15, 5, 0, 0, 0, time.UTC).Unix() // 10:30 at +05:30
+		if !strings.Contains(string(body), `"created_at":`+strconv.FormatInt(want, 10)) {
+			t.Errorf("time_zone %q: request %s, want created_at %d", zone, body, want)
+		}
 	}
 }

@@ -163,7 +163,17 @@ func SplitValues(s, sep string) []string {
 // JoinValues joins the values of a multi-value field with
 // [MultiValueSeparator] ("; "), skipping empty values. It is the inverse of
 // SplitValues(s, ";") for values that contain no ";" themselves.
+//
+// A single value is returned as it is, white space included (white space
+// alone is empty): it is the whole value of a one-value field, which a
+// re-import takes as the cell holds it.
 func JoinValues(values []string) string {
+	if len(values) == 1 {
+		if blankText(values[0]) {
+			return ""
+		}
+		return values[0]
+	}
 	return JoinColumns(MultiValueSeparator, values...)
 }
 

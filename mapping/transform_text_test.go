@@ -114,6 +114,15 @@ func TestJoinValuesRoundTrip(t *testing.T) {
 	if diff := cmp.Diff([]string{"a", "b", "c d"}, back); diff != "" {
 		t.Errorf("SplitValues(JoinValues(x)) mismatch (-want +got):\n%s", diff)
 	}
+	// One value is the whole of a one-value field: kept as it is.
+	for _, v := range []string{"\t=cmd", "  two  spaces ", "line\nbreak"} {
+		if got := JoinValues([]string{v}); got != v {
+			t.Errorf("JoinValues([%q]) = %q, want it unchanged", v, got)
+		}
+	}
+	if got := JoinValues([]string{" \t "}); got != "" {
+		t.Errorf("JoinValues([blank]) = %q, want empty", got)
+	}
 }
 
 func TestSplitName(t *testing.T) {

@@ -95,9 +95,9 @@ func EscapeFormula(s string) string {
 }
 
 // UnescapeFormula undoes [EscapeFormula]: it removes the leading apostrophe
-// that EscapeFormula added, and only that one. Readers call it on text read
-// back from files this package wrote; a value like "'tis" or "'+44 20" is
-// returned unchanged.
+// that EscapeFormula added, and only that one. The CSV reader calls it on
+// every field, so a CSV file this package wrote reads back as written; a
+// value like "'tis" or "'+44 20" is returned unchanged.
 func UnescapeFormula(s string) string {
 	if len(s) > 1 && s[0] == '\'' && needsEscape(s[1:]) {
 		return s[1:]

@@ -1,13 +1,16 @@
 package mapping
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,7 +113,7 @@ func TestCSVWriter(t *testing.T) {
 			opts: CSVWriteOptions{Comma: ';', BOM: true, CRLF: true},
 			want: "\ufeffID;Name;Phone;Price;Created;Born;Active;Note;'=Header\r\n" +
 				"123456789012;Иван Петров;+442079460958;1234.5;2024-01-31T14:30:15Z;1990-05-17;true;\"'=HYPERLINK(\"\"x\"\")\";\r\n" +
-				"7;\"a,\"\"b\"\"\r\nc\";'-;-0.25;2024-01-31T17:30:15+03:00;1800-01-01;false;'@x;''=x\r\n",
+				"7;\"a,\"\"b\"\"\nc\";'-;-0.25;2024-01-31T17:30:15+03:00;1800-01-01;false;'@x;''=x\r\n", // the line break in a value stays "\n"
 		},
 	}
 	for _, tt := range tests {
@@ -271,8 +274,12 @@ func TestXLSXWriter(t *testing.T) {
 	if err != nil || !panes.Freeze || panes.YSplit != 1 {
 		t.Errorf("GetPanes = %+v, %v; want frozen first row", panes, err)
 	}
-	if got := raw("I1"); got != "'=Header" {
-		t.Errorf("I1 = %q, want %q", got, "'=Header")
+	if got := raw("I1"); got != "=Header" {
+		t.Errorf("I1 = %q, want %q", got, "=Header")
+	}
+	quoted := quotePrefixed(t, data, "Leads")
+	if !quoted["I1"] || quoted["A1"] {
+		t.Errorf("quote-prefix header cells = %v, want I1 only", quoted)
 	}
 	if w, _ := f.GetColWidth("Leads", "B"); w != 30 {
 		t.Errorf("column B width = %v, want 30", w)
@@ -289,11 +296,12 @@ func TestXLSXWriter(t *testing.T) {
 		{"C2", excelize.CellTypeInlineString, "+442079460958"},
 		{"D2", excelize.CellTypeUnset, "1234.5"},
 		{"G2", excelize.CellTypeBool, "1"},
-		{"H2", excelize.CellTypeInlineString, `'=HYPERLINK("x")`},
-		{"C3", excelize.CellTypeInlineString, "'-"},
+		{"H2", excelize.CellTypeInlineString, `=HYPERLINK("x")`},
+		{"C3", excelize.CellTypeInlineString, "-"},
 		{"F3", excelize.CellTypeInlineString, "1800-01-01"}, // before Excel's epoch: ISO text
 		{"G3", excelize.CellTypeBool, "0"},
-		{"I3", excelize.CellTypeInlineString, "''=x"},
+		{"H3", excelize.CellTypeInlineString, "@x"},
+		{"I3", excelize.CellTypeInlineString, "'=x"},
 	}
 	for _, c := range checks {
 		if got := cellType(c.cell); got != c.wantType {
@@ -301,6 +309,12 @@ func TestXLSXWriter(t *testing.T) {
 		}
 		if got := raw(c.cell); got != c.wantRaw {
 			t.Errorf("raw value of %s = %q, want %q", c.cell, got, c.wantRaw)
+		}
+		// Text a spreadsheet would take for a formula, or whose leading
+		// apostrophe it would eat, is kept text by the cell style.
+		want := c.wantType == excelize.CellTypeInlineString && needsQuotePrefix(c.wantRaw)
+		if quoted[c.cell] != want {
+			t.Errorf("%s quote prefix = %v, want %v", c.cell, quoted[c.cell], want)
 		}
 	}
 	if formula, _ := f.GetCellFormula("Leads", "H2"); formula != "" {
@@ -350,9 +364,55 @@ func TestXLSXWriter(t *testing.T) {
 	}
 }
 
+// quotePrefixed returns the cells of sheet whose style has quotePrefix,
+// which excelize does not report.
+func quotePrefixed(t testing.TB, data []byte, sheet string) map[string]bool {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string, v any) {
+		t.Helper()
+		rc, err := zr.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		if err := xml.NewDecoder(rc).Decode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var styles struct {
+		Xf []struct {
+			QuotePrefix string `xml:"quotePrefix,attr"`
+		} `xml:"cellXfs>xf"`
+	}
+	read("xl/styles.xml", &styles)
+	var ws struct {
+		C []struct {
+			R string `xml:"r,attr"`
+			S int    `xml:"s,attr"`
+		} `xml:"sheetData>row>c"`
+	}
+	read("xl/worksheets/sheet1.xml", &ws)
+	out := map[string]bool{}
+	for _, c := range ws.C {
+		if c.S >= len(styles.Xf) {
+			t.Fatalf("cell %s has style %d of %d", c.R, c.S, len(styles.Xf))
+		}
+		if styles.Xf[c.S].QuotePrefix == "1" {
+			out[c.R] = true
+		}
+	}
+	return out
+}
+
 // TestXLSXRoundTripInjection reads string cells back through excelize's
-// row iterator (what the readers use) and checks UnescapeFormula restores
-// every value, including phones, which must not be prefixed at all.
+// row iterator and through OpenXLSX: every value comes back as written,
+// with no apostrophe added (inline strings are never evaluated), and
+// the cells that a spreadsheet would take for a formula have the
+// quote-prefix style, phones included.
 func TestXLSXRoundTripInjection(t *testing.T) {
 	values := []string{"=1+2", "+442079460958", "+7 (999) 123-45-67", "-12.5", "-", "@SUM(A1)", "'=x", "'tis", "plain"}
 	var rows [][]Cell
@@ -376,16 +436,31 @@ func TestXLSXRoundTripInjection(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := UnescapeFormula(cols[0]); got != values[i] {
-			t.Errorf("row %d: UnescapeFormula(%q) = %q, want %q", i+1, cols[0], got, values[i])
-		}
-		if strings.HasPrefix(values[i], "+44") && cols[0] != values[i] {
-			t.Errorf("row %d: phone stored as %q, want %q unchanged", i+1, cols[0], values[i])
+		if cols[0] != values[i] {
+			t.Errorf("row %d: excelize reads %q, want %q", i+1, cols[0], values[i])
 		}
 		i++
 	}
 	if i != len(values) {
 		t.Errorf("read %d rows, want %d", i, len(values))
+	}
+	x, err := OpenXLSX(bytes.NewReader(data), int64(len(data)), XLSXOptions{NoHeader: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	recs, err := readAll(t, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quoted := quotePrefixed(t, data, "Sheet1")
+	for i, v := range values {
+		if i >= len(recs) || recs[i].Values[0] != v {
+			t.Errorf("row %d: OpenXLSX reads %v, want %q", i+1, recs[min(i, len(recs)-1)].Values, v)
+		}
+		if want := v[0] != 'p'; quoted["A"+strconv.Itoa(i+1)] != want {
+			t.Errorf("row %d (%q): quote prefix %v, want %v", i+1, v, !want, want)
+		}
 	}
 }
 

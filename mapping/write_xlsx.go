@@ -40,8 +40,12 @@ type XLSXWriteOptions struct {
 // (number format "0"), dates and date-times are real date cells (Excel
 // serial numbers with a date number format, in the 1900 date system),
 // booleans are TRUE/FALSE, and text is always written as an inline string,
-// never as a formula, after [EscapeFormula] for safety when the sheet is
-// later saved as CSV. The header row, if written, is bold and frozen.
+// which a spreadsheet never evaluates. Text is written as it is: a value
+// that starts with "=", "+", "-", "@", a tab, a carriage return or an
+// apostrophe gets the quote-prefix cell style instead of an apostrophe in
+// its text, so Excel and LibreOffice show it as it is and keep it text
+// when the cell is edited, and a reader gets the value back unchanged.
+// The header row, if written, is bold and frozen.
 //
 // The workbook is written as a stream: the small fixed parts first, then
 // the sheet row by row, deflated straight into the destination writer, so
@@ -82,7 +86,16 @@ const (
 	xfDate
 	xfDateTime
 	xfInt
+	xfQuoted       // quotePrefix: text a spreadsheet must not take for a formula
+	xfHeaderQuoted // xfHeader with quotePrefix
 )
+
+// needsQuotePrefix reports whether a spreadsheet would take text s typed
+// into a cell for a formula or eat its leading apostrophe, so that its
+// cell gets the quote-prefix style.
+func needsQuotePrefix(s string) bool {
+	return s != "" && (isFormulaTrigger(s[0]) || s[0] == '\'')
+}
 
 // xlsxBufSize is how much sheet XML is gathered before it is deflated.
 const xlsxBufSize = 64 << 10
@@ -182,7 +195,7 @@ func (w *XLSXWriter) WriteHeader(names []string) error {
 	}
 	b := w.startRow()
 	for i, n := range names {
-		b = w.appendString(b, i, xfHeader, EscapeFormula(n))
+		b = w.appendString(b, i, xfHeader, n)
 	}
 	return w.endRow(b)
 }
@@ -202,7 +215,7 @@ func (w *XLSXWriter) WriteRow(cells []Cell) error {
 	for i, c := range cells {
 		switch c.Kind {
 		case CellString:
-			b = w.appendString(b, i, 0, EscapeFormula(c.S))
+			b = w.appendString(b, i, 0, c.S)
 		case CellNumber:
 			if math.IsNaN(c.N) || math.IsInf(c.N, 0) {
 				b = w.appendString(b, i, 0, c.String())
@@ -307,8 +320,16 @@ func (w *XLSXWriter) appendRef(b []byte, col int) []byte {
 	return append(b, '"')
 }
 
-// appendString appends an inline string cell.
+// appendString appends an inline string cell of style 0 or xfHeader, or
+// of its quote-prefix variant when s needs it.
 func (w *XLSXWriter) appendString(b []byte, col, style int, s string) []byte {
+	if needsQuotePrefix(s) {
+		if style == xfHeader {
+			style = xfHeaderQuoted
+		} else {
+			style = xfQuoted
+		}
+	}
 	b = w.appendRef(b, col)
 	if style != 0 {
 		b = append(b, ` s="`...)
@@ -456,12 +477,14 @@ func (w *XLSXWriter) start() error {
 		`<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>`+
 		`<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>`+
 		`<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>`+
-		`<cellXfs count="5">`+
+		`<cellXfs count="7">`+
 		`<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>`+
 		`<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>`+
 		`<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`+
 		`<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`+
 		`<xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`+
+		`<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>`+
+		`<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" quotePrefix="1"/>`+
 		`</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>`+
 		`</styleSheet>`...)
 	styles := string(b)

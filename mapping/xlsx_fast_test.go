@@ -1,7 +1,10 @@
 package mapping
 
 import (
+	"archive/zip"
+	"bufio"
 	"bytes"
+	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
@@ -73,7 +76,7 @@ func fastRaw(t testing.TB, data []byte, i int) rawResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sst, err := readSharedStrings(zr, info.SharedStrings)
+	sst, err := readSharedStrings(zr, info.SharedStrings, l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +159,7 @@ var craftedSheets = []struct{ name, xml string }{
 		`<row><c r="A9"><v>9</v></c></row>` +
 		`<row><c><v>10</v></c><c/><c><v>10c</v></c></row>` +
 		`<row r="15" spans="1:2" ht="20" customHeight="1"><c r="B15"><v>15</v></c></row>` +
-		`<row r="13"><c r="A13"><v>13</v></c></row>` +
+		`<row r="16"><c r="A16"><v>16</v></c></row>` + // after 15; an earlier one is an error (TestXLSXMalformedStructure)
 		`<row r="20"><c r="AA20"><v>far</v></c><c><v>next</v></c><c r="$C$20"><v>abs</v></c><c r="ab20"><v>lower</v></c></row>` +
 		`<row r="21"><c r="A21" s="bad"><v>dropped</v></c><c r="B21"><v>kept</v></c><c s="x" r="D21"><v>d</v></c><c><v>after</v></c></row>` +
 		`<row r="22"><c r="A22"><extLst><v>nested</v></extLst></c><c r="B22"><v>a<x>b</x>c</v></c></row>` +
@@ -484,6 +487,110 @@ func TestFastXLSXBoundedMemory(t *testing.T) {
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
 		t.Errorf("reading allocated %d bytes, want under 4 MiB", alloc)
+	}
+}
+
+// sstBomb returns a workbook whose shared strings part holds n items made
+// by item(i), written as a stream (the part is never in memory whole),
+// and the part's uncompressed size.
+func sstBomb(t *testing.T, n int, item func(i int) string) ([]byte, int64) {
+	t.Helper()
+	small := partsBook(t, `<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>`, "", "")
+	zr, err := zip.NewReader(bytes.NewReader(small), int64(len(small)))
+	must(t, err)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) })
+	for _, f := range zr.File {
+		w, err := zw.Create(f.Name)
+		must(t, err)
+		rc, err := f.Open()
+		must(t, err)
+		_, err = io.Copy(w, rc)
+		must(t, err)
+		rc.Close()
+	}
+	w, err := zw.Create("xl/sharedStrings.xml")
+	must(t, err)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	size, _ := bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`)
+	for i := range n {
+		k, _ := bw.WriteString(item(i))
+		size += k
+	}
+	k, _ := bw.WriteString(`</sst>`)
+	must(t, bw.Flush())
+	must(t, zw.Close())
+	return buf.Bytes(), int64(size + k)
+}
+
+// TestSharedStringsBomb opens workbooks whose shared strings part is
+// small compressed, within the zip limits (entry size, ratio, total), but
+// decodes to far more text or items than the limits allow. OpenXLSX must
+// refuse them with an error naming the file, the part and the limit, and
+// allocate a small fraction of what the part decodes to.
+func TestSharedStringsBomb(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+	noise := func() string { // enough entropy to keep the ratio under 1000:1
+		return string([]byte{letters[rng.IntN(len(letters))], letters[rng.IntN(len(letters))]})
+	}
+	// Each table would take over 48 MiB to hold (its text, or 24 bytes an
+	// item as a []string); reading must stay under bound.
+	const bound = 12 << 20
+	tests := []struct {
+		name   string
+		n      int
+		item   func(int) string
+		limits Limits
+		want   string
+	}{
+		{
+			name: "text", n: 64 << 10, // 64 MiB of text
+			item:   func(int) string { return "<si><t>" + strings.Repeat("x", 1022) + noise() + "</t></si>" },
+			limits: Limits{MaxSharedStringsSize: 1 << 20},
+			want:   "bomb.xlsx: xl/sharedStrings.xml: file uncompresses beyond size limit: the shared strings decode to more than 1048576 bytes of text (limit 1048576)",
+		},
+		{
+			name: "one huge item", n: 1, // 48 MiB of text
+			item:   func(int) string { return "<si><t>" + strings.Repeat("x"+noise(), 16<<20) + "</t></si>" },
+			limits: Limits{MaxSharedStringsSize: 1 << 20},
+			want:   "bomb.xlsx: xl/sharedStrings.xml: file uncompresses beyond size limit: the shared strings decode to more than 1048576 bytes of text (limit 1048576)",
+		},
+		{
+			name: "items", n: 3 << 20, // 72 MiB as a []string
+			item:   func(int) string { return "<si><t>" + noise() + "</t></si>" },
+			limits: Limits{MaxSharedStrings: 100000},
+			want:   "bomb.xlsx: xl/sharedStrings.xml: file uncompresses beyond size limit: more than 100000 shared strings (limit 100000)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, size := sstBomb(t, tt.n, tt.item)
+			l := tt.limits.withDefaults()
+			if size > l.MaxEntrySize || size/int64(len(data)) > int64(l.MaxCompressionRatio) {
+				t.Fatalf("the part (%d bytes from %d) must pass the zip limits", size, len(data))
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			x, err := OpenXLSX(bytes.NewReader(data), int64(len(data)), XLSXOptions{Name: "bomb.xlsx", Limits: tt.limits})
+			runtime.ReadMemStats(&after)
+			if err == nil {
+				x.Close()
+				t.Fatalf("OpenXLSX() error = nil, want %q", tt.want)
+			}
+			if !errors.Is(err, ErrTooLarge) || err.Error() != tt.want {
+				t.Errorf("OpenXLSX() error = %q, want %q (ErrTooLarge)", err, tt.want)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > bound {
+				t.Errorf("OpenXLSX allocated %d bytes, want under %d", alloc, bound)
+			}
+		})
+	}
+	// The defaults apply to a zero Limits.
+	if l := (Limits{}).withDefaults(); l.MaxSharedStrings != DefaultMaxSharedStrings || l.MaxSharedStringsSize != DefaultMaxSharedStringsSize {
+		t.Errorf("default limits = %d strings, %d bytes", l.MaxSharedStrings, l.MaxSharedStringsSize)
 	}
 }
 

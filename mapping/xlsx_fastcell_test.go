@@ -38,7 +38,7 @@ type sheetResult struct {
 // readSheetXML reads worksheet XML with sheetRows, the fast path for cells
 // on or off, in reads of the given sizes.
 func readSheetXML(xml string, sizes []int, general bool) sheetResult {
-	sst := []string{"zero", "one", "", "three"}
+	sst := sharedStringsOf("zero", "one", "", "three")
 	fmts := []numFmt{{}, {kind: fmtDate}, {kind: fmtDateTime}, {kind: fmtTime}, {kind: fmtZeroPad, width: 5}}
 	l := Limits{MaxCellSize: 64, MaxColumns: 8}.withDefaults()
 	r := newSheetRows(&chunkReader{s: xml, sizes: sizes}, sst, fmts, false, l)
@@ -156,7 +156,7 @@ func TestFastCellShapes(t *testing.T) {
 		{`<row r="2">`, false},
 	}
 	for _, tt := range tests {
-		r := newSheetRows(strings.NewReader(tt.xml), nil, nil, false, Limits{}.withDefaults())
+		r := newSheetRows(strings.NewReader(tt.xml), sharedStrings{}, nil, false, Limits{}.withDefaults())
 		r.sc.fill()
 		_, n, _ := r.scanFastCells(0)
 		if got := n > 0; got != tt.fast {

@@ -25,7 +25,16 @@ func checkZip(r io.ReaderAt, size int64, l Limits) (*zip.Reader, error) {
 	}
 	zr.RegisterDecompressor(zip.Deflate, newInflater)
 	var total uint64
+	names := make(map[string]string, len(zr.File))
 	for _, f := range zr.File {
+		// Parts are found by name, ignoring case (findPart), as Office
+		// does; a zip holding a name twice would let two readers read
+		// two different workbooks from one file.
+		key := strings.ToLower(strings.ReplaceAll(f.Name, `\`, "/"))
+		if first, dup := names[key]; dup {
+			return nil, fmt.Errorf("not a valid xlsx workbook: the zip holds the part %s twice (%q and %q)", first, first, f.Name)
+		}
+		names[key] = f.Name
 		u := f.UncompressedSize64
 		if u > uint64(l.MaxEntrySize) {
 			return nil, fmt.Errorf("%w: entry %s is %d bytes uncompressed, limit %d", ErrTooLarge, f.Name, u, l.MaxEntrySize)
@@ -111,8 +120,20 @@ func readWorkbook(zr *zip.Reader) (*workbookInfo, error) {
 			info.Styles = t
 		}
 	}
+	byName := make(map[string]string, len(wb.Sheets))
+	byPath := make(map[string]string, len(wb.Sheets))
 	for _, s := range wb.Sheets {
-		info.Sheets = append(info.Sheets, workbookSheet{Name: s.Name, State: s.State, Path: targets[s.RID]})
+		p := targets[s.RID]
+		// Excel refuses both; reading on would pick one of two sheets
+		// silently by name, or show one part as two sheets.
+		if _, dup := byName[strings.ToLower(s.Name)]; dup {
+			return nil, fmt.Errorf("not a valid xlsx workbook: two sheets are named %q", s.Name)
+		}
+		if other, dup := byPath[strings.ToLower(p)]; dup && p != "" {
+			return nil, fmt.Errorf("not a valid xlsx workbook: sheets %q and %q are the same part %s", other, s.Name, p)
+		}
+		byName[strings.ToLower(s.Name)], byPath[strings.ToLower(p)] = s.Name, s.Name
+		info.Sheets = append(info.Sheets, workbookSheet{Name: s.Name, State: s.State, Path: p})
 	}
 	return info, nil
 }
@@ -219,10 +240,12 @@ type inflater struct {
 	rp, wp int
 
 	state  uint8
-	final  bool // the block being read is the last one
-	stored int  // bytes left of a stored block
-	lit    huffTable
-	dist   huffTable
+	final  bool       // the block being read is the last one
+	stored int        // bytes left of a stored block
+	lit    *huffTable // the block's codes: the fixed ones, or dynLit and dynDst
+	dist   *huffTable
+	dynLit huffTable
+	dynDst huffTable
 	clen   huffTable // the code length code of a dynamic block
 	err    error
 }
@@ -443,8 +466,9 @@ func (f *inflater) fixedTables() error {
 		}
 		fixedDist.init(d[:])
 	})
-	f.lit.t = append(f.lit.t[:0], fixedLit.t...)
-	f.dist.t = append(f.dist.t[:0], fixedDist.t...)
+	// Shared, not copied: a stream of empty fixed blocks (10 bits each)
+	// would otherwise cost a copy of both tables per 10 bits of input.
+	f.lit, f.dist = &fixedLit, &fixedDist
 	return nil
 }
 
@@ -514,9 +538,10 @@ func (f *inflater) dynamicTables() error {
 			i++
 		}
 	}
-	if !f.lit.init(lens[:nlit]) || !f.dist.init(lens[nlit:n]) {
+	if !f.dynLit.init(lens[:nlit]) || !f.dynDst.init(lens[nlit:n]) {
 		return f.corrupt()
 	}
+	f.lit, f.dist = &f.dynLit, &f.dynDst
 	return nil
 }
 
@@ -698,9 +723,16 @@ func (h *huffTable) init(lengths []uint8) bool {
 			maxLen = max(maxLen, int(n))
 		}
 	}
+	// A code of at most maxLen < huffPrimary bits is built in the first
+	// 1<<maxLen entries and copied over the rest: a stream of small
+	// dynamic blocks costs little more per block than it has bits.
+	fill := 1 << huffPrimary
+	if maxLen > 0 && maxLen < huffPrimary {
+		fill = 1 << maxLen
+	}
 	if cap(h.t) >= 1<<huffPrimary {
 		h.t = h.t[:1<<huffPrimary]
-		clear(h.t)
+		clear(h.t[:fill])
 	} else {
 		h.t = make([]uint32, 1<<huffPrimary, 1<<huffPrimary+512)
 	}
@@ -743,7 +775,7 @@ func (h *huffTable) init(lengths []uint8) bool {
 		next[n]++
 		e := uint32(sym)<<16 | uint32(n)
 		if int(n) <= huffPrimary {
-			for i := rev; i < 1<<huffPrimary; i += 1 << n {
+			for i := rev; i < fill; i += 1 << n {
 				h.t[i] = e
 			}
 			continue
@@ -753,6 +785,9 @@ func (h *huffTable) init(lengths []uint8) bool {
 		for i := rev >> huffPrimary; i < 1<<sb; i += 1 << (int(n) - huffPrimary) {
 			h.t[off+i] = e
 		}
+	}
+	for ; fill < 1<<huffPrimary; fill *= 2 {
+		copy(h.t[fill:2*fill], h.t[:fill])
 	}
 	return true
 }

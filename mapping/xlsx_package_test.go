@@ -5,7 +5,10 @@ import (
 	"compress/flate"
 	"errors"
 	"io"
+	"math/bits"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 )
@@ -167,4 +170,148 @@ func FuzzInflater(f *testing.F) {
 		checkInflate(t, z, []int{1 << 20}, []int{1 << 17})
 		checkInflate(t, z, []int{3, 1, 17}, []int{5, 1 << 17})
 	})
+}
+
+// bitWriter writes a DEFLATE stream bit by bit, for streams no encoder
+// makes.
+type bitWriter struct {
+	buf []byte
+	acc uint64
+	n   uint
+}
+
+// put writes the n low bits of v, least significant first.
+func (w *bitWriter) put(v uint64, n uint) {
+	w.acc |= v << w.n
+	w.n += n
+	for w.n >= 8 {
+		w.buf = append(w.buf, byte(w.acc))
+		w.acc >>= 8
+		w.n -= 8
+	}
+}
+
+// code writes an n-bit Huffman code, most significant bit first.
+func (w *bitWriter) code(c uint64, n uint) {
+	w.put(uint64(bits.Reverse16(uint16(c))>>(16-n)), n)
+}
+
+func (w *bitWriter) bytes() []byte {
+	if w.n > 0 {
+		w.put(0, 8-w.n)
+	}
+	return w.buf
+}
+
+// hostileStreams are valid DEFLATE streams that cost a decoder the most
+// per input bit: blocks that make no output (empty fixed blocks of 10
+// bits, empty stored blocks, dynamic blocks of a few bytes whose tables
+// are long zero runs) and runs of 258-byte matches. Copies of each are in
+// testdata/fuzz/FuzzInflater. BenchmarkInflateHostile holds their cost
+// per input byte near that of ordinary streams.
+func hostileStreams(blocks int) map[string][]byte {
+	w := &bitWriter{}
+	for range blocks {
+		w.put(0, 1)  // BFINAL 0
+		w.put(1, 2)  // fixed codes
+		w.code(0, 7) // end of block
+	}
+	w.put(1, 1)
+	w.put(1, 2)
+	w.code(0, 7)
+	fixed := w.bytes()
+
+	w = &bitWriter{}
+	for range blocks {
+		w.put(0, 3) // stored
+		w.bytes()   // to a byte boundary
+		w.put(0, 16)
+		w.put(0xffff, 16)
+	}
+	w.put(3, 3)
+	w.code(0, 7)
+	stored := w.bytes()
+
+	w = &bitWriter{}
+	for i := range blocks + 1 {
+		w.put(uint64(i/blocks), 1) // BFINAL on the last one
+		w.put(2, 2)                // dynamic codes
+		w.put(0, 5)                // 257 literal/length codes
+		w.put(0, 5)                // 1 distance code
+		w.put(14, 4)               // 18 code length codes
+		for _, s := range []int{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1} {
+			switch s {
+			case 1, 18: // code length code: 1 is "0", 18 is "1"
+				w.put(1, 3)
+			default:
+				w.put(0, 3)
+			}
+		}
+		zeros := func(n int) { // runs of code 18
+			for n > 0 {
+				k := min(n, 138)
+				w.code(1, 1)
+				w.put(uint64(k-11), 7)
+				n -= k
+			}
+		}
+		zeros('a')
+		w.code(0, 1) // 'a' has length 1
+		zeros(256 - 'a' - 1)
+		w.code(0, 1) // end of block has length 1
+		w.code(0, 1) // the distance code has length 1
+		w.code(1, 1) // end of block
+	}
+	dynamic := w.bytes()
+
+	w = &bitWriter{}
+	w.put(1, 1)
+	w.put(1, 2)
+	w.code(0x30+'a', 8)
+	for range blocks {
+		w.code(0xC0+285-280, 8) // length 258
+		w.code(0, 5)            // distance 1
+	}
+	w.code(0, 7)
+	matches := w.bytes()
+
+	return map[string][]byte{
+		"empty-fixed-blocks":   fixed,
+		"empty-stored-blocks":  stored,
+		"small-dynamic-blocks": dynamic,
+		"max-length-matches":   matches,
+	}
+}
+
+// TestInflaterHostileStreams decodes hostileStreams as compress/flate does
+// and checks that the copies in the fuzz corpus are up to date.
+func TestInflaterHostileStreams(t *testing.T) {
+	for name, z := range hostileStreams(1000) {
+		t.Run(name, func(t *testing.T) {
+			if _, err := io.Copy(io.Discard, flate.NewReader(bytes.NewReader(z))); err != nil {
+				t.Fatalf("compress/flate: %v; the stream must be valid", err)
+			}
+			checkInflate(t, z, []int{1 << 20}, []int{1 << 17})
+			checkInflate(t, z, []int{3, 1, 17}, []int{5, 1 << 17})
+			want := "go test fuzz v1\n[]byte(" + strconv.Quote(string(z)) + ")\n"
+			if got, err := os.ReadFile(filepath.Join("testdata", "fuzz", "FuzzInflater", name)); err != nil || string(got) != want {
+				t.Errorf("testdata/fuzz/FuzzInflater/%s is missing or stale (%v); write it from hostileStreams(1000)", name, err)
+			}
+		})
+	}
+}
+
+// BenchmarkInflateHostile reports the cost per input byte of the streams
+// that make the least output per bit.
+func BenchmarkInflateHostile(b *testing.B) {
+	for name, z := range hostileStreams(1 << 16) {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(z)))
+			for b.Loop() {
+				if _, err := io.Copy(io.Discard, newInflater(bytes.NewReader(z))); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -3,53 +3,99 @@ package mapping
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"unsafe"
 )
 
+// sharedStrings is a shared string table: the text of all items in one
+// string, and where each item ends in it (4 bytes an item, so that a
+// table of many small or empty items stays small).
+type sharedStrings struct {
+	text string
+	ends []uint32
+}
+
+// len returns the number of items.
+func (t *sharedStrings) len() int { return len(t.ends) }
+
+// at returns item i, 0 <= i < len().
+func (t *sharedStrings) at(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = t.ends[i-1]
+	}
+	return t.text[start:t.ends[i]]
+}
+
 // readSharedStrings reads the shared string table at path, streaming: the
-// text of every item lands in one buffer that the returned strings share.
-// A missing part is an empty table, as excelize reads it. The table is
-// bounded by the part's size, which the Limits bound.
-func readSharedStrings(zr *zip.Reader, path string) ([]string, error) {
+// text of every item lands in one buffer that the returned table shares.
+// A missing part is an empty table, as excelize reads it. It is the one
+// part held whole in memory, so besides the part's size (which the zip
+// Limits bound) the number of its items and their decoded text are
+// bounded, by MaxSharedStrings and MaxSharedStringsSize: a small part can
+// decode to far more text than its XML (entities, or items repeated by
+// the compression), and many empty items cost memory without text.
+func readSharedStrings(zr *zip.Reader, path string, l Limits) (sharedStrings, error) {
 	f := findPart(zr, path)
 	if f == nil {
-		return nil, nil
+		return sharedStrings{}, nil
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, fmt.Errorf("not a valid xlsx workbook: %s: %w", path, err)
+		return sharedStrings{}, fmt.Errorf("not a valid xlsx workbook: %s: %w", path, err)
 	}
 	defer rc.Close()
-	sst, err := parseSharedStrings(rc, f.UncompressedSize64, true)
+	sst, err := parseSharedStrings(rc, f.UncompressedSize64, l, true)
+	if errors.Is(err, ErrTooLarge) {
+		return sharedStrings{}, fmt.Errorf("%s: %w", path, err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("not a valid xlsx workbook: %s: %w", path, err)
+		return sharedStrings{}, fmt.Errorf("not a valid xlsx workbook: %s: %w", path, err)
 	}
 	return sst, nil
 }
 
+func errSSTText(limit int) error {
+	return fmt.Errorf("%w: the shared strings decode to more than %d bytes of text (limit %d)", ErrTooLarge, limit, limit)
+}
+
 // parseSharedStrings is readSharedStrings' parse of the part, of size
 // bytes; fast says to read plain items with fastStringItems (it is off
-// only in tests).
-func parseSharedStrings(rd io.Reader, size uint64, fast bool) ([]string, error) {
+// only in tests). The Limits are those of readSharedStrings, with
+// defaults applied.
+func parseSharedStrings(rd io.Reader, size uint64, l Limits, fast bool) (sharedStrings, error) {
+	maxText := min(l.MaxSharedStringsSize, math.MaxInt32) // ends are uint32
 	sc := newXMLScanner(rd)
 	var (
 		text []byte
-		ends []int
+		ends []uint32
 		tbuf []byte
 	)
+	check := func() error {
+		switch {
+		case len(ends) > l.MaxSharedStrings:
+			return fmt.Errorf("%w: more than %d shared strings (limit %d)", ErrTooLarge, l.MaxSharedStrings, l.MaxSharedStrings)
+		case len(text) > maxText:
+			return errSSTText(maxText)
+		}
+		return nil
+	}
 	for {
 		if fast {
-			text, ends = fastStringItems(sc, text, ends)
+			text, ends = fastStringItems(sc, text, ends, maxText, l.MaxSharedStrings)
+			if err := check(); err != nil {
+				return sharedStrings{}, err
+			}
 		}
 		kind, name, attrs, err := sc.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return sharedStrings{}, err
 		}
 		switch {
 		case kind != tagEnd && string(name) == "sst" && ends == nil:
@@ -62,34 +108,39 @@ func parseSharedStrings(rd io.Reader, size uint64, fast bool) ([]string, error) 
 				attrs = rest
 				if string(n) == "uniqueCount" {
 					if c, ok := smallUint(v); ok {
-						ends = make([]int, 0, min(c, int(size/8)+1, 1<<20))
+						ends = make([]uint32, 0, min(c, int(size/8)+1, 1<<20, l.MaxSharedStrings+1))
 					}
 				}
 			}
 		case kind == tagEmpty && string(name) == "si":
-			ends = append(ends, len(text))
+			ends = append(ends, uint32(len(text)))
 		case kind == tagStart && string(name) == "si":
-			text, _, err = appendStringItem(sc, text, &tbuf, math.MaxInt)
+			// The item may take what is left of the text budget, and
+			// one byte more to tell that it is over.
+			var over bool
+			text, over, err = appendStringItem(sc, text, &tbuf, maxText-len(text)+1)
 			if err != nil {
-				return nil, err
+				return sharedStrings{}, err
 			}
-			ends = append(ends, len(text))
+			if over {
+				return sharedStrings{}, errSSTText(maxText)
+			}
+			ends = append(ends, uint32(len(text)))
+		default:
+			continue
+		}
+		if err := check(); err != nil {
+			return sharedStrings{}, err
 		}
 	}
 	if len(ends) == 0 {
-		return nil, nil
+		return sharedStrings{}, nil
 	}
 	var all string
 	if len(text) > 0 {
 		all = unsafe.String(&text[0], len(text)) // text is never written again
 	}
-	out := make([]string, len(ends))
-	prev := 0
-	for i, e := range ends {
-		out[i] = all[prev:e]
-		prev = e
-	}
-	return out, nil
+	return sharedStrings{text: all, ends: ends}, nil
 }
 
 // readStyles classifies the number format of every cell style (cellXfs) of
@@ -139,8 +190,9 @@ func readStyles(zr *zip.Reader, path string) ([]numFmt, error) {
 // with attributes, text without reference, CR, control character, CDATA
 // or _xHHHH_ escape), appending each one's text to text and its end to
 // ends, as the general path would. It stops, consuming nothing of it, at
-// anything else.
-func fastStringItems(sc *xmlScanner, text []byte, ends []int) ([]byte, []int) {
+// anything else, and at the end of a buffer's worth of items once text
+// has passed maxText bytes or ends maxItems items.
+func fastStringItems(sc *xmlScanner, text []byte, ends []uint32, maxText, maxItems int) ([]byte, []uint32) {
 	for retry := false; ; retry = true {
 		b := sc.buf[sc.pos:sc.end]
 		done, more := 0, false
@@ -172,14 +224,15 @@ func fastStringItems(sc *xmlScanner, text []byte, ends []int) ([]byte, []int) {
 				break
 			}
 			text = append(text, t...)
-			ends = append(ends, len(text))
+			ends = append(ends, uint32(len(text)))
 			done = k + 5
 		}
 		if done > 0 {
 			sc.pos += done
 			retry = false
 		}
-		if !more || retry || (sc.pos == 0 && sc.end == len(sc.buf)) || !sc.fill() {
+		if !more || retry || len(text) > maxText || len(ends) > maxItems ||
+			(sc.pos == 0 && sc.end == len(sc.buf)) || !sc.fill() {
 			return text, ends
 		}
 	}

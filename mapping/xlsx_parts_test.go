@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -14,12 +15,31 @@ type sharedStringsResult struct {
 }
 
 func parseSST(xml string, sizes []int, fast bool) sharedStringsResult {
-	sst, err := parseSharedStrings(&chunkReader{s: xml, sizes: sizes}, uint64(len(xml)), fast)
-	res := sharedStringsResult{SST: sst}
+	sst, err := parseSharedStrings(&chunkReader{s: xml, sizes: sizes}, uint64(len(xml)), Limits{}.withDefaults(), fast)
+	res := sharedStringsResult{SST: sst.strings()}
 	if err != nil {
 		res.Err = err.Error()
 	}
 	return res
+}
+
+// strings returns the items of t, nil for none.
+func (t *sharedStrings) strings() []string {
+	var out []string
+	for i := range t.len() {
+		out = append(out, t.at(i))
+	}
+	return out
+}
+
+// sharedStringsOf returns a table of the given items.
+func sharedStringsOf(items ...string) sharedStrings {
+	var t sharedStrings
+	for _, s := range items {
+		t.text += s
+		t.ends = append(t.ends, uint32(len(t.text)))
+	}
+	return t
 }
 
 // fastSSTParts are shared strings parts whose items take the fast path,
@@ -47,8 +67,8 @@ func TestFastStringItemsMatchGeneral(t *testing.T) {
 	// The fast path is taken.
 	sc := newXMLScanner(strings.NewReader(`<si><t>a</t></si> <si><t xml:space="preserve">b </t></si><si><r>`))
 	sc.fill()
-	text, ends := fastStringItems(sc, nil, nil)
-	if string(text) != "ab " || !reflect.DeepEqual(ends, []int{1, 3}) || sc.pos != strings.Index(`<si><t>a</t></si> <si><t xml:space="preserve">b </t></si><si><r>`, "<si><r>") {
+	text, ends := fastStringItems(sc, nil, nil, math.MaxInt, math.MaxInt)
+	if string(text) != "ab " || !reflect.DeepEqual(ends, []uint32{1, 3}) || sc.pos != strings.Index(`<si><t>a</t></si> <si><t xml:space="preserve">b </t></si><si><r>`, "<si><r>") {
 		t.Errorf("fastStringItems read %q, ends %v, up to %d", text, ends, sc.pos)
 	}
 }

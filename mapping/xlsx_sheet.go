@@ -3,6 +3,7 @@ package mapping
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -67,7 +68,7 @@ type rawCell struct {
 // by formatCell. It keeps one row in memory.
 type sheetRows struct {
 	sc       *xmlScanner
-	sst      []string
+	sst      sharedStrings
 	fmts     []numFmt
 	date1904 bool
 	maxCols  int
@@ -83,12 +84,15 @@ type sheetRows struct {
 	text  []byte
 	tbuf  []byte // scratch for <t> of a string item
 
-	file, sheet string // for RowErrors
-	raw         bool   // skip formatCell, for the differential tests
-	general     bool   // read every cell with the general path, for tests
+	uncached UncachedFormulas // formula cells without a cached value
+
+	file, sheet string    // for RowErrors
+	bad         *RowError // a row found out of order, reported by the next readRow
+	raw         bool      // skip formatCell, for the differential tests
+	general     bool      // read every cell with the general path, for tests
 }
 
-func newSheetRows(rd io.Reader, sst []string, fmts []numFmt, date1904 bool, l Limits) *sheetRows {
+func newSheetRows(rd io.Reader, sst sharedStrings, fmts []numFmt, date1904 bool, l Limits) *sheetRows {
 	return &sheetRows{
 		sc:       newXMLScanner(rd),
 		sst:      sst,
@@ -202,6 +206,9 @@ func (r *sheetRows) startRow(attrs []byte) (perr, err error) {
 // Rows.Next/Columns step that reaches a row element) into r.cells. perr is
 // an error of that row.
 func (r *sheetRows) readRow() (row int, perr, err error) {
+	if r.bad != nil {
+		return 0, nil, r.bad
+	}
 	r.cells, r.n, r.text = r.cells[:0], 0, r.text[:0]
 	if !r.inRow {
 		// The first row element, anywhere before </sheetData>.
@@ -254,8 +261,8 @@ func (r *sheetRows) readRow() (row int, perr, err error) {
 		case string(name) == "c":
 			col, err = r.cell(kind, attrs, col+1)
 			if err != nil {
-				if _, ok := err.(*sheetError); ok {
-					return row, nil, err
+				if se, ok := err.(*sheetError); ok {
+					return row, nil, &sheetError{fmt.Errorf("%w (in row %d)", se.err, row)}
 				}
 				return row, nil, r.rowErr(row, "", "", err)
 			}
@@ -271,8 +278,13 @@ func (r *sheetRows) readRow() (row int, perr, err error) {
 				r.seek = r.cur
 				return row, perr, nil
 			}
-			// excelize reads a row numbered at or before the current
-			// one as more cells of it.
+			// A row numbered at or before the one being read. excelize
+			// reads it as more cells of that row, which puts its values
+			// in the wrong row and columns; Excel repairs the file. It
+			// is an error, after the row read so far.
+			r.bad = r.rowErr(r.cur, "", "", fmt.Errorf("%w: row %d comes after row %d (the rows are out of order or repeated; opening and saving the file in Excel repairs it)",
+				errMalformedSheet, r.cur, r.seek))
+			return row, perr, nil
 		}
 	}
 }
@@ -280,6 +292,10 @@ func (r *sheetRows) readRow() (row int, perr, err error) {
 func (r *sheetRows) malformed(err error) error {
 	return &sheetError{fmt.Errorf("malformed worksheet: %w", err)}
 }
+
+// errMalformedSheet is the reason of a RowError for a worksheet whose
+// structure is broken at a row.
+var errMalformedSheet = errors.New("malformed worksheet")
 
 // cell reads one c element whose start tag was just read. col is its
 // position by count; it returns the position excelize settles on.
@@ -337,6 +353,7 @@ func (r *sheetRows) cell(kind tagKind, attrs []byte, col int) (int, error) {
 		isOff, isEnd      int
 		over              bool
 	)
+	depth := 0 // of the elements read here, not v, f or is
 	for {
 		kind, name, _, err := r.sc.next()
 		if err == io.EOF {
@@ -349,7 +366,23 @@ func (r *sheetRows) cell(kind tagKind, attrs []byte, col int) (int, error) {
 			if string(name) == "c" {
 				break
 			}
+			if string(name) == "row" || string(name) == "sheetData" {
+				// The cell is not closed: it would take in what follows.
+				return col, fmt.Errorf("%w: the cell in column %s is not closed before </%s>", errMalformedSheet, ColumnLetter(col-1), name)
+			}
+			depth = max(depth-1, 0)
 			continue
+		}
+		switch string(name) {
+		case "c", "row", "sheetData":
+			// A cell inside a cell: one of them, or a whole row, would
+			// be lost.
+			return col, fmt.Errorf("%w: the cell in column %s holds a <%s> element", errMalformedSheet, ColumnLetter(col-1), name)
+		}
+		if kind == tagStart && string(name) != "v" && string(name) != "f" && string(name) != "is" {
+			if depth++; depth > maxXMLDepth {
+				return col, fmt.Errorf("%w: the cell in column %s has %w", errMalformedSheet, ColumnLetter(col-1), errXMLDepth)
+			}
 		}
 		switch string(name) {
 		case "v":
@@ -380,7 +413,6 @@ func (r *sheetRows) cell(kind tagKind, attrs []byte, col int) (int, error) {
 			isEnd = len(r.text)
 		}
 	}
-	_ = hasV
 	c := rawCell{typ: typ, style: style}
 	switch {
 	case typ == cellShared && vEnd > vOff:
@@ -402,6 +434,9 @@ func (r *sheetRows) cell(kind tagKind, attrs []byte, col int) (int, error) {
 	}
 	c.pos = max(r.n, col-1)
 	r.n = c.pos + 1
+	if hasF && !hasV && !hasIS {
+		r.uncached.add(c.pos, r.seek)
+	}
 	if r.n > r.maxCols {
 		// Too many columns: keep counting, store nothing.
 		r.text = r.text[:start]
@@ -772,7 +807,7 @@ func (r *sheetRows) sharedIndex(v []byte) int {
 			i, _ = strconv.Atoi(strings.TrimSpace(string(v)))
 		}
 	}
-	if i < 0 || i >= len(r.sst) {
+	if i < 0 || i >= r.sst.len() {
 		return -1
 	}
 	return i
@@ -783,7 +818,7 @@ func (r *sheetRows) sharedString(i int) string {
 	if i < 0 {
 		return ""
 	}
-	return r.sst[i]
+	return r.sst.at(i)
 }
 
 // stringItem appends the text of a string item (si in the shared strings,

@@ -4,6 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
+	"maps"
 	"strings"
 	"testing"
 
@@ -299,6 +302,156 @@ func TestOpen(t *testing.T) {
 			defer tb.Close()
 			if got := tb.Header()[:2]; !cmp.Equal(got, tt.header) {
 				t.Errorf("Open(%q).Header() = %q, want %q", tt.file, got, tt.header)
+			}
+		})
+	}
+}
+
+// unzipParts returns the entries of a zip, by name.
+func unzipParts(t testing.TB, data []byte) map[string][]byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	parts := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		must(t, err)
+		b, err := io.ReadAll(rc)
+		must(t, err)
+		rc.Close()
+		parts[f.Name] = b
+	}
+	return parts
+}
+
+// TestXLSXMalformedStructure reads worksheets and packages whose
+// structure is broken in ways that used to be read silently, putting
+// values in the wrong row or cell or dropping them, or leaving the
+// choice between two parts to chance:
+//   - a row numbered at or before the one before (out of order, or
+//     repeated): its cells were added to the previous row;
+//   - a cell inside a cell, a row inside a cell, or a cell not closed
+//     before its row ends: a row or a cell was swallowed;
+//   - elements nested deeper than anything SpreadsheetML writes;
+//   - two zip entries with the same name (ignoring case), two sheets on
+//     one part, two sheets of the same name.
+//
+// Each is an error naming the file, the sheet and the row; the rows
+// before it are read. A worksheet error ends the table, as every XLSX
+// error does.
+func TestXLSXMalformedStructure(t *testing.T) {
+	hdr := `<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c><c r="B1" t="inlineStr"><is><t>g</t></is></c></row>`
+	row4 := `<row r="4"><c r="A4"><v>4</v></c></row>`
+	deep := strings.Repeat("<a>", 40) + "<v>1</v>" + strings.Repeat("</a>", 40)
+	tests := []struct {
+		name  string
+		sheet string
+		recs  []Record // read before the error
+		err   string   // "" for none
+	}{
+		{
+			name:  "row out of order",
+			sheet: hdr + `<row r="3"><c r="A3"><v>3</v></c></row><row r="2"><c r="A2"><v>2</v></c><c r="B2"><v>22</v></c></row>` + row4,
+			recs:  []Record{{3, []string{"3", ""}}},
+			err:   "t.xlsx [Sheet1]: row 2: malformed worksheet: row 2 comes after row 3 (the rows are out of order or repeated; opening and saving the file in Excel repairs it)",
+		},
+		{
+			name:  "row repeated",
+			sheet: hdr + `<row r="2"><c r="A2"><v>2</v></c></row><row r="2"><c r="A2"><v>2b</v></c></row>` + row4,
+			recs:  []Record{{2, []string{"2", ""}}},
+			err:   "t.xlsx [Sheet1]: row 2: malformed worksheet: row 2 comes after row 2 (the rows are out of order or repeated; opening and saving the file in Excel repairs it)",
+		},
+		{
+			name:  "row inside a cell",
+			sheet: hdr + `<row r="2"><c r="A2"><row r="3"><c r="A3"><v>x</v></c></row></c><c r="B2"><v>b</v></c></row>` + row4,
+			err:   "t.xlsx [Sheet1]: row 2: malformed worksheet: the cell in column A holds a <row> element",
+		},
+		{
+			name:  "cell inside a cell",
+			sheet: hdr + `<row r="2"><c r="A2"><x><c r="B2"><v>inner</v></c></x><v>outer</v></c></row>` + row4,
+			err:   "t.xlsx [Sheet1]: row 2: malformed worksheet: the cell in column A holds a <c> element",
+		},
+		{
+			name:  "cell not closed",
+			sheet: hdr + `<row r="2"><c r="A2"><v>2</v></row><row r="3"><c r="A3"><v>3</v></c></row>` + row4,
+			err:   "t.xlsx [Sheet1]: row 2: malformed worksheet: the cell in column A is not closed before </row>",
+		},
+		{
+			name:  "nested too deep",
+			sheet: hdr + `<row r="2"><c r="A2"><v>2</v></c></row><row r="3"><c r="B3">` + deep + `</c></row>` + row4,
+			recs:  []Record{{2, []string{"2", ""}}},
+			err:   "t.xlsx [Sheet1]: row 3: malformed worksheet: the cell in column B has elements nested more than 32 deep",
+		},
+		{
+			name:  "nested too deep in an inline string",
+			sheet: hdr + `<row r="2"><c r="A2"><v>2</v></c></row><row r="3"><c r="B3" t="inlineStr"><is><t>x</t>` + deep + `</is></c></row>` + row4,
+			recs:  []Record{{2, []string{"2", ""}}},
+			err:   "t.xlsx [Sheet1]: malformed worksheet: elements nested more than 32 deep (in row 3)",
+		},
+		{
+			name:  "nested too deep in a value",
+			sheet: hdr + `<row r="2"><c r="A2"><v>2</v></c></row><row r="3"><c r="B3"><v>1` + deep + `</v></c></row>` + row4,
+			recs:  []Record{{2, []string{"2", ""}}},
+			err:   "t.xlsx [Sheet1]: malformed worksheet: elements nested more than 32 deep (in row 3)",
+		},
+		{
+			name: "the nesting SpreadsheetML writes",
+			sheet: hdr + `<row r="2"><c r="A2" t="inlineStr"><is><r><rPr><b/><color rgb="FF0000"/></rPr><t>rich</t></r><rPh><t>x</t></rPh></is></c>` +
+				`<c r="B2"><f>1+1</f><v>2</v><extLst><ext uri="{x}"><y:a xmlns:y="y"><y:b/></y:a></ext></extLst></c></row>` + row4,
+			recs: []Record{{2, []string{"rich", "2"}}, {4, []string{"4", ""}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := partsBook(t, `<sheetData>`+tt.sheet+`</sheetData>`, "", "")
+			x, err := OpenXLSX(bytes.NewReader(data), int64(len(data)), XLSXOptions{Name: "t.xlsx"})
+			must(t, err)
+			defer x.Close()
+			recs, err := readAll(t, x)
+			if diff := cmp.Diff(tt.recs, recs); diff != "" {
+				t.Errorf("records before the error (-want +got):\n%s", diff)
+			}
+			if tt.err == "" {
+				if err != nil {
+					t.Errorf("Next() error = %v", err)
+				}
+				return
+			}
+			if err == nil || err.Error() != tt.err {
+				t.Fatalf("Next() error = %v, want %q", err, tt.err)
+			}
+			var re *RowError
+			if _, err := x.Next(); err == nil || errors.As(err, &re) {
+				t.Errorf("Next() after the error = %v, want a plain error", err)
+			}
+		})
+	}
+
+	base := unzipParts(t, partsBook(t, `<sheetData>`+hdr+`</sheetData>`, "", ""))
+	with := func(name, body string) []byte {
+		parts := maps.Clone(base)
+		parts[name] = []byte(body)
+		return zipOf(t, parts)
+	}
+	const wb = `<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>%s</sheets></workbook>`
+	for _, tt := range []struct {
+		name string
+		file []byte
+		err  string
+	}{
+		{"two entries of one name", with("XL/Worksheets/Sheet1.xml", `<worksheet><sheetData/></worksheet>`), "the zip holds the part "},
+		{"two sheets on one part", with("xl/workbook.xml", fmt.Sprintf(wb, `<sheet name="A" sheetId="1" r:id="rId1"/><sheet name="B" sheetId="2" r:id="rId1"/>`)),
+			`sheets "A" and "B" are the same part xl/worksheets/sheet1.xml`},
+		{"two sheets of one name", with("xl/workbook.xml", fmt.Sprintf(wb, `<sheet name="Data" sheetId="1" r:id="rId1"/><sheet name="data" sheetId="2" r:id="rId2"/>`)),
+			`two sheets are named "data"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := OpenXLSX(bytes.NewReader(tt.file), int64(len(tt.file)), XLSXOptions{Name: "t.xlsx"})
+			if err == nil || !strings.HasPrefix(err.Error(), "t.xlsx: not a valid xlsx workbook: ") || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("OpenXLSX() error = %v, want one naming the file and containing %q", err, tt.err)
+			}
+			if _, err := Sheets(bytes.NewReader(tt.file), int64(len(tt.file)), XLSXOptions{Name: "t.xlsx"}); err == nil {
+				t.Errorf("Sheets() error = nil, want one")
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package mapping
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"unicode/utf8"
@@ -41,7 +42,14 @@ var (
 	errXMLChar    = errors.New("illegal character")
 	errXMLEntity  = errors.New("invalid character entity")
 	errXMLAttrval = errors.New("unquoted or unterminated attribute value")
+	errXMLDepth   = fmt.Errorf("elements nested more than %d deep", maxXMLDepth)
 )
+
+// maxXMLDepth is how deep elements may nest inside a cell or a string
+// item, or inside an element skipped or read as text. SpreadsheetML nests
+// a few levels there (is, r, rPr, ...; extLst, ext, ...); more comes only
+// from a broken or hostile file.
+const maxXMLDepth = 32
 
 func newXMLScanner(r io.Reader) *xmlScanner {
 	return &xmlScanner{r: r, buf: make([]byte, xmlBufSize)}
@@ -344,7 +352,9 @@ func (s *xmlScanner) skip() error {
 		}
 		switch kind {
 		case tagStart:
-			depth++
+			if depth++; depth > maxXMLDepth {
+				return errXMLDepth
+			}
 		case tagEnd:
 			if depth--; depth == 0 {
 				return nil
@@ -416,7 +426,9 @@ func (s *xmlScanner) text(dst []byte, limit int) (out []byte, over bool, err err
 		}
 		switch kind {
 		case tagStart:
-			depth++
+			if depth++; depth > maxXMLDepth {
+				return dst, over, errXMLDepth
+			}
 		case tagEnd:
 			if depth == 0 {
 				return dst, over, nil

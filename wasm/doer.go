@@ -85,7 +85,8 @@ func (b *cancelBody) Close() error {
 
 // timeoutError is a request that outlived the doer's timeout. Like
 // net/http's, it is a net.Error whose Timeout is true and it matches
-// context.DeadlineExceeded (so the client does not retry it).
+// context.DeadlineExceeded; the client retries reads that end with it (the
+// caller's context was live: a timeout of that is its error, not this one).
 type timeoutError struct{ msg string }
 
 func (e *timeoutError) Error() string        { return "timeout: " + e.msg }

@@ -11,6 +11,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
 )
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
@@ -122,5 +126,47 @@ func TestDoerErrors(t *testing.T) {
 	req, _ = http.NewRequestWithContext(t.Context(), "GET", "http://kommo.invalid/x", nil)
 	if _, err := (doer{rt: nothing}).Do(req); err == nil {
 		t.Error("a nil response with no error passed as a success")
+	}
+}
+
+// TestDoerTimeoutRetriedForReads: through a kommo client, a GET that
+// outlives the doer's timeout is sent again; a POST is not.
+func TestDoerTimeoutRetriedForReads(t *testing.T) {
+	var n atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(r.Body) // then the server sees the client leave
+		if n.Add(1) == 1 || r.Method == "POST" {
+			select { // no answer until the doer gives up
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/hal+json")
+		io.WriteString(w, `{"id":7,"name":"L"}`)
+	}))
+	defer srv.Close()
+	defer close(release)
+	c, err := kommo.NewClient(srv.URL, kommo.WithDoer(doer{rt: http.DefaultTransport, timeout: 200 * time.Millisecond}),
+		kommo.WithRateLimit(rate.Inf, 1), kommo.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead, resp, err := c.Leads.Get(t.Context(), 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lead.ID != 7 || resp.Attempts != 2 || n.Load() != 2 {
+		t.Errorf("lead %d after %d attempts, %d requests on the wire; want 7 after 2, 2", lead.ID, resp.Attempts, n.Load())
+	}
+	n.Store(0)
+	_, _, err = c.Leads.Create(t.Context(), []kommo.LeadRequest{{Name: "A"}})
+	var ne *kommo.NetworkError
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("POST err = %v, want a NetworkError that timed out", err)
+	}
+	if n.Load() != 1 {
+		t.Errorf("the POST went %d times, want once", n.Load())
 	}
 }

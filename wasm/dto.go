@@ -37,6 +37,10 @@ type FileInfo struct {
 	Delimiter string       `json:"delimiter,omitempty"`
 	Header    []string     `json:"header"`
 	Preview   []PreviewRow `json:"preview"`
+	// NeedsSave says which formula cells of the sheet were saved without
+	// their values (they read as empty) and to save the file in Excel or
+	// LibreOffice first; "" when none.
+	NeedsSave string `json:"needsSave,omitempty"`
 }
 
 // PreviewRow is one row of a file with its row number.

@@ -49,6 +49,7 @@ type Engine struct {
 	mu      sync.Mutex
 	cfg     Config
 	limiter *rate.Limiter
+	maxRate rate.Limit // the configured rate, up to which pacers steer limiter
 	schema  *mapping.Schema
 	files   map[int]*file
 	jobs    map[int]*Job
@@ -81,7 +82,7 @@ func (e *Engine) Configure(cfg Config) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.cfg = cfg
-	e.limiter = rate.NewLimiter(r, 1)
+	e.limiter, e.maxRate = rate.NewLimiter(r, 1), r
 	e.schema = nil
 	return nil
 }
@@ -276,6 +277,10 @@ func (e *Engine) OpenSource(src Source, name string, opts OpenOptions) (*FileInf
 	}
 	info := &FileInfo{Name: name, Format: formatName(f.format), Sheets: f.sheets, Header: f.header, Preview: []PreviewRow{}, Size: int(src.Size())}
 	if f.format == mapping.FormatXLSX {
+		// The CLI computes such cells with excelize; the page cannot.
+		if u, err := mapping.FindUncachedFormulas(f.src, f.src.Size(), f.opts.XLSX, 0); err == nil {
+			info.NeedsSave = u.Message()
+		}
 		info.Sheet = opts.Sheet
 		if info.Sheet == "" && len(f.sheets) > 0 {
 			info.Sheet = f.sheets[0]

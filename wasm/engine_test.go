@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -435,4 +436,46 @@ func TestDateRange(t *testing.T) {
 func itoa(i int) string {
 	b, _ := json.Marshal(i)
 	return string(b)
+}
+
+// TestJobsStartAtTheConfiguredRate runs two imports in one session (one
+// limiter): the first draws a 429, which halves the rate, and ends before
+// it recovers; the second starts at the configured rate again.
+func TestJobsStartAtTheConfiguredRate(t *testing.T) {
+	e, emu := setup(t)
+	ctx := t.Context()
+	cfg := e.cfg
+	cfg.Rate = 1000
+	if err := e.Configure(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.accountSchema(ctx); err != nil { // before the 429, which a job should draw
+		t.Fatal(err)
+	}
+	co := openDemo(t, e, "companies.csv")
+	spec := demoSpec(t, "companies.yaml")
+	emu.FailNext(1, http.StatusTooManyRequests)
+	j, err := e.StartImport(ctx, co.ID, spec, ImportParams{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := j.Wait(); err != nil || res.Created != 3 {
+		t.Fatalf("first job = %+v, %v; want 3 created", res, err)
+	}
+	if got := e.limiter.Limit(); got != 500 {
+		t.Fatalf("after the first job's 429 the rate is %v, want 500 (halved)", got)
+	}
+	j, err = e.StartImport(ctx, co.ID, spec, ImportParams{Mode: "upsert"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.limiter.Limit(); got != 1000 {
+		t.Errorf("the second job starts at %v requests/s, want the configured 1000", got)
+	}
+	if res, err := j.Wait(); err != nil || res.Skipped != 3 {
+		t.Fatalf("second job = %+v, %v; want 3 skipped (found unchanged)", res, err)
+	}
+	if got, want := emu.Stats().ByStatus[http.StatusTooManyRequests], 1; got != want {
+		t.Errorf("%d 429s answered, want %d", got, want)
+	}
 }

@@ -4,27 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/kommo-bulk/kommo-bulk/internal/hang"
 )
 
 // bigCell is longer than the readers' 1 MiB cell limit.
 var bigCell = strings.Repeat("x", 11<<20/10)
-
-// returns runs f and fails the test if it has not returned within 30 s: a
-// guard against a loop that never ends, not a speed check.
-func returns(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%s has not returned after 30 s: it loops", what)
-	}
-}
 
 // bigFile is a CSV of contacts with a cell over the limit at row at.
 func bigFile(header string, rows, at int, row func(i int, cell string) string) []byte {
@@ -72,7 +57,7 @@ func TestCellOverLimitStopsEngine(t *testing.T) {
 	t.Run("preview", func(t *testing.T) {
 		data := bigFile("Name,Email,Notes", 40, 3, contactRow)
 		var err error
-		returns(t, "OpenFile", func() { _, err = e.OpenFile(data, "big.csv", OpenOptions{}) })
+		hang.Returns(t, "OpenFile", func() { _, err = e.OpenFile(data, "big.csv", OpenOptions{}) })
 		check(t, "OpenFile", err, `big.csv: row 3, column "Notes": cell exceeds size limit`)
 	})
 
@@ -86,18 +71,18 @@ func TestCellOverLimitStopsEngine(t *testing.T) {
 	}
 	t.Run("propose", func(t *testing.T) {
 		var err error
-		returns(t, "Propose", func() { _, err = e.Propose(ctx, fi.ID, "contacts") })
+		hang.Returns(t, "Propose", func() { _, err = e.Propose(ctx, fi.ID, "contacts") })
 		check(t, "Propose", err, want)
 	})
 	t.Run("validate", func(t *testing.T) {
 		var err error
-		returns(t, "Validate", func() { _, err = e.Validate(ctx, fi.ID, limitSpec, ValidateOptions{}) })
+		hang.Returns(t, "Validate", func() { _, err = e.Validate(ctx, fi.ID, limitSpec, ValidateOptions{}) })
 		check(t, "Validate", err, want)
 	})
 	t.Run("errors file", func(t *testing.T) {
 		var ef *FileBytes
 		var err error
-		returns(t, "ErrorsFile", func() { ef, err = e.ErrorsFile(ctx, fi.ID, limitSpec) })
+		hang.Returns(t, "ErrorsFile", func() { ef, err = e.ErrorsFile(ctx, fi.ID, limitSpec) })
 		if err != nil || ef.Rows != 1 || !strings.Contains(string(ef.Data), "cell exceeds size limit") {
 			t.Errorf("ErrorsFile = %+v, %v; want the row over the limit", ef, err)
 		}
@@ -105,7 +90,7 @@ func TestCellOverLimitStopsEngine(t *testing.T) {
 	for _, dry := range []bool{true, false} {
 		t.Run(fmt.Sprint("import dry=", dry), func(t *testing.T) {
 			var err error
-			returns(t, "import", func() {
+			hang.Returns(t, "import", func() {
 				j, serr := e.StartImport(ctx, fi.ID, limitSpec, ImportParams{DryRun: dry}, nil)
 				if serr != nil {
 					err = serr
@@ -128,14 +113,14 @@ func TestCellOverLimitStopsEngine(t *testing.T) {
 	t.Run("check migration", func(t *testing.T) {
 		var res *MigrationResult
 		var err error
-		returns(t, "CheckMigration", func() { res, err = e.CheckMigration(ctx, p) })
+		hang.Returns(t, "CheckMigration", func() { res, err = e.CheckMigration(ctx, p) })
 		if err != nil || res.Status != "stopped" || !strings.Contains(res.Error, hubWant) {
 			t.Errorf("CheckMigration = %v, status %q, error %q; want stopped with %q", err, res.Status, res.Error, hubWant)
 		}
 	})
 	t.Run("migrate", func(t *testing.T) {
 		var res *MigrationResult
-		returns(t, "migration", func() {
+		hang.Returns(t, "migration", func() {
 			j, err := e.StartMigration(ctx, p, nil)
 			if err != nil {
 				t.Error(err)

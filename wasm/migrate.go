@@ -207,11 +207,11 @@ func (e *Engine) StartMigration(ctx context.Context, p MigrateParams, progress f
 	}
 	g := newGate()
 	e.mu.Lock()
-	limiter := e.limiter
+	limiter, maxRate := e.limiter, e.maxRate
 	e.nextID++
 	jobID := e.nextID
 	e.mu.Unlock()
-	pacer := bulk.NewPacer(limiter)
+	pacer := bulk.NewPacer(limiter, maxRate)
 	client, err := e.client(func(rt http.RoundTripper) http.RoundTripper { return pacer.Wrap(g.wrap(rt)) })
 	if err != nil {
 		return nil, err

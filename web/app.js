@@ -170,7 +170,7 @@ function showFile() {
   const f = state.file;
   $('file-info').hidden = false;
   $('file-name').textContent = f.name;
-  $('file-meta').textContent = `${f.format.toUpperCase()}, ${fmtBytes(f.size)}, ${f.header.length} columns`;
+  $('file-meta').textContent = `${f.format.toUpperCase()}, ${fmtBytes(f.size)}, ${f.header.length} columns` + (f.needsSave ? `. ${f.needsSave}` : '');
   const sheets = f.sheets || [];
   $('sheet-label').hidden = sheets.length === 0;
   $('sheet').replaceChildren(...sheets.map((s) => el('option', { value: s, text: s, selected: s === f.sheet })));

@@ -104,6 +104,8 @@ export interface FileInfo {
   delimiter?: string;
   header: string[];
   preview: Array<{ row: number; values: string[] }>;
+  /** Formula cells saved without values (they read as empty), and the fix: save the file in Excel or LibreOffice first. */
+  needsSave?: string;
 }
 
 export interface FieldInfo {

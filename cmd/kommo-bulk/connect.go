@@ -94,6 +94,10 @@ func (c *connFlags) client(m *Main, wrap func(http.RoundTripper) http.RoundTripp
 	default: // --rate 0: no client-side limit (emulators, tests)
 		opts = append(opts, kommo.WithRateLimit(rate.Inf, 1))
 	}
+	if dir := m.rateDir(); dir != "" {
+		// Kommo's limit is per IP: the jobs of this host share one budget.
+		opts = append(opts, kommo.WithSharedBudget(dir))
+	}
 	token := or(c.token, "KOMMO_TOKEN")
 	oauthPath := or(c.oauthFile, "KOMMO_OAUTH_FILE")
 	switch {
@@ -117,19 +121,41 @@ func (c *connFlags) client(m *Main, wrap func(http.RoundTripper) http.RoundTripp
 	return kommo.NewClient(base, opts...)
 }
 
+// rateDir is the directory of the rate budget files the processes of this
+// host share, one per account host: KOMMO_BULK_CACHE_DIR/rate, else the
+// user's cache directory's kommo-bulk/rate; "" (no sharing) when neither
+// is usable.
+func (m *Main) rateDir() string {
+	dir := m.Getenv("KOMMO_BULK_CACHE_DIR")
+	if dir == "" {
+		d, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(d, "kommo-bulk")
+	}
+	dir = filepath.Join(dir, "rate")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		fmt.Fprintf(m.Stderr, "kommo-bulk: no shared rate budget (%v): other jobs on this host are not counted\n", err)
+		return ""
+	}
+	return dir
+}
+
 // pacedClient builds a client whose rate the bulk engine's pacer steers:
 // it waits on m.Limiter when set (one budget per process), otherwise on a
-// limiter at --rate (0: none).
+// limiter at --rate (0: none). The pacer steers it up to --rate, whatever
+// an earlier command's pacer left it at.
 func (c *connFlags) pacedClient(m *Main) (*kommo.Client, *bulk.Pacer, error) {
-	limiter := m.Limiter
-	switch {
-	case limiter != nil:
-	case c.rate > 0:
-		limiter = rate.NewLimiter(rate.Limit(c.rate), 1)
-	default:
-		limiter = rate.NewLimiter(rate.Inf, 1)
+	configured := rate.Inf
+	if c.rate > 0 {
+		configured = rate.Limit(c.rate)
 	}
-	pacer := bulk.NewPacer(limiter)
+	limiter := m.Limiter
+	if limiter == nil {
+		limiter = rate.NewLimiter(configured, 1)
+	}
+	pacer := bulk.NewPacer(limiter, configured)
 	c.limiter = limiter
 	client, err := c.client(m, pacer.Wrap)
 	if err != nil {

@@ -31,7 +31,10 @@ func (c *EmulatorCommand) Run(ctx context.Context, args []string) error {
 	subdomain := fs.String("subdomain", "example", "account subdomain used in _links")
 	rps := fs.Float64("rate", 7, "requests per second before answering 429 (0 = unlimited)")
 	burst := fs.Int("burst", 7, "rate limiter burst")
-	blockAfter := fs.Int("block-after", 0, "after this many 429s answer 403 to everything (0 = never)")
+	blockAfter := fs.Int("block-after", 0, "after this many 429s answer 403 to everything from that IP (0 = never)")
+	window := fs.Int("window", 0, "count Kommo's limit as a sliding second per IP: at most `N` arrivals in any second (replaces --rate and --burst)")
+	json429 := fs.Bool("json-429", false, "answer 429 with Kommo's problem+json body and retry_after (default amoCRM's HTML page)")
+	retryAfter := fs.Int("retry-after", 300, "the retry_after of --json-429 bodies, in `seconds`")
 	latency := fs.Duration("latency", 0, "added latency per request")
 	errRate := fs.Float64("error-rate", 0, "fraction of requests answered with 500")
 	oauth := fs.String("oauth-client", "", "OAuth integration as `id:secret:redirect_uri` (enables /oauth2/access_token)")
@@ -57,7 +60,7 @@ func (c *EmulatorCommand) Run(ctx context.Context, args []string) error {
 		}
 	}
 	opts := kommotest.Options{Subdomain: *subdomain, StatePath: *state, BlockAfter: *blockAfter, Burst: *burst, Rate: rate.Limit(*rps),
-		AccountTimeZone: accountTZ}
+		AccountTimeZone: accountTZ, Window: *window, RateLimitJSON: *json429, RetryAfter: *retryAfter}
 	if *nonAdmin != "" {
 		opts.NonAdminTokens = []string{*nonAdmin}
 	}

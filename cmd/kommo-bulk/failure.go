@@ -9,6 +9,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/kommo-bulk/kommo-bulk/kommo"
 )
 
 // failure is how a command failed: the message stderr shows, and with
@@ -16,7 +19,7 @@ import (
 type failure struct {
 	Message string `json:"message"`
 	Hint    string `json:"hint,omitempty"`
-	// Code is usage, failed, interrupted or row_errors.
+	// Code is usage, failed, interrupted, rate_limited or row_errors.
 	Code string `json:"code"`
 	Exit int    `json:"exit"`
 }
@@ -35,11 +38,31 @@ func (m *Main) failureOf(err error) *failure {
 		f = failure{Message: ue.msg, Hint: ue.hint, Code: "usage", Exit: exitUsage}
 	case errors.Is(err, context.Canceled):
 		f = failure{Message: "interrupted", Code: "interrupted", Exit: exitFailed}
+	case errors.Is(err, kommo.ErrRateLimited):
+		f = failure{Message: err.Error(), Code: "rate_limited", Exit: exitRetryLater, Hint: "run it again in a few minutes"}
+		var rle *kommo.RetryLaterError
+		if errors.As(err, &rle) {
+			f.Hint = "run it again after " + resumeTime(rle.Until)
+		}
 	default:
 		f = failure{Message: err.Error(), Code: "failed", Exit: exitFailed}
 	}
 	f.Message, f.Hint = m.redact(f.Message), m.redact(f.Hint)
 	return &f
+}
+
+// resumeTime is when to try again after Kommo's wait ends at t, in local
+// time rounded up to the minute: "14:05", or "2026-03-02 14:05" on
+// another day.
+func resumeTime(t time.Time) string {
+	t = t.Local()
+	if r := t.Truncate(time.Minute); r.Before(t) {
+		t = r.Add(time.Minute)
+	}
+	if y, m, d := time.Now().Date(); t.Year() != y || t.Month() != m || t.Day() != d {
+		return t.Format("2006-01-02 15:04")
+	}
+	return t.Format("15:04")
 }
 
 // redact cuts the token of the environment out of s, should an error

@@ -12,11 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/tables"
 )
 
 const importSynopsis = `import FILE [flags]
@@ -40,6 +39,8 @@ Examples:
 	kommo-bulk import contacts.csv --entity contacts --match email --mode upsert --dry-run
 	kommo-bulk import leads.xlsx --sheet Deals --mapping leads.yaml --refs contacts.journal
 	kommo-bulk import export-leads.xlsx --mode update          # an export of ours, edited
+	kommo-bulk import leads.xlsx                               # a filled "kommo-bulk template"
+	KOMMO_BULK_PASSWORD=... kommo-bulk import locked.xlsx --mapping leads.yaml
 	kommo-bulk import --resume contacts-20261121-120000.journal
 
 Flags:`
@@ -71,6 +72,7 @@ type importArgs struct {
 	refs      string
 	entity    string
 	match     string
+	password  string
 	// Tables for owners, pipelines and stages that match nothing by name
 	// (as migrate's).
 	tables    string
@@ -102,12 +104,13 @@ func (a *importArgs) register(fs interface {
 	fs.IntVar(&a.workers, "workers", 4, "batches in flight (they share the rate limit)")
 	fs.StringVar(&a.lookup, "lookup", "auto", "how existing records are found: auto, query (one request per key) or scan (read the whole list once)")
 	fs.StringVar(&a.refs, "refs", "", "journals of earlier imports (comma-separated) whose row keys this file's references name, e.g. the companies job for contacts with a company key column")
-	fs.StringVar(&a.tables, "tables", "", "YAML `file` with users, pipelines and stages tables for values that match nothing by name (as migrate's)")
+	fs.StringVar(&a.tables, "tables", "", "YAML `file` with users, pipelines and stages tables for values that match nothing by name (as migrate's), or the CSV of migrate --unmatched-csv filled in")
 	fs.Var(&a.users, "user", "owner table entry `SOURCE=KOMMO` (user name, e-mail or id; repeatable)")
 	fs.Var(&a.stages, "stage", "stage table entry `SOURCE=KOMMO` (\"Stage\" or \"Pipeline/Stage\" on both sides; repeatable)")
 	fs.Var(&a.pipelines, "pipeline", "pipeline table entry `SOURCE=KOMMO` (repeatable)")
 	fs.BoolVar(&a.dryRun, "dry-run", false, "validate, look up and report what would happen per row, without writing")
 	fs.BoolVar(&a.json, "json", false, "print a JSON summary on stdout")
+	fs.StringVar(&a.password, "password", "", "password of an encrypted XLSX file (default $"+passwordEnv+"; prefer the variable: flags show in ps)")
 }
 
 // Run parses flags and imports.
@@ -254,6 +257,10 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if err != nil {
 		return err
 	}
+	in, err := openInput(m, a.input, a.sheet, password(m, a.password), f, st.Size())
+	if err != nil {
+		return err
+	}
 	open := func() (mapping.Table, error) {
 		opts := mapping.ReadOptions{
 			CSV:  mapping.CSVOptions{Name: a.input, Encoding: a.encoding},
@@ -266,7 +273,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 			}
 			opts.CSV.Comma = []rune(d)[0]
 		}
-		return mapping.Open(filepath.Base(a.input), f, st.Size(), opts)
+		return mapping.Open(filepath.Base(a.input), in.r, in.size, opts)
 	}
 	table, err := open()
 	if err != nil {
@@ -283,7 +290,10 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		return fmt.Errorf("read the account's schema: %w", err)
 	}
 	printNotes(m, schema)
-	spec, err := loadImportSpec(a, mode, table, schema)
+	spec, err := templateSpec(m, a, in)
+	if spec == nil && err == nil {
+		spec, err = loadImportSpec(a, mode, table, schema)
+	}
 	if err != nil {
 		return err
 	}
@@ -302,7 +312,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	// Owners and stages are matched value by value, as a migration's:
 	// a value that matches nothing stops the import below, before anything
 	// is written, instead of failing its rows one by one.
-	tables, err := loadNameTables(a.tables, a.users, a.stages, a.pipelines)
+	tables, _, err := loadNameTables(a.tables, a.users, a.stages, a.pipelines)
 	if err != nil {
 		return err
 	}
@@ -367,6 +377,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		Lock:         lock,
 		NoSync:       a.noSync,
 		Lookup:       lookup,
+		ScanCache:    filepath.Join(results, ".kommo-bulk-scan"),
 		Location:     schema.Location,
 		ExpectedRows: report.Rows,
 		Progress:     newProgress(m.Stderr),
@@ -444,7 +455,11 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if !a.json || err == nil {
 		printSummary(m, sum, a.json)
 	}
+	var rle *kommo.RetryLaterError
 	switch {
+	case errors.As(runErr, &rle):
+		fmt.Fprintf(m.Stderr, "Kommo asked to wait %d s; resume after %s with: kommo-bulk import --resume %s\n",
+			int64((rle.Wait+time.Second-1)/time.Second), resumeTime(rle.Until), journal)
 	case errors.Is(runErr, context.Canceled):
 		fmt.Fprintf(m.Stderr, "interrupted: %d rows not done; continue with: kommo-bulk import --resume %s\n", sum.Pending, journal)
 	case runErr != nil:
@@ -584,28 +599,21 @@ func failures(s mapping.Summary) mapping.Summary {
 
 // loadNameTables reads a --tables file and adds the --user, --stage and
 // --pipeline entries to it.
-func loadNameTables(path string, users, stages, pipelines []string) (bulk.NameTables, error) {
-	var t migrateTables
-	if path != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return bulk.NameTables{}, err
-		}
-		if err := yaml.Unmarshal(b, &t); err != nil {
-			return bulk.NameTables{}, fmt.Errorf("%s: %w", path, err)
-		}
+func loadNameTables(path string, users, stages, pipelines []string) (bulk.NameTables, []tables.UnmatchedRow, error) {
+	t, rows, err := loadTables(path)
+	if err != nil {
+		return bulk.NameTables{}, nil, err
 	}
-	var err error
 	if t.Users, err = parseTable(t.Users, users, "user"); err != nil {
-		return bulk.NameTables{}, err
+		return bulk.NameTables{}, nil, err
 	}
 	if t.Stages, err = parseTable(t.Stages, stages, "stage"); err != nil {
-		return bulk.NameTables{}, err
+		return bulk.NameTables{}, nil, err
 	}
 	if t.Pipelines, err = parseTable(t.Pipelines, pipelines, "pipeline"); err != nil {
-		return bulk.NameTables{}, err
+		return bulk.NameTables{}, nil, err
 	}
-	return bulk.NameTables{Users: t.Users, Pipelines: t.Pipelines, Stages: t.Stages}, nil
+	return bulk.NameTables{Users: t.Users, Pipelines: t.Pipelines, Stages: t.Stages}, rows, nil
 }
 
 // resultFiles are an import's success and errors files, in the input's

@@ -6,33 +6,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/internal/hang"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
 
 // bigCell is longer than the readers' 1 MiB cell limit.
 var bigCell = strings.Repeat("x", 11<<20/10)
-
-// returns runs f and fails the test if it has not returned within 30 s: a
-// guard against a loop that never ends, not a speed check.
-func returns(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%s has not returned after 30 s: it loops", what)
-	}
-}
 
 // TestCellOverLimitStopsCommands feeds every command that reads a table a
 // file with a cell over the limit: each stops with the file, row and
@@ -72,7 +56,7 @@ func TestCellOverLimitStopsCommands(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var code int
 			var out, errOut string
-			returns(t, tc.name, func() { code, out, errOut = e.run(t, append(tc.args, "--rate", "0")...) })
+			hang.Returns(t, tc.name, func() { code, out, errOut = e.run(t, append(tc.args, "--rate", "0")...) })
 			if code != exitFailed || !strings.Contains(errOut, tc.want) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q (stdout %q)", code, errOut, exitFailed, tc.want, out)
 			}
@@ -140,7 +124,7 @@ func TestCheckRowsStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	tb.cancel = cancel
 	var rerr error
-	returns(t, "checkRows", func() { _, rerr = checkRows(ctx, m, tb, bulk.NewUnmatchedNames("huge.csv", nil)) })
+	hang.Returns(t, "checkRows", func() { _, rerr = checkRows(ctx, m, tb, bulk.NewUnmatchedNames("huge.csv", nil)) })
 	if !errors.Is(rerr, context.Canceled) || tb.row > 1001 {
 		t.Errorf("checkRows = %v after %d rows, want context.Canceled after 1001", rerr, tb.row)
 	}

@@ -46,6 +46,9 @@ A tables file (--tables) is YAML:
 	pipelines: {"Sales Pipeline": Sales}
 	stages:    {"Appointment scheduled": Qualified, "Sales Pipeline/Contract sent": "Sales/Proposal"}
 
+or the CSV that --unmatched-csv writes (kind, file, column, value, rows, closest
+names), its Kommo column filled in a spreadsheet (saved as CSV or XLSX).
+
 Flags:`
 
 // MigrateCommand migrates another CRM's exports into Kommo.
@@ -86,6 +89,7 @@ type migrateArgs struct {
 	resume       string
 	results      string
 	report       string
+	unmatchedCSV string
 	batch        int
 	workers      int
 	encoding     string
@@ -106,7 +110,8 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&a.lang, "lang", "en", "interface `language` of the headers in --dump-preset without files (en, ru, cs, de, es, pt, api)")
 	fs.StringVar(&a.entity, "entity", "", "with --dump-preset: only this entity's spec (companies, contacts, leads, tasks)")
 	fs.Var(&a.mappings, "mapping", "mapping spec `file` to use instead of the preset for the files of its entity (repeatable)")
-	fs.StringVar(&a.tables, "tables", "", "YAML `file` with users, pipelines and stages tables for source values that match nothing by name")
+	fs.StringVar(&a.tables, "tables", "", "YAML `file` with users, pipelines and stages tables for source values that match nothing by name, or the CSV of --unmatched-csv filled in")
+	fs.StringVar(&a.unmatchedCSV, "unmatched-csv", "", "write the source values that match nothing to this CSV `file`: fill its Kommo column and pass it to --tables")
 	fs.Var(&a.users, "user", "owner table entry `SOURCE=KOMMO` (user name, e-mail or id; repeatable)")
 	fs.Var(&a.stages, "stage", "stage table entry `SOURCE=KOMMO` (\"Stage\" or \"Pipeline/Stage\" on both sides; repeatable)")
 	fs.Var(&a.pipelines, "pipeline", "pipeline table entry `SOURCE=KOMMO` (repeatable)")
@@ -314,7 +319,7 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 	if err != nil {
 		return err
 	}
-	tables, err := loadNameTables(a.tables, a.users, a.stages, a.pipelines)
+	tables, tableRows, err := loadNameTables(a.tables, a.users, a.stages, a.pipelines)
 	if err != nil {
 		return err
 	}
@@ -425,10 +430,12 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 			err = &partialError{err: err, result: json.RawMessage(js.Bytes())}
 		}
 		fmt.Fprintf(say, "report: %s.md (and .json, .html)\n", reportBase)
+		fmt.Fprintf(say, "report sections as CSV: %s\n", reportCSVNames(reportBase))
 	}
 	switch {
 	case ue != nil:
 		printUnmatched(c.m.Stderr, ue)
+		writeUnmatchedCSV(c.m, a, ue, tableRows)
 	case errors.As(runErr, &mf):
 	case runErr != nil:
 		if !a.dryRun && a.sample == 0 {
@@ -454,7 +461,7 @@ func writeReport(base string, rep *bulk.MigrationReport) error {
 			return err
 		}
 	}
-	return nil
+	return writeReportCSV(base, rep)
 }
 
 // printMigration prints the counts, merges and sample records.

@@ -107,3 +107,45 @@ func TestExportEditReimport(t *testing.T) {
 		})
 	}
 }
+
+// TestExportReimportUnchanged exports contacts whose name and text field
+// start or end with white space, formula triggers or apostrophes, and
+// imports the file back unchanged as an update: every value must stay
+// exactly as it was in Kommo.
+func TestExportReimportUnchanged(t *testing.T) {
+	values := []string{"\t=cmd", "  =spaced", "'=quoted", "''=twice", "'tis", "-1+2", "@sum", " trailing ", "a  b",
+		"multi\nline", "\r=cr", "+44 20 7946 0958", `=HYPERLINK("http://x")`, "end tab\t", "'", "-"}
+	for _, ext := range []string{".xlsx", ".csv"} {
+		t.Run(ext, func(t *testing.T) {
+			e := newCLIEnv(t)
+			ctx := t.Context()
+			c, _ := kommo.NewClient(e.url, kommo.WithToken("cli-token"), kommo.WithRateLimit(rate.Inf, 1))
+			var reqs []kommo.ContactRequest
+			for _, v := range values {
+				reqs = append(reqs, kommo.ContactRequest{Name: v, CustomFieldsValues: kommo.CustomFieldValues{
+					{FieldCode: "POSITION", Values: []kommo.FieldValue{kommo.Text(v)}}}})
+			}
+			res, _, err := c.Contacts.Create(ctx, reqs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(e.dir, "contacts"+ext)
+			if code, out, errOut := e.run(t, "export", "contacts", "-o", path, "--rate", "0"); code != exitOK {
+				t.Fatalf("export exit %d\n%s\n%s", code, out, errOut)
+			}
+			if code, out, errOut := e.run(t, "import", "--rate", "0", "--mode", "update", "--json", path); code != exitOK {
+				t.Fatalf("import exit %d\n%s\n%s", code, out, errOut)
+			}
+			for i, v := range values {
+				got, _, err := c.Contacts.Get(ctx, res[i].ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pos, _ := got.CustomFieldsValues.Field(0, "POSITION")
+				if got.Name != v || len(pos.Values) != 1 || pos.Values[0].String() != v {
+					t.Errorf("after export and re-import: name %q, position %+v; want %q for both", got.Name, pos.Values, v)
+				}
+			}
+		})
+	}
+}

@@ -283,6 +283,14 @@ func (c *call) createEntities(entity string) {
 		rep.addItem(inputs[i].reqID, ck)
 	}
 	if rep.failed() {
+		if s.opts.PartialApply && len(rep.items) < len(inputs) {
+			for _, in := range inputs {
+				if !rep.has(in.reqID) {
+					s.applyEntity(entity, in, c.userID)
+				}
+			}
+			s.commit()
+		}
 		writeValidation(c.w, rep.items)
 		return
 	}
@@ -472,14 +480,43 @@ func (c *call) entityFilter() (*entityFilter, bool) {
 		f.statuses = append(f.statuses, [2]int{p, st})
 	}
 	f.query, _ = c.q.str("query")
-	if ims := c.r.Header.Get("If-Modified-Since"); ims != "" {
-		if t, err := http.ParseTime(ims); err == nil {
-			f.since = t.Unix()
-		} else if t, err := time.Parse(time.RFC3339, ims); err == nil {
-			f.since = t.Unix()
-		}
-	}
+	f.since = c.ifModifiedSince()
 	return f, true
+}
+
+// ifModifiedSince reads the If-Modified-Since header (an HTTP date, or
+// RFC 3339) as unix seconds; 0 when absent or unreadable. Kommo recommends
+// it for lists of leads, contacts, companies and tasks; what it answers is
+// not documented. The emulator lists only the records updated after it
+// (strictly, as HTTP's "modified since"), and answers 204 (or 304, with
+// Options.NotModified304) when there is none.
+func (c *call) ifModifiedSince() int64 {
+	ims := c.r.Header.Get("If-Modified-Since")
+	if ims == "" {
+		return 0
+	}
+	if t, err := http.ParseTime(ims); err == nil {
+		return t.Unix()
+	}
+	if t, err := time.Parse(time.RFC3339, ims); err == nil {
+		return t.Unix()
+	}
+	return 0
+}
+
+// notModified answers a list sent with If-Modified-Since that has nothing
+// changed since: 304 with Options.NotModified304, else 204. It reports
+// whether it answered.
+func (c *call) notModified(since int64, n int) bool {
+	if since == 0 || n > 0 {
+		return false
+	}
+	if c.s.opts.NotModified304 {
+		c.w.WriteHeader(http.StatusNotModified)
+	} else {
+		noContent(c.w)
+	}
+	return true
 }
 
 func firstVal(n *qnode) string {
@@ -500,7 +537,7 @@ func (f *entityFilter) match(v view) bool {
 	if !f.createdAt.match(v.createdAt) || !f.updatedAt.match(v.updatedAt) {
 		return false
 	}
-	if f.since != 0 && v.updatedAt < f.since {
+	if f.since != 0 && v.updatedAt <= f.since {
 		return false
 	}
 	optMatch := func(r *rng, x *int64) bool {
@@ -586,6 +623,9 @@ func (c *call) listEntities(entity string) {
 		if f.match(v) {
 			vs = append(vs, v)
 		}
+	}
+	if c.notModified(f.since, len(vs)) {
+		return
 	}
 	sortViews(vs, field, desc)
 	start := (page - 1) * limit

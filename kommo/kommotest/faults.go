@@ -1,8 +1,11 @@
 package kommotest
 
 import (
+	"fmt"
 	"math/rand"
+	"net"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -19,13 +22,40 @@ type faults struct {
 	limit504   int
 	payment    bool
 	forbidden  bool
-	blocked    bool
-	tooMany    int // 429s counted towards BlockAfter
+	jrnd       *rand.Rand          // ArrivalJitter's
+	ips        map[string]*ipState // per remote IP: window, 429s, block
+}
+
+// ipState is what the server keeps per remote IP.
+type ipState struct {
+	arrivals []time.Time // admitted arrivals in the last second (Window)
+	all      []time.Time // every arrival in the last second (WindowPeak)
+	tooMany  int         // 429s counted towards BlockAfter
+	blocked  bool
+}
+
+// remoteIP is the host of a request's remote address.
+func remoteIP(r *http.Request) string {
+	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return h
+	}
+	return r.RemoteAddr
+}
+
+// ip returns the state of an IP. s.fmu must be held.
+func (s *Server) ip(addr string) *ipState {
+	st := s.f.ips[addr]
+	if st == nil {
+		st = &ipState{}
+		s.f.ips[addr] = st
+	}
+	return st
 }
 
 // FailNext makes the next n /api/v4 requests answer status without being
-// applied. 429, 403, 502 and 504 get an nginx-style HTML body, other
-// statuses a problem+json body. n <= 0 cancels pending failures.
+// applied. 403, 502 and 504 get an nginx-style HTML body, 429 the body the
+// rate limits answer (HTML, or Kommo's JSON with Options.RateLimitJSON),
+// other statuses a problem+json body. n <= 0 cancels pending failures.
 func (s *Server) FailNext(n, status int) {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
@@ -88,20 +118,26 @@ func (s *Server) SetForbidden(on bool) {
 	s.f.forbidden = on
 }
 
-// Unblock leaves block mode and resets the 429 count used by
-// Options.BlockAfter.
+// Unblock leaves block mode for every IP and resets the 429 counts used
+// by Options.BlockAfter.
 func (s *Server) Unblock() {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
-	s.f.blocked = false
-	s.f.tooMany = 0
+	for _, st := range s.f.ips {
+		st.blocked, st.tooMany = false, 0
+	}
 }
 
-// Blocked reports whether the server is in block mode.
+// Blocked reports whether some IP is in block mode.
 func (s *Server) Blocked() bool {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
-	return s.f.blocked
+	for _, st := range s.f.ips {
+		if st.blocked {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) latency() time.Duration {
@@ -110,32 +146,100 @@ func (s *Server) latency() time.Duration {
 	return time.Duration(s.f.latency)
 }
 
-// count429 records a 429 and enters block mode when BlockAfter is reached.
-// s.fmu must be held.
-func (s *Server) count429() {
+// jitter draws this request's ArrivalJitter.
+func (s *Server) jitter() time.Duration {
+	if s.opts.ArrivalJitter <= 0 {
+		return 0
+	}
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	return time.Duration(s.f.jrnd.Int63n(int64(s.opts.ArrivalJitter)))
+}
+
+// count429 records a 429 to ip and blocks the IP when BlockAfter is
+// reached. s.fmu must be held.
+func (s *Server) count429(ip *ipState) {
 	s.stats.RateLimited++
-	s.f.tooMany++
-	if s.opts.BlockAfter > 0 && s.f.tooMany >= s.opts.BlockAfter {
-		s.f.blocked = true
+	ip.tooMany++
+	if s.opts.BlockAfter > 0 && ip.tooMany >= s.opts.BlockAfter {
+		ip.blocked = true
 	}
 }
 
-// gate applies block mode and the rate limiter to every request. It reports
-// whether the request was answered.
-func (s *Server) gate(w http.ResponseWriter) bool {
+// gate applies block mode and the rate limit (the token bucket, or the
+// sliding window per IP) to every request. It reports whether the request
+// was answered.
+func (s *Server) gate(w http.ResponseWriter, r *http.Request) bool {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
-	if s.f.blocked {
+	ip := s.ip(remoteIP(r))
+	if ip.blocked {
 		s.stats.Blocked++
-		writeHTML(w, http.StatusForbidden)
+		s.writeBlocked(w)
 		return true
 	}
-	if !s.limiter.AllowN(s.now(), 1) {
-		s.count429()
-		writeHTML(w, http.StatusTooManyRequests)
+	now := s.now()
+	if s.opts.Window > 0 {
+		cut := now.Add(-time.Second)
+		drop := func(ts []time.Time) []time.Time {
+			i := 0
+			for i < len(ts) && !ts[i].After(cut) {
+				i++
+			}
+			return ts[i:]
+		}
+		ip.all = append(drop(ip.all), now)
+		s.stats.WindowPeak = max(s.stats.WindowPeak, len(ip.all))
+		ip.arrivals = drop(ip.arrivals)
+		if len(ip.arrivals) >= s.opts.Window {
+			s.count429(ip)
+			s.writeTooMany(w)
+			return true
+		}
+		ip.arrivals = append(ip.arrivals, now)
+		return false
+	}
+	if !s.limiter.AllowN(now, 1) {
+		s.count429(ip)
+		s.writeTooMany(w)
 		return true
 	}
 	return false
+}
+
+// tooManyDetail is the detail of Kommo's documented 429 body.
+const tooManyDetail = "You have sent too many requests in a given amount of time. Please try again later."
+
+// writeTooMany answers 429: amoCRM's HTML page, or Kommo's problem+json
+// with retry_after (Options.RateLimitJSON).
+func (s *Server) writeTooMany(w http.ResponseWriter) {
+	after := s.opts.RetryAfter
+	if after <= 0 {
+		after = 300
+	}
+	if !s.opts.RateLimitJSON {
+		if s.opts.RetryAfterHeader {
+			w.Header().Set("Retry-After", "1")
+		}
+		writeHTML(w, http.StatusTooManyRequests)
+		return
+	}
+	if s.opts.RetryAfterHeader {
+		w.Header().Set("Retry-After", strconv.Itoa(after))
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusTooManyRequests)
+	fmt.Fprintf(w, `{"title":"Too Many Requests","type":"https://httpstatus.es/429","status":429,"detail":%q,"retry_after":%d}`+"\n", tooManyDetail, after)
+}
+
+// writeBlocked answers a blocked IP: 403, nginx's HTML page or
+// problem+json (Options.BlockJSON).
+func (s *Server) writeBlocked(w http.ResponseWriter) {
+	if s.opts.BlockJSON {
+		writeProblem(w, http.StatusForbidden, "Access denied")
+		return
+	}
+	writeHTML(w, http.StatusForbidden)
 }
 
 // injectFault applies FailNext and SetErrorRate before authentication (they
@@ -156,10 +260,10 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 	}
 	s.stats.Injected++
 	switch status {
-	case http.StatusTooManyRequests, http.StatusForbidden, http.StatusBadGateway, http.StatusGatewayTimeout:
-		if status == http.StatusTooManyRequests {
-			s.count429()
-		}
+	case http.StatusTooManyRequests:
+		s.count429(s.ip(remoteIP(r)))
+		s.writeTooMany(w)
+	case http.StatusForbidden, http.StatusBadGateway, http.StatusGatewayTimeout:
 		writeHTML(w, status)
 	default:
 		writeProblem(w, status, http.StatusText(status))

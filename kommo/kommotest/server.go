@@ -3,8 +3,10 @@
 // A Server is an http.Handler: wrap it in httptest.NewServer and point a
 // client at it. It keeps one account in memory (optionally persisted as
 // JSON), answers like the real API (HAL lists, 204 on empty lists, thin write
-// responses, validation errors per request_id, HTML 429s without
-// Retry-After) and has fault knobs to drive retry paths.
+// responses, validation errors per request_id, 429s as amoCRM's HTML page
+// or Kommo's JSON with retry_after, a token bucket or Kommo's sliding
+// window per IP, a 403 block of the IP after repeated 429s) and has fault
+// knobs to drive retry paths.
 package kommotest
 
 import (
@@ -54,9 +56,44 @@ type Options struct {
 	Rate rate.Limit
 	// Burst is the bucket size. 0 means 7.
 	Burst int
-	// BlockAfter, when > 0, blocks the account after that many 429
-	// responses: every request then answers 403 (nginx HTML) until Unblock.
+	// Window, when > 0, replaces the token bucket (Rate, Burst) with
+	// Kommo's documented limit as it counts it: at most Window requests
+	// from one IP (the remote address's host, whatever the token) in any
+	// sliding second of arrivals; the next answers 429. Answered 429s do
+	// not count towards the window. Stats.WindowPeak reports the most
+	// arrivals from one IP in any sliding second.
+	Window int
+	// ArrivalJitter delays every request by a random time in
+	// [0, ArrivalJitter) before it arrives (counts for the limits), as a
+	// network's jitter does.
+	ArrivalJitter time.Duration
+	// RateLimitJSON makes every 429 (the limits' and FailNext's) answer
+	// Kommo's documented problem+json body, with "retry_after":
+	// RetryAfter, instead of amoCRM's HTML page.
+	RateLimitJSON bool
+	// RetryAfter is the retry_after of JSON 429s in seconds; 0 means
+	// 300, Kommo's example.
+	RetryAfter int
+	// RetryAfterHeader sends a Retry-After header with every 429 (in
+	// seconds: RetryAfter, or 1 with HTML bodies), which Kommo is not
+	// known to do.
+	RetryAfterHeader bool
+	// BlockAfter, when > 0, blocks an IP after that many 429 responses to
+	// it: every request from it then answers 403 (nginx HTML, or
+	// problem+json with BlockJSON) until Unblock, as Kommo documents ("you
+	// will get 403 response on any API request" for the IP).
 	BlockAfter int
+	// BlockJSON makes block-mode 403s problem+json (Kommo does not show
+	// its block page; amoCRM's is nginx's HTML).
+	BlockJSON bool
+	// NotModified304 makes a list sent with If-Modified-Since that has no
+	// record changed since answer 304 Not Modified instead of 204.
+	NotModified304 bool
+	// PartialApply makes a create batch with invalid items write its
+	// valid items anyway, while answering 400 with the validation errors
+	// of the others: whether Kommo rejects the whole batch is not
+	// confirmed, and a client must not create duplicates if it does not.
+	PartialApply bool
 	// MaxEventsLimit is the largest accepted events page size. 0 means
 	// 250, Kommo's v4 limit.
 	MaxEventsLimit int
@@ -86,6 +123,7 @@ type Stats struct {
 	Requests    int
 	RateLimited int // 429 responses sent (limiter and injected)
 	Blocked     int // 403 responses sent in block mode
+	WindowPeak  int // most arrivals from one IP in a sliding second (Options.Window)
 	Dropped     int // connections closed without a response
 	Injected    int // responses produced by fault knobs
 	Writes      int // successful write requests (state changed)
@@ -142,6 +180,8 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	s.limiter = rate.NewLimiter(r, b)
 	s.f.rnd = rand.New(rand.NewSource(1))
+	s.f.jrnd = rand.New(rand.NewSource(2))
+	s.f.ips = map[string]*ipState{}
 	s.stats = Stats{ByStatus: map[int]int{}, ByEndpoint: map[string]int{}}
 
 	loaded := false
@@ -338,7 +378,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		s.fmu.Unlock()
 	}()
 
-	if d := s.latency(); d > 0 {
+	if d := s.latency() + s.jitter(); d > 0 {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
@@ -347,7 +387,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if s.gate(w) {
+	if s.gate(w, r) {
 		return
 	}
 

@@ -289,6 +289,14 @@ func (c *call) createTasks() {
 		rep.addItem(inputs[i].reqID, ck)
 	}
 	if rep.failed() {
+		if s.opts.PartialApply && len(rep.items) < len(inputs) {
+			for _, in := range inputs {
+				if !rep.has(in.reqID) {
+					s.applyTask(in, c.userID)
+				}
+			}
+			s.commit()
+		}
 		writeValidation(c.w, rep.items)
 		return
 	}
@@ -390,6 +398,7 @@ func (c *call) listTasks() {
 		c.badRequest("date filter is invalid")
 		return
 	}
+	since := c.ifModifiedSince()
 	field, desc := c.order("complete_till", "created_at", "updated_at", "id")
 	s := c.s
 	s.mu.Lock()
@@ -407,10 +416,13 @@ func (c *call) listTasks() {
 		if completed != nil && t.IsCompleted != *completed {
 			continue
 		}
-		if !updatedAt.match(t.UpdatedAt) || !createdAt.match(t.CreatedAt) {
+		if !updatedAt.match(t.UpdatedAt) || !createdAt.match(t.CreatedAt) || (since != 0 && t.UpdatedAt <= since) {
 			continue
 		}
 		ts = append(ts, t)
+	}
+	if c.notModified(since, len(ts)) {
+		return
 	}
 	orderBy(ts, func(t Task) (int64, int) {
 		switch field {

@@ -65,6 +65,16 @@ func (r *report) addItem(reqID string, ck *checker) {
 
 func (r *report) failed() bool { return len(r.items) > 0 }
 
+// has reports whether the item sent with reqID has errors.
+func (r *report) has(reqID string) bool {
+	for _, it := range r.items {
+		if it.RequestID == reqID {
+			return true
+		}
+	}
+	return false
+}
+
 // writeValidation answers 400 with the validation-errors shape.
 func writeValidation(w http.ResponseWriter, items []vItem) {
 	w.Header().Set("Content-Type", "application/problem+json")
