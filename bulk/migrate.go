@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -909,7 +910,8 @@ func (m *migration) owners() {
 				continue
 			}
 			vm := map[string]string{}
-			for v, rows := range f.values[c.Column] {
+			for _, v := range slices.Sorted(maps.Keys(f.values[c.Column])) { // a stable report
+				rows := f.values[c.Column][v]
 				src := v
 				if t, ok := lookupTable(c.Map, v); ok {
 					src = t
