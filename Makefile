@@ -4,7 +4,7 @@ PKGS    := ./...
 BIN     := bin/kommo-bulk
 WASMPKG := ./wasm/...
 
-.PHONY: all build test vet fmt-check unit wasm wasm-build browser-deps browser-test browser-bench demo bench emulator soak clean
+.PHONY: all build test vet fmt-check unit wasm wasm-deps wasm-build browser-deps browser-test browser-bench demo bench emulator soak libreoffice-check clean
 
 # The browser engine: the wasm module and the wasm_exec.js of the same Go,
 # embedded by the web package into "kommo-bulk serve".
@@ -18,7 +18,7 @@ build: wasm-build
 	$(GO) build -o $(BIN) ./cmd/kommo-bulk
 
 ## test: everything CI checks (formatting, vet, race tests, the wasm build, the browser suite)
-test: fmt-check vet unit wasm browser-test
+test: fmt-check vet wasm-deps unit wasm browser-test
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -33,6 +33,25 @@ unit: wasm-build
 wasm:
 	GOOS=js GOARCH=wasm $(GO) vet ./mapping/... $(WASMPKG)
 	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./mapping/... $(WASMPKG)
+
+## wasm-deps: ./wasm links none of the native-only libraries (excelize, gocsv, the
+# packages built on them: workbook, tables), nor html/template, nor net/http's Transport (it
+# fetches through the browser; net/http itself is in its deps for kommo's types, so the
+# check reads the function names of an unstripped build)
+WASM_NATIVE_ONLY := ^(github.com/xuri/excelize|github.com/gocarina/gocsv|github.com/kommo-bulk/kommo-bulk/(workbook|tables)|html/template$$)
+wasm-deps:
+	@bad=$$(GOOS=js GOARCH=wasm $(GO) list -deps ./wasm | grep -E '$(WASM_NATIVE_ONLY)'); \
+	if [ -n "$$bad" ]; then echo "./wasm must not import:"; echo "$$bad"; exit 1; fi
+	@tmp=$$(mktemp); GOOS=js GOARCH=wasm $(GO) build -o $$tmp ./wasm || { rm -f $$tmp; exit 1; }; \
+	if grep -a -q -F 'net/http.(*Transport).' $$tmp; then rm -f $$tmp; echo "./wasm links net/http's Transport"; exit 1; fi; rm -f $$tmp
+
+## libreoffice-check: LibreOffice Calc (headless) reads a template and an edit export as
+# written: lists, validations, hidden sheets, formulas (needs libreoffice-calc-nogui;
+# not part of test: it starts LibreOffice several times)
+libreoffice-check:
+	@command -v soffice >/dev/null 2>&1 || { echo "installing Debian's libreoffice-calc-nogui"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libreoffice-calc-nogui; }
+	$(GO) test -tags libreoffice -run '^TestLibreOffice' -count=1 -v ./workbook/
 
 ## wasm-build: the engine for the browser, into web/dist (before any go build or test of cmd),
 # with its gzip -9 and Brotli (quality 11) forms for serve

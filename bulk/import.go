@@ -61,9 +61,11 @@ type rowTask struct {
 	written map[kommo.EntityType]int
 	pending map[kommo.EntityType]int64
 	changes []FieldChange
-	failed  bool
-	column  string
-	err     error
+	// warns are the import's warnings: a reference that named no record.
+	warns  []*mapping.RowWarning
+	failed bool
+	column string
+	err    error
 }
 
 func (rt *rowTask) fail(column string, err error) {
@@ -223,6 +225,12 @@ func (im *importer) run(ctx context.Context, items iter.Seq[Item]) error {
 			if im.st != nil {
 				if rr, ok := im.st.rows[it.Line]; ok {
 					rr.Values = it.Values
+					if rr.Action != ActionError && it.Row != nil {
+						rr.Warnings = it.Row.Warnings
+						for _, e := range im.st.unlinked[it.Line] {
+							rr.Warnings = append(slices.Clip(rr.Warnings), it.Row.RefNotFound(e, it.Row.Refs[e]))
+						}
+					}
 					im.finish(rr, order, true)
 					continue
 				}
@@ -416,6 +424,11 @@ func rowEntry(rr RowResult) entry {
 	if rr.Err != nil {
 		e.Reason = rr.Err.Error()
 	}
+	for _, w := range rr.Warnings {
+		if w.Code == mapping.WarnRefNotFound {
+			e.Unlinked = append(e.Unlinked, kommo.EntityType(w.Params["entity"]))
+		}
+	}
 	return e
 }
 
@@ -433,6 +446,12 @@ func (im *importer) rowResult(rt *rowTask) RowResult {
 		rr.Action, rr.Column, rr.Err = ActionError, rt.column, rt.err
 		return rr
 	}
+	if rt.item.Row != nil {
+		rr.Warnings = rt.item.Row.Warnings
+	}
+	if len(rt.warns) > 0 {
+		rr.Warnings = append(slices.Clip(rr.Warnings), rt.warns...)
+	}
 	rr.Action = rt.acts[im.opts.Job.Entity]
 	if rr.Action == "" {
 		rr.Action = ActionSkip
@@ -441,11 +460,15 @@ func (im *importer) rowResult(rt *rowTask) RowResult {
 }
 
 // resolveRefs gives each row the ids of the rows of other files it refers
-// to, unless the row carries that entity itself.
+// to, unless the row carries that entity itself. A reference that names
+// no record costs the row that link, with a warning, unless it is
+// required: then the row fails.
 func (im *importer) resolveRefs(b *batch) {
 	for _, rt := range b.rows {
-		for e, key := range rt.item.Row.Refs {
-			if key == "" || requestOf(rt.item.Row, e) != nil {
+		row := rt.item.Row
+		for _, e := range writeOrder {
+			key := row.Refs[e]
+			if key == "" || requestOf(row, e) != nil {
 				continue
 			}
 			var id int
@@ -453,11 +476,15 @@ func (im *importer) resolveRefs(b *batch) {
 			if im.opts.Refs != nil {
 				id, ok = im.opts.Refs(e, key)
 			}
-			if !ok || id == 0 {
-				rt.fail(rt.item.Row.Column(e, "ref"), fmt.Errorf("refers to %s %q, which no imported row has", singular(e), key))
+			if ok && id != 0 {
+				rt.ids[e], rt.acts[e] = id, ActionSkip
+				continue
+			}
+			if slices.Contains(row.RequiredRefs, e) {
+				rt.fail(row.Column(e, "ref"), fmt.Errorf("refers to %s %q, which no imported row has (the reference is required)", singular(e), key))
 				break
 			}
-			rt.ids[e], rt.acts[e] = id, ActionSkip
+			rt.warns = append(rt.warns, row.RefNotFound(e, key))
 		}
 	}
 }
@@ -837,6 +864,10 @@ func (im *importer) finish(rr RowResult, order int, resumed bool) {
 	im.mu.Lock()
 	defer im.mu.Unlock()
 	im.count(rr.Action, 1)
+	if rr.Action != ActionError && len(rr.Warnings) > 0 {
+		im.res.Warned++
+		im.res.Warnings.AddWarnings(rr.Warnings)
+	}
 	if resumed {
 		im.res.Resumed++
 	}

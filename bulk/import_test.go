@@ -898,22 +898,49 @@ func TestImportRefsAcrossFiles(t *testing.T) {
 		id, ok := keys[ent][key]
 		return id, ok
 	}
-	res, err := Import(ctx, e.c, items(withRef(2, "Ada", "C-2"), withRef(3, "Bob", "C-9")), o)
+	// Bob's company is in no file given: he lands without the link, with
+	// a warning. Cy's is too, but his spec marks the reference required.
+	bob := withRef(3, "Bob", "C-9")
+	bob.Columns = map[string]string{"companies:ref": "Company ID"}
+	cy := withRef(4, "Cy", "C-9")
+	cy.Columns, cy.RequiredRefs = bob.Columns, []kommo.EntityType{kommo.EntityCompanies}
+	res, err := Import(ctx, e.c, items(withRef(2, "Ada", "C-2"), bob, cy), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(map[int]Action{2: ActionCreate, 3: ActionError}, actions(res)); diff != "" {
+	if diff := cmp.Diff(map[int]Action{2: ActionCreate, 3: ActionCreate, 4: ActionError}, actions(res)); diff != "" {
 		t.Errorf("actions (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(res.Rows[3].Err.Error(), `"C-9"`) {
-		t.Errorf("unresolved ref error = %v", res.Rows[3].Err)
+	if rr := res.Rows[4]; rr.Column != "Company ID" || !strings.Contains(rr.Err.Error(), `"C-9"`) || !strings.Contains(rr.Err.Error(), "required") {
+		t.Errorf("required unresolved ref: column %q, error %v", rr.Column, rr.Err)
+	}
+	ws := res.Rows[3].Warnings
+	if len(ws) != 1 || ws[0].Code != mapping.WarnRefNotFound || ws[0].Column != "Company ID" || ws[0].Value != "C-9" || ws[0].Row != 3 {
+		t.Errorf("bob's warnings = %v", ws)
+	}
+	if res.Warned != 1 || len(res.Warnings) != 1 || res.Landed() != 2 || res.Failed != 1 {
+		t.Errorf("result: warned %d, causes %v, landed %d, failed %d; want 1, 1, 2, 1", res.Warned, res.Warnings.Causes(), res.Landed(), res.Failed)
 	}
 	ada, _, _ := e.c.Contacts.Get(ctx, res.Rows[2].IDs[kommo.EntityContacts])
 	if len(ada.Embedded.Companies) != 1 || ada.Embedded.Companies[0].ID != keys[kommo.EntityCompanies]["C-2"] {
 		t.Errorf("ada's companies = %+v, want Globex", ada.Embedded.Companies)
 	}
+	bobK, _, _ := e.c.Contacts.Get(ctx, res.Rows[3].IDs[kommo.EntityContacts])
+	if bobK == nil || bobK.Name != "Bob" || len(bobK.Embedded.Companies) != 0 {
+		t.Errorf("bob = %+v, want him without a company", bobK)
+	}
 	if n := len(e.emu.Snapshot().Companies); n != 2 {
 		t.Errorf("%d companies, want 2", n)
+	}
+	// The journal keeps what the row landed without: a resume of the
+	// finished job gives the warning back.
+	o.Resume = true
+	again, err := Import(ctx, e.c, items(withRef(2, "Ada", "C-2"), bob, cy), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws := again.Rows[3].Warnings; again.Resumed != 3 || len(ws) != 1 || ws[0].Code != mapping.WarnRefNotFound || again.Warned != 1 {
+		t.Errorf("resumed: %d resumed, row 3 warnings %v, warned %d", again.Resumed, ws, again.Warned)
 	}
 }
 

@@ -70,6 +70,9 @@ type entry struct {
 	RowIDs  map[kommo.EntityType]int `json:"row_ids,omitempty"`
 	Column  string                   `json:"col,omitempty"`
 	Reason  string                   `json:"err,omitempty"`
+	// Unlinked are the entities the row's references named but no
+	// record had (ref_not_found): the row landed without those links.
+	Unlinked []kommo.EntityType `json:"unlinked,omitempty"`
 	// Prev is an update's undo: the request that restores the old values.
 	ID   int             `json:"id,omitempty"`
 	Prev json.RawMessage `json:"prev,omitempty"`
@@ -138,8 +141,10 @@ func (j *journal) close() error {
 // replayed is what a journal says about a job.
 type replayed struct {
 	header *JobHeader
-	// done rows and their outcomes.
-	rows map[int]RowResult
+	// done rows and their outcomes, and the references each landed
+	// without (entry.Unlinked).
+	rows     map[int]RowResult
+	unlinked map[int][]kommo.EntityType
 	// written[line][entity] is the id of an entity acked for a row, and
 	// wrote[line][entity] whether it was created or updated.
 	written map[int]map[kommo.EntityType]int
@@ -295,7 +300,7 @@ func parseEntry(line []byte, e *entry) error {
 // replayJournal reads a journal. A torn last line (a crash mid-write) is
 // ignored; a bad line elsewhere is an error.
 func replayJournal(r io.Reader) (*replayed, error) {
-	st := &replayed{rows: map[int]RowResult{}, written: map[int]map[kommo.EntityType]int{}, pending: map[int]map[kommo.EntityType]int64{},
+	st := &replayed{rows: map[int]RowResult{}, unlinked: map[int][]kommo.EntityType{}, written: map[int]map[kommo.EntityType]int{}, pending: map[int]map[kommo.EntityType]int64{},
 		wrote: map[int]map[kommo.EntityType]Action{}, created: map[kommo.EntityType][]int{},
 		ackedAt: map[kommo.EntityType]map[int]int64{}}
 	data, err := io.ReadAll(r)
@@ -372,6 +377,9 @@ func replayJournal(r io.Reader) (*replayed, error) {
 				rr.Err = errors.New(e.Reason)
 			}
 			st.rows[e.Row] = rr
+			if len(e.Unlinked) > 0 {
+				st.unlinked[e.Row] = e.Unlinked
+			}
 		case opUndoSent, opUndone:
 			st.undo = append(st.undo, e)
 		case opEnd:

@@ -3,8 +3,10 @@ package bulk
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -116,17 +118,59 @@ type MigrationReport struct {
 
 // FileReport counts one file's rows.
 type FileReport struct {
-	File     string           `json:"file"`
-	Entity   kommo.EntityType `json:"entity"`
-	Rows     int              `json:"rows"`
-	Created  int              `json:"created"`
-	Updated  int              `json:"updated"`
-	Merged   int              `json:"merged"`
-	Skipped  int              `json:"skipped"`
-	Failed   int              `json:"failed"`
-	Resumed  int              `json:"resumed,omitempty"`
-	Journal  string           `json:"journal,omitempty"`
-	Selected int              `json:"selected,omitempty"` // sample runs: rows in the sample
+	File    string           `json:"file"`
+	Entity  kommo.EntityType `json:"entity"`
+	Rows    int              `json:"rows"`
+	Created int              `json:"created"`
+	Updated int              `json:"updated"`
+	Merged  int              `json:"merged"`
+	Skipped int              `json:"skipped"`
+	Failed  int              `json:"failed"`
+	// Landed counts the rows that are in Kommo: created, updated, skipped
+	// as already there, or merged into another row's record; Warned, those
+	// of them with warnings, which Warnings groups by cause.
+	Landed   int             `json:"landed"`
+	Warned   int             `json:"warned"`
+	Warnings mapping.Summary `json:"warnings,omitempty"`
+	// Regions are the regions the file's phones without a country code
+	// were read in, with where each came from, and how many rows.
+	Regions  []RegionCount `json:"regions,omitempty"`
+	Resumed  int           `json:"resumed,omitempty"`
+	Journal  string        `json:"journal,omitempty"`
+	Selected int           `json:"selected,omitempty"` // sample runs: rows in the sample
+}
+
+// RegionCount is how many rows read their phones without a country code
+// in a region (see mapping.RegionUse).
+type RegionCount struct {
+	Region string               `json:"region"` // ISO 3166 code
+	From   mapping.RegionSource `json:"from"`   // spec, column or account
+	Column string               `json:"column,omitempty"`
+	Rows   int                  `json:"rows"`
+}
+
+// String reads like `US (column "Country"): 120 rows`.
+func (c RegionCount) String() string {
+	rows := "rows"
+	if c.Rows == 1 {
+		rows = "row"
+	}
+	return fmt.Sprintf("%s: %d %s", mapping.RegionUse{Region: c.Region, From: c.From, Column: c.Column}, c.Rows, rows)
+}
+
+// RegionCounts lists a report's regions, most rows first.
+func RegionCounts(regions map[mapping.RegionUse]int) []RegionCount {
+	out := make([]RegionCount, 0, len(regions))
+	for u, n := range regions {
+		out = append(out, RegionCount{Region: u.Region, From: u.From, Column: u.Column, Rows: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Rows != out[j].Rows {
+			return out[i].Rows > out[j].Rows
+		}
+		return out[i].String() < out[j].String()
+	})
+	return out
 }
 
 // Merge is one row written into a record that another row (or the
@@ -151,13 +195,16 @@ type SkippedRow struct {
 
 // Unmatched is a source value that matches nothing in the account.
 type Unmatched struct {
-	File    string     `json:"file"`
-	Column  string     `json:"column"`
-	Kind    string     `json:"kind"` // user, pipeline, stage, option, ...
-	Value   string     `json:"value"`
-	Rows    int        `json:"rows"`
-	Closest []string   `json:"closest,omitempty"`
-	also    *Unmatched // a stage that fails with its pipeline
+	File    string   `json:"file"`
+	Column  string   `json:"column"`
+	Kind    string   `json:"kind"` // user, pipeline, stage, option, ...
+	Value   string   `json:"value"`
+	Rows    int      `json:"rows"`
+	Closest []string `json:"closest,omitempty"`
+	// Reason says why, when the value is not simply unknown: an owner
+	// name with a token that cannot read the user list.
+	Reason string     `json:"reason,omitempty"`
+	also   *Unmatched // a stage that fails with its pipeline
 }
 
 // CreatedField is a custom field the migration created (or, in a dry
@@ -237,6 +284,12 @@ type migFile struct {
 	skip    map[int]string                  // line → reason
 	select_ map[int]bool                    // sample: lines to migrate
 	lock    *JournalLock                    // the journal's, for the whole run
+	// regions counts the rows whose phones without a country code were
+	// read in each region (the validation pass).
+	regions map[mapping.RegionUse]int
+	// foldWarn are the warnings of folded duplicates (line → warnings):
+	// they land with the row they duplicate.
+	foldWarn map[int][]*mapping.RowWarning
 }
 
 type stageTuple struct {
@@ -248,11 +301,14 @@ type stageTuple struct {
 // stagePlan is where a leads file's pipeline and stage come from.
 type stagePlan struct {
 	pipelineCol string // "" without
-	pipelineMap map[string]string
-	cols        []string            // status columns, in order
-	maps        []map[string]string // the spec's value map of each column
-	removeCols  []int               // spec.Columns indexes to drop
-	removeJoins []int
+	// pipelineConst is the spec's constant pipeline when it has no
+	// pipeline column: stages are found in it, and it stays the rows'.
+	pipelineConst string
+	pipelineMap   map[string]string
+	cols          []string            // status columns, in order
+	maps          []map[string]string // the spec's value map of each column
+	removeCols    []int               // spec.Columns indexes to drop
+	removeJoins   []int
 }
 
 // migration is one running Migrate.
@@ -525,7 +581,7 @@ func (m *migration) prepass(ctx context.Context, f *migFile) error {
 			f.values[col][v]++
 		}
 		if f.stage != nil {
-			tp := &stageTuple{}
+			tp := &stageTuple{pipeline: f.stage.pipelineConst}
 			if f.stage.pipelineCol != "" {
 				tp.pipeline = cell(rec, f.stage.pipelineCol)
 			}
@@ -580,6 +636,13 @@ func stageColumns(s *mapping.Spec) *stagePlan {
 	if p.pipelineCol == "" && len(p.cols) == 0 {
 		return nil
 	}
+	if p.pipelineCol == "" {
+		for _, c := range s.Constants {
+			if n := mapping.Normalize(c.Field); (c.Entity == "" || c.Entity == kommo.EntityLeads) && (n == "pipeline" || n == "pipeline id") {
+				p.pipelineConst = c.Value
+			}
+		}
+	}
 	return p
 }
 
@@ -587,9 +650,17 @@ func stageColumns(s *mapping.Spec) *stagePlan {
 // (Bitrix24's "Сделка успешна" → won).
 func (p *stagePlan) mapped(t *stageTuple) *stageTuple {
 	out := &stageTuple{pipeline: t.pipeline, rows: t.rows, cells: slices.Clone(t.cells)}
+	if p.pipelineConst != "" {
+		return p.mappedCells(out) // the constant is the pipeline, as written
+	}
 	if to, ok := lookupTable(p.pipelineMap, t.pipeline); ok && t.pipeline != "" {
 		out.pipeline = to
 	}
+	return p.mappedCells(out)
+}
+
+// mappedCells applies the value maps of the stage columns to t's cells.
+func (p *stagePlan) mappedCells(out *stageTuple) *stageTuple {
 	for i, c := range out.cells {
 		if i < len(p.maps) && c != "" {
 			if to, ok := lookupTable(p.maps[i], c); ok {
@@ -839,7 +910,8 @@ func (m *migration) owners() {
 				continue
 			}
 			vm := map[string]string{}
-			for v, rows := range f.values[c.Column] {
+			for _, v := range slices.Sorted(maps.Keys(f.values[c.Column])) { // a stable report
+				rows := f.values[c.Column][v]
 				src := v
 				if t, ok := lookupTable(c.Map, v); ok {
 					src = t
@@ -855,7 +927,9 @@ func (m *migration) owners() {
 					if errors.As(err, &ne) {
 						u.Closest = ne.Closest
 					}
-					if len(u.Closest) == 0 {
+					if errors.Is(err, mapping.ErrUsersHidden) {
+						u.Reason = mapping.ErrUsersHidden.Error()
+					} else if len(u.Closest) == 0 {
 						u.Closest = mapping.Closest(to, m.res.Users(), 3)
 					}
 					m.addUnmatched(u)
@@ -976,9 +1050,10 @@ func (m *migration) stages() {
 			}
 		}
 		src := p.columns()
-		joins = append(joins,
-			mapping.JoinSpec{Columns: src, Separator: " | ", Target: mapping.Target{Field: "pipeline", Map: pm}},
-			mapping.JoinSpec{Columns: src, Separator: " | ", Target: mapping.Target{Field: "status", Map: sm}})
+		if p.pipelineConst == "" {
+			joins = append(joins, mapping.JoinSpec{Columns: src, Separator: " | ", Target: mapping.Target{Field: "pipeline", Map: pm}})
+		}
+		joins = append(joins, mapping.JoinSpec{Columns: src, Separator: " | ", Target: mapping.Target{Field: "status", Map: sm}})
 		s.Columns, s.Join = cols, joins
 	}
 }
@@ -1115,54 +1190,32 @@ func (m *migration) validate(ctx context.Context, f *migFile) error {
 	f.keys = map[string]int{}
 	f.refs = map[int]map[kommo.EntityType]string{}
 	f.dedupe = map[int][]string{}
-	type uk struct{ col, kind, val string }
-	un := map[uk]*Unmatched{}
-	var order []uk
 	t, err := f.Open()
 	if err != nil {
 		return err
 	}
 	defer t.Close()
-	// Owners and stages were matched value by value before; a value that
-	// failed there fails its rows here too, and is already reported.
-	resolved := map[string]bool{}
-	for _, u := range m.rep.Unmatched {
-		if u.File == f.Name {
-			resolved[u.Kind] = true
-		}
-	}
-	if resolved["pipeline"] || resolved["stage"] {
-		resolved["pipeline"], resolved["stage"] = true, true
-	}
+	un := NewUnmatchedNames(f.Name, m.rep.Unmatched)
 	for row, errs := range mp.Rows(t, f.Name) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		for _, e := range errs {
-			var ne *mapping.NameError
-			if !errors.As(e, &ne) || resolved[ne.Kind] {
-				continue
+		if len(errs) > 0 {
+			if _, skipped := f.skip[errs[0].Row]; !skipped {
+				un.Add(errs)
 			}
-			if _, skipped := f.skip[e.Row]; skipped {
-				continue
-			}
-			k := uk{e.Column, ne.Kind, ne.Name}
-			if u := un[k]; u != nil {
-				u.Rows++
-				continue
-			}
-			u := &Unmatched{File: f.Name, Column: e.Column, Kind: ne.Kind, Value: ne.Name, Rows: 1, Closest: ne.Closest}
-			if len(ne.Ambiguous) > 0 {
-				u.Closest = ne.Ambiguous
-			}
-			un[k] = u
-			order = append(order, k)
 		}
 		if row == nil {
 			continue
 		}
 		if _, skipped := f.skip[row.Line]; skipped {
 			continue
+		}
+		if u := row.PhoneRegion; u.Region != "" {
+			if f.regions == nil {
+				f.regions = map[mapping.RegionUse]int{}
+			}
+			f.regions[u]++
 		}
 		if row.Key != "" {
 			if _, dup := f.keys[row.Key]; !dup {
@@ -1180,10 +1233,133 @@ func (m *migration) validate(ctx context.Context, f *migFile) error {
 			f.multi[row.Line] = mv
 		}
 	}
-	for _, k := range order {
-		m.rep.Unmatched = append(m.rep.Unmatched, *un[k])
-	}
+	m.rep.Unmatched = append(m.rep.Unmatched, un.Values()...)
 	return nil
+}
+
+// UnmatchedNames collects the names a file's rows hold that match nothing
+// in the account (owners, pipelines, stages, options, task types, ...)
+// from the rows' errors: each once per column, kind and value, with its
+// rows and the closest names. Migrate and an import stop on them before
+// writing, so that one unmatched name never fails its rows one by one.
+type UnmatchedNames struct {
+	file     string
+	resolved map[string]bool // kinds matched value by value before
+	byKey    map[[3]string]*Unmatched
+	order    [][3]string
+}
+
+// NewUnmatchedNames collects the unmatched names of file. The kinds of
+// the values in before (found when owners and stages were matched value
+// by value: MatchNames) are left out: their rows fail for them again,
+// and they are reported already.
+func NewUnmatchedNames(file string, before []Unmatched) *UnmatchedNames {
+	u := &UnmatchedNames{file: file, resolved: map[string]bool{}, byKey: map[[3]string]*Unmatched{}}
+	for _, b := range before {
+		if b.File == file {
+			u.resolved[b.Kind] = true
+		}
+	}
+	if u.resolved["pipeline"] || u.resolved["stage"] {
+		u.resolved["pipeline"], u.resolved["stage"] = true, true
+	}
+	return u
+}
+
+// Add counts the names of one row's errors that match nothing; it
+// reports whether there were any.
+func (u *UnmatchedNames) Add(errs []*mapping.RowError) bool {
+	found := false
+	for _, e := range errs {
+		var ne *mapping.NameError
+		if !errors.As(e, &ne) || u.resolved[ne.Kind] {
+			continue
+		}
+		found = true
+		k := [3]string{e.Column, ne.Kind, ne.Name}
+		if have := u.byKey[k]; have != nil {
+			have.Rows++
+			continue
+		}
+		un := &Unmatched{File: u.file, Column: e.Column, Kind: ne.Kind, Value: ne.Name, Rows: 1, Closest: ne.Closest}
+		if len(ne.Ambiguous) > 0 {
+			un.Closest = ne.Ambiguous
+		}
+		u.byKey[k] = un
+		u.order = append(u.order, k)
+	}
+	return found
+}
+
+// Values are the names collected, in the order they were first met.
+func (u *UnmatchedNames) Values() []Unmatched {
+	out := make([]Unmatched, 0, len(u.order))
+	for _, k := range u.order {
+		out = append(out, *u.byKey[k])
+	}
+	return out
+}
+
+// NameTables map the source values that match nothing by name to Kommo's
+// (MigrateOptions' Users, Pipelines and Stages).
+type NameTables struct {
+	Users, Pipelines, Stages map[string]string
+}
+
+// NameMatch is how MatchNames matched a file's names.
+type NameMatch struct {
+	// Spec is the file's spec with its owner columns mapped to user ids
+	// and its stage columns to pipeline and stage ids (a copy: the spec
+	// given is left alone).
+	Spec *mapping.Spec
+	// Owners and Stages are how each source value was matched.
+	Owners, Stages []ValueMatch
+	// Unmatched are the values that match nothing; with any, MatchNames
+	// returns an *UnmatchedError too.
+	Unmatched []Unmatched
+}
+
+// MatchNames matches the owners, pipelines and stages of one file to the
+// account's as Migrate does, before anything is written: every distinct
+// value once, by the tables first, then by name (an outcome column's won
+// and lost included). Values that match nothing are returned all at once,
+// with their rows and the closest names, in an *UnmatchedError (with the
+// NameMatch); rows then never fail one by one for them. The other names
+// (options, task types) are left to the rows' errors: UnmatchedNames
+// collects them. Reading stops at a limit or when ctx is done.
+func MatchNames(ctx context.Context, schema *mapping.Schema, file MigrationFile, tables NameTables) (*NameMatch, error) {
+	spec, err := cloneSpec(file.Spec)
+	if err != nil {
+		return nil, err
+	}
+	file.Spec = spec
+	m := &migration{opts: MigrateOptions{Users: tables.Users, Pipelines: tables.Pipelines, Stages: tables.Stages},
+		schema: schema, res: mapping.NewResolver(schema), rep: &MigrationReport{}}
+	f := &migFile{MigrationFile: file, primary: spec.Entity}
+	m.files = []*migFile{f}
+	if err := m.prepass(ctx, f); err != nil {
+		return nil, err
+	}
+	m.owners()
+	m.stages()
+	nm := &NameMatch{Spec: spec, Owners: m.rep.Owners, Stages: m.rep.Stages, Unmatched: m.rep.Unmatched}
+	if len(nm.Unmatched) > 0 {
+		return nm, &UnmatchedError{Values: nm.Unmatched}
+	}
+	return nm, nil
+}
+
+// cloneSpec is a deep copy of s.
+func cloneSpec(s *mapping.Spec) (*mapping.Spec, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	out := &mapping.Spec{}
+	if err := json.Unmarshal(b, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // dedupeKeys are a row's identities other than its source id: a
@@ -1202,12 +1378,8 @@ func (m *migration) dedupeKeys(r *mapping.Row) []string {
 				}
 			}
 		}
-		if f, ok := r.Contact.CustomFieldsValues.Field(m.fieldID(kommo.EntityContacts, kommo.CodePhone), kommo.CodePhone); ok {
-			for _, s := range f.Strings() {
-				if s = strings.TrimSpace(s); s != "" {
-					out = append(out, "phone "+s)
-				}
-			}
+		for _, s := range m.phoneKeys(r, kommo.EntityContacts) {
+			out = append(out, "phone "+s)
 		}
 	case kommo.EntityCompanies:
 		if r.Company != nil && r.Company.Name != "" {
@@ -1590,7 +1762,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 		}
 	}
 	extra := map[int][]string{} // line → further related keys (several ids in one cell)
-	skipped := 0
+	skipped, already := 0, 0
 	items := func(yield func(Item) bool) {
 		t, err := f.Open()
 		if err != nil {
@@ -1614,7 +1786,14 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 				continue
 			}
 			if _, ok := f.folded[line]; ok {
-				continue // written with the row it duplicates
+				// Written with the row it duplicates, warnings included.
+				if row != nil && len(row.Warnings) > 0 {
+					if f.foldWarn == nil {
+						f.foldWarn = map[int][]*mapping.RowWarning{}
+					}
+					f.foldWarn[line] = row.Warnings
+				}
+				continue
 			}
 			if row != nil {
 				m.relatedKey(row, f.primary)
@@ -1636,12 +1815,29 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 					if dup := m.existingTask(row); dup {
 						m.rep.Skipped = append(m.rep.Skipped, SkippedRow{File: f.Name, Line: line, Key: row.Key, Reason: "already in Kommo (same text, deadline and record)"})
 						skipped++
+						already++
 						continue
 					}
 				}
-				for e, k := range row.Refs {
-					if parts := splitRef(k); len(parts) > 1 {
-						extra[line] = append(extra[line], string(e)+"\x00"+strings.Join(parts[1:], "\x00"))
+				for _, e := range writeOrder {
+					parts := splitRef(row.Refs[e])
+					if len(parts) < 2 {
+						continue
+					}
+					extra[line] = append(extra[line], string(e)+"\x00"+strings.Join(parts[1:], "\x00"))
+					// Of several keys in a cell, the ones that name no
+					// record are each a warning; when none does, the
+					// import's one for the cell says so.
+					var lost []string
+					for _, p := range parts {
+						if _, ok := m.ref(e, p); !ok {
+							lost = append(lost, p)
+						}
+					}
+					if len(lost) < len(parts) {
+						for _, p := range lost {
+							row.Warnings = append(slices.Clip(row.Warnings), row.RefNotFound(e, p))
+						}
 					}
 				}
 			}
@@ -1678,6 +1874,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 		}
 	}
 	fr.Skipped += skipped
+	fr.Landed += already // in Kommo from an earlier run
 	m.rep.Files = append(m.rep.Files, fr)
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.Name, err)
@@ -1700,10 +1897,7 @@ func (m *migration) relatedKey(r *mapping.Row, primary kommo.EntityType) {
 	if k, ok := r.Match[kommo.EntityContacts]; ok && (len(k.Values) > 0 || k.Kind == mapping.MatchField) {
 		return
 	}
-	var phones []string
-	if f, ok := r.Contact.CustomFieldsValues.Field(m.fieldID(kommo.EntityContacts, kommo.CodePhone), kommo.CodePhone); ok {
-		phones = f.Strings()
-	}
+	phones := m.phoneKeys(r, kommo.EntityContacts)
 	if r.Match == nil {
 		r.Match = map[kommo.EntityType]mapping.MatchKey{}
 	}
@@ -1715,6 +1909,44 @@ func (m *migration) relatedKey(r *mapping.Row, primary kommo.EntityType) {
 	case name != "":
 		r.Match[kommo.EntityContacts] = mapping.MatchKey{Kind: mapping.MatchName, Values: []string{mapping.Normalize(name)}}
 	}
+}
+
+// phoneKeys are the phones of entity e of a row that can identify it: the
+// ones the mapping normalised to E.164. A phone kept as written (no
+// country code, too short, ...) is sent, but two rows with the same text
+// are not shown to be one person by it.
+func (m *migration) phoneKeys(r *mapping.Row, e kommo.EntityType) []string {
+	var cfv kommo.CustomFieldValues
+	switch {
+	case e == kommo.EntityContacts && r.Contact != nil:
+		cfv = r.Contact.CustomFieldsValues
+	case e == kommo.EntityCompanies && r.Company != nil:
+		cfv = r.Company.CustomFieldsValues
+	default:
+		return nil
+	}
+	f, ok := cfv.Field(m.fieldID(e, kommo.CodePhone), kommo.CodePhone)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, s := range f.Strings() {
+		if s = strings.TrimSpace(s); s != "" && !keptAsWritten(r, e, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// keptAsWritten reports whether a row's warnings say that value v of a
+// phone of entity e was sent as written.
+func keptAsWritten(r *mapping.Row, e kommo.EntityType, v string) bool {
+	for _, w := range r.Warnings {
+		if w.Code == mapping.WarnPhoneKept && strings.HasPrefix(w.Field, string(e)+".") && strings.TrimSpace(w.Sent) == v {
+			return true
+		}
+	}
+	return false
 }
 
 // existingTask reports whether the account has the task already: a
@@ -1761,6 +1993,8 @@ func dropField(r *mapping.Row, e kommo.EntityType, fid int) {
 // run's keys.
 func (m *migration) collect(f *migFile, res *Result, fr *FileReport) {
 	fr.Created, fr.Updated, fr.Skipped, fr.Failed, fr.Resumed = res.Created, res.Updated, res.Skipped, res.Failed, res.Resumed
+	fr.Landed, fr.Warned, fr.Warnings = res.Landed(), res.Warned, res.Warnings
+	fr.Regions = RegionCounts(f.regions)
 	if f.select_ != nil {
 		fr.Selected = len(f.select_)
 	}
@@ -1780,6 +2014,11 @@ func (m *migration) collect(f *migFile, res *Result, fr *FileReport) {
 				continue
 			}
 			fr.Merged++
+			fr.Landed++
+			if ws := f.foldWarn[line]; len(ws) > 0 {
+				fr.Warned++
+				fr.Warnings.AddWarnings(ws)
+			}
 			if id := rr.IDs[f.primary]; id != 0 {
 				m.keys[f.primary][keyAt(f, line)] = id
 			}
@@ -1853,6 +2092,9 @@ func (r *MigrationReport) Totals() map[kommo.EntityType]FileReport {
 		t.Merged += f.Merged
 		t.Skipped += f.Skipped
 		t.Failed += f.Failed
+		t.Landed += f.Landed
+		t.Warned += f.Warned
+		t.Warnings.Merge(f.Warnings)
 		out[f.Entity] = t
 	}
 	return out

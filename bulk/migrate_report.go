@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
 
 // WriteJSON writes the report as indented JSON.
@@ -39,9 +40,25 @@ func (r *MigrationReport) WriteMarkdown(w io.Writer) error {
 		b.WriteString("\n")
 	}
 	if len(r.Files) > 0 {
-		b.WriteString("## Records\n\n| File | Entity | Rows | Created | Updated | Merged | Skipped | Failed |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
+		b.WriteString("## Records\n\n| File | Entity | Rows | Landed | With warnings | Failed | Created | Updated | Merged | Skipped |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, f := range r.Files {
-			fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d | %d | %d |\n", md(f.File), f.Entity, f.Rows, f.Created, f.Updated, f.Merged, f.Skipped, f.Failed)
+			fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d | %d | %d | %d | %d |\n", md(f.File), f.Entity, f.Rows, f.Landed, f.Warned, f.Failed, f.Created, f.Updated, f.Merged, f.Skipped)
+		}
+		b.WriteString("\n")
+	}
+	if causes := r.warningCauses(); len(causes) > 0 {
+		b.WriteString("## Warnings\n\nThese rows landed, with the values below normalised, kept as written or left out, or without a link; the success files list them row by row.\n\n")
+		b.WriteString("| File | Column | Rows | What was done | Why | First row | Example |\n|---|---|---:|---|---|---:|---|\n")
+		for _, fc := range causes {
+			c := fc.cause
+			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %d | %s |\n", md(fc.file), md(c.Column), c.Rows, c.Outcome(), md(c.Hint()), c.FirstRow, md(c.Example))
+		}
+		b.WriteString("\n")
+	}
+	if regions := r.regions(); len(regions) > 0 {
+		b.WriteString("## Phones without a country code\n\n| File | Read in | Rows |\n|---|---|---:|\n")
+		for _, fr := range regions {
+			fmt.Fprintf(&b, "| %s | %s | %d |\n", md(fr.file), md(fr.use()), fr.Rows)
 		}
 		b.WriteString("\n")
 	}
@@ -91,6 +108,45 @@ func (r *MigrationReport) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// fileCause is one cause of a file's warnings.
+type fileCause struct {
+	file  string
+	cause mapping.Cause
+}
+
+// warningCauses are the files' warnings by cause, file by file.
+func (r *MigrationReport) warningCauses() []fileCause {
+	var out []fileCause
+	for _, f := range r.Files {
+		for _, c := range f.Warnings.Causes() {
+			out = append(out, fileCause{f.File, c})
+		}
+	}
+	return out
+}
+
+// fileRegion is one region a file's phones were read in.
+type fileRegion struct {
+	file string
+	RegionCount
+}
+
+// use reads like `US (column "Country")`.
+func (c RegionCount) use() string {
+	return mapping.RegionUse{Region: c.Region, From: c.From, Column: c.Column}.String()
+}
+
+// regions are the files' phone regions, file by file.
+func (r *MigrationReport) regions() []fileRegion {
+	var out []fileRegion
+	for _, f := range r.Files {
+		for _, c := range f.Regions {
+			out = append(out, fileRegion{f.File, c})
+		}
+	}
+	return out
 }
 
 // idList prints ids by entity in write order: "company 5, contact 7".
@@ -150,6 +206,10 @@ func (r *MigrationReport) WriteHTML(w io.Writer) error {
 			p.WriteString("</b><span>")
 			p.text(string(t.Entity))
 			p.WriteString(" " + created + "</span><br/><span>")
+			p.num(t.Landed)
+			p.WriteString(" landed · ")
+			p.num(t.Warned)
+			p.WriteString(` with warnings</span><br/><span>`)
 			p.num(t.Updated)
 			p.WriteString(" updated · ")
 			p.num(t.Merged)
@@ -172,11 +232,30 @@ func (r *MigrationReport) WriteHTML(w io.Writer) error {
 		p.td(strings.Join(u.Closest, ", "))
 	})
 	p.section(`<h2 id="records">Records</h2>
-<table><thead><tr><th>File</th><th>Entity</th><th class="n">Rows</th><th class="n">Created</th><th class="n">Updated</th><th class="n">Merged</th><th class="n">Skipped</th><th class="n">Failed</th></tr></thead><tbody>
+<table><thead><tr><th>File</th><th>Entity</th><th class="n">Rows</th><th class="n">Landed</th><th class="n">With warnings</th><th class="n">Failed</th><th class="n">Created</th><th class="n">Updated</th><th class="n">Merged</th><th class="n">Skipped</th></tr></thead><tbody>
 `, len(r.Files), func(i int) {
 		f := r.Files[i]
 		p.td(f.File, string(f.Entity))
-		p.tdn(f.Rows, f.Created, f.Updated, f.Merged, f.Skipped, f.Failed)
+		p.tdn(f.Rows, f.Landed, f.Warned, f.Failed, f.Created, f.Updated, f.Merged, f.Skipped)
+	})
+	causes := r.warningCauses()
+	p.section(`<h2 id="warnings">Warnings</h2>
+<p class="warn">These rows landed, with the values below normalised, kept as written or left out, or without a link; the success files list them row by row.</p>
+<table><thead><tr><th>File</th><th>Column</th><th class="n">Rows</th><th>What was done</th><th>Why</th><th class="n">First row</th><th>Example</th></tr></thead><tbody>
+`, len(causes), func(i int) {
+		c := causes[i].cause
+		p.td(causes[i].file, c.Column)
+		p.tdn(c.Rows)
+		p.td(c.Outcome(), c.Hint())
+		p.tdn(c.FirstRow)
+		p.td(c.Example)
+	})
+	regions := r.regions()
+	p.section(`<h2 id="regions">Phones without a country code</h2>
+<table><thead><tr><th>File</th><th>Read in</th><th class="n">Rows</th></tr></thead><tbody>
+`, len(regions), func(i int) {
+		p.td(regions[i].file, regions[i].use())
+		p.tdn(regions[i].Rows)
 	})
 	p.section(`<h2 id="fields">Custom fields `+created+`</h2>
 <table><thead><tr><th>Entity</th><th>Field</th><th>Type</th><th>Options</th></tr></thead><tbody>
@@ -325,6 +404,7 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .card b { display: block; font-size: 1.5rem; }
 .card span { color: #5b6475; }
 .stop { background: #fdecea; border: 1px solid #b3261e; color: #7a1a14; border-radius: 8px; padding: .75rem 1rem; }
+.warn { background: #fff4e0; border: 1px solid #b26a00; color: #5c3700; border-radius: 8px; padding: .75rem 1rem; }
 .muted { color: #5b6475; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11pt; }

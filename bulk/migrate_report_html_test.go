@@ -3,6 +3,7 @@ package bulk
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
 
 // The oracle: the html/template page WriteHTML executed until it was
@@ -24,7 +26,21 @@ import (
 // templateReport is what the page template sees.
 type templateReport struct {
 	*MigrationReport
-	Totals []FileReport
+	Totals  []FileReport
+	Causes  []templateCause
+	Regions []templateRegion
+}
+
+// templateCause is one line of the warnings table.
+type templateCause struct {
+	File, Column, Outcome, Hint, Example string
+	Rows, FirstRow                       int
+}
+
+// templateRegion is one line of the phone regions table.
+type templateRegion struct {
+	File, Use string
+	Rows      int
 }
 
 // Title is the report's heading.
@@ -40,7 +56,16 @@ func (h templateReport) Title() string {
 
 // templateHTML is the old WriteHTML.
 func templateHTML(r *MigrationReport, w io.Writer) error {
-	return templatePage.Execute(w, templateReport{MigrationReport: r, Totals: r.totals()})
+	tr := templateReport{MigrationReport: r, Totals: r.totals()}
+	for _, f := range r.Files {
+		for _, c := range f.Warnings.Causes() {
+			tr.Causes = append(tr.Causes, templateCause{File: f.File, Column: c.Column, Outcome: c.Outcome(), Hint: c.Hint(), Example: c.Example, Rows: c.Rows, FirstRow: c.FirstRow})
+		}
+		for _, c := range f.Regions {
+			tr.Regions = append(tr.Regions, templateRegion{File: f.File, Use: mapping.RegionUse{Region: c.Region, From: c.From, Column: c.Column}.String(), Rows: c.Rows})
+		}
+	}
+	return templatePage.Execute(w, tr)
 }
 
 var templatePage = template.Must(template.New("report").Funcs(template.FuncMap{
@@ -71,6 +96,7 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .card b { display: block; font-size: 1.5rem; }
 .card span { color: #5b6475; }
 .stop { background: #fdecea; border: 1px solid #b3261e; color: #7a1a14; border-radius: 8px; padding: .75rem 1rem; }
+.warn { background: #fff4e0; border: 1px solid #b26a00; color: #5c3700; border-radius: 8px; padding: .75rem 1rem; }
 .muted { color: #5b6475; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11pt; }
@@ -84,7 +110,7 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 <h1>{{.Title}}</h1>
 {{if not .Started.IsZero}}<p class="meta">Started {{when .Started}}, finished {{clock .Finished}}. Source ids are kept in the Kommo field “{{.IDField}}”.</p>{{end}}
 {{if .Totals}}<div class="cards">
-{{range .Totals}}<div class="card"><b>{{.Created}}</b><span>{{thing .Entity}} {{if $.DryRun}}to create{{else}}created{{end}}</span><br/><span>{{.Updated}} updated · {{.Merged}} merged · {{.Skipped}} skipped · {{.Failed}} failed</span></div>
+{{range .Totals}}<div class="card"><b>{{.Created}}</b><span>{{thing .Entity}} {{if $.DryRun}}to create{{else}}created{{end}}</span><br/><span>{{.Landed}} landed · {{.Warned}} with warnings</span><br/><span>{{.Updated}} updated · {{.Merged}} merged · {{.Skipped}} skipped · {{.Failed}} failed</span></div>
 {{end}}</div>{{end}}
 {{if .Unmatched}}<h2 id="unmatched">Values that match nothing in Kommo</h2>
 <p class="stop">The migration stopped before writing anything. Add these values to the tables (owners, pipelines, stages) or fix them in the files, then run it again.</p>
@@ -92,8 +118,17 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 {{range .Unmatched}}<tr><td>{{.File}}</td><td>{{.Column}}</td><td>{{.Kind}}</td><td>{{.Value}}</td><td class="n">{{.Rows}}</td><td>{{join .Closest ", "}}</td></tr>
 {{end}}</tbody></table>{{end}}
 {{if .Files}}<h2 id="records">Records</h2>
-<table><thead><tr><th>File</th><th>Entity</th><th class="n">Rows</th><th class="n">Created</th><th class="n">Updated</th><th class="n">Merged</th><th class="n">Skipped</th><th class="n">Failed</th></tr></thead><tbody>
-{{range .Files}}<tr><td>{{.File}}</td><td>{{thing .Entity}}</td><td class="n">{{.Rows}}</td><td class="n">{{.Created}}</td><td class="n">{{.Updated}}</td><td class="n">{{.Merged}}</td><td class="n">{{.Skipped}}</td><td class="n">{{.Failed}}</td></tr>
+<table><thead><tr><th>File</th><th>Entity</th><th class="n">Rows</th><th class="n">Landed</th><th class="n">With warnings</th><th class="n">Failed</th><th class="n">Created</th><th class="n">Updated</th><th class="n">Merged</th><th class="n">Skipped</th></tr></thead><tbody>
+{{range .Files}}<tr><td>{{.File}}</td><td>{{thing .Entity}}</td><td class="n">{{.Rows}}</td><td class="n">{{.Landed}}</td><td class="n">{{.Warned}}</td><td class="n">{{.Failed}}</td><td class="n">{{.Created}}</td><td class="n">{{.Updated}}</td><td class="n">{{.Merged}}</td><td class="n">{{.Skipped}}</td></tr>
+{{end}}</tbody></table>{{end}}
+{{if .Causes}}<h2 id="warnings">Warnings</h2>
+<p class="warn">These rows landed, with the values below normalised, kept as written or left out, or without a link; the success files list them row by row.</p>
+<table><thead><tr><th>File</th><th>Column</th><th class="n">Rows</th><th>What was done</th><th>Why</th><th class="n">First row</th><th>Example</th></tr></thead><tbody>
+{{range .Causes}}<tr><td>{{.File}}</td><td>{{.Column}}</td><td class="n">{{.Rows}}</td><td>{{.Outcome}}</td><td>{{.Hint}}</td><td class="n">{{.FirstRow}}</td><td>{{.Example}}</td></tr>
+{{end}}</tbody></table>{{end}}
+{{if .Regions}}<h2 id="regions">Phones without a country code</h2>
+<table><thead><tr><th>File</th><th>Read in</th><th class="n">Rows</th></tr></thead><tbody>
+{{range .Regions}}<tr><td>{{.File}}</td><td>{{.Use}}</td><td class="n">{{.Rows}}</td></tr>
 {{end}}</tbody></table>{{end}}
 {{if .FieldsCreated}}<h2 id="fields">Custom fields {{if .DryRun}}to create{{else}}created{{end}}</h2>
 <table><thead><tr><th>Entity</th><th>Field</th><th>Type</th><th>Options</th></tr></thead><tbody>
@@ -133,7 +168,8 @@ func fill(s string) *MigrationReport {
 	return &MigrationReport{
 		Started: start, Finished: start.Add(time.Hour), IDField: s,
 		Files: []FileReport{
-			{File: s, Entity: kommo.EntityContacts, Rows: 6, Created: 3, Updated: 1, Merged: 1, Skipped: 1, Failed: 1},
+			{File: s, Entity: kommo.EntityContacts, Rows: 6, Created: 3, Updated: 1, Merged: 1, Skipped: 1, Failed: 1, Landed: 5, Warned: 2,
+				Warnings: warningsOf(s), Regions: []RegionCount{{Region: s, From: mapping.RegionFromColumn, Column: s, Rows: 2}}},
 			{File: s, Entity: e, Rows: 1, Created: 1},
 		},
 		Merges:        []Merge{{File: s, Line: 4, Entity: e, Key: s, By: s, Into: s}},
@@ -144,6 +180,18 @@ func fill(s string) *MigrationReport {
 		Stages:        []ValueMatch{{Value: s, To: s, By: s}},
 		Records:       []MigratedRecord{{File: s, Line: 2, Key: s, Entity: e, Action: Action(s), IDs: map[kommo.EntityType]int{kommo.EntityLeads: 7, e: 9}}},
 	}
+}
+
+// warningsOf is a summary with s in every string it shows: a kept phone
+// and a missing reference.
+func warningsOf(s string) mapping.Summary {
+	var sum mapping.Summary
+	row := &mapping.Row{File: s, Line: 3, Columns: map[string]string{"companies:ref": s}}
+	sum.AddWarnings([]*mapping.RowWarning{
+		{Row: 3, Column: s, Field: s, Value: s, Code: mapping.WarnPhoneKept, Action: mapping.ActionKept, Reason: s, Err: errors.New(s)},
+		row.RefNotFound(kommo.EntityCompanies, s),
+	})
+	return sum
 }
 
 // reportCases are the reports WriteHTML is checked on against the old

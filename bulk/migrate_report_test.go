@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"io"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
 
 func testReport() *MigrationReport {
@@ -16,7 +18,8 @@ func testReport() *MigrationReport {
 	return &MigrationReport{
 		Started: start, Finished: start.Add(42 * time.Second), IDField: "External ID",
 		Files: []FileReport{
-			{File: "contacts.csv", Entity: kommo.EntityContacts, Rows: 6, Created: 3, Updated: 1, Merged: 1, Failed: 1},
+			{File: "contacts.csv", Entity: kommo.EntityContacts, Rows: 6, Created: 3, Updated: 1, Merged: 1, Failed: 1, Landed: 5, Warned: 2,
+				Warnings: testWarnings(), Regions: []RegionCount{{Region: "US", From: mapping.RegionFromColumn, Column: "Country/Region", Rows: 3}}},
 			{File: "companies.csv", Entity: kommo.EntityCompanies, Rows: 3, Created: 3},
 		},
 		Merges:        []Merge{{File: "contacts.csv", Line: 4, Entity: kommo.EntityContacts, Key: "103", By: "email ada@example.com", Into: "row 2 (Record ID 101)"}},
@@ -24,6 +27,57 @@ func testReport() *MigrationReport {
 		FieldsCreated: []CreatedField{{Entity: kommo.EntityCompanies, Name: "Industry", Type: kommo.FieldSelect, Options: []string{"Manufacturing", "Software"}}},
 		Owners:        []ValueMatch{{Value: "Jane Roe", To: "Ana Admin", By: "table"}},
 		Stages:        []ValueMatch{{Value: "Sales Pipeline | Closed Won", To: "Sales / Closed - won", By: "name"}},
+	}
+}
+
+// testWarnings are two rows' warnings: a phone kept as written and a
+// company that is not in the run.
+func testWarnings() mapping.Summary {
+	var sum mapping.Summary
+	row := &mapping.Row{File: "contacts.csv", Line: 5, Columns: map[string]string{"companies:ref": "Associated Company ID"}}
+	sum.AddWarnings([]*mapping.RowWarning{{Row: 3, Column: "Phone Number", Field: "contacts.PHONE", Value: "555 0101",
+		Code: mapping.WarnPhoneKept, Action: mapping.ActionKept, Reason: "no_country_code",
+		Err: &mapping.ValueError{Kind: mapping.ErrInvalidPhone, Reason: "no_country_code", Text: "no country code and no default region"}}})
+	sum.AddWarnings([]*mapping.RowWarning{row.RefNotFound(kommo.EntityCompanies, "9009")})
+	return sum
+}
+
+// The Markdown and JSON reports count the rows that landed, with and
+// without warnings, and list the warnings of each file by cause with the
+// regions its phones were read in; the JSON reads back.
+func TestReportWarnings(t *testing.T) {
+	rep := testReport()
+	var md bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| File | Entity | Rows | Landed | With warnings | Failed | Created | Updated | Merged | Skipped |",
+		"| contacts.csv | contacts | 6 | 5 | 2 | 1 | 3 | 1 | 1 | 0 |",
+		"## Warnings",
+		"| contacts.csv | Phone Number | 1 | kept as written | no country code: add options.region or a country column | 3 | 555 0101 |",
+		"| contacts.csv | Associated Company ID | 1 | landed without its link | the company is in no file of this run: add its file, or its import's journal (--refs) | 5 | 9009 |",
+		"## Phones without a country code",
+		`| contacts.csv | US (column "Country/Region") | 3 |`,
+	} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+	var js bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var back MigrationReport
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatalf("the JSON report does not read back: %v", err)
+	}
+	f := back.Files[0]
+	if f.Landed != 5 || f.Warned != 2 || len(f.Warnings) != 2 || len(f.Regions) != 1 || f.Regions[0].Rows != 3 {
+		t.Errorf("read back: %+v", f)
+	}
+	if !strings.Contains(js.String(), `"code": "ref_not_found"`) || !strings.Contains(js.String(), `"landed": 5`) {
+		t.Errorf("JSON lacks the warnings:\n%s", js.String())
 	}
 }
 
@@ -50,7 +104,9 @@ func TestWriteHTML(t *testing.T) {
 				"Custom fields created", "<td>Manufacturing, Software</td>", `<h2 id="owners">`, "<td>Jane Roe</td><td>Ana Admin</td><td>table</td>",
 				"Sales Pipeline | Closed Won", `<h2 id="merges">`, "row 2 (Record ID 101)", `<h2 id="skipped">`,
 				"&#34;&lt;script&gt;alert(1)&lt;/script&gt;&#34; is not a phone number", "<b>3</b><span>companies created</span>",
-				"Started 2024-03-15 09:00:00 UTC, finished 09:00:42", "@media print"},
+				"Started 2024-03-15 09:00:00 UTC, finished 09:00:42", "@media print",
+				`<h2 id="warnings">Warnings</h2>`, "<td>contacts.csv</td><td>Phone Number</td><td class=\"n\">1</td><td>kept as written</td>",
+				`<h2 id="regions">`, "<td>US (column &#34;Country/Region&#34;)</td>", "5 landed · 2 with warnings"},
 			[]string{"<script", `id="unmatched"`, `id="sample"`, "dry run"}},
 		{"unmatched", unmatched,
 			[]string{`<h2 id="unmatched">`, "stopped before writing anything", "<td>Jane &amp; Roe</td>", "<td>Ana Admin, Boris Manager</td>"},

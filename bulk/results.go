@@ -17,7 +17,8 @@ const ResultColumnPrefix = "kommo-bulk "
 // Result file columns.
 var (
 	successColumns = []string{ResultColumnPrefix + "row", ResultColumnPrefix + "action", ResultColumnPrefix + "id",
-		ResultColumnPrefix + "company id", ResultColumnPrefix + "contact id", ResultColumnPrefix + "lead id", ResultColumnPrefix + "task id", ResultColumnPrefix + "changes"}
+		ResultColumnPrefix + "company id", ResultColumnPrefix + "contact id", ResultColumnPrefix + "lead id", ResultColumnPrefix + "task id", ResultColumnPrefix + "changes",
+		ResultColumnPrefix + "warnings"}
 	errorColumns = []string{ResultColumnPrefix + "row", ResultColumnPrefix + "column", ResultColumnPrefix + "error"}
 )
 
@@ -28,10 +29,10 @@ type ResultCounts struct {
 }
 
 // A ResultWriter writes the result files of an import row by row, in the
-// input's own columns: each row goes to the success file (with the action
-// and the Kommo ids) or to the errors file (with the row, column and
-// reason), so the errors file can be fixed and imported again with the
-// same mapping. Feed it from ImportOptions.OnRow, or use WriteResults
+// input's own columns: each row goes to the success file (with the action,
+// the Kommo ids and the row's warnings) or to the errors file (with the
+// row, column and reason), so the errors file can be fixed and imported
+// again with the same mapping. Feed it from ImportOptions.OnRow, or use WriteResults
 // after the fact. Either writer may be nil.
 type ResultWriter struct {
 	success, errs mapping.TableWriter
@@ -97,8 +98,25 @@ func (w *ResultWriter) Write(rr RowResult) error {
 	for _, c := range rr.Changes {
 		ch = append(ch, c.String())
 	}
-	cells = append(cells, mapping.StringCell(strings.Join(ch, "; ")))
+	cells = append(cells, mapping.StringCell(strings.Join(ch, "; ")), mapping.StringCell(WarningsText(rr.Warnings)))
 	return w.success.WriteRow(cells)
+}
+
+// WarningsText is the warnings column of a success file: each warning as
+// `Phone: phone_kept_as_written: kept as written: invalid phone number:
+// no country code and no default region`, joined with "; ".
+func WarningsText(ws []*mapping.RowWarning) string {
+	var b strings.Builder
+	for i, w := range ws {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		if w.Column != "" {
+			b.WriteString(w.Column + ": ")
+		}
+		b.WriteString(w.Code + ": " + w.Text())
+	}
+	return b.String()
 }
 
 // Counts says how many rows went to each file so far.

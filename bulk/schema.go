@@ -56,6 +56,7 @@ func FetchSchema(ctx context.Context, c *kommo.Client) (*mapping.Schema, error) 
 		}
 		s.TaskTypes = a.Embedded.TaskTypes
 		s.CurrentUserID = a.CurrentUserID
+		s.Country = a.Country
 		s.Location, zoneErr = a.TimeZone()
 		return nil
 	})

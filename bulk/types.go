@@ -132,8 +132,10 @@ type ImportOptions struct {
 	// Refs resolves a row's references to rows of other files
 	// (Row.Refs: a contact's company key, a task's lead key) to Kommo ids,
 	// typically from the journals of the jobs that imported those files
-	// (see KeysFromJournal). A reference that does not resolve fails its
-	// row. Nil fails every row with references.
+	// (see KeysFromJournal). A reference that does not resolve costs its
+	// row that link only (a ref_not_found warning), unless the spec marks
+	// it required (Row.RequiredRefs): then the row fails. Nil resolves
+	// nothing.
 	Refs func(e kommo.EntityType, key string) (int, bool)
 }
 
@@ -174,6 +176,11 @@ type RowResult struct {
 	// Column and Err explain an ActionError.
 	Column string
 	Err    error
+	// Warnings are what a row that landed lost or had changed on the way:
+	// the mapping's (Row.Warnings: values normalised, kept as written or
+	// left out) and the import's (a reference that named no record:
+	// mapping.WarnRefNotFound). Nil for a failed row.
+	Warnings []*mapping.RowWarning
 	// Changes are an update's field-by-field changes (dry runs).
 	Changes []FieldChange
 	// Values are the source row's cells (Item.Values), given to OnRow.
@@ -214,9 +221,17 @@ type Result struct {
 	Rows map[int]RowResult
 	// Counts per action.
 	Created, Updated, Skipped, Failed int
+	// Warned counts the rows that landed (created, updated or skipped)
+	// with warnings, and Warnings groups their warnings by cause.
+	Warned   int
+	Warnings mapping.Summary
 	// Resumed counts the rows a resume found already done.
 	Resumed int
 }
+
+// Landed is the number of rows that landed: created, updated or skipped,
+// with or without warnings.
+func (r *Result) Landed() int { return r.Created + r.Updated + r.Skipped }
 
 // Row returns the result of a source line.
 func (r *Result) Row(line int) (RowResult, bool) {

@@ -228,3 +228,29 @@ func FuzzPropose(f *testing.F) {
 		}
 	})
 }
+
+// Without an account, a proposal maps the standard fields and the fields
+// every account has, by their codes: the spec compiles against a real
+// account's schema.
+func TestProposeWithStandardSchema(t *testing.T) {
+	header := []string{"Deal - ID", "Deal - Title", "Deal - Stage", "Deal - Owner", "Person - Name", "Person - Email (Work)", "Person - Phone (Mobile)",
+		"Person - Job title", "Organization - Name", "Organization - Website", "Lead score"}
+	p := Propose(header, nil, kommo.EntityLeads, StandardSchema())
+	got := map[string]string{}
+	for _, c := range p.Columns {
+		if c.Field != "" {
+			got[c.Column] = string(c.Entity) + "." + c.Field
+		}
+	}
+	want := map[string]string{
+		"Deal - Title": "leads.name", "Deal - Stage": "leads.status", "Deal - Owner": "leads.responsible_user",
+		"Person - Name": "contacts.name", "Person - Email (Work)": "contacts.EMAIL", "Person - Phone (Mobile)": "contacts.PHONE",
+		"Person - Job title": "contacts.POSITION", "Organization - Name": "companies.name", "Organization - Website": "companies.WEB",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("proposal (-want +got):\n%s", diff)
+	}
+	if _, err := Compile(p.Spec(), testSchema(), header); err != nil {
+		t.Errorf("the proposal does not compile against an account: %v", err)
+	}
+}

@@ -11,8 +11,9 @@
 //   - LoadSpec / ParseSpec read a Spec written in YAML or JSON.
 //   - Compile checks the Spec against the account's Schema and the file's
 //     header, resolving every name to an id, and returns a Mapper.
-//   - Mapper.Map turns a Record into a Row of typed kommo requests, or
-//     reports every bad cell as a *RowError; Mapper.Rows and
+//   - Mapper.Map turns a Record into a Row of typed kommo requests, with
+//     a *RowWarning for each value it had to normalise, keep as written or
+//     leave out, or reports every bad cell as a *RowError; Mapper.Rows and
 //     Mapper.Validate do it for a whole Table.
 //
 // # The mapping spec
@@ -27,7 +28,7 @@
 //	  contacts: email
 //	  companies: name
 //	options:
-//	  region: BR              # phones without a country code
+//	  region: BR              # phones without a country code (else the row's country column)
 //	  time_zone: America/Sao_Paulo   # or "+03:00", "UTC-5"
 //	  date_layouts: [dd/mm/yyyy, "dd/mm/yyyy HH:mm"]  # tried after ISO 8601
 //	  date_serial: excel      # read plain numbers as Excel dates (none, excel, excel1904, unix, unix_ms)
@@ -47,7 +48,7 @@
 //	  - {column: Created, field: created_at}
 //	  - {column: Origem, field: "1234567"}           # ...by id, and select options by text
 //	  - {column: Person, entity: contacts, field: name, transforms: [split_name]}
-//	  - {column: Mobile, entity: contacts, field: PHONE, enum: MOB}   # ...by code, with the enum
+//	  - {column: Mobile, entity: contacts, field: PHONE, enum: MOB, on_invalid: drop}   # ...by code; leave out what is not a valid number
 //	  - {column: Work phone, entity: contacts, field: PHONE, enum: WORK}
 //	  - {column: E-mail, entity: contacts, field: EMAIL, clear_if_empty: true}
 //	  - {column: Organization, entity: companies, field: name}
@@ -83,6 +84,25 @@
 // clear_if_empty it clears the field; with default it sends the default;
 // with required it is an error. A related entity (the contact of a lead
 // row) is sent only when one of its columns has a value.
+//
+// # Values that do not validate
+//
+// A row has one of three outcomes: it lands (Map returns a Row), it lands
+// with warnings (Row.Warnings), or it fails (Map returns its RowErrors).
+// What becomes of a value that does not validate is its column's
+// on_invalid (or options.on_invalid): "error" fails the row, "keep" sends
+// it as written, "drop" leaves it out; each RowWarning says what was done,
+// with a stable Code and Reason. The defaults land what Kommo accepts:
+// a PHONE of its country's shape goes in E.164 even when the metadata does
+// not know it as assigned, other text with digits is kept as written, text
+// without digits is left out; an EMAIL that does not validate is kept as
+// written; other fields fail the row. A phone or e-mail that is the
+// entity's match key (named by the spec) must be normalised: otherwise the
+// row is matched by its other key (e-mail, phone) or fails. Phones without
+// a country code are read in options.region, else the row's country
+// column, else the account's country (Schema.Country). A Report counts
+// good, warned and bad rows, and its Summary groups warnings and errors by
+// cause.
 //
 // Names are compared after Normalize, so case, accents and punctuation do
 // not matter. A name that matches nothing is an error naming the closest

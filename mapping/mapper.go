@@ -35,9 +35,12 @@ type Mapper struct {
 	keyIdx    int
 	keyCol    string
 	refs      []refOp
+	required  []kommo.EntityType // the refs marked required
 	ents      [numSlots]entPlan
 	ix        *index
 	region    string
+	countries []int  // the columns holding the row's country, most likely first
+	account   string // the account's region, from Schema.Country
 	numfmt    NumberFormat
 	dates     *DateParser
 	firstDate numDate        // dates' first layout, when mapper_fast.go can read it
@@ -50,6 +53,8 @@ type Mapper struct {
 type refOp struct {
 	idx    int
 	entity kommo.EntityType
+	column string
+	key    string // its Row.Columns key, "<entity>:ref"
 }
 
 // entPlan is what Compile knows about one entity of a row.
@@ -62,6 +67,13 @@ type entPlan struct {
 	match   MatchKind
 	matchCF int // slot of the field behind email/phone/field matching
 	fieldID int
+	// explicit: the spec names the key (not a related contact's default).
+	explicit bool
+	// The other key of an email or phone key, for rows whose key cannot
+	// be made: phone for email and email for phone; altCF is -1 when the
+	// entity has no column for it.
+	altKind MatchKind
+	altCF   int
 }
 
 // cfTarget is one custom field of one entity.
@@ -73,6 +85,7 @@ type cfTarget struct {
 	scope   string // `field "Name"`, for errors
 	sources int    // number of columns and joins that feed it
 	key     bool   // its values are the entity's match key
+	alt     bool   // its values are the entity's other key (see entPlan)
 }
 
 type opKind uint8
@@ -100,6 +113,7 @@ type op struct {
 	def      string
 	clear    bool
 	required bool
+	policy   policy // on_invalid
 	path     string // "<entity>:<path>" of a standard field
 }
 
@@ -115,6 +129,8 @@ type compiler struct {
 	dates  *DateParser
 	sep    string
 	used   map[string]string // "<slot>/<field key>" → first path, for duplicates
+	// onInvalid is options.on_invalid.
+	onInvalid policy
 }
 
 func (c *compiler) fail(path string, err error) {
@@ -131,7 +147,7 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 	if spec == nil {
 		return nil, &SpecError{Err: errors.New("no spec")}
 	}
-	m := &Mapper{header: header, keyIdx: -1, ix: newIndex(schema), sh: &mapShared{}, acct: schema.location()}
+	m := &Mapper{header: header, keyIdx: -1, ix: newIndex(schema), sh: &mapShared{}, acct: schema.location(), account: schema.region()}
 	c := &compiler{m: m, spec: spec, hdr: map[string]int{}, hdrN: map[string][]int{}, used: map[string]string{}}
 	for i, h := range header {
 		if _, ok := c.hdr[h]; !ok {
@@ -162,7 +178,10 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 			continue
 		}
 		if idx, ok := c.column(path+".column", r.Column); ok {
-			m.refs = append(m.refs, refOp{idx: idx, entity: e})
+			m.refs = append(m.refs, refOp{idx: idx, entity: e, column: header[idx], key: string(e) + ":ref"})
+			if r.Required {
+				m.required = append(m.required, e)
+			}
 		}
 	}
 	for i, cs := range spec.Columns {
@@ -248,6 +267,9 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 		if p.match == MatchEmail || p.match == MatchPhone || p.match == MatchField {
 			p.slots[p.matchCF].key = true
 		}
+		if p.altCF >= 0 && (p.match == MatchEmail || p.match == MatchPhone) {
+			p.slots[p.altCF].alt = true
+		}
 	}
 	// Check constants once: a bad constant is a spec error, not a row error.
 	if len(c.errs) == 0 && m.nconst > 0 {
@@ -327,6 +349,20 @@ func (c *compiler) options() {
 	}
 	c.m.region, c.m.numfmt, c.m.dates = c.region, c.numfmt, c.dates
 	c.m.firstDate = firstDateLayout(c.dates)
+	if p, err := parsePolicy(o.OnInvalid); err != nil {
+		c.fail("options.on_invalid", err)
+	} else {
+		c.onInvalid = p
+	}
+	switch cc := strings.TrimSpace(o.CountryColumn); {
+	case strings.EqualFold(cc, "none"):
+	case cc != "":
+		if i, ok := c.column("options.country_column", cc); ok {
+			c.m.countries = []int{i}
+		}
+	default:
+		c.m.countries = countryColumns(c.m.header)
+	}
 }
 
 // parseZone reads an IANA zone name or a fixed offset (see parseOffset),
@@ -438,9 +474,9 @@ func (c *compiler) column(path, name string) (int, bool) {
 }
 
 // target compiles where o's value goes; it reports whether it succeeded.
-func (c *compiler) target(o *op, path string, t Target) bool {
+func (c *compiler) target(o *op, path string, t Target) (ok bool) {
 	m := c.m
-	ok := true
+	ok = true
 	e := m.entity
 	if t.Entity != "" {
 		e = parseEntity(string(t.Entity))
@@ -471,6 +507,11 @@ func (c *compiler) target(o *op, path string, t Target) bool {
 	}
 	o.def, o.clear, o.required = t.Default, t.ClearIfEmpty, t.Required
 	o.enum = strings.TrimSpace(t.Enum)
+	defer func() {
+		if ok && !c.policy(o, path, t.OnInvalid) {
+			ok = false
+		}
+	}()
 
 	var dupKey string
 	multi := false
@@ -539,6 +580,17 @@ func (c *compiler) target(o *op, path string, t Target) bool {
 			tgt.sources++
 		}
 		o.cf = tgt
+		if kind == cfPhone {
+			// A PHONE field reads its numbers itself: in options.region,
+			// the row's country or the account's, by its on_invalid, and
+			// says which region it used. A phone transform without a
+			// region would read them in options.region only, first.
+			if l := withoutPhoneTransform(t.Transforms); len(l) < len(t.Transforms) {
+				if ch, err := c.compileTransforms(l); err == nil {
+					o.ch = ch
+				}
+			}
+		}
 		dupKey, multi = "cf:"+strconv.Itoa(cf.ID), kind.multi()
 		if !c.checkEnum(o, path) {
 			ok = false
@@ -648,6 +700,15 @@ func (c *compiler) matchPlan(s int) {
 		}
 		return false
 	}
+	p.altCF = -1
+	defer func() {
+		switch p.match {
+		case MatchEmail:
+			p.altKind, p.altCF = MatchPhone, findCF(kommo.CodePhone)
+		case MatchPhone:
+			p.altKind, p.altCF = MatchEmail, findCF(kommo.CodeEmail)
+		}
+	}()
 	if spec == "" && s != m.primary {
 		switch s {
 		case slotContacts:
@@ -679,7 +740,7 @@ func (c *compiler) matchPlan(s int) {
 			c.fail(path, fmt.Errorf("match %s for %s needs a column mapped to the %s field of %s", kind, e, code, e))
 			return
 		}
-		p.match, p.matchCF = mk, i
+		p.match, p.matchCF, p.explicit = mk, i, true
 	case "name":
 		if !hasStd(stdName, stdFirstName, stdLastName) {
 			c.fail(path, fmt.Errorf("match name for %s needs a column mapped to its name", e))

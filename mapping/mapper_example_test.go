@@ -36,7 +36,8 @@ columns:
 	m.File = "people.csv"
 	for _, rec := range []mapping.Record{
 		{Row: 2, Values: []string{"Ada Lovelace", "07911 123456", "Ada@Example.org"}},
-		{Row: 3, Values: []string{"Alan Turing", "123", "alan@example"}},
+		{Row: 3, Values: []string{"Grace Hopper", "+1 (487) 456-2346", "grace@example.org"}},
+		{Row: 4, Values: []string{"Alan Turing", "123", "alan@example"}},
 	} {
 		row, errs := m.Map(rec)
 		for _, e := range errs {
@@ -45,12 +46,16 @@ columns:
 		if row != nil {
 			c := row.Contact
 			fmt.Println(c.FirstName, "|", c.LastName, "|", c.CustomFieldsValues[0].Strings(), c.CustomFieldsValues[1].Strings(), row.Match[kommo.EntityContacts].Values)
+			for _, w := range row.Warnings {
+				fmt.Println(w)
+			}
 		}
 	}
 	// Output:
 	// Ada | Lovelace | [+447911123456] [ada@example.org] [ada@example.org]
-	// people.csv: row 3, column "Tel", field "contacts.PHONE": invalid phone number: too short for country code +44
-	// people.csv: row 3, column "Mail", field "contacts.EMAIL": invalid email: domain "example" has no dot
+	// Grace | Hopper | [+14874562346] [grace@example.org] [grace@example.org]
+	// people.csv: row 3, column "Tel", field "contacts.PHONE": sent as +14874562346: invalid phone number: not a valid number for country code +1
+	// people.csv: row 4, column "Mail", field "contacts.EMAIL": invalid email: domain "example" has no dot; it is the match key of contacts, and the row has no valid phone to match by instead
 }
 
 func ExamplePropose() {

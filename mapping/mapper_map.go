@@ -33,14 +33,24 @@ type build struct {
 	statusOp  *op
 	statusRaw string
 	taskCols  [2]string // columns of text and complete_till
+
+	warns      []*RowWarning  // owned by the Row
+	keyAlt     [numSlots]bool // the entity is matched by its other key
+	region     RegionUse      // the row's region for phones, once regionDone
+	regionDone bool
+	regionUsed bool   // a phone without a country code used region
+	countryRaw string // a country cell that was not understood
+	// The last country cell looked up and its region, kept across rows.
+	lastCountry, lastRegion string
 }
 
 // slotBuild collects the values of one custom field.
 type slotBuild struct {
 	vals  []kommo.FieldValue
 	cols  []string // source column of each value
-	strs  []string // each value as text, for match keys (match slot only)
+	strs  []string // each normalised value, for match keys (match slots only)
 	clear bool
+	bad   *RowError // the first value that could not be a match key
 }
 
 // newBuild returns a reset build for rec from m's pool; give it back with
@@ -102,13 +112,15 @@ func (m *Mapper) putBuild(b *build) {
 	for s := range b.cfs {
 		for i := range b.cfs[s] {
 			sb := &b.cfs[s][i]
-			sb.vals, sb.cols, sb.strs, sb.clear = sb.vals[:0], sb.cols[:0], sb.strs[:0], false
+			sb.vals, sb.cols, sb.strs, sb.clear, sb.bad = sb.vals[:0], sb.cols[:0], sb.strs[:0], false, nil
 		}
 	}
 	b.rec, b.row, b.lead, b.contact, b.company, b.task = Record{}, nil, nil, nil, nil, nil
 	b.present = [numSlots]bool{}
 	b.cols, b.colEnts, b.errs, b.arena = b.cols[:0], 0, nil, nil
 	b.statusOp, b.statusRaw, b.taskCols = nil, "", [2]string{}
+	b.warns, b.keyAlt = nil, [numSlots]bool{}
+	b.region, b.regionDone, b.regionUsed, b.countryRaw = RegionUse{}, false, false, ""
 	m.sh.builds.Put(b)
 }
 
@@ -119,7 +131,9 @@ func (m *Mapper) putBuild(b *build) {
 //
 // A row with any bad cell yields a nil Row and one *RowError per problem,
 // each with the row, column, field and value; the caller reports them and
-// goes on with the next record.
+// goes on with the next record. A value that does not validate but that
+// its column's on_invalid lets through (normalised, kept as written or
+// left out) does not fail the row: it is a *RowWarning in Row.Warnings.
 //
 // Rows share their Columns map with the other rows of m that filled the
 // same fields from the same columns; it must not be modified (see Row).
@@ -152,6 +166,7 @@ func (m *Mapper) Map(rec Record) (*Row, []*RowError) {
 	}
 	m.finishLead(b)
 	m.finishTask(b)
+	m.checkKeys(b)
 	if len(b.errs) > 0 {
 		return nil, b.errs
 	}
@@ -169,16 +184,20 @@ func (m *Mapper) apply(b *build, o *op, raw string) {
 		return
 	}
 	for _, fn := range o.ch.pre {
-		var err error
-		if v, err = fn(v); err != nil {
-			b.fail(m, o, raw, err)
-			return
+		w, err := fn(v)
+		if err != nil {
+			if m.refuse(b, o, raw, v, err) != refuseKeep {
+				return
+			}
+			continue // kept: v goes on unchanged
 		}
+		v = w
 	}
 	if v == "" {
 		m.empty(b, o)
 		return
 	}
+	was := b.present[o.ent]
 	if o.kind != opConst {
 		b.present[o.ent] = true
 	}
@@ -194,14 +213,24 @@ func (m *Mapper) apply(b *build, o *op, raw string) {
 			vals = b.splitValues(v, sep)
 		}
 	}
+	dropped := false
 	for _, fn := range o.ch.post {
-		for i := range vals {
-			var err error
-			if vals[i], err = fn(vals[i]); err != nil {
-				b.fail(m, o, raw, err)
-				return
+		kept := vals[:0]
+		for _, x := range vals {
+			w, err := fn(x)
+			if err != nil {
+				switch m.refuse(b, o, raw, x, err) {
+				case refuseFail:
+					return
+				case refuseDrop:
+					dropped = true
+					continue
+				}
+				w = x // kept as written
 			}
+			kept = append(kept, w)
 		}
+		vals = kept
 	}
 	if o.vmap != nil {
 		kept := vals[:0]
@@ -216,12 +245,26 @@ func (m *Mapper) apply(b *build, o *op, raw string) {
 		vals = kept
 	}
 	if len(vals) == 0 {
+		if dropped {
+			b.present[o.ent] = was
+		}
 		m.empty(b, o)
 		return
 	}
-	if err := m.set(b, o, vals); err != nil {
+	mk := b.mark(o)
+	switch err := m.set(b, o, vals); {
+	case err == nil && (o.cf == nil || b.mark(o).vals > mk.vals):
+		return
+	case err == nil:
+		// Every value was left out.
+	case o.policy == policyDrop && !o.required:
+		b.truncate(o, mk)
+		b.warn(m, o, raw, WarnValueLeftOut, ActionLeftOut, "", err)
+	default:
 		b.fail(m, o, raw, err)
+		return
 	}
+	b.present[o.ent] = was
 }
 
 // multi reports whether o's target takes several values, so that a cell
@@ -356,16 +399,18 @@ func (m *Mapper) set(b *build, o *op, vals []string) error {
 		case slotLeads:
 			b.lead.Name = v
 		case slotContacts:
-			b.contact.Name = v
 			if o.ch.splitName {
 				n, err := SplitName(v, m.order)
 				if err != nil {
 					return err
 				}
+				b.contact.Name = v
 				b.contact.FirstName = strings.TrimSpace(n.First + " " + n.Middle)
 				b.contact.LastName = n.Last
 				b.col(slotContacts, "contacts:first_name", o.column)
 				b.col(slotContacts, "contacts:last_name", o.column)
+			} else {
+				b.contact.Name = v
 			}
 		case slotCompanies:
 			b.company.Name = v
@@ -515,7 +560,8 @@ func (m *Mapper) setCustom(b *build, o *op, vals []string) error {
 	}
 	for _, v := range vals {
 		var fv kommo.FieldValue
-		str := v // the value as text, for match keys
+		str := v        // the value as text, for match keys
+		keyable := true // str is normalised, so it can be a match key
 		switch t.kind {
 		case cfText:
 			fv = kommo.FieldValue{Value: b.jsonText(v)}
@@ -549,19 +595,15 @@ func (m *Mapper) setCustom(b *build, o *op, vals []string) error {
 			if t.key {
 				str = strconv.Itoa(id)
 			}
-		case cfPhone:
-			p, err := ParsePhone(v, m.region)
+		case cfPhone, cfEmail:
+			sent, key, err := m.contact(b, o, v)
 			if err != nil {
 				return err
 			}
-			str = p.String()
-			fv = kommo.FieldValue{Value: b.jsonText(str), EnumCode: o.enum}
-		case cfEmail:
-			e, err := email(v)
-			if err != nil {
-				return err
+			if sent == "" {
+				continue // left out
 			}
-			fv, str = kommo.FieldValue{Value: b.jsonText(e), EnumCode: o.enum}, e
+			fv, str, keyable = kommo.FieldValue{Value: b.jsonText(sent), EnumCode: o.enum}, sent, key
 		case cfMultitext:
 			fv = kommo.FieldValue{Value: b.jsonText(v), EnumCode: o.enum}
 		case cfAddress:
@@ -569,7 +611,7 @@ func (m *Mapper) setCustom(b *build, o *op, vals []string) error {
 		}
 		sb.vals = append(sb.vals, fv)
 		sb.cols = append(sb.cols, o.column)
-		if t.key {
+		if (t.key || t.alt) && keyable {
 			sb.strs = append(sb.strs, str)
 		}
 	}
@@ -583,6 +625,10 @@ func (m *Mapper) finishLead(b *build) {
 	}
 	o := b.statusOp
 	pid, sid, err := m.ix.stage(b.statusRaw, b.lead.PipelineID)
+	if err != nil && o.policy == policyDrop && !o.required {
+		b.warn(m, o, b.statusRaw, WarnValueLeftOut, ActionLeftOut, "", err)
+		return
+	}
 	if err != nil {
 		b.fail(m, o, b.statusRaw, err)
 		return
@@ -648,9 +694,14 @@ func (m *Mapper) row(b *build) *Row {
 
 	r := b.row
 	r.File, r.Sheet, r.Line, r.Entity = m.File, m.Sheet, b.rec.Row, m.entity
+	r.Warnings = b.warns
+	if b.regionUsed {
+		r.PhoneRegion = b.region
+	}
 	if m.keyIdx >= 0 && m.keyIdx < len(b.rec.Values) {
 		r.Key = clean(b.rec.Values[m.keyIdx])
 	}
+	hasRefs := false
 	for _, ref := range m.refs {
 		if ref.idx >= len(b.rec.Values) {
 			continue
@@ -658,8 +709,10 @@ func (m *Mapper) row(b *build) *Row {
 		if v := clean(b.rec.Values[ref.idx]); v != "" {
 			if r.Refs == nil {
 				r.Refs = make(map[kommo.EntityType]string, len(m.refs))
+				r.RequiredRefs = m.required
 			}
 			r.Refs[ref.entity] = v
+			hasRefs = true
 		}
 	}
 	for s := range numSlots {
@@ -684,7 +737,8 @@ func (m *Mapper) row(b *build) *Row {
 			if r.Match == nil {
 				r.Match = make(map[kommo.EntityType]MatchKey, 2)
 			}
-			r.Match[slotEntities[s]] = MatchKey{Kind: p.match, FieldID: p.fieldID, Values: m.matchValues(b, s, &keys)}
+			_, kind := m.matchSlot(b, s)
+			r.Match[slotEntities[s]] = MatchKey{Kind: kind, FieldID: p.fieldID, Values: m.matchValues(b, s, &keys)}
 		}
 	}
 	// The columns of an entity that is not sent are left out.
@@ -698,6 +752,14 @@ func (m *Mapper) row(b *build) *Row {
 			}
 			b.cols = kept
 			break
+		}
+	}
+	if hasRefs {
+		// A reference's column, for its warning or error: "<entity>:ref".
+		for _, ref := range m.refs {
+			if r.Refs[ref.entity] != "" {
+				b.cols = append(b.cols, colPair{ent: entitySlot(ref.entity), key: ref.key, col: ref.column})
+			}
 		}
 	}
 	r.Columns = m.sh.cols.get(b.cols, &b.lastSet)
@@ -790,8 +852,9 @@ func (m *Mapper) matchValues(b *build, s int, arena *[]string) []string {
 			*arena = append(*arena, k)
 		}
 	case MatchEmail, MatchPhone, MatchField:
-		for _, x := range b.cfs[s][p.matchCF].strs {
-			switch p.match {
+		cf, kind := m.matchSlot(b, s)
+		for _, x := range b.cfs[s][cf].strs {
+			switch kind {
 			case MatchPhone:
 				x, _, _ = strings.Cut(x, " ext. ")
 			case MatchField:
@@ -814,7 +877,8 @@ func (m *Mapper) matchCount(b *build, s int) int {
 	case MatchNone:
 		return 0
 	case MatchEmail, MatchPhone, MatchField:
-		return len(b.cfs[s][p.matchCF].strs)
+		cf, _ := m.matchSlot(b, s)
+		return len(b.cfs[s][cf].strs)
 	}
 	return 1
 }

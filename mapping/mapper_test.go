@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -149,6 +150,7 @@ constants:
 				"CTO", "выставка", "software, CONSULTING", "01.02.1980", "1 234,5", "да", "vip; 2024", "ivan@example.ru", "15.03.2024 10:30", "ООО «Ромашка»"},
 			want: &Row{
 				File: "in.csv", Line: 2, Key: "c-17", Entity: kommo.EntityContacts,
+				PhoneRegion: RegionUse{Region: "RU", From: RegionFromSpec},
 				Contact: &kommo.ContactRequest{
 					// Free text is sent as the cell holds it; split_name reads the words.
 					Name: "Петров  Иван Иванович", FirstName: "Иван Иванович", LastName: "Петров",
@@ -250,6 +252,7 @@ refs:
 			rec:  []string{"D-1", "Big deal", "R$ 12.500", "", "Em negociação", "JOSE NUNEZ", "événement", "Maria Silva", "(11) 91234-5678", "ACME Ltda", "acme.com.br", "Av. Paulista 1000", "São Paulo", "O-9"},
 			want: &Row{
 				File: "in.csv", Line: 5, Key: "D-1", Entity: kommo.EntityLeads,
+				PhoneRegion: RegionUse{Region: "BR", From: RegionFromSpec},
 				Lead: &kommo.LeadRequest{Name: "Big deal", Price: ptr(12500.0), StatusID: 1003, PipelineID: 100, ResponsibleUserID: 3,
 					CustomFieldsValues: kommo.CustomFieldValues{
 						{FieldID: 33, Values: []kommo.FieldValue{kommo.Text("D-1")}},
@@ -273,7 +276,7 @@ refs:
 					"leads:status_id": "Stage", "leads:pipeline_id": "Stage", "leads:responsible_user_id": "Owner",
 					"leads:custom_fields_values.1": "Source",
 					"contacts:name":                "Person", "contacts:custom_fields_values.0": "Person phone",
-					"companies:name": "Organization", "companies:custom_fields_values.0": "Site",
+					"companies:name": "Organization", "companies:custom_fields_values.0": "Site", "companies:ref": "Org ID",
 					"companies:custom_fields_values.1": "Street + City",
 				},
 			},
@@ -344,6 +347,24 @@ refs:
 	if got.Refs[kommo.EntityLeads] != "L-1" || got.Lead != nil || got.Entity != kommo.EntityTasks {
 		t.Errorf("Map = refs %v, lead %v, entity %v; want L-1, nil, tasks", got.Refs, got.Lead, got.Entity)
 	}
+	// The reference names its column, for its warning: the lead is not
+	// required, so a key that names nothing costs the row its link only.
+	if got.Column(kommo.EntityLeads, "ref") != "Lead key" || got.RequiredRefs != nil {
+		t.Errorf("ref column %q, required %v; want \"Lead key\", none", got.Column(kommo.EntityLeads, "ref"), got.RequiredRefs)
+	}
+	w := got.RefNotFound(kommo.EntityLeads, "L-1")
+	if w.String() != `in.csv: row 3, column "Lead key", field "leads.ref": not linked: no lead "L-1" in this run or the journals given` || w.Code != WarnRefNotFound || w.Reason != "lead" {
+		t.Errorf("RefNotFound = %q (%s, %s)", w, w.Code, w.Reason)
+	}
+	var sum Summary
+	sum.AddWarnings([]*RowWarning{w})
+	if c := sum.Causes()[0].String(); c != "Lead key: 1 row landed without its link (the lead is in no file of this run: add its file, or its import's journal (--refs))" {
+		t.Errorf("cause = %q", c)
+	}
+	req := mustCompile(t, strings.Replace(spec, "entity: leads}", "entity: leads, required: true}", 1), header)
+	if got, _ := req.Map(Record{Row: 3, Values: []string{"Call back", "03/15/2024 14:00", "proposal", "deal", "555", "no", "", "ana@example.com", "L-1"}}); !slices.Equal(got.RequiredRefs, []kommo.EntityType{kommo.EntityLeads}) {
+		t.Errorf("required ref: RequiredRefs = %v", got.RequiredRefs)
+	}
 
 	_, errs = m.Map(Record{Row: 4, Values: []string{"", "", "meeting", "", "", "", "", "", ""}})
 	var gotFields []string
@@ -368,8 +389,8 @@ columns:
   - {column: Stage, field: status}
   - {column: Owner, field: responsible_user}
   - {column: Budget, field: price}
-  - {column: Phone, entity: contacts, field: PHONE}
-  - {column: Email, entity: contacts, field: EMAIL}
+  - {column: Phone, entity: contacts, field: PHONE, on_invalid: error}
+  - {column: Email, entity: contacts, field: EMAIL, on_invalid: error}
   - {column: Source, field: Deal source}
   - {column: Date, field: Contract date}
 `
@@ -388,6 +409,10 @@ columns:
 			[]rowErr{{"Stage", "leads.status", "Переговоры", `unknown stage "Переговоры" in pipeline "Sales"`}}},
 		{"ambiguous stage without pipeline", []string{"A", "", "Contract signed", "", "", "", "", "", ""},
 			[]rowErr{{"Stage", "leads.status", "Contract signed", `stage "Contract signed" is ambiguous: pipeline "Партнёры" (stage id 2004), pipeline "Renewals" (stage id 3001); use the id`}}},
+		{"pipeline / stage of another pipeline than the row's", []string{"A", "Sales", "Renewals / Contract signed", "", "", "", "", "", ""},
+			[]rowErr{{"Stage", "leads.status", "Renewals / Contract signed", `unknown stage "Renewals / Contract signed" in pipeline "Sales"`}}},
+		{"pipeline / unknown stage", []string{"A", "", "Renewals / Qualified", "", "", "", "", "", ""},
+			[]rowErr{{"Stage", "leads.status", "Renewals / Qualified", `unknown stage "Qualified" in pipeline "Renewals"`}}},
 		{"unknown pipeline", []string{"A", "Sale", "", "", "", "", "", "", ""},
 			[]rowErr{{"Pipeline", "leads.pipeline", "Sale", `unknown pipeline "Sale"; did you mean "Sales"?`}}},
 		{"ambiguous user", []string{"A", "", "", "sam lee", "", "", "", "", ""},
@@ -437,6 +462,9 @@ func TestResolveNames(t *testing.T) {
 		{"won russian", "status", "Успешно реализовано", func(r *Row) any { return r.Lead.StatusID }, 142},
 		{"lost spanish", "status", "Venta perdida", func(r *Row) any { return r.Lead.StatusID }, 143},
 		{"stage only in other pipeline", "status", "переговоры", func(r *Row) any { return [2]int{r.Lead.PipelineID, r.Lead.StatusID} }, [2]int{200, 2002}},
+		{"pipeline / stage", "status", "Renewals / Contract signed", func(r *Row) any { return [2]int{r.Lead.PipelineID, r.Lead.StatusID} }, [2]int{300, 3001}},
+		{"pipeline/stage any case", "status", "партнёры/contract SIGNED", func(r *Row) any { return [2]int{r.Lead.PipelineID, r.Lead.StatusID} }, [2]int{200, 2004}},
+		{"pipeline / won", "status", "Renewals / Closed - won", func(r *Row) any { return [2]int{r.Lead.PipelineID, r.Lead.StatusID} }, [2]int{300, 142}},
 		{"pipeline accents", "pipeline", "ПАРТНЕРЫ", func(r *Row) any { return r.Lead.PipelineID }, 200},
 		{"pipeline id", "pipeline", "300", func(r *Row) any { return r.Lead.PipelineID }, 300},
 		{"price with cents kept", "price", "1 234,56", func(r *Row) any { return *r.Lead.Price }, 1234.56},

@@ -25,6 +25,18 @@ type chain struct {
 	splitName bool
 }
 
+// withoutPhoneTransform is list without its "phone" transforms that name
+// no region.
+func withoutPhoneTransform(list []string) []string {
+	var out []string
+	for _, t := range list {
+		if !strings.EqualFold(strings.TrimSpace(t), "phone") {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // compileTransforms compiles the transform names of one mapping.
 func (c *compiler) compileTransforms(list []string) (chain, error) {
 	var ch chain

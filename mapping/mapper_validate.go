@@ -40,30 +40,51 @@ func (m *Mapper) Rows(t Table, file string) iter.Seq2[*Row, []*RowError] {
 	}
 }
 
-// A Report sums up a validation pass: how many rows were good and bad,
-// how many errors each column had, and the first errors in file order.
+// A Report sums up a validation pass: how many rows were good, landed
+// with warnings and were bad, how many errors each column had, the first
+// errors in file order, and every warning and error counted by cause.
 // The zero Report keeps no errors; set MaxErrors to keep some.
 type Report struct {
 	Rows      int            // rows seen
-	Good      int            // rows that mapped without error
+	Good      int            // rows that mapped without error or warning
+	Warned    int            // rows that mapped with warnings: they land too
 	Bad       int            // rows with at least one error
 	Errors    int            // errors in all
+	Warnings  int            // warnings in all, of the rows that land
 	ByColumn  map[string]int // errors per column ("" for errors not about one column)
 	MaxErrors int            // how many errors to keep in First
 	First     []*RowError    // the first MaxErrors errors
+	// Causes counts the warnings and errors by column, code and reason.
+	Causes Summary
+	// Regions counts the rows whose phones without a country code were
+	// read in each region, by where it came from.
+	Regions map[RegionUse]int
 }
 
 // Add counts one result of Rows.
 func (r *Report) Add(row *Row, errs []*RowError) {
 	r.Rows++
 	if len(errs) == 0 {
-		r.Good++
+		if row != nil && len(row.Warnings) > 0 {
+			r.Warned++
+			r.Warnings += len(row.Warnings)
+			r.Causes.AddWarnings(row.Warnings)
+		} else {
+			r.Good++
+		}
+		if row != nil && row.PhoneRegion.Region != "" {
+			if r.Regions == nil {
+				r.Regions = map[RegionUse]int{}
+			}
+			r.Regions[row.PhoneRegion]++
+		}
 		return
 	}
 	r.Bad++
 	if r.ByColumn == nil {
 		r.ByColumn = map[string]int{}
 	}
+	r.Causes.AddErrors(errs)
 	for _, e := range errs {
 		r.Errors++
 		r.ByColumn[e.Column]++

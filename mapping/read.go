@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -122,8 +123,9 @@ type ReadOptions struct {
 
 // Open opens a CSV or XLSX file, choosing by content (the zip signature of
 // XLSX) and, failing that, by the extension of name. name is only used for
-// that choice and in error messages. A legacy binary .xls, an encrypted
-// workbook or an .ods file yields ErrUnsupportedFormat.
+// that choice and in error messages. A legacy binary .xls (ErrLegacyXLS),
+// an encrypted workbook (ErrEncrypted) or an .ods file yields
+// ErrUnsupportedFormat, with a message that names the fix.
 func Open(name string, r io.ReaderAt, size int64, opts ReadOptions) (Table, error) {
 	head := make([]byte, 8)
 	n, err := r.ReadAt(head, 0)
@@ -143,6 +145,14 @@ func Open(name string, r io.ReaderAt, size int64, opts ReadOptions) (Table, erro
 			o.Name = name
 		}
 		return OpenCSV(io.NewSectionReader(r, 0, size), o)
+	}
+	if bytes.HasPrefix(head[:n], oleMagic) {
+		switch sniffOLE(r, size) {
+		case oleLegacyXLS:
+			return nil, fmt.Errorf("%s: %w; open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or .csv, then use that file", name, ErrLegacyXLS)
+		case oleEncrypted:
+			return nil, fmt.Errorf("%s: %w; give its password to the command line (kommo-bulk import --password, or KOMMO_BULK_PASSWORD), or open it in Excel or LibreOffice and save a copy without a password", name, ErrEncrypted)
+		}
 	}
 	return nil, fmt.Errorf("%s: %w (only CSV and XLSX are read; save the file as .xlsx or .csv)", name, ErrUnsupportedFormat)
 }

@@ -281,8 +281,41 @@ func newIndex(s *Schema) *index {
 
 // stage resolves a stage name or id. With pipeline 0, the stage is looked
 // up in the main pipeline first and then must be unique among the others;
-// the pipeline it was found in is returned.
+// the pipeline it was found in is returned. A value that is no stage's
+// name may name its pipeline too, "Pipeline / Stage" (as a template's
+// dropdown lists them; the pipeline must be the row's, when it has one).
 func (ix *index) stage(s string, pipeline int) (pipelineID, statusID int, err error) {
+	pid, sid, err := ix.stageName(s, pipeline)
+	if err == nil || !strings.Contains(s, "/") {
+		return pid, sid, err
+	}
+	for i := strings.Index(s, "/"); i >= 0; i = nextSlash(s, i) {
+		pname, sname := strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1:])
+		p, perr := ix.pipelines.lookup(pname, "")
+		if perr != nil || pname == "" || sname == "" || (pipeline != 0 && p != pipeline) {
+			continue
+		}
+		pi := ix.byID[p]
+		id, serr := pi.stages.lookup(sname, fmt.Sprintf("pipeline %q", pi.name))
+		if serr != nil {
+			return 0, 0, serr
+		}
+		return p, id, nil
+	}
+	return 0, 0, err
+}
+
+// nextSlash returns the index of the "/" after the one at i, or -1.
+func nextSlash(s string, i int) int {
+	j := strings.Index(s[i+1:], "/")
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
+}
+
+// stageName resolves a stage's own name or id (see stage).
+func (ix *index) stageName(s string, pipeline int) (pipelineID, statusID int, err error) {
 	if pipeline != 0 {
 		p := ix.byID[pipeline]
 		if p == nil {

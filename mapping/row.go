@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -50,6 +51,46 @@ type Row struct {
 	// do), so writing to it would change other rows too. Copy it to
 	// change it.
 	Columns map[string]string
+
+	// Warnings are the values of the row that did not validate but did
+	// not cost it: normalised, kept as written or left out, by the spec's
+	// on_invalid. A row with warnings lands; nil when there are none.
+	Warnings []*RowWarning
+
+	// PhoneRegion is the region the row's phones written without a
+	// country code were read in, and where it came from; zero when no
+	// phone needed one.
+	PhoneRegion RegionUse
+
+	// RequiredRefs are the entities of Refs the spec marks required
+	// (RefSpec.Required): a key that names no record fails the row
+	// instead of costing it the link. Rows of a Mapper share it:
+	// read-only.
+	RequiredRefs []kommo.EntityType
+}
+
+// RefNotFound is the warning of a row whose reference to entity names no
+// record of the run nor of the journals given: the row lands without that
+// link. key is the key (or the one of several keys) not found.
+func (r *Row) RefNotFound(entity kommo.EntityType, key string) *RowWarning {
+	one := singularOf(entity)
+	return &RowWarning{
+		File: r.File, Sheet: r.Sheet, Row: r.Line, Column: r.Column(entity, "ref"), Field: string(entity) + ".ref",
+		Value: truncate(key), Code: WarnRefNotFound, Action: ActionNotLinked, Reason: one,
+		Params: map[string]string{"entity": string(entity), "key": key},
+		Err:    fmt.Errorf("no %s %q in this run or the journals given", one, key),
+	}
+}
+
+// singularOf names one entity of a type: "company", "contact", "lead".
+func singularOf(e kommo.EntityType) string {
+	switch e {
+	case kommo.EntityCompanies:
+		return "company"
+	case kommo.EntityCustomers:
+		return "customer"
+	}
+	return strings.TrimSuffix(string(e), "s")
 }
 
 // MatchKind says which value identifies an existing record.
@@ -110,6 +151,11 @@ type Schema struct {
 	// birthday values as midnight. A spec without options.time_zone reads
 	// dates in it. Nil is UTC.
 	Location *time.Location
+	// Country is the account's country, an ISO 3166 code or a name (see
+	// CountryRegion): the region of phones written without a country code
+	// when the spec has no options.region and the row no country column.
+	// Empty, or a country CountryRegion does not know, is none.
+	Country string
 	// Notes say what the schema lacks and what a run does without it, for
 	// the summary a command prints.
 	Notes []string
@@ -118,6 +164,14 @@ type Schema struct {
 // ErrUsersHidden is the reason an owner name cannot be matched when the
 // schema has no user list (Schema.UsersHidden).
 var ErrUsersHidden = errors.New("the account's user list is admin-only; use user ids or an admin token")
+
+// region is the ISO code of s.Country, or "".
+func (s *Schema) region() string {
+	if s == nil {
+		return ""
+	}
+	return CountryRegion(s.Country)
+}
 
 // location is s.Location, or UTC.
 func (s *Schema) location() *time.Location {

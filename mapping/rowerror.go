@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -25,6 +26,13 @@ var (
 	// ErrUnsupportedFormat reports a file that is neither CSV nor XLSX, such as
 	// a legacy binary .xls or an encrypted workbook.
 	ErrUnsupportedFormat = errors.New("unsupported file format")
+	// ErrLegacyXLS reports a legacy binary Excel 97-2003 workbook (.xls);
+	// it wraps ErrUnsupportedFormat.
+	ErrLegacyXLS = fmt.Errorf("%w: a legacy Excel 97-2003 workbook (.xls)", ErrUnsupportedFormat)
+	// ErrEncrypted reports a password-protected (encrypted) workbook; it
+	// wraps ErrUnsupportedFormat. The native command line decrypts such
+	// a file with its password first (kommo-bulk import --password).
+	ErrEncrypted = fmt.Errorf("%w: a password-protected workbook", ErrUnsupportedFormat)
 	// ErrUnknownEncoding reports an Encoding option that names no supported
 	// character set.
 	ErrUnknownEncoding = errors.New("unknown text encoding")

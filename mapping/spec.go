@@ -121,8 +121,19 @@ func (m *MatchSpec) UnmarshalJSON(b []byte) error {
 // breaks, and reads full names as "First Middle Last".
 type Options struct {
 	// Region is the ISO 3166 region ("RU", "BR", "US") of phone numbers
-	// written without a country code.
+	// written without a country code. Without it, such a number is read in
+	// the country of its row's country column (see CountryColumn), else
+	// in the account's country ([Schema].Country).
 	Region string `yaml:"region,omitempty" json:"region,omitempty"`
+	// CountryColumn is the column holding each row's country (a name in
+	// English, Spanish, Portuguese, Russian or German, or an ISO code),
+	// for phones without a country code when Region is empty. By default
+	// a column named like Country, Country/Region, MailingCountry,
+	// BillingCountry, Страна, País or Land is used; "none" uses none.
+	CountryColumn string `yaml:"country_column,omitempty" json:"country_column,omitempty"`
+	// OnInvalid is the on_invalid of every column that does not set its
+	// own: error, keep or drop; see [Target].OnInvalid.
+	OnInvalid string `yaml:"on_invalid,omitempty" json:"on_invalid,omitempty"`
 	// TimeZone is an IANA zone ("Europe/Moscow") or a fixed offset
 	// ("+03:00", "+0530", "UTC-5", "GMT+5:30", "+5.75": whole quarter
 	// hours within ±14:00) for dates without an offset. Default the
@@ -178,6 +189,17 @@ type Target struct {
 	ClearIfEmpty bool `yaml:"clear_if_empty,omitempty" json:"clear_if_empty,omitempty"`
 	// Required makes an empty cell (after Default) an error.
 	Required bool `yaml:"required,omitempty" json:"required,omitempty"`
+	// OnInvalid says what happens to a value that does not validate:
+	// "error" fails the row; "keep" sends it as written (PHONE, EMAIL and
+	// text fields) and "drop" leaves it out, and the row lands with a
+	// RowWarning. By default a PHONE keeps what Kommo accepts: a number
+	// shaped like its country's numbers is sent in E.164 even when not
+	// known as assigned, other text with digits is kept as written, text
+	// without digits is left out; an EMAIL that does not validate is kept
+	// as written; any other field fails the row. A value that is its
+	// entity's match key is never kept as a key: see the package
+	// documentation.
+	OnInvalid string `yaml:"on_invalid,omitempty" json:"on_invalid,omitempty"`
 }
 
 // ColumnSpec maps one source column to a field.
@@ -207,9 +229,13 @@ type ConstantSpec struct {
 
 // RefSpec names a column holding the key of a row of Entity in another
 // file (a contact's company, a task's lead); it becomes Row.Refs[Entity].
+// A key that names no row of the run nor of the journals given costs the
+// row its link only (a ref_not_found warning), unless Required: then the
+// row fails.
 type RefSpec struct {
-	Column string           `yaml:"column" json:"column"`
-	Entity kommo.EntityType `yaml:"entity" json:"entity"`
+	Column   string           `yaml:"column" json:"column"`
+	Entity   kommo.EntityType `yaml:"entity" json:"entity"`
+	Required bool             `yaml:"required,omitempty" json:"required,omitempty"`
 }
 
 // A SpecError is a problem in a mapping spec, with its position when the

@@ -11,11 +11,13 @@ import (
 var ErrInvalidEmail = errors.New("invalid email")
 
 // ParseEmail trims and lower-cases an e-mail address and checks its shape:
-// exactly one "@", a non-empty local part, a domain with a dot that does not
-// start or end with a dot or a hyphen, no white space, no control
-// characters and no "..". A "mailto:" prefix and surrounding angle brackets
-// ("Name <a@b.c>" is not accepted, "<a@b.c>" is) are removed. It does not
-// look the domain up. Errors wrap ErrInvalidEmail and say what is wrong.
+// exactly one "@", a non-empty local part that neither starts nor ends
+// with a dot, a domain with a dot whose labels are not empty and do not
+// start or end with a hyphen, no white space, no control characters and
+// no "..". A "mailto:" prefix and surrounding angle brackets ("Name
+// <a@b.c>" is not accepted, "<a@b.c>" is) are removed. It does not look
+// the domain up. Errors are *ValueError wrapping ErrInvalidEmail that name
+// the defect: "starts with a dot", "two dots in a row", "no @", ...
 func ParseEmail(s string) (string, error) {
 	e := strings.TrimSpace(strings.Trim(strings.TrimSpace(s), "\u00a0\u200b\ufeff"))
 	if len(e) > 7 && strings.EqualFold(e[:7], "mailto:") {
@@ -25,40 +27,54 @@ func ParseEmail(s string) (string, error) {
 		e = e[1 : len(e)-1]
 	}
 	e = strings.ToLower(e)
+	bad := func(reason, text string, args ...any) (string, error) {
+		if len(args) > 0 {
+			text = fmt.Sprintf(text, args...)
+		}
+		return "", &ValueError{Kind: ErrInvalidEmail, Reason: reason, Text: text}
+	}
 	switch {
 	case e == "":
-		return "", fmt.Errorf("%w: empty", ErrInvalidEmail)
+		return bad("empty", "empty")
 	case strings.IndexFunc(e, unicode.IsSpace) >= 0:
-		return "", fmt.Errorf("%w: contains a space", ErrInvalidEmail)
+		return bad("space", "contains a space")
 	case strings.IndexFunc(e, unicode.IsControl) >= 0:
-		return "", fmt.Errorf("%w: contains a control character", ErrInvalidEmail)
+		return bad("control_character", "contains a control character")
 	case strings.Count(e, "@") == 0:
-		return "", fmt.Errorf("%w: no @", ErrInvalidEmail)
+		return bad("no_at", "no @")
 	case strings.Count(e, "@") > 1:
-		return "", fmt.Errorf("%w: more than one @", ErrInvalidEmail)
+		return bad("several_at", "more than one @")
 	case len(e) > 254:
-		return "", fmt.Errorf("%w: longer than 254 characters", ErrInvalidEmail)
+		return bad("too_long", "longer than 254 characters")
 	}
 	local, domain, _ := strings.Cut(e, "@")
 	switch {
 	case local == "":
-		return "", fmt.Errorf("%w: nothing before @", ErrInvalidEmail)
+		return bad("no_local_part", "nothing before @")
 	case strings.ContainsAny(local, ",;<>()[]\\\""):
-		return "", fmt.Errorf("%w: forbidden character in %q", ErrInvalidEmail, local)
-	case strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, ".."):
-		return "", fmt.Errorf("%w: misplaced dot before @", ErrInvalidEmail)
+		return bad("forbidden_character", "forbidden character in %q", local)
+	case strings.HasPrefix(local, "."):
+		return bad("leading_dot", "starts with a dot")
+	case strings.HasSuffix(local, "."):
+		return bad("dot_before_at", "dot right before @")
+	case strings.Contains(local, ".."):
+		return bad("double_dot", "two dots in a row before @")
 	case domain == "":
-		return "", fmt.Errorf("%w: no domain after @", ErrInvalidEmail)
+		return bad("no_domain", "no domain after @")
+	case strings.HasPrefix(domain, "."):
+		return bad("bad_domain", "domain %q starts with a dot", domain)
+	case strings.HasSuffix(domain, "."):
+		return bad("bad_domain", "domain %q ends with a dot", domain)
 	case !strings.Contains(domain, "."):
-		return "", fmt.Errorf("%w: domain %q has no dot", ErrInvalidEmail, domain)
+		return bad("domain_without_dot", "domain %q has no dot", domain)
 	case strings.Contains(domain, ".."):
-		return "", fmt.Errorf("%w: domain %q has an empty label", ErrInvalidEmail, domain)
+		return bad("bad_domain", "domain %q has two dots in a row", domain)
 	case strings.ContainsAny(domain, ",;<>()[]\\\"'_!#$%&*+/=?^`{|}~"):
-		return "", fmt.Errorf("%w: forbidden character in domain %q", ErrInvalidEmail, domain)
+		return bad("bad_domain", "forbidden character in domain %q", domain)
 	}
 	for _, label := range strings.Split(domain, ".") {
-		if label == "" || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
-			return "", fmt.Errorf("%w: bad domain label in %q", ErrInvalidEmail, domain)
+		if strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return bad("bad_domain", "domain %q has a part that starts or ends with a hyphen", domain)
 		}
 	}
 	return e, nil

@@ -3,7 +3,9 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/kommo-bulk/kommo-bulk/mapping/internal/phone"
 )
@@ -59,13 +61,39 @@ func ParsePhone(s, region string) (Phone, error) {
 
 // parsePhone is ParsePhone for a value that CollapseSpace leaves unchanged.
 func parsePhone(in, region string) (Phone, error) {
+	p, grade, err := readPhone(in, region)
+	if grade != phoneValid {
+		return Phone{}, err
+	}
+	return p, nil
+}
+
+// phoneGrade is how far a text got towards a valid phone number.
+type phoneGrade uint8
+
+const (
+	phoneValid    phoneGrade = iota // valid by the metadata
+	phoneInPlan                     // possible and shaped like the country's numbers, but not known as assigned
+	phoneDigits                     // not a number that can be normalised, but has digits
+	phoneNoDigits                   // no digit at all
+)
+
+// readPhone parses in, a value that CollapseSpace leaves unchanged, as
+// ParsePhone does, and grades it. p holds the E.164 form for phoneValid
+// and phoneInPlan; err is ParsePhone's error for every grade but
+// phoneValid (for phoneInPlan, "not a valid number for country code +1").
+func readPhone(in, region string) (p Phone, grade phoneGrade, err error) {
 	if in == "" {
-		return Phone{}, fmt.Errorf("%w: empty", ErrInvalidPhone)
+		return Phone{}, phoneNoDigits, phoneError("empty", "empty", 0)
+	}
+	grade = phoneDigits
+	if !hasDigit(in) {
+		grade = phoneNoDigits
 	}
 	region = strings.ToUpper(region)
 	v, err := unExcelPhone(in)
 	if err != nil {
-		return Phone{}, err
+		return Phone{}, grade, err
 	}
 	v = replaceRuExtension(v)
 	if t := strings.TrimLeft(v, " ("); strings.HasPrefix(t, "00") {
@@ -80,34 +108,58 @@ func parsePhone(in, region string) (Phone, error) {
 	if err != nil {
 		switch {
 		case errors.Is(err, phone.ErrInvalidCountryCode) && region == "":
-			return Phone{}, fmt.Errorf("%w: no country code and no default region", ErrInvalidPhone)
+			return Phone{}, grade, phoneError("no_country_code", "no country code and no default region", 0)
 		case errors.Is(err, phone.ErrInvalidCountryCode):
-			return Phone{}, fmt.Errorf("%w: unknown country code", ErrInvalidPhone)
+			return Phone{}, grade, phoneError("unknown_country_code", "unknown country code", 0)
 		case errors.Is(err, phone.ErrNotANumber):
-			return Phone{}, fmt.Errorf("%w: not a phone number", ErrInvalidPhone)
+			return Phone{}, grade, phoneError("not_a_number", "not a phone number", 0)
 		case errors.Is(err, phone.ErrTooShortNSN), errors.Is(err, phone.ErrTooShortAfterIDD):
-			return Phone{}, fmt.Errorf("%w: too short", ErrInvalidPhone)
+			return Phone{}, grade, phoneError("too_short", "too short", 0)
 		case errors.Is(err, phone.ErrTooLong):
-			return Phone{}, fmt.Errorf("%w: too long", ErrInvalidPhone)
+			return Phone{}, grade, phoneError("too_long", "too long", 0)
 		}
-		return Phone{}, fmt.Errorf("%w: %v", ErrInvalidPhone, err)
+		return Phone{}, grade, &ValueError{Kind: ErrInvalidPhone, Reason: "not_a_number", Text: err.Error()}
 	}
+	cc := num.CountryCode
 	if !num.IsValid() {
 		switch num.Possible() {
-		case phone.TooShort:
-			return Phone{}, fmt.Errorf("%w: too short for country code +%d", ErrInvalidPhone, num.CountryCode)
+		case phone.TooShort, phone.IsPossibleLocalOnly:
+			return Phone{}, grade, phoneError("too_short", "too short for country code +%d", cc)
 		case phone.TooLong:
-			return Phone{}, fmt.Errorf("%w: too long for country code +%d", ErrInvalidPhone, num.CountryCode)
-		case phone.IsPossibleLocalOnly:
-			return Phone{}, fmt.Errorf("%w: too short for country code +%d", ErrInvalidPhone, num.CountryCode)
+			return Phone{}, grade, phoneError("too_long", "too long for country code +%d", cc)
 		case phone.InvalidLength:
-			return Phone{}, fmt.Errorf("%w: wrong number of digits for country code +%d", ErrInvalidPhone, num.CountryCode)
+			return Phone{}, grade, phoneError("invalid_length", "wrong number of digits for country code +%d", cc)
 		case phone.InvalidCountryCode:
-			return Phone{}, fmt.Errorf("%w: unknown country code +%d", ErrInvalidPhone, num.CountryCode)
+			return Phone{}, grade, phoneError("unknown_country_code", "unknown country code +%d", cc)
 		}
-		return Phone{}, fmt.Errorf("%w: not a valid number for country code +%d", ErrInvalidPhone, num.CountryCode)
+		err = phoneError("not_valid", "not a valid number for country code +%d", cc)
+		if !num.InPlan() {
+			return Phone{}, grade, err
+		}
+		return Phone{E164: num.E164(), Ext: num.Extension}, phoneInPlan, err
 	}
-	return Phone{E164: num.E164(), Ext: num.Extension}, nil
+	return Phone{E164: num.E164(), Ext: num.Extension}, phoneValid, nil
+}
+
+// phoneError is an ErrInvalidPhone with reason; text may hold one %d, the
+// country code cc.
+func phoneError(reason, text string, cc int) *ValueError {
+	e := &ValueError{Kind: ErrInvalidPhone, Reason: reason, Text: text}
+	if cc != 0 {
+		e.Text = fmt.Sprintf(text, cc)
+		e.Params = map[string]string{"country_code": strconv.Itoa(cc)}
+	}
+	return e
+}
+
+// hasDigit reports whether s holds a decimal digit of any script.
+func hasDigit(s string) bool {
+	for _, r := range s {
+		if '0' <= r && r <= '9' || r > unicode.MaxASCII && unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // unExcelPhone expands a phone number that went through a spreadsheet as a
@@ -133,11 +185,11 @@ func unExcelPhone(s string) (string, error) {
 	}
 	frac = strings.TrimRight(frac, "0")
 	if e < len(frac) {
-		return "", fmt.Errorf("%w: %q is a fraction, not a phone number", ErrInvalidPhone, s)
+		return "", &ValueError{Kind: ErrInvalidPhone, Reason: "fraction", Text: fmt.Sprintf("%q is a fraction, not a phone number", s)}
 	}
 	digits := strings.TrimLeft(intPart+frac, "0")
 	if pad := e - len(frac); pad > 0 && len(digits) < 8 {
-		return "", fmt.Errorf("%w: %q is a number in scientific notation that lost its last digits in a spreadsheet; format the column as text and export again", ErrInvalidPhone, s)
+		return "", &ValueError{Kind: ErrInvalidPhone, Reason: "scientific_notation", Text: fmt.Sprintf("%q is a number in scientific notation that lost its last digits in a spreadsheet; format the column as text and export again", s)}
 	}
 	return intPart + frac + strings.Repeat("0", e-len(frac)), nil
 }

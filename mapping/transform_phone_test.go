@@ -67,3 +67,39 @@ func TestPhoneStringRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// readPhone grades what ParsePhone refuses: a number of its country's
+// shape that the metadata does not know (a new area code) still has its
+// E.164 form; every refusal is a *ValueError with a reason.
+func TestReadPhoneGrades(t *testing.T) {
+	tests := []struct {
+		in, region string
+		grade      phoneGrade
+		e164       string
+		reason     string
+	}{
+		{"+1 202 555 0143", "", phoneValid, "+12025550143", ""},
+		{"+1 (487) 456-2346", "", phoneInPlan, "+14874562346", "not_valid"},
+		{"(593) 544 8524", "US", phoneInPlan, "+15935448524", "not_valid"},
+		{"030 1234567", "US", phoneDigits, "", "not_valid"},
+		{"(593) 544 8524", "", phoneDigits, "", "no_country_code"},
+		{"12345", "RU", phoneDigits, "", "too_short"},
+		{"4.41E+11", "", phoneDigits, "", "scientific_notation"},
+		{"n/a", "", phoneNoDigits, "", "not_a_number"},
+		{"", "", phoneNoDigits, "", "empty"},
+	}
+	for _, tt := range tests {
+		p, grade, err := readPhone(tt.in, tt.region)
+		var ve *ValueError
+		reason := ""
+		if errors.As(err, &ve) {
+			reason = ve.Reason
+		}
+		if grade != tt.grade || p.E164 != tt.e164 || reason != tt.reason || (err != nil) != (tt.reason != "") {
+			t.Errorf("readPhone(%q, %q) = %q, grade %d, %v (reason %q); want %q, grade %d, reason %q", tt.in, tt.region, p.E164, grade, err, reason, tt.e164, tt.grade, tt.reason)
+		}
+		if err != nil && !errors.Is(err, ErrInvalidPhone) {
+			t.Errorf("readPhone(%q) error %v does not wrap ErrInvalidPhone", tt.in, err)
+		}
+	}
+}

@@ -41,7 +41,8 @@ type XLSXOptions struct {
 // string (2006-01-02, 15:04:05 or 2006-01-02T15:04:05); a number whose
 // format is all zeros ("00000") keeps its leading zeros; other numbers are
 // written without exponent and rounded to 15 significant digits; booleans
-// read TRUE or FALSE; a formula reads as its cached result. Header cells
+// read TRUE or FALSE; a formula reads as its cached result, and as "" when
+// it has none (UncachedFormulas counts those cells). Header cells
 // covered by a merged range take the range's value (and so become "Name",
 // "Name (2)", ...).
 //
@@ -62,15 +63,22 @@ type XLSXReader struct {
 	rc   io.ReadCloser
 	rows *sheetRows
 
-	header []string
-	first  *Record
-	err    error
+	header   []string
+	first    *Record
+	err      error
+	uncached UncachedFormulas // the reader's, kept by Close
 }
 
 // OpenXLSX opens a workbook, checks the zip directory against the Limits
 // before decompressing anything, selects the sheet and reads its header. The
 // ReaderAt must stay readable until Close.
 func OpenXLSX(r io.ReaderAt, size int64, opts XLSXOptions) (*XLSXReader, error) {
+	return openXLSX(r, size, opts, 0)
+}
+
+// openXLSX is OpenXLSX keeping up to maxCells references of uncached
+// formulas (see UncachedFormulas.MaxCells).
+func openXLSX(r io.ReaderAt, size int64, opts XLSXOptions, maxCells int) (*XLSXReader, error) {
 	x := &XLSXReader{name: opts.Name, limits: opts.Limits.withDefaults()}
 	zr, err := checkZip(r, size, x.limits)
 	if err != nil {
@@ -103,6 +111,7 @@ func OpenXLSX(r io.ReaderAt, size int64, opts XLSXOptions) (*XLSXReader, error) 
 	}
 	x.rows = newSheetRows(x.rc, sst, fmts, info.Date1904, x.limits)
 	x.rows.file, x.rows.sheet = x.name, x.sheet
+	x.rows.uncached.MaxCells = maxCells
 	if opts.Progress != nil {
 		total := int64(f.UncompressedSize64)
 		x.rows.sc.progress = func(n int64) { opts.Progress(n, total) }
@@ -196,6 +205,7 @@ func (x *XLSXReader) Close() error {
 		return nil
 	}
 	err := x.rc.Close()
+	x.uncached = x.rows.uncached
 	x.rc, x.rows = nil, nil
 	return err
 }

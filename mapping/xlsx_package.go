@@ -23,7 +23,7 @@ func checkZip(r io.ReaderAt, size int64, l Limits) (*zip.Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not a valid xlsx workbook: %w", err)
 	}
-	zr.RegisterDecompressor(zip.Deflate, newInflater)
+	registerInflater(zr)
 	var total uint64
 	names := make(map[string]string, len(zr.File))
 	for _, f := range zr.File {

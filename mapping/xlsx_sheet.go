@@ -84,6 +84,8 @@ type sheetRows struct {
 	text  []byte
 	tbuf  []byte // scratch for <t> of a string item
 
+	uncached UncachedFormulas // formula cells without a cached value
+
 	file, sheet string    // for RowErrors
 	bad         *RowError // a row found out of order, reported by the next readRow
 	raw         bool      // skip formatCell, for the differential tests
@@ -411,7 +413,6 @@ func (r *sheetRows) cell(kind tagKind, attrs []byte, col int) (int, error) {
 			isEnd = len(r.text)
 		}
 	}
-	_ = hasV
 	c := rawCell{typ: typ, style: style}
 	switch {
 	case typ == cellShared && vEnd > vOff:
@@ -433,6 +434,9 @@ func (r *sheetRows) cell(kind tagKind, attrs []byte, col int) (int, error) {
 	}
 	c.pos = max(r.n, col-1)
 	r.n = c.pos + 1
+	if hasF && !hasV && !hasIS {
+		r.uncached.add(c.pos, r.seek)
+	}
 	if r.n > r.maxCols {
 		// Too many columns: keep counting, store nothing.
 		r.text = r.text[:start]

@@ -37,6 +37,10 @@ type FileInfo struct {
 	Delimiter string       `json:"delimiter,omitempty"`
 	Header    []string     `json:"header"`
 	Preview   []PreviewRow `json:"preview"`
+	// NeedsSave says which formula cells of the sheet were saved without
+	// their values (they read as empty) and to save the file in Excel or
+	// LibreOffice first; "" when none.
+	NeedsSave string `json:"needsSave,omitempty"`
 }
 
 // PreviewRow is one row of a file with its row number.
@@ -68,6 +72,9 @@ type FieldInfo struct {
 	Type     string   `json:"type"`
 	Standard bool     `json:"standard"`
 	Enums    []string `json:"enums,omitempty"` // PHONE and EMAIL kinds
+	// Keepable: on_invalid keep applies (the field can hold a value as
+	// written), besides error and drop.
+	Keepable bool `json:"keepable,omitempty"`
 }
 
 // NamedID is a user or a task type.
@@ -97,13 +104,13 @@ func schemaInfo(s *mapping.Schema) *SchemaInfo {
 	for _, ent := range []kommo.EntityType{kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, kommo.EntityTasks} {
 		fs := []FieldInfo{}
 		for _, name := range standardFields[ent] {
-			fs = append(fs, FieldInfo{Field: name, Name: name, Type: "standard", Standard: true})
+			fs = append(fs, FieldInfo{Field: name, Name: name, Type: "standard", Standard: true, Keepable: mapping.Keepable(ent, name, nil)})
 		}
 		for _, cf := range s.Fields[ent] {
 			if cf == nil {
 				continue
 			}
-			fi := FieldInfo{Field: cf.Name, Name: cf.Name, ID: cf.ID, Type: string(cf.Type)}
+			fi := FieldInfo{Field: cf.Name, Name: cf.Name, ID: cf.ID, Type: string(cf.Type), Keepable: mapping.Keepable(ent, "", cf)}
 			if cf.Code != "" {
 				fi.Field = cf.Code
 			}
@@ -238,21 +245,96 @@ type ValidateOptions struct {
 	Progress func(ReadProgress) `json:"-"`
 }
 
-// ValidationInfo sums up a validation pass.
+// ValidationInfo sums up a validation pass. A row lands (Good, which
+// counts the Warned rows too) or fails (Bad); the rows that land with
+// warnings are Warned.
 type ValidationInfo struct {
 	Rows     int            `json:"rows"`
 	Good     int            `json:"good"`
+	Warned   int            `json:"warned"`
 	Bad      int            `json:"bad"`
 	Errors   int            `json:"errors"`
+	Warnings int            `json:"warnings"`
 	ByColumn map[string]int `json:"byColumn"`
 	BadRows  []BadRow       `json:"badRows"`
+	// WarnRows are the first rows that land with warnings, with their
+	// values (their Errors are empty).
+	WarnRows []BadRow `json:"warnRows"`
+	// Causes group the warnings and the errors by column, code and
+	// reason: errors first, then most rows first.
+	Causes []CauseInfo `json:"causes"`
+	// Regions are the regions phones without a country code were read
+	// in, and where each came from.
+	Regions []bulk.RegionCount `json:"regions"`
 }
 
-// BadRow is a row with errors, with its values.
+// BadRow is a row with errors, or with warnings, with its values.
 type BadRow struct {
-	Row    int         `json:"row"`
-	Values []string    `json:"values"`
-	Errors []CellError `json:"errors"`
+	Row      int           `json:"row"`
+	Values   []string      `json:"values"`
+	Errors   []CellError   `json:"errors"`
+	Warnings []CellWarning `json:"warnings"`
+}
+
+// CellWarning is a value of a row that did not validate but did not cost
+// the row: normalised, kept as written or left out.
+type CellWarning struct {
+	Column      string `json:"column,omitempty"`
+	ColumnIndex int    `json:"columnIndex"` // -1 when not about one column
+	Field       string `json:"field,omitempty"`
+	Value       string `json:"value,omitempty"`
+	Code        string `json:"code"`   // phone_kept_as_written, ...
+	Action      string `json:"action"` // normalized, kept_as_written, left_out, key_replaced, not_linked
+	Reason      string `json:"reason,omitempty"`
+	Sent        string `json:"sent,omitempty"` // what was sent instead; "" when left out
+	Message     string `json:"message"`
+}
+
+// CauseInfo is one line of a summary by cause: `Phone: 137 rows kept as
+// written (no country code: add options.region or a country column)`.
+type CauseInfo struct {
+	Error    bool   `json:"error"`
+	Column   string `json:"column"`
+	Code     string `json:"code"`
+	Reason   string `json:"reason"`
+	Action   string `json:"action,omitempty"`
+	Outcome  string `json:"outcome"` // "kept as written", "failed", ...
+	Hint     string `json:"hint"`
+	Rows     int    `json:"rows"`
+	Values   int    `json:"values"`
+	Example  string `json:"example"`
+	FirstRow int    `json:"firstRow"`
+	Text     string `json:"text"` // the whole line
+}
+
+func causeInfos(s mapping.Summary) []CauseInfo {
+	out := []CauseInfo{}
+	for _, c := range s.Causes() {
+		out = append(out, CauseInfo{Error: c.Error, Column: c.Column, Code: c.Code, Reason: c.Reason, Action: c.Action, Outcome: c.Outcome(),
+			Hint: c.Hint(), Rows: c.Rows, Values: c.Values, Example: c.Example, FirstRow: c.FirstRow, Text: c.String()})
+	}
+	return out
+}
+
+func warnRow(header []string, rec mapping.Record, ws []*mapping.RowWarning) BadRow {
+	br := BadRow{Row: rec.Row, Values: rec.Values, Errors: []CellError{}, Warnings: cellWarnings(header, ws)}
+	if br.Values == nil {
+		br.Values = []string{}
+	}
+	return br
+}
+
+func cellWarnings(header []string, ws []*mapping.RowWarning) []CellWarning {
+	out := make([]CellWarning, 0, len(ws))
+	for _, w := range ws {
+		ci := -1
+		if w.Column != "" {
+			ci = columnIndex(header, w.Column)
+		}
+		out = append(out, CellWarning{Column: w.Column, ColumnIndex: ci, Field: w.Field, Value: w.Value, Code: w.Code, Action: w.Action,
+			Reason: w.Reason, Sent: w.Sent, Message: w.Text()})
+	}
+	return out
 }
 
 // CellError is one error of a row, located by column.
@@ -265,7 +347,7 @@ type CellError struct {
 }
 
 func badRow(header []string, rec mapping.Record, errs []*mapping.RowError) BadRow {
-	br := BadRow{Row: rec.Row, Values: rec.Values, Errors: make([]CellError, 0, len(errs))}
+	br := BadRow{Row: rec.Row, Values: rec.Values, Errors: make([]CellError, 0, len(errs)), Warnings: []CellWarning{}}
 	if br.Values == nil {
 		br.Values = []string{}
 	}
@@ -336,15 +418,20 @@ func progressInfo(p bulk.Progress) ProgressInfo {
 
 // ImportResult is the outcome of an import or dry run.
 type ImportResult struct {
-	Job         string      `json:"job"`
-	DryRun      bool        `json:"dryRun"`
-	Entity      string      `json:"entity"`
-	Mode        string      `json:"mode"`
-	Rows        int         `json:"rows"`
-	Created     int         `json:"created"`
-	Updated     int         `json:"updated"`
-	Skipped     int         `json:"skipped"`
-	Failed      int         `json:"failed"`
+	Job     string `json:"job"`
+	DryRun  bool   `json:"dryRun"`
+	Entity  string `json:"entity"`
+	Mode    string `json:"mode"`
+	Rows    int    `json:"rows"`
+	Created int    `json:"created"`
+	Updated int    `json:"updated"`
+	Skipped int    `json:"skipped"`
+	Failed  int    `json:"failed"`
+	// Landed counts the rows created, updated or skipped; Warned, those of
+	// them with warnings, which Warnings groups by cause.
+	Landed      int         `json:"landed"`
+	Warned      int         `json:"warned"`
+	Warnings    []CauseInfo `json:"warnings"`
 	Pending     int         `json:"pending"`
 	Seconds     float64     `json:"seconds"`
 	Canceled    bool        `json:"canceled"`
@@ -365,6 +452,8 @@ type RowDetail struct {
 	Column  string         `json:"column,omitempty"`
 	Error   string         `json:"error,omitempty"`
 	Changes []string       `json:"changes,omitempty"`
+	// Warnings are the row's warnings, as "Column: text".
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ExportParams configure export.

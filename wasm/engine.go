@@ -277,6 +277,10 @@ func (e *Engine) OpenSource(src Source, name string, opts OpenOptions) (*FileInf
 	}
 	info := &FileInfo{Name: name, Format: formatName(f.format), Sheets: f.sheets, Header: f.header, Preview: []PreviewRow{}, Size: int(src.Size())}
 	if f.format == mapping.FormatXLSX {
+		// The CLI computes such cells with excelize; the page cannot.
+		if u, err := mapping.FindUncachedFormulas(f.src, f.src.Size(), f.opts.XLSX, 0); err == nil {
+			info.NeedsSave = u.Message()
+		}
 		info.Sheet = opts.Sheet
 		if info.Sheet == "" && len(f.sheets) > 0 {
 			info.Sheet = f.sheets[0]
@@ -460,7 +464,7 @@ func (e *Engine) Validate(ctx context.Context, id int, specText string, opts Val
 	}
 	defer t.Close()
 	var rep mapping.Report
-	info := &ValidationInfo{BadRows: []BadRow{}}
+	info := &ValidationInfo{BadRows: []BadRow{}, WarnRows: []BadRow{}}
 	for rec, err := range mapping.Records(t) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -482,8 +486,13 @@ func (e *Engine) Validate(ctx context.Context, id int, specText string, opts Val
 		if len(errs) > 0 && len(info.BadRows) < max {
 			info.BadRows = append(info.BadRows, badRow(f.header, rec, errs))
 		}
+		if len(errs) == 0 && row != nil && len(row.Warnings) > 0 && len(info.WarnRows) < max {
+			info.WarnRows = append(info.WarnRows, warnRow(f.header, rec, row.Warnings))
+		}
 	}
-	info.Rows, info.Good, info.Bad, info.Errors = rep.Rows, rep.Good, rep.Bad, rep.Errors
+	// Rows with warnings land: they are good rows.
+	info.Rows, info.Good, info.Warned, info.Bad, info.Errors, info.Warnings = rep.Rows, rep.Good+rep.Warned, rep.Warned, rep.Bad, rep.Errors, rep.Warnings
+	info.Causes, info.Regions = causeInfos(rep.Causes), bulk.RegionCounts(rep.Regions)
 	info.ByColumn = rep.ByColumn
 	if info.ByColumn == nil {
 		info.ByColumn = map[string]int{}

@@ -124,12 +124,34 @@ func TestProposeValidateFix(t *testing.T) {
 		t.Error("Propose(deals) = nil error, want one")
 	}
 
-	spec := demoSpec(t, "contacts.yaml")
-	v, err := e.Validate(ctx, fi.ID, spec, ValidateOptions{})
+	// By default Edsger's phone, "not a phone", is left out: his row lands
+	// with a warning on the Phone cell.
+	v, err := e.Validate(ctx, fi.ID, demoSpec(t, "contacts.yaml"), ValidateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Rows != 6 || v.Bad != 1 || len(v.BadRows) != 1 {
+	if v.Rows != 6 || v.Good != 6 || v.Warned != 1 || v.Warnings != 1 || v.Bad != 0 || len(v.WarnRows) != 1 || len(v.BadRows) != 0 {
+		t.Fatalf("Validate = %d rows, %d good, %d warned, %d bad (%+v), want 6, 6, 1, 0", v.Rows, v.Good, v.Warned, v.Bad, v.WarnRows)
+	}
+	wr := v.WarnRows[0]
+	if w := wr.Warnings; wr.Row != 6 || wr.Values[0] != "Edsger" || len(wr.Errors) != 0 || len(w) != 1 || w[0].Column != "Phone" || w[0].ColumnIndex != 3 ||
+		w[0].Code != "phone_left_out" || w[0].Action != "left_out" || w[0].Message != "left out: invalid phone number: not a phone number" {
+		t.Errorf("warned row = %+v, want row 6 (Edsger), Phone (index 3) left out", wr)
+	}
+	if len(v.Causes) != 1 || v.Causes[0].Text != "Phone: 1 row left out (no digits in it)" || v.Causes[0].Error {
+		t.Errorf("causes = %+v", v.Causes)
+	}
+	if len(v.Regions) != 1 || v.Regions[0].Region != "US" || v.Regions[0].From != "spec" || v.Regions[0].Rows != 1 {
+		t.Errorf("regions = %+v, want US from the spec for Grace's (202) number", v.Regions)
+	}
+
+	// The strict policy, chosen for the column, fails the row instead.
+	spec := strings.Replace(demoSpec(t, "contacts.yaml"), "transforms: [phone]", "transforms: [phone]\n    on_invalid: error", 1)
+	v, err = e.Validate(ctx, fi.ID, spec, ValidateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Rows != 6 || v.Bad != 1 || len(v.BadRows) != 1 || v.Good != 5 || v.Warned != 0 {
 		t.Fatalf("Validate = %d rows, %d bad (%+v), want 6 and 1", v.Rows, v.Bad, v.BadRows)
 	}
 	br := v.BadRows[0]
@@ -193,6 +215,7 @@ func TestImportAcrossFiles(t *testing.T) {
 	if err := e.SetCell(ct.ID, 6, "Phone", "+31 20 555 0100"); err != nil {
 		t.Fatal(err)
 	}
+	// Barbara's company C-9 is in no file: she lands without the link.
 	// A dry run writes nothing.
 	before := len(emu.Snapshot().Contacts)
 	var mu sync.Mutex
@@ -209,8 +232,8 @@ func TestImportAcrossFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !dry.DryRun || dry.Created != 5 || dry.Failed != 1 || len(emu.Snapshot().Contacts) != before {
-		t.Errorf("dry run: %+v, want 5 creates, 1 failure (C-9) and no writes", dry)
+	if !dry.DryRun || dry.Created != 6 || dry.Failed != 0 || dry.Landed != 6 || dry.Warned != 1 || len(emu.Snapshot().Contacts) != before {
+		t.Errorf("dry run: %+v, want 6 creates, 1 with a warning (C-9) and no writes", dry)
 	}
 	if dry.SuccessFile == nil || dry.SuccessFile.Name != "contacts.dry-run.csv" {
 		t.Errorf("dry run file = %+v, want contacts.dry-run.csv", dry.SuccessFile)
@@ -229,11 +252,16 @@ func TestImportAcrossFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Created != 5 || res.Failed != 1 || res.ErrorsFile == nil {
-		t.Fatalf("contacts: %+v, want 5 created and 1 failed (unknown company C-9)", res)
+	if res.Created != 6 || res.Failed != 0 || res.ErrorsFile != nil || res.Warned != 1 || len(res.Warnings) != 1 ||
+		!strings.HasPrefix(res.Warnings[0].Text, "Company ID: 1 row landed without its link") {
+		t.Fatalf("contacts: %+v, want 6 created, Barbara's with a warning (unknown company C-9)", res)
 	}
-	if !bytes.Contains(res.ErrorsFile.Data, []byte("Barbara")) || !bytes.Contains(res.SuccessFile.Data, []byte("+31 20 555 0100")) {
-		t.Errorf("result files: errors %q, success %q; want Barbara's row in errors and the fixed phone in success", res.ErrorsFile.Data, res.SuccessFile.Data)
+	if d := res.Details[5]; d.Row != 7 || len(d.Warnings) != 1 || d.Warnings[0] != `Company ID: not linked: no company "C-9" in this run or the journals given` {
+		t.Errorf("Barbara's detail = %+v", d)
+	}
+	if !bytes.Contains(res.SuccessFile.Data, []byte(`Barbara;Liskov;`)) || !bytes.Contains(res.SuccessFile.Data, []byte(`Company ID: ref_not_found: not linked`)) ||
+		!bytes.Contains(res.SuccessFile.Data, []byte("+31 20 555 0100")) {
+		t.Errorf("success file %q; want Barbara's row with her warning and the fixed phone", res.SuccessFile.Data)
 	}
 	linked := 0
 	for _, c := range emu.Snapshot().Contacts {

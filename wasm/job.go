@@ -253,6 +253,7 @@ func (e *Engine) runImport(ctx context.Context, f *file, spec *mapping.Spec, m *
 	out := &ImportResult{
 		Job: name, DryRun: p.DryRun, Entity: string(spec.Entity), Mode: string(mode),
 		Rows: len(res.Rows), Created: res.Created, Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed,
+		Landed: res.Landed(), Warned: res.Warned, Warnings: causeInfos(res.Warnings),
 		Details: details(res, p.MaxDetails), Notes: schema.Notes,
 	}
 	switch {
@@ -315,6 +316,13 @@ func details(res *bulk.Result, max int) []RowDetail {
 		}
 		for _, c := range rr.Changes {
 			d.Changes = append(d.Changes, c.String())
+		}
+		for _, w := range rr.Warnings {
+			t := w.Text()
+			if w.Column != "" {
+				t = w.Column + ": " + t
+			}
+			d.Warnings = append(d.Warnings, t)
 		}
 		out = append(out, d)
 	}

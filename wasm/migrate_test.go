@@ -230,26 +230,28 @@ func TestMigrationCheckThenSampleThenRest(t *testing.T) {
 	if res.Status != "done" {
 		t.Fatalf("rest: status %q (%s)", res.Status, res.Error)
 	}
-	if got := records(emu.Snapshot()); got != [4]int{3, 4, 4, 2} {
-		t.Errorf("after the rest: %v, want 3 companies, 4 contacts, 4 leads, 2 tasks", got)
+	if got := records(emu.Snapshot()); got != [4]int{3, 5, 4, 2} {
+		t.Errorf("after the rest: %v, want 3 companies, 5 contacts, 4 leads, 2 tasks", got)
 	}
 	var names []string
 	for _, f := range res.ResultFiles {
 		names = append(names, f.Name)
 	}
-	// Files run companies, contacts, deals, tasks; the contact with a bad
-	// phone is in the contacts' errors file.
+	// Files run companies, contacts, deals, tasks; the contact whose phone
+	// is "not a phone" lands without it, and its success row says so.
 	want := []string{
 		"hubspot-crm-exports-all-companies-2024-03-15.success.csv",
 		"hubspot-crm-exports-all-contacts-2024-03-15.success.csv",
-		"hubspot-crm-exports-all-contacts-2024-03-15.errors.csv",
 		"hubspot-crm-exports-all-deals-2024-03-15.success.csv",
 		"hubspot-crm-exports-all-tasks-2024-03-15.success.csv",
 	}
 	if !slices.Equal(names, want) {
 		t.Errorf("result files = %v, want %v", names, want)
-	} else if errs := string(res.ResultFiles[2].Data); !strings.Contains(errs, "not a phone number") || res.ResultFiles[2].Rows != 1 {
-		t.Errorf("%s (%d rows):\n%s", want[2], res.ResultFiles[2].Rows, errs)
+	} else if ok := string(res.ResultFiles[1].Data); !strings.Contains(ok, "Phone Number: phone_left_out: left out: invalid phone number: not a phone number") || res.ResultFiles[1].Rows != 5 {
+		t.Errorf("%s (%d rows):\n%s", want[1], res.ResultFiles[1].Rows, ok)
+	}
+	if f := res.Report.Files[1]; f.Landed != 6 || f.Warned != 1 || f.Failed != 0 || len(f.Warnings) != 1 {
+		t.Errorf("contacts report = %+v, want 6 landed, 1 with a warning", f)
 	}
 	var reports []string
 	for _, f := range res.ReportFiles {

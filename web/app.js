@@ -170,7 +170,7 @@ function showFile() {
   const f = state.file;
   $('file-info').hidden = false;
   $('file-name').textContent = f.name;
-  $('file-meta').textContent = `${f.format.toUpperCase()}, ${fmtBytes(f.size)}, ${f.header.length} columns`;
+  $('file-meta').textContent = `${f.format.toUpperCase()}, ${fmtBytes(f.size)}, ${f.header.length} columns` + (f.needsSave ? `. ${f.needsSave}` : '');
   const sheets = f.sheets || [];
   $('sheet-label').hidden = sheets.length === 0;
   $('sheet').replaceChildren(...sheets.map((s) => el('option', { value: s, text: s, selected: s === f.sheet })));
@@ -188,7 +188,7 @@ $('entity').addEventListener('change', () => { if (state.file) busy(null, propos
 
 function resetResults() {
   state.validation = null;
-  for (const id of ['bad', 'dry', 'result', 'progress-box', 'errors-file']) $(id).hidden = true;
+  for (const id of ['bad', 'warn', 'check-causes', 'dry', 'result', 'progress-box', 'errors-file']) $(id).hidden = true;
   $('check-summary').textContent = '';
 }
 
@@ -278,7 +278,7 @@ function drawMapping() {
       const o = el('option', { value: want, text: `${cur.entity ? cur.entity + '.' : ''}${cur.field}${cur.enum ? ` (${cur.enum})` : ''}`, selected: true });
       select.append(o);
     }
-    select.addEventListener('change', () => setTarget(h, JSON.parse(select.value)));
+    select.addEventListener('change', () => { setTarget(h, JSON.parse(select.value)); drawMapping(); });
     const pct = Math.round((prop.confidence || 0) * 100);
     const level = pct >= 90 ? 'high' : pct >= 60 ? 'mid' : 'low';
     const link = prop.reason === 'key' ? 'looks like the source’s id'
@@ -290,10 +290,42 @@ function drawMapping() {
         ` ${pct}% `, el('span', { class: 'muted', text: prop.reason || '' }),
         prop.field ? el('span', { class: 'muted', text: ` → ${prop.entity && prop.entity !== entity ? prop.entity + '.' : ''}${prop.field}` }) : null)
       : el('span', { class: 'muted', text: 'no match' });
-    return el('tr', { 'data-column': h }, el('th', { scope: 'row', text: h }), el('td', { class: 'sample', text: sample(i) }), el('td', {}, select), el('td', {}, conf));
+    return el('tr', { 'data-column': h }, el('th', { scope: 'row', text: h }), el('td', { class: 'sample', text: sample(i) }), el('td', {}, select),
+      el('td', {}, policySelect(h, cur)), el('td', {}, conf));
   });
   tbody.replaceChildren(...rows);
   drawOptions();
+}
+
+// fieldInfo finds the schema's description of a column's target.
+function fieldInfo(cur) {
+  const ent = cur.entity || state.spec.entity;
+  return ((state.schema && state.schema.fields[ent]) || []).find((f) => f.field === cur.field);
+}
+
+// policySelect is the on_invalid of a mapped column: what becomes of a
+// value that does not validate. Keep is offered where the field can hold
+// a value as written.
+function policySelect(column, cur) {
+  if (cur.kind !== 'field') return null;
+  const c = (state.spec.columns || []).find((x) => x.column === column);
+  const f = fieldInfo(cur);
+  const lenient = /^(PHONE|EMAIL)$/i.test(cur.field);
+  const options = [
+    ['', lenient ? 'default: lands with a warning' : 'default: the row fails'],
+    ['error', 'the row fails'],
+    ...(f && f.keepable ? [['keep', 'send it as written']] : []),
+    ['drop', 'leave the value out'],
+  ];
+  const sel = el('select', { class: 'policy', 'aria-label': `If a value of column ${column} does not validate`, 'data-column': column },
+    ...options.map(([v, t]) => el('option', { value: v, text: t, selected: (c && c.on_invalid || '') === v })));
+  sel.addEventListener('change', () => {
+    const col = (state.spec.columns || []).find((x) => x.column === column);
+    if (!col) return;
+    if (sel.value) col.on_invalid = sel.value; else delete col.on_invalid;
+    resetResults();
+  });
+  return sel;
 }
 
 // The spec's file-wide options: phone region, date layout, time zone.
@@ -393,58 +425,82 @@ async function validate() {
   state.validation = v;
   remember();
   const cols = Object.entries(v.byColumn).map(([c, n]) => `${c || 'row'}: ${n}`).join(', ');
+  const warned = v.warned ? ` ${fmtInt(v.warned)} of the ready rows ${v.warned === 1 ? 'lands' : 'land'} with warnings.` : '';
   $('check-summary').textContent = v.bad === 0
-    ? `All ${fmtInt(v.rows)} rows are ready to import.`
-    : `${fmtInt(v.rows)} rows: ${fmtInt(v.good)} ready, ${fmtInt(v.bad)} with errors (${cols}).`;
+    ? `All ${fmtInt(v.rows)} rows are ready to import.${warned}`
+    : `${fmtInt(v.rows)} rows: ${fmtInt(v.good)} ready, ${fmtInt(v.bad)} with errors (${cols}).${warned}`;
   $('errors-file').hidden = v.bad === 0;
+  drawCauses($('check-causes'), v.causes, v.regions);
+  drawChecked($('warn'), $('warn-grid'), v.warnRows, v.warned, 'warn');
   drawBad(v);
   document.body.dataset.checked = String(v.bad);
+  document.body.dataset.warned = String(v.warned);
   return v;
 }
 
-function drawBad(v) {
-  $('bad').hidden = v.bad === 0;
-  if (v.bad === 0) return;
+// drawCauses lists warnings and errors grouped by cause ("Phone: 137 rows
+// kept as written (no country code: …)") and where phones without a
+// country code were read.
+function drawCauses(list, causes, regions) {
+  const from = { spec: 'the mapping’s region', column: 'the row’s country column', account: 'the account’s country' };
+  const items = (causes || []).map((c) => el('li', { class: c.error ? 'error' : 'warn', text: c.text }));
+  if (regions && regions.length) {
+    items.push(el('li', { text: `Phones without a country code were read as ${regions.map((r) => `${r.region} (${from[r.from] || r.from}${r.column ? ` “${r.column}”` : ''}): ${fmtInt(r.rows)} row${r.rows === 1 ? '' : 's'}`).join(', ')}.` }));
+  }
+  list.replaceChildren(...items);
+  list.hidden = items.length === 0;
+}
+
+// drawChecked draws rows with their cells marked: the warnings' cells in
+// amber (the rows land), the errors' in red with an input to fix them.
+function drawChecked(box, grid, rows, total, kind) {
+  box.hidden = !rows || rows.length === 0;
+  if (box.hidden) return;
   const header = state.file.header;
-  const grid = $('bad-grid');
-  const thead = el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Row' }), ...header.map((h) => el('th', { scope: 'col', text: h })), el('th', { scope: 'col', text: 'Problem' })));
+  const thead = el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Row' }), ...header.map((h) => el('th', { scope: 'col', text: h })), el('th', { scope: 'col', text: kind === 'warn' ? 'What was done' : 'Problem' })));
   const body = el('tbody');
-  for (const br of v.badRows) {
-    const bad = new Map();
-    for (const e of br.errors) if (e.columnIndex >= 0) bad.set(e.columnIndex, e);
+  for (const br of rows) {
+    const marks = new Map();
+    for (const e of (kind === 'warn' ? br.warnings : br.errors)) if (e.columnIndex >= 0) marks.set(e.columnIndex, e);
     const cells = header.map((h, i) => {
       const value = br.values[i] ?? '';
-      const e = bad.get(i);
+      const e = marks.get(i);
       if (!e) return el('td', { text: value });
-      const id = `fix-${br.row}-${i}`;
+      const id = `${kind === 'warn' ? 'warn' : 'fix'}-${br.row}-${i}`;
       const input = el('input', {
-        id, value, 'aria-invalid': 'true', 'aria-describedby': `${id}-msg`, 'aria-label': `Row ${br.row}, ${h}`,
+        id, value, 'aria-invalid': kind === 'warn' ? undefined : 'true', 'aria-describedby': `${id}-msg`, 'aria-label': `Row ${br.row}, ${h}`,
         'data-row': br.row, 'data-column': h, class: 'fix',
       });
-      return el('td', { class: 'bad' }, input, el('span', { id: `${id}-msg`, class: 'msg', text: e.message }));
+      return el('td', { class: kind === 'warn' ? 'warn' : 'bad', 'data-code': e.code }, input, el('span', { id: `${id}-msg`, class: 'msg', text: e.message }));
     });
-    const problems = br.errors.map((e) => `${e.column ? e.column + ': ' : ''}${e.message}`).join('; ');
-    body.append(el('tr', {}, el('th', { scope: 'row', text: br.row }), ...cells, el('td', { class: 'msg', text: problems })));
+    const problems = (kind === 'warn' ? br.warnings : br.errors).map((e) => `${e.column ? e.column + ': ' : ''}${e.message}`).join('; ');
+    body.append(el('tr', {}, el('th', { scope: 'row', text: br.row }), ...cells, el('td', { class: kind === 'warn' ? 'msg warn-msg' : 'msg', text: problems })));
   }
   grid.replaceChildren(thead, body);
-  if (v.bad > v.badRows.length) {
-    grid.append(el('caption', { text: `The first ${v.badRows.length} of ${fmtInt(v.bad)} rows with errors: the errors file has them all.` }));
+  if (total > rows.length) {
+    grid.append(el('caption', { text: `The first ${rows.length} of ${fmtInt(total)} rows ${kind === 'warn' ? 'with warnings: the success file lists them all after the import' : 'with errors: the errors file has them all'}.` }));
   }
+}
+
+function drawBad(v) {
+  drawChecked($('bad'), $('bad-grid'), v.badRows, v.bad, 'bad');
 }
 
 $('validate').addEventListener('click', () => busy($('validate'), validate));
 
 $('apply-fixes').addEventListener('click', () => busy($('apply-fixes'), async () => {
-  const inputs = [...document.querySelectorAll('#bad-grid input.fix')].filter((i) => i.value !== i.defaultValue);
+  const inputs = [...document.querySelectorAll('#bad-grid input.fix, #warn-grid input.fix')].filter((i) => i.value !== i.defaultValue);
   for (const i of inputs) await state.kb.setCell(state.file.id, Number(i.dataset.row), i.dataset.column, i.value);
   const v = await validate();
   toast(inputs.length ? `${inputs.length} cell${inputs.length > 1 ? 's' : ''} fixed; ${v.bad} rows still have errors.` : 'Nothing was changed.');
 }));
 
 // Enter in a fix applies it.
-$('bad-grid').addEventListener('keydown', (ev) => {
-  if (ev.key === 'Enter' && ev.target.matches('input.fix')) { ev.preventDefault(); $('apply-fixes').click(); }
-});
+for (const id of ['bad-grid', 'warn-grid']) {
+  $(id).addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && ev.target.matches('input.fix')) { ev.preventDefault(); $('apply-fixes').click(); }
+  });
+}
 
 $('errors-file').addEventListener('click', () => busy($('errors-file'), async () => {
   saveFile(await state.kb.errorsFile(state.file.id, state.spec));
@@ -459,6 +515,7 @@ function counts(list, r, verb) {
     [`${fmtInt(r.skipped)} ${verb}skipped`, 'skip'],
     [`${fmtInt(r.failed)} with errors`, 'error'],
   ];
+  if (r.warned) items.push([`${fmtInt(r.warned)} with warnings`, 'warn']);
   if (r.pending) items.push([`${fmtInt(r.pending)} not reached`, 'pending']);
   list.replaceChildren(...items.map(([t, c]) => el('li', { class: c, text: t })));
 }
@@ -515,13 +572,14 @@ $('dry-run').addEventListener('click', () => busy(null, async () => {
   $('progress-box').hidden = true;
   $('dry').hidden = false;
   counts($('dry-counts'), r, 'to be ');
+  drawCauses($('dry-causes'), r.warnings, null);
   const t = $('dry-details');
   t.replaceChildren(
     el('thead', {}, el('tr', {}, ...['Row', 'Action', 'Kommo id', 'Details'].map((h) => el('th', { scope: 'col', text: h })))),
     el('tbody', {}, ...r.details.slice(0, 100).map((d) => el('tr', { class: d.action },
       el('th', { scope: 'row', text: d.row }), el('td', { text: d.action }),
       el('td', { text: Object.values(d.ids).join(', ') }),
-      el('td', { text: d.error || (d.changes || []).join('; ') })))),
+      el('td', { class: d.warnings ? 'warn-msg' : undefined, text: d.error || [...(d.changes || []), ...(d.warnings || [])].join('; ') })))),
   );
   state.files.dry = r.successFile;
   $('dry-heading').focus();
@@ -534,6 +592,7 @@ $('run').addEventListener('click', () => busy(null, async () => {
   $('result').hidden = false;
   $('result-heading').textContent = r.canceled ? 'Import canceled' : r.error ? `Import stopped: ${r.error}` : 'Import finished';
   counts($('result-counts'), r, '');
+  drawCauses($('result-causes'), r.warnings, null);
   state.files.success = r.successFile;
   state.files.errors = r.errorsFile;
   $('result-errors-file').hidden = !r.errorsFile;
@@ -870,9 +929,11 @@ function grid(caption, headers, rows, numeric = []) {
 function drawFileCounts(table, rep, verb) {
   const files = rep.files || [];
   table.replaceChildren(
-    el('thead', {}, el('tr', {}, ...['File', 'Kind', 'Rows', `${verb}created`, `${verb}updated`, 'merged', 'skipped', 'with errors'].map((h) => el('th', { scope: 'col', text: h })))),
+    el('thead', {}, el('tr', {}, ...['File', 'Kind', 'Rows', `${verb}created`, `${verb}updated`, 'merged', 'skipped', 'with errors', verb ? 'would land' : 'landed', 'with warnings']
+      .map((h) => el('th', { scope: 'col', text: h })))),
     el('tbody', {}, ...files.map((f) => el('tr', { 'data-file': f.file }, el('th', { scope: 'row', text: f.file }),
-      ...[f.entity, f.rows, f.created, f.updated, f.merged, f.skipped, f.failed].map((v) => el('td', { text: v }))))),
+      ...[f.entity, f.rows, f.created, f.updated, f.merged, f.skipped, f.failed].map((v) => el('td', { text: v })),
+      el('td', { text: f.landed ?? '' }), el('td', { class: f.warned ? 'warn' : null, text: f.warned ?? '' })))),
   );
 }
 
@@ -893,6 +954,11 @@ function drawReport(r) {
   const section = (name, list, headers, row, numeric) => {
     if (list && list.length) parts.push(el('h3', { text: name }), grid(name, headers, list.map(row), numeric));
   };
+  const warnings = files.flatMap((f) => (f.warnings || []).map((c) => ({ file: f.file, ...c })));
+  if (warnings.length) {
+    parts.push(el('h3', { text: 'Warnings' }), el('p', { class: 'muted', text: 'These rows landed, with the values below normalised, kept as written or left out, or without a link; the success files list them row by row.' }),
+      el('ul', { class: 'causes', id: 'mig-report-warnings' }, ...warnings.map((c) => el('li', { class: 'warn', text: `${c.file}: ${c.summary}` }))));
+  }
   section('Values that match nothing in Kommo', rep.unmatched, ['File', 'Column', 'Kind', 'Value', 'Rows', 'Closest'], (u) => [u.file, u.column, u.kind, u.value, u.rows, (u.closest || []).join(', ')], [4]);
   section(rep.dry_run ? 'Custom fields to create' : 'Custom fields created', rep.fields_created, ['Entity', 'Field', 'Type', 'Options'], (f) => [f.entity, f.name, f.type, (f.options || []).join(', ')]);
   section('Owners', rep.owners, ['Source value', 'Kommo', 'Matched by'], (m) => [m.value, m.to, m.by]);

@@ -39,7 +39,12 @@ export interface MappingSpec {
   key?: string;
   match?: string | Partial<Record<Entity, string>>;
   options?: {
+    /** ISO country of phones without a country code; without it, each row's country column, then the account's country. */
     region?: string;
+    /** The column holding each row's country (default found by name: Country, Country/Region, MailingCountry, ...); "none" for none. */
+    country_column?: string;
+    /** on_invalid of every column that does not set its own. */
+    on_invalid?: OnInvalid;
     time_zone?: string;
     date_layouts?: string[];
     date_serial?: string;
@@ -50,8 +55,17 @@ export interface MappingSpec {
   columns?: ColumnSpec[];
   join?: Array<{ columns: string[]; separator?: string } & Target>;
   constants?: Array<{ value: string } & Target>;
-  refs?: Array<{ column: string; entity: Entity }>;
+  /** A key that names no record costs the row that link only (a ref_not_found warning), unless required. */
+  refs?: Array<{ column: string; entity: Entity; required?: boolean }>;
 }
+
+/**
+ * What happens to a value that does not validate: the row fails
+ * ("error"), the value is sent as written ("keep": PHONE, EMAIL and text
+ * fields), or it is left out ("drop"); the row lands with a warning.
+ * Unset: the field's default (phones and e-mails land, other fields fail).
+ */
+export type OnInvalid = 'error' | 'keep' | 'drop';
 
 export interface Target {
   entity?: Entity;
@@ -62,6 +76,7 @@ export interface Target {
   default?: string;
   clear_if_empty?: boolean;
   required?: boolean;
+  on_invalid?: OnInvalid;
 }
 
 export interface ColumnSpec extends Target {
@@ -89,6 +104,8 @@ export interface FileInfo {
   delimiter?: string;
   header: string[];
   preview: Array<{ row: number; values: string[] }>;
+  /** Formula cells saved without values (they read as empty), and the fix: save the file in Excel or LibreOffice first. */
+  needsSave?: string;
 }
 
 export interface FieldInfo {
@@ -100,6 +117,8 @@ export interface FieldInfo {
   standard: boolean;
   /** PHONE/EMAIL kinds, or the parts of an address. */
   enums?: string[];
+  /** on_invalid "keep" applies (the field can hold a value as written), besides "error" and "drop". */
+  keepable?: boolean;
 }
 
 export interface NamedID {
@@ -167,13 +186,84 @@ export interface CellError {
   message: string;
 }
 
+/**
+ * A value that did not validate but did not cost its row: normalised,
+ * kept as written or left out (by the column's on_invalid), a match key
+ * replaced, or a link left out.
+ */
+export interface CellWarning {
+  column?: string;
+  /** -1 when the warning is about no one column. */
+  columnIndex: number;
+  field?: string;
+  value?: string;
+  /** phone_normalized, phone_kept_as_written, phone_left_out, email_kept_as_written, email_left_out, value_kept_as_written, value_left_out, match_key_replaced, ref_not_found. */
+  code: string;
+  action: 'normalized' | 'kept_as_written' | 'left_out' | 'key_replaced' | 'not_linked' | string;
+  /** no_country_code, leading_dot, ... */
+  reason?: string;
+  /** What was sent instead of the value; absent when it was left out. */
+  sent?: string;
+  /** "kept as written: invalid phone number: no country code and no default region" */
+  message: string;
+}
+
+/** A row with errors (it fails) or with warnings (it lands), with its values. */
+export interface CheckedRow {
+  row: number;
+  values: string[];
+  errors: CellError[];
+  warnings: CellWarning[];
+}
+
+/** One line of a summary by cause: the rows that share a column, code and reason. */
+export interface Cause {
+  /** The rows failed; otherwise they landed with a warning. */
+  error: boolean;
+  column: string;
+  code: string;
+  reason: string;
+  action?: string;
+  /** "failed", "normalised", "kept as written", "left out", ... */
+  outcome: string;
+  /** The reason in a few words, with what to do when something can be done. */
+  hint: string;
+  rows: number;
+  values: number;
+  example: string;
+  firstRow: number;
+  /** "Phone: 137 rows kept as written (no country code: add options.region or a country column)" */
+  text: string;
+}
+
+/** Where phones without a country code were read, and in how many rows. */
+export interface RegionCount {
+  region: string;
+  /** options.region, the row's country column, or the account's country. */
+  from: 'spec' | 'column' | 'account';
+  column?: string;
+  rows: number;
+}
+
 export interface Validation {
   rows: number;
+  /** Rows that land, with or without warnings. */
   good: number;
+  /** Rows that land with warnings (counted in good too). */
+  warned: number;
+  /** Rows that fail. */
   bad: number;
   errors: number;
+  warnings: number;
+  /** Errors per column. */
   byColumn: Record<string, number>;
-  badRows: Array<{ row: number; values: string[]; errors: CellError[] }>;
+  /** The first rows that fail (ValidateOptions.maxRows). */
+  badRows: CheckedRow[];
+  /** The first rows that land with warnings (ValidateOptions.maxRows). */
+  warnRows: CheckedRow[];
+  /** Warnings and errors grouped by cause, errors first. */
+  causes: Cause[];
+  regions: RegionCount[];
 }
 
 /** A file made in the browser. */
@@ -218,6 +308,8 @@ export interface RowDetail {
   column?: string;
   error?: string;
   changes?: string[];
+  /** The row's warnings, as "Column: text". */
+  warnings?: string[];
 }
 
 export interface ImportResult {
@@ -230,6 +322,12 @@ export interface ImportResult {
   updated: number;
   skipped: number;
   failed: number;
+  /** Rows created, updated or skipped. */
+  landed: number;
+  /** Rows that landed with warnings. */
+  warned: number;
+  /** Their warnings by cause. */
+  warnings: Cause[];
   /** Rows a canceled or stopped job did not reach. */
   pending: number;
   seconds: number;
@@ -357,10 +455,25 @@ export interface MigrationReport {
   dry_run?: boolean;
   sample?: number;
   id_field: string;
-  files: Array<{ file: string; entity: Entity; rows: number; created: number; updated: number; merged: number; skipped: number; failed: number; resumed?: number; selected?: number }> | null;
+  files: Array<{
+    file: string; entity: Entity; rows: number; created: number; updated: number; merged: number; skipped: number; failed: number;
+    /** Rows in Kommo (created, updated, already there, merged), and those of them with warnings. */
+    landed: number; warned: number;
+    /** The file's warnings by cause (Go's mapping.Cause: snake_case). */
+    warnings?: Array<{
+      error: boolean; column: string; code: string; reason: string; action?: string; field: string; rows: number; values: number; example: string; first_row: number;
+      /** The error of the first occurrence. */
+      text: string;
+      outcome: string; hint: string;
+      /** "Phone Number: 1 row left out (no digits in it)" */
+      summary: string;
+    }>;
+    regions?: RegionCount[];
+    resumed?: number; selected?: number;
+  }> | null;
   merges: Array<{ file: string; line: number; entity: Entity; key: string; by: string; into: string }> | null;
   skipped: Array<{ file: string; line: number; key?: string; column?: string; reason: string }> | null;
-  unmatched: Array<{ file: string; column: string; kind: 'user' | 'pipeline' | 'stage' | string; value: string; rows: number; closest?: string[] }> | null;
+  unmatched: Array<{ file: string; column: string; kind: 'user' | 'pipeline' | 'stage' | string; value: string; rows: number; closest?: string[]; reason?: string }> | null;
   fields_created: Array<{ entity: Entity; name: string; type: string; id?: number; options?: string[] }> | null;
   owners: Array<{ value: string; to: string; by: string }> | null;
   stages: Array<{ value: string; to: string; by: string }> | null;

@@ -40,6 +40,12 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.timeout, "http-timeout", 60*time.Second, "timeout of one HTTP request")
 }
 
+// hasAccount reports whether the flags or the environment name an
+// account (a subdomain or a base URL).
+func (c *connFlags) hasAccount(m *Main) bool {
+	return c.baseURL != "" || c.subdomain != "" || m.Getenv("KOMMO_BASE_URL") != "" || m.Getenv("KOMMO_SUBDOMAIN") != ""
+}
+
 // oauthFile is the on-disk form of OAuth credentials.
 type oauthFile struct {
 	ClientID     string    `json:"client_id"`

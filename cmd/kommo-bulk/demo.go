@@ -114,7 +114,9 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 				return fmt.Errorf("import %s: %v", s.file, jerr)
 			}
 		}
-		fmt.Fprintf(out, "%d. %-14s %s %d rows: %d created, %d updated, %d failed\n", i+1, s.file, s.mode, sum.Rows, sum.Created, sum.Updated, sum.Failed)
+		fmt.Fprintf(out, "%d. %-14s %s %d rows: %d landed, %d with warnings, %d failed (%d created, %d updated)\n",
+			i+1, s.file, s.mode, sum.Rows, sum.Landed, sum.Warned, sum.Failed, sum.Created, sum.Updated)
+		printCauses(out, "     ", sum.Warnings, nil, nil)
 		if sum.Errors != "" {
 			if err := printErrorRows(out, sum.Errors); err != nil {
 				return err
@@ -147,7 +149,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	// n requests at a rate r take (n-1)/r seconds: the first goes at once.
 	fmt.Fprintf(out, "\n%d requests in %.1fs (%.1f/s after the first), %d answered 429.\n", st.Requests, el,
 		float64(st.Requests-1)/el, st.RateLimited)
-	fmt.Fprintf(out, "Result files (*.success.csv, *.errors.csv), journals and exports are in %s/.\n", *outDir)
+	fmt.Fprintf(out, "Result files (*.success.csv with each row's warnings, *.errors.csv), journals and exports are in %s/.\n", *outDir)
 	fmt.Fprintf(out, "An errors file can be fixed and imported again with the same mapping; an export edited in a\nspreadsheet re-imports as an update with no mapping (kommo-bulk import --mode update FILE).\n")
 	return nil
 }

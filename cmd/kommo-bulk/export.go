@@ -48,6 +48,8 @@ Examples:
 	kommo-bulk export tasks --completed=false --entity leads -o open-tasks.csv
 	kommo-bulk export events --event-types lead_status_changed --created-from 2025-06-01 -o moves.csv
 	kommo-bulk export fields --entity contacts -o fields.csv --json
+	kommo-bulk export leads --for-edit -o leads.xlsx            # edit, then: kommo-bulk import leads.xlsx --mode update
+	KOMMO_BULK_PASSWORD=... kommo-bulk export contacts --encrypt -o contacts.xlsx
 
 Flags:`
 
@@ -164,6 +166,10 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	pageSize := fs.Int("page-size", 0, "records per request (default and maximum 250)")
 	jsonOut := fs.Bool("json", false, "print a JSON summary on stdout (needs -o FILE)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	var xo xlsxOptions
+	fs.BoolVar(&xo.forEdit, "for-edit", false, "XLSX to edit and import back with --mode update: dropdowns, locked and linked ID column, autofilter, frozen header")
+	fs.BoolVar(&xo.encrypt, "encrypt", false, "encrypt the XLSX file with $"+passwordEnv+" (or --password)")
+	fs.StringVar(&xo.password, "password", "", "encrypt the XLSX file with this password (prefer --encrypt and $"+passwordEnv+": flags show in ps)")
 	var pipelineF string
 	fs.StringVar(&pipelineF, "pipeline", "", "leads in this pipeline (`NAME|ID`); for pipelines, only this one")
 	stages := &listFlag{}
@@ -242,6 +248,9 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	comma, err := parseDelimiter(*delim)
 	if err != nil {
 		return &usageError{msg: err.Error(), hint: hint}
+	}
+	if err := xo.check(c.m, fmtName, entity); err != nil {
+		return err
 	}
 	var loc *time.Location // nil: the account's, once the schema is read
 	if *tz != "" {
@@ -354,8 +363,9 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		dst = tmp
 	}
 	var w mapping.TableWriter
+	finish := func() error { return nil }
 	if fmtName == "xlsx" {
-		w, err = mapping.NewXLSXWriter(dst, mapping.XLSXWriteOptions{Sheet: string(entity)})
+		w, finish, err = xo.writer(dst, entity, schema, client.BaseURL())
 	} else {
 		w, err = mapping.NewCSVWriter(dst, mapping.CSVWriteOptions{Comma: comma, BOM: *bom})
 	}
@@ -389,6 +399,9 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	st, next, err := exportSince(ctx, client, w, opts, *sinceLast, now)
 	if cerr := w.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = finish()
 	}
 	if err != nil {
 		if !errors.Is(err, context.Canceled) {

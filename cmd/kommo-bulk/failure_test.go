@@ -97,7 +97,8 @@ func TestJSONFailures(t *testing.T) {
 	spec := filepath.Join(e.dir, "contacts.yaml")
 	input := e.write(t, "contacts.csv", "Name,Email,Phone,Company\n"+
 		"Ada Lovelace,ada@example.org,07911 123456,Acme\n"+
-		"Bad Phone,bad@example.org,12,Globex\n")
+		"Bad Key,bad@@example.org,,Globex\n") // no e-mail to match by, nor a phone
+
 	echo := echoAccount(t)
 	emuEnv := e.env
 	echoEnv := map[string]string{"KOMMO_BASE_URL": echo, "KOMMO_TOKEN": token}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/tables"
 )
 
 const importSynopsis = `import FILE [flags]
@@ -21,9 +23,15 @@ const importSynopsis = `import FILE [flags]
 Imports a CSV or XLSX file into Kommo through a mapping spec. Every row is validated
 first; then rows are written in batches at the account's rate. Every write is
 journaled: a stopped job (Ctrl-C, a crash, kill -9) continues with --resume and
-writes each row exactly once. Result files FILE.success.EXT (Kommo ids per row) and
-FILE.errors.EXT (row, column, reason; fix it and import it again) are written next
-to the input, or in --results.
+writes each row exactly once. Result files FILE.success.EXT (Kommo ids and warnings
+per row) and FILE.errors.EXT (row, column, reason; fix it and import it again) are
+written next to the input, or in --results.
+
+A row lands, lands with warnings (a value normalised, kept as written or left out,
+by the mapping's on_invalid policies; a reference to a record in no file given), or
+fails. Owners, pipelines, stages and options that match nothing in the account stop
+the import before anything is written, with a tables skeleton: --tables, --user,
+--stage and --pipeline resolve them.
 
 Examples:
 
@@ -31,6 +39,8 @@ Examples:
 	kommo-bulk import contacts.csv --entity contacts --match email --mode upsert --dry-run
 	kommo-bulk import leads.xlsx --sheet Deals --mapping leads.yaml --refs contacts.journal
 	kommo-bulk import export-leads.xlsx --mode update          # an export of ours, edited
+	kommo-bulk import leads.xlsx                               # a filled "kommo-bulk template"
+	KOMMO_BULK_PASSWORD=... kommo-bulk import locked.xlsx --mapping leads.yaml
 	kommo-bulk import --resume contacts-20261121-120000.journal
 
 Flags:`
@@ -63,12 +73,22 @@ type importArgs struct {
 	entity    string
 	match     string
 	delta     deltaArgs
+	password  string
+	// Tables for owners, pipelines and stages that match nothing by name
+	// (as migrate's).
+	tables    string
+	users     repeatFlag
+	stages    repeatFlag
+	pipelines repeatFlag
+	// summary is set by runImport once the rows are done.
+	summary *importSummary
 }
 
 func (a *importArgs) register(fs interface {
 	StringVar(*string, string, string, string)
 	IntVar(*int, string, int, string)
 	BoolVar(*bool, string, bool, string)
+	Var(flag.Value, string, string)
 }) {
 	fs.StringVar(&a.mapping, "mapping", "", "mapping spec `file` (YAML or JSON); without it the proposed mapping is used when every column is a confident match, and an export of ours re-imports with --mode update")
 	fs.StringVar(&a.entity, "entity", "", "leads, contacts, companies or tasks (default the mapping's)")
@@ -85,9 +105,14 @@ func (a *importArgs) register(fs interface {
 	fs.IntVar(&a.workers, "workers", 4, "batches in flight (they share the rate limit)")
 	fs.StringVar(&a.lookup, "lookup", "auto", "how existing records are found: auto, query (one request per key) or scan (read the whole list once)")
 	fs.StringVar(&a.refs, "refs", "", "journals of earlier imports (comma-separated) whose row keys this file's references name, e.g. the companies job for contacts with a company key column")
+	fs.StringVar(&a.tables, "tables", "", "YAML `file` with users, pipelines and stages tables for values that match nothing by name (as migrate's), or the CSV of migrate --unmatched-csv filled in")
+	fs.Var(&a.users, "user", "owner table entry `SOURCE=KOMMO` (user name, e-mail or id; repeatable)")
+	fs.Var(&a.stages, "stage", "stage table entry `SOURCE=KOMMO` (\"Stage\" or \"Pipeline/Stage\" on both sides; repeatable)")
+	fs.Var(&a.pipelines, "pipeline", "pipeline table entry `SOURCE=KOMMO` (repeatable)")
 	fs.BoolVar(&a.dryRun, "dry-run", false, "validate, look up and report what would happen per row, without writing")
 	fs.BoolVar(&a.json, "json", false, "print a JSON summary on stdout")
 	a.delta.register(fs)
+	fs.StringVar(&a.password, "password", "", "password of an encrypted XLSX file (default $"+passwordEnv+"; prefer the variable: flags show in ps)")
 }
 
 // Run parses flags and imports.
@@ -133,6 +158,19 @@ type importSummary struct {
 	Errors   string  `json:"errors_file,omitempty"`
 	Seconds  float64 `json:"seconds"`
 	Requests int     `json:"-"`
+	// Landed counts the rows that landed (created, updated or skipped),
+	// Warned those of them with warnings, which Warnings groups by cause.
+	Landed   int             `json:"landed"`
+	Warned   int             `json:"warned"`
+	Warnings mapping.Summary `json:"warnings,omitempty"`
+	// Failures groups the rows that failed validation by cause (the rows
+	// Kommo refused are in the errors file only).
+	Failures mapping.Summary `json:"failures,omitempty"`
+	// Regions are the regions phones without a country code were read in.
+	Regions []bulk.RegionCount `json:"regions,omitempty"`
+	// Unmatched are the names that match nothing in the account: the
+	// import stopped before writing.
+	Unmatched []bulk.Unmatched `json:"unmatched,omitempty"`
 	// Notes are the schema's (see printNotes).
 	Notes []string `json:"notes,omitempty"`
 }
@@ -221,6 +259,10 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if err != nil {
 		return err
 	}
+	in, err := openInput(m, a.input, a.sheet, password(m, a.password), f, st.Size())
+	if err != nil {
+		return err
+	}
 	open := func() (mapping.Table, error) {
 		opts := mapping.ReadOptions{
 			CSV:  mapping.CSVOptions{Name: a.input, Encoding: a.encoding},
@@ -233,7 +275,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 			}
 			opts.CSV.Comma = []rune(d)[0]
 		}
-		return mapping.Open(filepath.Base(a.input), f, st.Size(), opts)
+		return mapping.Open(filepath.Base(a.input), in.r, in.size, opts)
 	}
 	table, err := open()
 	if err != nil {
@@ -250,7 +292,10 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		return fmt.Errorf("read the account's schema: %w", err)
 	}
 	printNotes(m, schema)
-	spec, err := loadImportSpec(a, mode, table, schema)
+	spec, err := templateSpec(m, a, in)
+	if spec == nil && err == nil {
+		spec, err = loadImportSpec(a, mode, table, schema)
+	}
 	if err != nil {
 		return err
 	}
@@ -266,6 +311,18 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 			return err
 		}
 	}
+	// Owners and stages are matched value by value, as a migration's:
+	// a value that matches nothing stops the import below, before anything
+	// is written, instead of failing its rows one by one.
+	tables, _, err := loadNameTables(a.tables, a.users, a.stages, a.pipelines)
+	if err != nil {
+		return err
+	}
+	names, err := bulk.MatchNames(ctx, schema, bulk.MigrationFile{Name: filepath.Base(a.input), Spec: spec, Open: open}, tables)
+	if err != nil && !errors.As(err, new(*bulk.UnmatchedError)) {
+		return err
+	}
+	spec = names.Spec
 	mapper, err := mapping.Compile(spec, schema, table.Header())
 	if err != nil {
 		return fmt.Errorf("%s: %w", a.mapping, err)
@@ -278,11 +335,20 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	// A first pass validates every row without touching Kommo: it counts
 	// the rows (for the lookup strategy and the ETA) and reports bad rows
 	// before anything is written.
-	report, err := checkRows(ctx, mapper, table)
+	unmatched := bulk.NewUnmatchedNames(filepath.Base(a.input), names.Unmatched)
+	report, err := checkRows(ctx, mapper, table, unmatched)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stderr, "%s: %d rows, %d valid, %d with errors\n", a.input, report.Rows, report.Good, report.Bad)
+	if un := append(names.Unmatched, unmatched.Values()...); len(un) > 0 {
+		printUnmatched(m.Stderr, &bulk.UnmatchedError{Values: un})
+		err := errors.New("stopped before writing: add the values above to the tables (--tables FILE, --user, --stage, --pipeline) or fix the file")
+		if a.json {
+			return &partialError{err: err, result: importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: report.Rows, Unmatched: un, Notes: schema.Notes}}
+		}
+		return err
+	}
+	fmt.Fprintf(m.Stderr, "%s: %d rows, %d valid (%d with warnings), %d with errors\n", a.input, report.Rows, report.Good+report.Warned, report.Warned, report.Bad)
 	for _, e := range report.First {
 		fmt.Fprintf(m.Stderr, "  %v\n", e)
 	}
@@ -372,7 +438,8 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	counts := rf.w.Counts()
 	sum := importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: counts.Success + counts.Errors, Created: res.Created,
 		Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed, Resumed: res.Resumed, Seconds: time.Since(start).Seconds(),
-		Success: rf.success, Pending: report.Rows - counts.Success - counts.Errors, Notes: schema.Notes}
+		Success: rf.success, Pending: report.Rows - counts.Success - counts.Errors, Notes: schema.Notes,
+		Landed: res.Landed(), Warned: res.Warned, Warnings: res.Warnings, Failures: failures(report.Causes), Regions: bulk.RegionCounts(report.Regions)}
 	if counts.Errors > 0 {
 		sum.Errors = rf.errs
 	} else {
@@ -381,6 +448,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if !a.dryRun {
 		sum.Journal = journal
 	}
+	a.summary = &sum
 	dry.done()
 	err = runErr
 	if err == nil && res.Failed > 0 {
@@ -489,7 +557,10 @@ func loadImportSpec(a *importArgs, mode bulk.Mode, t mapping.Table, schema *mapp
 // errors. A read error that ends the file (a cell over the limit, say)
 // stops it and is returned: nothing is written from a file that cannot be
 // read to its end. So does a done ctx: the pass may be long.
-func checkRows(ctx context.Context, m *mapping.Mapper, t mapping.Table) (*mapping.Report, error) {
+//
+// Names that match nothing (owners, stages, options) go to un, not to the
+// report's first errors: the import stops on them before writing.
+func checkRows(ctx context.Context, m *mapping.Mapper, t mapping.Table, un *bulk.UnmatchedNames) (*mapping.Report, error) {
 	report := &mapping.Report{MaxErrors: 5}
 	for rec, err := range mapping.Records(t) {
 		if ctx.Err() != nil {
@@ -503,9 +574,48 @@ func checkRows(ctx context.Context, m *mapping.Mapper, t mapping.Table) (*mappin
 			report.Add(nil, []*mapping.RowError{re})
 			continue
 		}
-		report.Add(m.Map(rec))
+		row, errs := m.Map(rec)
+		if len(errs) > 0 && un.Add(errs) {
+			report.Rows++
+			report.Bad++
+			continue
+		}
+		report.Add(row, errs)
 	}
 	return report, nil
+}
+
+// failures are the error causes of a validation pass.
+func failures(s mapping.Summary) mapping.Summary {
+	var out mapping.Summary
+	for k, c := range s {
+		if k.Error {
+			if out == nil {
+				out = mapping.Summary{}
+			}
+			out[k] = c
+		}
+	}
+	return out
+}
+
+// loadNameTables reads a --tables file and adds the --user, --stage and
+// --pipeline entries to it.
+func loadNameTables(path string, users, stages, pipelines []string) (bulk.NameTables, []tables.UnmatchedRow, error) {
+	t, rows, err := loadTables(path)
+	if err != nil {
+		return bulk.NameTables{}, nil, err
+	}
+	if t.Users, err = parseTable(t.Users, users, "user"); err != nil {
+		return bulk.NameTables{}, nil, err
+	}
+	if t.Stages, err = parseTable(t.Stages, stages, "stage"); err != nil {
+		return bulk.NameTables{}, nil, err
+	}
+	if t.Pipelines, err = parseTable(t.Pipelines, pipelines, "pipeline"); err != nil {
+		return bulk.NameTables{}, nil, err
+	}
+	return bulk.NameTables{Users: t.Users, Pipelines: t.Pipelines, Stages: t.Stages}, rows, nil
 }
 
 // resultFiles are an import's success and errors files, in the input's
@@ -579,12 +689,13 @@ func printSummary(m *Main, s importSummary, asJSON bool) {
 		enc.Encode(s)
 		return
 	}
-	verb := ""
+	verb, land := "", "landed"
 	if s.DryRun {
-		verb = "would be "
+		verb, land = "would be ", "would land"
 	}
-	fmt.Fprintf(m.Stdout, "%d rows: %d %screated, %d %supdated, %d %sskipped, %d failed (%.1fs)\n",
-		s.Rows, s.Created, verb, s.Updated, verb, s.Skipped, verb, s.Failed, s.Seconds)
+	fmt.Fprintf(m.Stdout, "%d rows: %d %s, %d with warnings, %d failed (%d %screated, %d %supdated, %d %sskipped; %.1fs)\n",
+		s.Rows, s.Landed, land, s.Warned, s.Failed, s.Created, verb, s.Updated, verb, s.Skipped, verb, s.Seconds)
+	printCauses(m.Stdout, "", s.Warnings, s.Failures, s.Regions)
 	if s.Resumed > 0 {
 		fmt.Fprintf(m.Stdout, "%d rows were already done before this resume\n", s.Resumed)
 	}
@@ -593,6 +704,31 @@ func printSummary(m *Main, s importSummary, asJSON bool) {
 	}
 	if s.Errors != "" {
 		fmt.Fprintf(m.Stdout, "errors:  %s (fix the rows and import this file again)\n", s.Errors)
+	}
+}
+
+// printCauses prints warnings and failures grouped by cause, and the
+// regions phones without a country code were read in, each line indented
+// by indent.
+func printCauses(w io.Writer, indent string, warnings, failures mapping.Summary, regions []bulk.RegionCount) {
+	if len(warnings) > 0 {
+		fmt.Fprintf(w, "%swarnings (the rows landed):\n", indent)
+		for _, c := range warnings.Causes() {
+			fmt.Fprintf(w, "%s  %s\n", indent, c)
+		}
+	}
+	if len(failures) > 0 {
+		fmt.Fprintf(w, "%sfailed:\n", indent)
+		for _, c := range failures.Causes() {
+			fmt.Fprintf(w, "%s  %s\n", indent, c)
+		}
+	}
+	if len(regions) > 0 {
+		var rs []string
+		for _, r := range regions {
+			rs = append(rs, r.String())
+		}
+		fmt.Fprintf(w, "%sphones without a country code read as: %s\n", indent, strings.Join(rs, ", "))
 	}
 }
 

@@ -93,11 +93,15 @@ func readResultCSV(t *testing.T, path string) [][]string {
 
 func TestImportCommandEndToEnd(t *testing.T) {
 	e := newCLIEnv(t)
+	// A phone too short to be a number lands as written, with a warning;
+	// an e-mail that cannot be the match key, with no phone to stand in,
+	// fails its row.
 	input := e.write(t, "contacts.csv", "Name,Email,Phone,Company\n"+
 		"Ada Lovelace,ADA@example.org,07911 123456,Acme\n"+
 		"Bob Jones,bob@example.org,+44 20 7946 0000,Acme\n"+
-		"Bad Phone,bad@example.org,12,Globex\n"+
-		"Ada L.,ada@example.org,,\n")
+		"Short Phone,short@example.org,12,Globex\n"+
+		"Ada L.,ada@example.org,,\n"+
+		"Bad Key,bad@@example.org,,Globex\n")
 	spec := filepath.Join(e.dir, "contacts.yaml")
 
 	// A dry run writes nothing and says what would happen.
@@ -108,8 +112,14 @@ func TestImportCommandEndToEnd(t *testing.T) {
 	if st := e.emu.Snapshot(); len(st.Contacts) != 0 || len(st.Companies) != 0 {
 		t.Fatalf("dry run wrote %d contacts", len(st.Contacts))
 	}
-	if !strings.Contains(out, "3 would be created") && !strings.Contains(out, "would be created") {
-		t.Errorf("dry run output:\n%s", out)
+	for _, want := range []string{"5 rows: 4 would land, 1 with warnings, 1 failed (3 would be created, 1 would be updated, 0 would be skipped;",
+		"Phone: 1 row kept as written (too short for a phone number)", "Email: 1 row failed (invalid email: more than one @; it is the match key of contacts"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "5 rows, 4 valid (1 with warnings), 1 with errors") {
+		t.Errorf("check pass:\n%s", errOut)
 	}
 
 	code, out, errOut = e.run(t, "import", "--rate", "0", "--mapping", spec, "--mode", "upsert", "--job", "first", "--json", input)
@@ -120,39 +130,57 @@ func TestImportCommandEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatalf("--json output %q: %v", out, err)
 	}
-	if sum.Created != 2 || sum.Updated != 1 || sum.Failed != 1 || sum.Rows != 4 {
+	if sum.Created != 3 || sum.Updated != 1 || sum.Failed != 1 || sum.Rows != 5 || sum.Landed != 4 || sum.Warned != 1 || len(sum.Warnings) != 1 || len(sum.Failures) != 1 {
 		t.Errorf("summary = %+v", sum)
 	}
+	if !strings.Contains(out, `"code": "phone_kept_as_written"`) || !strings.Contains(out, `"warned": 1`) || !strings.Contains(out, `"region": "GB"`) {
+		t.Errorf("--json lacks the warnings, their causes or the region:\n%s", out)
+	}
 	st := e.emu.Snapshot()
-	if len(st.Contacts) != 2 || len(st.Companies) != 1 {
-		t.Fatalf("%d contacts, %d companies; want 2 and 1", len(st.Contacts), len(st.Companies))
+	if len(st.Contacts) != 3 || len(st.Companies) != 2 {
+		t.Fatalf("%d contacts, %d companies; want 3 and 2", len(st.Contacts), len(st.Companies))
 	}
 	for _, c := range st.Contacts {
-		if c.Name == "Ada L." {
+		switch c.Name {
+		case "Ada L.":
 			if c.CustomFieldsValues[0].Values[0].Value != "ada@example.org" {
 				t.Errorf("ada = %+v", c)
+			}
+		case "Short Phone":
+			// Kommo gets the phone as written.
+			var phones []any
+			for _, f := range c.CustomFieldsValues {
+				if f.FieldCode == "PHONE" {
+					for _, v := range f.Values {
+						phones = append(phones, v.Value)
+					}
+				}
+			}
+			if len(phones) != 1 || phones[0] != "12" {
+				t.Errorf("short phone's phones = %v, want [12] as written", phones)
 			}
 		}
 	}
 
 	success := readResultCSV(t, filepath.Join(e.dir, "contacts.success.csv"))
-	if len(success) != 4 || success[0][4] != "kommo-bulk row" || success[1][5] != "create" || success[4-1][5] != "update" {
+	if len(success) != 5 || success[0][4] != "kommo-bulk row" || success[1][5] != "create" || success[4][5] != "update" ||
+		success[0][12] != "kommo-bulk warnings" || success[3][12] != "Phone: phone_kept_as_written: kept as written: invalid phone number: too short for country code +44" || success[1][12] != "" {
 		t.Errorf("success file = %q", success)
 	}
 	errs := readResultCSV(t, filepath.Join(e.dir, "contacts.errors.csv"))
-	if len(errs) != 2 || errs[1][0] != "Bad Phone" || errs[1][4] != "4" || errs[1][5] != "Phone" || !strings.Contains(errs[1][6], "phone") {
+	if len(errs) != 2 || errs[1][0] != "Bad Key" || errs[1][4] != "6" || errs[1][5] != "Email" || !strings.Contains(errs[1][6], "more than one @") {
 		t.Fatalf("errors file = %q", errs)
 	}
 
 	// Fix the bad row in the error file and feed it back in.
-	fixed := strings.Replace(string(mustRead(t, filepath.Join(e.dir, "contacts.errors.csv"))), ",12,", ",+44 7911 123457,", 1)
+	fixed := strings.Replace(string(mustRead(t, filepath.Join(e.dir, "contacts.errors.csv"))), "bad@@example.org", "bad@example.org", 1)
 	again := e.write(t, "fixed.csv", fixed)
 	code, out, errOut = e.run(t, "import", "--rate", "0", "--mapping", spec, "--mode", "upsert", again)
 	if code != exitOK {
 		t.Fatalf("re-import exit %d\n%s\n%s", code, out, errOut)
 	}
-	if st := e.emu.Snapshot(); len(st.Contacts) != 3 || len(st.Companies) != 2 {
-		t.Errorf("after the fix: %d contacts, %d companies; want 3 and 2", len(st.Contacts), len(st.Companies))
+	if st := e.emu.Snapshot(); len(st.Contacts) != 4 || len(st.Companies) != 2 {
+		t.Errorf("after the fix: %d contacts, %d companies; want 4 and 2", len(st.Contacts), len(st.Companies))
 	}
 
 	// Starting the same job again is refused: it would write twice.
@@ -339,5 +367,108 @@ func TestImportCommandModes(t *testing.T) {
 	errs := readResultCSV(t, filepath.Join(e.dir, "third.errors.csv"))
 	if len(errs) != 2 || errs[1][1] != "Ghost" || !strings.Contains(errs[1][4], "does not exist") {
 		t.Errorf("update errors file = %q", errs)
+	}
+}
+
+// Owners, stages and options that match nothing stop an import before it
+// writes anything, as a migration: each value once with its rows and the
+// closest names, and a tables skeleton; --stage, --user and --tables
+// resolve them.
+func TestImportStopsOnUnmatchedNames(t *testing.T) {
+	e := newCLIEnv(t)
+	spec := e.write(t, "leads.yaml", `entity: leads
+columns:
+  - {column: Deal, field: name}
+  - {column: Stage, field: status}
+  - {column: Owner, field: responsible_user}
+  - {column: Source, field: Lead source}
+constants:
+  - {field: pipeline, value: Partners}
+`)
+	input := e.write(t, "leads.csv", "Deal,Stage,Owner,Source\n"+
+		"A,Negotation,Jane Roe,Website\n"+
+		"B,Negotation,Boris Manager,Billboard\n"+
+		"C,Contacted,Jane Roe,Referral\n"+
+		"D,Negotation,Chen Sales,Billboard\n"+
+		"E,Incoming leads,Chen Sales,\n") // a stage of both pipelines: the spec's
+
+	code, out, errOut := e.run(t, "import", "--rate", "0", "--mapping", spec, "--json", input)
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitFailed, out, errOut)
+	}
+	for _, want := range []string{
+		`leads.csv, column "Owner": user "Jane Roe" (2 rows)`,
+		`leads.csv, column "Stage": stage "Negotation" (3 rows); closest: Negotiation`,
+		`leads.csv, column "Source": option "Billboard" (2 rows)`,
+		"a tables file to start from (--tables FILE):\nusers:\n  \"Jane Roe\": \"",
+		"stages:\n  \"Negotation\": \"Negotiation\"",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	var got struct {
+		Unmatched []struct {
+			Column, Kind, Value string
+			Rows                int
+		} `json:"unmatched"`
+		Error struct{ Message string } `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got.Unmatched) != 3 || !strings.Contains(got.Error.Message, "stopped before writing") {
+		t.Errorf("--json = %s (%v), want the 3 unmatched values and the error", out, err)
+	}
+	if st := e.emu.Stats(); st.Writes != 0 {
+		t.Fatalf("%d writes before the names were matched", st.Writes)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "leads.errors.csv")); err == nil {
+		t.Error("an errors file was written: no row was tried")
+	}
+
+	// The tables resolve the owner and the stage (in the spec's pipeline);
+	// the option is the spec's to fix.
+	tables := e.write(t, "tables.yaml", "users: {Jane Roe: ana@example.com}\n")
+	fixed := e.write(t, "fixed.yaml", strings.Replace(string(mustRead(t, spec)), "field: Lead source}", "field: Lead source, map: {Billboard: Website}}", 1))
+	code, out, errOut = e.run(t, "import", "--rate", "0", "--mapping", fixed, "--tables", tables, "--stage", "Negotation=Negotiation", input)
+	if code != exitOK {
+		t.Fatalf("with the tables: exit %d\n%s\n%s", code, out, errOut)
+	}
+	got2 := map[string]string{}
+	for _, l := range e.emu.Snapshot().Leads {
+		got2[l.Name] = fmt.Sprintf("%d/%d/%d", l.PipelineID, l.StatusID, l.ResponsibleUserID)
+	}
+	partners, negotiation, contacted := kt.SeedPipelinePartners, 0, 0
+	for _, p := range e.emu.Snapshot().Pipelines {
+		for _, s := range p.Statuses {
+			if p.ID == partners && s.Name == "Negotiation" {
+				negotiation = s.ID
+			}
+			if p.ID == partners && s.Name == "Contacted" {
+				contacted = s.ID
+			}
+		}
+	}
+	want := map[string]string{
+		"A": fmt.Sprintf("%d/%d/%d", partners, negotiation, kt.SeedUserAna), "B": fmt.Sprintf("%d/%d/%d", partners, negotiation, kt.SeedUserBoris),
+		"C": fmt.Sprintf("%d/%d/%d", partners, contacted, kt.SeedUserAna), "D": fmt.Sprintf("%d/%d/%d", partners, negotiation, kt.SeedUserChen),
+		"E": fmt.Sprintf("%d/%d/%d", partners, kt.SeedStatusPartnersIncoming, kt.SeedUserChen),
+	}
+	if fmt.Sprint(got2) != fmt.Sprint(want) {
+		t.Errorf("leads (pipeline/stage/owner) = %v, want %v", got2, want)
+	}
+}
+
+// --results names a directory that need not exist: the import makes it.
+func TestImportMakesResultsDir(t *testing.T) {
+	e := newCLIEnv(t)
+	input := e.write(t, "contacts.csv", "Name,Email,Phone,Company\nAda,ada@example.org,,\n")
+	results := filepath.Join(e.dir, "out", "nightly")
+	code, out, errOut := e.run(t, "import", "--rate", "0", "--mapping", filepath.Join(e.dir, "contacts.yaml"), "--results", results, "--job", "j", input)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, f := range []string{"contacts.success.csv", "j.journal"} {
+		if _, err := os.Stat(filepath.Join(results, f)); err != nil {
+			t.Errorf("no %s in the new results directory: %v", f, err)
+		}
 	}
 }

@@ -124,7 +124,7 @@ func TestCheckRowsStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	tb.cancel = cancel
 	var rerr error
-	hang.Returns(t, "checkRows", func() { _, rerr = checkRows(ctx, m, tb) })
+	hang.Returns(t, "checkRows", func() { _, rerr = checkRows(ctx, m, tb, bulk.NewUnmatchedNames("huge.csv", nil)) })
 	if !errors.Is(rerr, context.Canceled) || tb.row > 1001 {
 		t.Errorf("checkRows = %v after %d rows, want context.Canceled after 1001", rerr, tb.row)
 	}

@@ -113,6 +113,7 @@ func (m *Main) commands() []commandInfo {
 		{"undo", "revert an import from its journal", func(m *Main) command { return &UndoCommand{m: m} }},
 		{"export", "export leads, contacts, companies, tasks, events, pipelines or fields to CSV/XLSX", func(m *Main) command { return &ExportCommand{m: m} }},
 		{"schema", "print the account's pipelines, stages, users, task types and custom fields", func(m *Main) command { return &SchemaCommand{m: m} }},
+		{"template", "write an XLSX import template with dropdowns from the account's schema", func(m *Main) command { return &TemplateCommand{m: m} }},
 		{"serve", "serve the browser page (drop a file, map, fix, import, export) with a proxy to the account", func(m *Main) command { return &ServeCommand{m: m} }},
 		{"emulator", "run a local Kommo API v4 emulator to try the tool on", func(m *Main) command { return &EmulatorCommand{m: m} }},
 		{"demo", "run a short session against the built-in emulator and show the result", func(m *Main) command { return &DemoCommand{m: m} }},

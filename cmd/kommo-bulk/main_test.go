@@ -158,11 +158,15 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo = %d\n%s\n%s", code, stdout, errb)
 	}
 	for _, want := range []string{
-		"1. companies.csv  create 3 rows: 3 created, 0 updated, 0 failed",
-		"2. contacts.csv   upsert 6 rows: 4 created, 0 updated, 2 failed",
-		`row 6 column "Phone": not a phone number`,
-		`row 7: refers to company "C-9", which no imported row has`,
-		"4. tasks.csv      create 4 rows: 3 created, 0 updated, 1 failed",
+		"1. companies.csv  create 3 rows: 3 landed, 0 with warnings, 0 failed (3 created, 0 updated)",
+		// Edsger's phone has no digits and Barbara's company is in no
+		// file: they land, with warnings.
+		"2. contacts.csv   upsert 6 rows: 6 landed, 2 with warnings, 0 failed (6 created, 0 updated)",
+		"Phone: 1 row left out (no digits in it)",
+		"Company ID: 1 row landed without its link (the company is in no file of this run",
+		// A task's lead is required: the one for an unknown deal fails.
+		"4. tasks.csv      create 4 rows: 3 landed, 0 with warnings, 1 failed (3 created, 0 updated)",
+		`row 5 column "Deal ID": refers to lead "D-7", which no imported row has (the reference is required)`,
 		"Analytical engine         12500  Qualified     Boris Manager  Ada Lovelace       Acme GmbH    1      hardware, priority, demo",
 		"Enigma audit              9900   Closed - won",
 		"exported leads to " + filepath.Join(out, "export-leads.xlsx"),
@@ -172,9 +176,18 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
 		}
 	}
-	for _, f := range []string{"contacts.success.csv", "contacts.errors.csv", "leads.journal", "export-contacts.xlsx"} {
+	for _, f := range []string{"contacts.success.csv", "tasks.errors.csv", "leads.journal", "export-contacts.xlsx"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("demo left no %s: %v", f, err)
+		}
+	}
+	success, err := os.ReadFile(filepath.Join(out, "contacts.success.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`Phone: phone_left_out: left out: invalid phone number: not a phone number`, `Company ID: ref_not_found: not linked: no company ""C-9"" in this run or the journals given`} {
+		if !strings.Contains(string(success), want) {
+			t.Errorf("contacts.success.csv lacks %q:\n%s", want, success)
 		}
 	}
 }

@@ -25,6 +25,11 @@ Portuguese, German, Czech), by a fuzzy match, or by what its values look like.
 Each line says how sure the match is. Review it, edit it, and pass it to
 kommo-bulk import --mapping.
 
+Without an account (no --subdomain, --base-url or their variables), the columns are
+matched to the standard fields and the fields every account has (PHONE, EMAIL,
+POSITION, WEB, ADDRESS); the account's own custom fields, stages and owners are not
+checked until the import.
+
 Examples:
 
 	kommo-bulk map hubspot-contacts.csv --entity contacts > contacts.yaml
@@ -66,13 +71,18 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer t.Close()
-	client, err := conn.client(c.m, nil)
-	if err != nil {
-		return err
-	}
-	schema, err := bulk.FetchSchema(ctx, client)
-	if err != nil {
-		return fmt.Errorf("read the account's schema: %w", err)
+	schema, offline := mapping.StandardSchema(), !conn.hasAccount(c.m)
+	const unchecked = "no account given: columns were matched to the standard fields and the fields every account has (PHONE, EMAIL, POSITION, WEB, ADDRESS); the account's custom fields, stages and owners were not checked"
+	if offline {
+		fmt.Fprintf(c.m.Stderr, "%s\n", unchecked)
+	} else {
+		client, err := conn.client(c.m, nil)
+		if err != nil {
+			return err
+		}
+		if schema, err = bulk.FetchSchema(ctx, client); err != nil {
+			return fmt.Errorf("read the account's schema: %w", err)
+		}
 	}
 	rows, err := mapping.Sample(t, 50)
 	if err != nil {
@@ -90,6 +100,9 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 		w = file
 	}
 	fmt.Fprintf(w, "# Mapping proposed by kommo-bulk for %s (%s). Review before importing:\n", filepath.Base(pos[0]), *entity)
+	if offline {
+		fmt.Fprintf(w, "# %s.\n", unchecked)
+	}
 	var unmapped []string
 	refs := map[string]kommo.EntityType{}
 	for _, r := range p.Refs {

@@ -61,3 +61,30 @@ func TestMapThenImport(t *testing.T) {
 		t.Error("a stopped import wrote result files")
 	}
 }
+
+// map needs no account: it proposes the standard fields and the fields
+// every account has, says that the rest was not checked, and the spec
+// imports into an account.
+func TestMapWithoutAccount(t *testing.T) {
+	e := newCLIEnv(t)
+	input := e.write(t, "people.csv", "Full name,E-mail,Mobile phone,Job title,Favourite colour\nAda Lovelace,ada@example.org,+447911123456,Countess,blue\n")
+	m, out, errb := testMain(map[string]string{}) // no KOMMO_* variables
+	if code := m.Run(t.Context(), []string{"map", input, "--entity", "contacts"}); code != exitOK {
+		t.Fatalf("map without an account = %d\n%s\n%s", code, out, errb)
+	}
+	for _, want := range []string{"field: EMAIL", "field: PHONE", "field: POSITION", "custom fields, stages and owners were not checked"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("map output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errb.String(), "no account given") {
+		t.Errorf("stderr does not say the account's fields were not checked:\n%s", errb)
+	}
+	spec := e.write(t, "people.yaml", out.String())
+	if code, out, errOut := e.run(t, "import", input, "--mapping", spec, "--rate", "0"); code != exitOK {
+		t.Fatalf("import with the offline proposal = %d\n%s\n%s", code, out, errOut)
+	}
+	if st := e.emu.Snapshot(); len(st.Contacts) != 1 || st.Contacts[0].Name != "Ada Lovelace" || len(st.Contacts[0].CustomFieldsValues) != 3 {
+		t.Errorf("contacts = %+v", st.Contacts)
+	}
+}

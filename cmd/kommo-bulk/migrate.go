@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
@@ -47,6 +45,9 @@ A tables file (--tables) is YAML:
 	users:     {"Jane Roe": boris@example.com, "0055g00000A1b2C": Ana Admin}
 	pipelines: {"Sales Pipeline": Sales}
 	stages:    {"Appointment scheduled": Qualified, "Sales Pipeline/Contract sent": "Sales/Proposal"}
+
+or the CSV that --unmatched-csv writes (kind, file, column, value, rows, closest
+names), its Kommo column filled in a spreadsheet (saved as CSV or XLSX).
 
 Flags:`
 
@@ -88,6 +89,7 @@ type migrateArgs struct {
 	resume       string
 	results      string
 	report       string
+	unmatchedCSV string
 	batch        int
 	workers      int
 	encoding     string
@@ -108,7 +110,8 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&a.lang, "lang", "en", "interface `language` of the headers in --dump-preset without files (en, ru, cs, de, es, pt, api)")
 	fs.StringVar(&a.entity, "entity", "", "with --dump-preset: only this entity's spec (companies, contacts, leads, tasks)")
 	fs.Var(&a.mappings, "mapping", "mapping spec `file` to use instead of the preset for the files of its entity (repeatable)")
-	fs.StringVar(&a.tables, "tables", "", "YAML `file` with users, pipelines and stages tables for source values that match nothing by name")
+	fs.StringVar(&a.tables, "tables", "", "YAML `file` with users, pipelines and stages tables for source values that match nothing by name, or the CSV of --unmatched-csv filled in")
+	fs.StringVar(&a.unmatchedCSV, "unmatched-csv", "", "write the source values that match nothing to this CSV `file`: fill its Kommo column and pass it to --tables")
 	fs.Var(&a.users, "user", "owner table entry `SOURCE=KOMMO` (user name, e-mail or id; repeatable)")
 	fs.Var(&a.stages, "stage", "stage table entry `SOURCE=KOMMO` (\"Stage\" or \"Pipeline/Stage\" on both sides; repeatable)")
 	fs.Var(&a.pipelines, "pipeline", "pipeline table entry `SOURCE=KOMMO` (repeatable)")
@@ -125,7 +128,7 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&a.encoding, "encoding", "", "text encoding of the CSV files (default detected)")
 	fs.StringVar(&a.region, "region", "", "ISO `country` of phones written without a country code (default the preset's: RU for Russian exports)")
 	fs.StringVar(&a.timeZone, "time-zone", "", "IANA `zone` of the source's dates without an offset (default the preset's)")
-	fs.BoolVar(&a.asJSON, "json", false, "print the report as JSON on stdout")
+	fs.BoolVar(&a.asJSON, "json", false, "print the report as JSON on stdout (with each file's landed, warned and failed rows and warnings by cause)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -316,23 +319,8 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 	if err != nil {
 		return err
 	}
-	var tables migrateTables
-	if a.tables != "" {
-		b, err := os.ReadFile(a.tables)
-		if err != nil {
-			return err
-		}
-		if err := yaml.Unmarshal(b, &tables); err != nil {
-			return fmt.Errorf("%s: %w", a.tables, err)
-		}
-	}
-	if tables.Users, err = parseTable(tables.Users, a.users, "user"); err != nil {
-		return err
-	}
-	if tables.Stages, err = parseTable(tables.Stages, a.stages, "stage"); err != nil {
-		return err
-	}
-	if tables.Pipelines, err = parseTable(tables.Pipelines, a.pipelines, "pipeline"); err != nil {
+	tables, tableRows, err := loadNameTables(a.tables, a.users, a.stages, a.pipelines)
+	if err != nil {
 		return err
 	}
 	results := a.results
@@ -442,10 +430,12 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 			err = &partialError{err: err, result: json.RawMessage(js.Bytes())}
 		}
 		fmt.Fprintf(say, "report: %s.md (and .json, .html)\n", reportBase)
+		fmt.Fprintf(say, "report sections as CSV: %s\n", reportCSVNames(reportBase))
 	}
 	switch {
 	case ue != nil:
 		printUnmatched(c.m.Stderr, ue)
+		writeUnmatchedCSV(c.m, a, ue, tableRows)
 	case errors.As(runErr, &mf):
 	case runErr != nil:
 		if !a.dryRun && a.sample == 0 {
@@ -471,21 +461,22 @@ func writeReport(base string, rep *bulk.MigrationReport) error {
 			return err
 		}
 	}
-	return nil
+	return writeReportCSV(base, rep)
 }
 
 // printMigration prints the counts, merges and sample records.
 func printMigration(w io.Writer, rep *bulk.MigrationReport) {
-	verb := ""
+	verb, land := "", "landed"
 	if rep.DryRun {
-		verb = "would be "
+		verb, land = "would be ", "would land"
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "warning: %s\n", n)
 	}
 	for _, f := range rep.Files {
-		fmt.Fprintf(w, "%-28s %-9s %d rows: %d %screated, %d %supdated, %d merged, %d skipped, %d failed\n",
-			f.File, f.Entity, f.Rows, f.Created, verb, f.Updated, verb, f.Merged, f.Skipped, f.Failed)
+		fmt.Fprintf(w, "%-28s %-9s %d rows: %d %s, %d with warnings, %d failed (%d %screated, %d %supdated, %d merged, %d skipped)\n",
+			f.File, f.Entity, f.Rows, f.Landed, land, f.Warned, f.Failed, f.Created, verb, f.Updated, verb, f.Merged, f.Skipped)
+		printCauses(w, "  ", f.Warnings, nil, f.Regions)
 	}
 	if len(rep.FieldsCreated) > 0 {
 		var names []string
@@ -533,8 +524,11 @@ func printUnmatched(w io.Writer, ue *bulk.UnmatchedError) {
 	section := map[string][]string{}
 	for _, u := range ue.Values {
 		hint := ""
+		if u.Reason != "" {
+			hint = ": " + u.Reason
+		}
 		if len(u.Closest) > 0 {
-			hint = "; closest: " + strings.Join(u.Closest, ", ")
+			hint += "; closest: " + strings.Join(u.Closest, ", ")
 		}
 		fmt.Fprintf(w, "  %s, column %q: %s %q (%d rows)%s\n", u.File, u.Column, u.Kind, u.Value, u.Rows, hint)
 		key := map[string]string{"user": "users", "pipeline": "pipelines", "stage": "stages"}[u.Kind]

@@ -48,7 +48,10 @@ type jobStep struct {
 		Lookup    string   `yaml:"lookup"`
 		Results   string   `yaml:"results"`
 		Refs      []string `yaml:"refs"`
-		DryRun    bool     `yaml:"dry_run"`
+		// Tables is a tables file (users, pipelines, stages) for values
+		// that match nothing by name, as import's --tables.
+		Tables string `yaml:"tables"`
+		DryRun bool   `yaml:"dry_run"`
 		// Delta is a state file (beside the job file) that makes the
 		// step a delta run, as import --delta; OnConflict, Gone and
 		// Conflicts are --on-conflict, --gone and --conflicts.
@@ -103,6 +106,7 @@ Example job file:
 	      mode: upsert
 	      results: results
 	      refs: [results/companies-*.journal]
+	      tables: owners-stages.yaml   # owners and stages that match nothing by name
 	  - export:
 	      entity: leads
 	      output: exports/leads-{date}.xlsx
@@ -195,7 +199,7 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 			for _, f := range files {
 				a := importArgs{input: f, mapping: rel(im.Mapping), mode: im.Mode, sheet: im.Sheet, encoding: im.Encoding,
 					delimiter: im.Delimiter, batch: im.BatchSize, workers: im.Workers, lookup: im.Lookup,
-					results: rel(im.Results), refs: strings.Join(refs, ","), dryRun: im.DryRun || *dry}
+					results: rel(im.Results), refs: strings.Join(refs, ","), tables: rel(im.Tables), dryRun: im.DryRun || *dry}
 				if a.mode == "" {
 					a.mode = "create"
 				}
@@ -228,7 +232,8 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 					fmt.Fprintf(c.m.Stderr, "step %d: resuming %s\n", i+1, job.journal)
 				}
 				fmt.Fprintf(c.m.Stderr, "step %d: import %s\n", i+1, f)
-				if err := runImport(ctx, sub, &a); err != nil {
+				err = runImport(ctx, sub, &a)
+				if err != nil {
 					if !errors.Is(err, errRowErrors) {
 						sum.add("failed", f, err.Error())
 						sum.print(c.m.Stdout)
@@ -236,6 +241,9 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 					}
 					job.why += "; some rows were rejected (see its errors file)"
 					rowErrors = true
+				}
+				if s := a.summary; s != nil && s.Warned > 0 {
+					job.why += fmt.Sprintf("; %d rows landed with warnings (see its success file)", s.Warned)
 				}
 				sum.add(job.action, f, job.why)
 			}

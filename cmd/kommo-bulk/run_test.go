@@ -48,12 +48,15 @@ steps:
 `)
 	// results/ and out/ do not exist yet: run makes them.
 	code, out, errOut := e.run(t, "run", job)
-	if code != exitRowErrors {
-		t.Fatalf("run exit %d, want %d (the demo contacts have bad rows)\n%s\n%s", code, exitRowErrors, out, errOut)
+	if code != exitOK {
+		t.Fatalf("run exit %d, want %d (the demo contacts all land, two with warnings)\n%s\n%s", code, exitOK, out, errOut)
 	}
 	st := e.emu.Snapshot()
-	if len(st.Companies) != 3 || len(st.Contacts) != 4 {
-		t.Fatalf("%d companies, %d contacts; want 3 and 4", len(st.Companies), len(st.Contacts))
+	if len(st.Companies) != 3 || len(st.Contacts) != 6 {
+		t.Fatalf("%d companies, %d contacts; want 3 and 6", len(st.Companies), len(st.Contacts))
+	}
+	if !strings.Contains(out, "; 2 rows landed with warnings (see its success file)") || !strings.Contains(out, "6 rows: 6 landed, 2 with warnings, 0 failed") {
+		t.Errorf("run's summary does not count the warnings:\n%s", out)
 	}
 	exports, _ := filepath.Glob(filepath.Join(e.dir, "out", "contacts-*.csv"))
 	if len(exports) != 1 {

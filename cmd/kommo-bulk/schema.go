@@ -12,6 +12,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/tables"
 )
 
 const schemaSynopsis = `schema [pipelines|stages|users|fields|task-types ...] [flags]
@@ -26,6 +27,8 @@ Examples:
 	kommo-bulk schema stages
 	kommo-bulk schema fields --entity contacts
 	kommo-bulk schema users --json
+	kommo-bulk schema stages --format csv > stages.csv
+	kommo-bulk schema --format csv -o schema/     # one CSV per section
 
 Flags:`
 
@@ -48,6 +51,8 @@ func (c *SchemaCommand) Run(ctx context.Context, args []string) error {
 	entityF := &listFlag{split: true}
 	fs.Var(entityF, "entity", "custom fields of these entities only (`LIST` of leads, contacts, companies)")
 	jsonOut := fs.Bool("json", false, "print JSON instead of tables")
+	format := fs.String("format", "text", "`text`, json or csv (one section on stdout, or every section into -o DIR)")
+	outDir := fs.String("o", "", "with --format csv: `directory` to write SECTION.csv files into")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -88,6 +93,17 @@ func (c *SchemaCommand) Run(ctx context.Context, args []string) error {
 			entities = append(entities, e)
 		}
 	}
+	switch strings.ToLower(*format) {
+	case "text":
+	case "json":
+		*jsonOut = true
+	case "csv":
+		if err := checkSchemaCSV(sections, len(pos), *outDir); err != nil {
+			return err
+		}
+	default:
+		return &usageError{msg: fmt.Sprintf("--format %q: want text, json or csv", *format), hint: "kommo-bulk schema -h"}
+	}
 	client, err := conn.client(c.m, nil)
 	if err != nil {
 		return err
@@ -97,6 +113,9 @@ func (c *SchemaCommand) Run(ctx context.Context, args []string) error {
 		return fmt.Errorf("read the account's schema: %w", err)
 	}
 	printNotes(c.m, s)
+	if strings.EqualFold(*format, "csv") {
+		return writeSchemaCSV(c.m, s, sections, entities, *outDir)
+	}
 	if *jsonOut {
 		enc := json.NewEncoder(c.m.Stdout)
 		enc.SetIndent("", "  ")
@@ -132,17 +151,7 @@ func yesNo(b bool) string {
 }
 
 // stageKind names a stage's role.
-func stageKind(st *kommo.Status) string {
-	switch {
-	case st.ID == kommo.StatusWon:
-		return "won"
-	case st.ID == kommo.StatusLost:
-		return "lost"
-	case st.Type == 1:
-		return "incoming"
-	}
-	return "normal"
-}
+func stageKind(st *kommo.Status) string { return tables.StageKind(st) }
 
 func printSection(w io.Writer, name string, s *mapping.Schema, entities []kommo.EntityType) {
 	switch name {

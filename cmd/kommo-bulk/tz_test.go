@@ -210,15 +210,22 @@ func TestNonAdminToken(t *testing.T) {
 		t.Errorf("owners = %v", owners)
 	}
 
+	// Owner names stop the import before anything is written, each name
+	// once, with the reason and a tables skeleton to fill with ids.
 	writes := e.emu.Stats().Writes
-	names := e.write(t, "names.csv", "Name,Owner\nCarl,Boris Manager\nDora,Chen Sales\n")
+	names := e.write(t, "names.csv", "Name,Owner\nCarl,Boris Manager\nDora,Chen Sales\nEve,Chen Sales\n")
 	code, out, errOut = e.run(t, "import", "--rate", "0", "--mapping", spec, names)
-	if code != exitRowErrors {
-		t.Fatalf("import with owner names exit %d, want %d\n%s\n%s", code, exitRowErrors, out, errOut)
+	if code != exitFailed {
+		t.Fatalf("import with owner names exit %d, want %d\n%s\n%s", code, exitFailed, out, errOut)
 	}
-	want := `row 2, column "Owner", field "contacts.responsible_user": user "Boris Manager" cannot be matched: the account's user list is admin-only; use user ids or an admin token`
-	if !strings.Contains(errOut, want) {
-		t.Errorf("stderr lacks %q:\n%s", want, errOut)
+	for _, want := range []string{
+		`names.csv, column "Owner": user "Chen Sales" (2 rows): the account's user list is admin-only; use user ids or an admin token`,
+		"users:\n  \"Boris Manager\": \"\"\n  \"Chen Sales\": \"\"",
+		"stopped before writing",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
 	}
 	if strings.Contains(errOut, "unknown user") {
 		t.Errorf("stderr says unknown user:\n%s", errOut)
@@ -226,9 +233,17 @@ func TestNonAdminToken(t *testing.T) {
 	if w := e.emu.Stats().Writes - writes; w != 0 || len(e.emu.Snapshot().Contacts) != 2 {
 		t.Errorf("%d writes, %d contacts: owner names must write nothing", w, len(e.emu.Snapshot().Contacts))
 	}
-	errFile := readResultCSV(t, filepath.Join(e.dir, "names.errors.csv"))
-	if len(errFile) != 3 || !strings.Contains(strings.Join(errFile[1], ","), "admin-only") {
-		t.Errorf("errors file = %q", errFile)
+	// The table, with ids, resolves them.
+	code, out, errOut = e.run(t, "import", "--rate", "0", "--mapping", spec, "--user", fmt.Sprintf("Boris Manager=%d", kt.SeedUserBoris),
+		"--user", fmt.Sprintf("Chen Sales=%d", kt.SeedUserChen), names)
+	if code != exitOK {
+		t.Fatalf("import with a users table exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, c := range e.emu.Snapshot().Contacts {
+		owners[c.Name] = c.ResponsibleUserID
+	}
+	if owners["Carl"] != kt.SeedUserBoris || owners["Dora"] != kt.SeedUserChen || owners["Eve"] != kt.SeedUserChen {
+		t.Errorf("owners by the table = %v", owners)
 	}
 
 	// Export and schema go on too, and say why.
@@ -236,7 +251,7 @@ func TestNonAdminToken(t *testing.T) {
 	if code, out, errOut := e.run(t, "export", "contacts", "-o", out1, "--rate", "0", "--responsible", fmt.Sprint(kt.SeedUserBoris)); code != exitOK || !strings.Contains(errOut, warning) {
 		t.Errorf("export exit %d\n%s\n%s", code, out, errOut)
 	}
-	if rows := readResultCSV(t, out1); len(rows) != 2 || rows[1][1] != "Ada" {
+	if rows := readResultCSV(t, out1); len(rows) != 3 || rows[1][1] != "Ada" || rows[2][1] != "Carl" {
 		t.Errorf("export = %q", rows)
 	}
 	code, _, errOut = e.run(t, "export", "contacts", "-o", out1, "--rate", "0", "--responsible", "Boris Manager")

@@ -70,7 +70,7 @@ try {
       const f = await kb.openFile(blob, name, {}, { onProgress });
       const v = await kb.validate(f.id, spec, {}, { onProgress });
       const ms = performance.now() - t;
-      return { ms, rows: v.rows, bad: v.bad, events, memory: await kb.memory() };
+      return { ms, rows: v.rows, bad: v.bad, warned: v.warned, events, memory: await kb.memory() };
     } catch (err) {
       return { error: String(err) };
     } finally {
@@ -81,7 +81,7 @@ try {
     const b = await run(`contacts.${ext}`);
     const n = native[ext];
     if (b.error) { console.log(`open+validate ${ext.toUpperCase()}: failed in the browser: ${b.error}`); continue; }
-    console.log(`open+validate ${b.rows} rows × 20 columns ${ext.toUpperCase()}: browser ${(b.ms / 1000).toFixed(2)} s, native ${(n / 1000).toFixed(2)} s, ratio ${(b.ms / n).toFixed(1)}x (${b.bad} bad rows, ${b.events} progress events); wasm memory ${mb(b.memory)}`);
+    console.log(`open+validate ${b.rows} rows × 20 columns ${ext.toUpperCase()}: browser ${(b.ms / 1000).toFixed(2)} s, native ${(n / 1000).toFixed(2)} s, ratio ${(b.ms / n).toFixed(1)}x (${b.bad} bad rows, ${b.warned} with warnings, ${b.events} progress events); wasm memory ${mb(b.memory)}`);
   }
   const size = (await stat(path.join(dir, 'big.xlsx'))).size;
   const big = await run('big.xlsx').catch((err) => ({ error: String(err) }));

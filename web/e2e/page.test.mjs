@@ -1,5 +1,6 @@
 // The page end to end in Chromium, against "kommo-bulk serve --emulator":
-// upload the demo files, accept the proposed mapping, fix a bad cell, dry
+// upload the demo files, accept the proposed mapping, see a value that
+// lands with a warning, make its column strict, fix the bad cell, dry
 // run, import, check the records in the emulator, download the result
 // file and an export. Every step leaves a screenshot in test-artifacts/.
 import { test, before, after } from 'node:test';
@@ -73,7 +74,7 @@ test('companies: propose, check, import', async () => {
   assert.deepEqual(s.companies.map((c) => c.name).sort(), ['Acme GmbH', 'Globex LLC', 'Initech Inc']);
 });
 
-test('contacts: accept the proposal, set the value options, fix a bad cell, dry run, import', async () => {
+test('contacts: accept the proposal, set the value options, see a warning, pick a strict policy, fix a bad cell, dry run, import', async () => {
   await upload('contacts.csv');
   assert.equal(await page.inputValue('#entity'), 'contacts');
   await page.click('#accept');
@@ -86,9 +87,40 @@ test('contacts: accept the proposal, set the value options, fix a bad cell, dry 
   await page.press('#opt-tz', 'Tab');
   await screenshot(page, 'contacts-mapping');
 
+  // By default Edsger's "not a phone" is left out and his row lands: an
+  // amber cell, apart from errors, and a summary by cause.
+  await page.click('#validate');
+  await page.waitForSelector('body[data-checked="0"][data-warned="1"]');
+  assert.match(await text('#check-summary'), /All 6 rows are ready to import\. 1 of the ready rows lands with warnings\./);
+  assert.deepEqual(await page.locator('#check-causes li').allTextContents(), [
+    'Phone: 1 row left out (no digits in it)',
+    'Phones without a country code were read as US (the mapping’s region): 1 row.',
+  ]);
+  const warnCell = page.locator('#warn-grid td.warn');
+  assert.equal(await warnCell.count(), 1);
+  assert.equal(await warnCell.getAttribute('data-code'), 'phone_left_out');
+  assert.equal(await warnCell.locator('input').getAttribute('data-row'), '6');
+  assert.match(await warnCell.textContent(), /left out: invalid phone number: not a phone number/);
+  assert.equal(await page.locator('#bad-grid td.bad').count(), 0);
+  assert.equal(await page.isVisible('#bad'), false);
+  const background = (loc) => loc.evaluate((td) => getComputedStyle(td).backgroundColor);
+  const amber = await background(warnCell);
+  await screenshot(page, 'contacts-warning-cell');
+
+  // The strict policy, picked for the Phone column, goes into the spec and
+  // fails the row: a red cell to fix.
+  const policy = page.locator('#mapping select.policy[data-column="Phone"]');
+  assert.deepEqual(await policy.locator('option').evaluateAll((os) => os.map((o) => o.value)), ['', 'error', 'keep', 'drop']);
+  assert.deepEqual(await page.locator('#mapping select.policy[data-column="Birthday"] option').evaluateAll((os) => os.map((o) => o.value)), ['', 'error', 'drop']);
+  await policy.selectOption('error');
   await page.click('#validate');
   await page.waitForSelector('body[data-checked="1"]');
   assert.match(await text('#check-summary'), /6 rows: 5 ready, 1 with errors \(Phone: 1\)/);
+  assert.equal(await page.isVisible('#warn'), false);
+  const red = await background(page.locator('#bad-grid td.bad'));
+  assert.notEqual(amber, red, `the warning cell (${amber}) looks like an error cell (${red})`);
+  assert.equal(amber, 'rgb(255, 244, 214)');
+  assert.equal(red, 'rgb(253, 236, 234)');
   const bad = page.locator('#bad-grid input.fix');
   assert.equal(await bad.count(), 1);
   assert.equal(await bad.getAttribute('data-row'), '6');
@@ -110,23 +142,25 @@ test('contacts: accept the proposal, set the value options, fix a bad cell, dry 
   const before = (await state()).contacts.length;
   await page.click('#dry-run');
   await page.waitForSelector('body[data-dry-run="done"]');
-  // Barbara's company C-9 is in no file: the dry run says so.
-  assert.deepEqual(await page.locator('#dry-counts li').allTextContents(), ['5 to be created', '0 to be updated', '0 to be skipped', '1 with errors']);
-  assert.match(await text('#dry-details'), /C-9/);
+  // Barbara's company C-9 is in no file: she would land without it.
+  assert.deepEqual(await page.locator('#dry-counts li').allTextContents(), ['6 to be created', '0 to be updated', '0 to be skipped', '0 with errors', '1 with warnings']);
+  assert.match(await text('#dry-details'), /Company ID: not linked: no company "C-9"/);
+  assert.match(await text('#dry-causes'), /Company ID: 1 row landed without its link/);
   assert.equal((await state()).contacts.length, before, 'a dry run wrote contacts');
   await screenshot(page, 'contacts-dry-run');
 
   await page.click('#run');
-  await page.waitForSelector('body[data-imported="5"]');
+  await page.waitForSelector('body[data-imported="6"]');
   assert.match(await text('#progress-text'), /6 of 6 rows/);
-  assert.deepEqual(await page.locator('#result-counts li').allTextContents(), ['5 created', '0 updated', '0 skipped', '1 with errors']);
+  assert.deepEqual(await page.locator('#result-counts li').allTextContents(), ['6 created', '0 updated', '0 skipped', '0 with errors', '1 with warnings']);
+  assert.equal(await page.isVisible('#result-errors-file'), false);
   await screenshot(page, 'contacts-imported');
 
   // The records are in the emulator, linked to the companies imported
   // before, with the fixed phone.
   const s = await state();
   const names = s.contacts.map((c) => c.name).sort();
-  assert.deepEqual(names, ['Ada Lovelace', 'Alan Turing', 'Edsger Dijkstra', 'Grace Hopper', 'Katherine Johnson']);
+  assert.deepEqual(names, ['Ada Lovelace', 'Alan Turing', 'Barbara Liskov', 'Edsger Dijkstra', 'Grace Hopper', 'Katherine Johnson']);
   const edsger = JSON.stringify(s.contacts.find((c) => c.name === 'Edsger Dijkstra'));
   assert.match(edsger, /\+31205550100/);
   const acme = s.companies.find((c) => c.name === 'Acme GmbH');
@@ -136,8 +170,7 @@ test('contacts: accept the proposal, set the value options, fix a bad cell, dry 
   const success = await download('#success-file');
   assert.equal(success.name, 'contacts.success.csv');
   assert.match(success.bytes.toString(), /Edsger;Dijkstra;[^\n]*\+31 20 555 0100[^\n]*;create;\d+/);
-  const errors = await download('#result-errors-file');
-  assert.match(errors.bytes.toString(), /Barbara/);
+  assert.match(success.bytes.toString(), /Barbara;Liskov;[^\n]*;create;\d+[^\n]*Company ID: ref_not_found: not linked: no company ""C-9""/);
 });
 
 test('saved mappings: remembered per header, downloaded, loaded back', async () => {
@@ -146,6 +179,7 @@ test('saved mappings: remembered per header, downloaded, loaded back', async () 
   const yaml = await download('#save-mapping');
   assert.equal(yaml.name, 'contacts.mapping.yaml');
   assert.match(yaml.bytes.toString(), /region: US/);
+  assert.match(yaml.bytes.toString(), /column: Phone\n(    .*\n)*    on_invalid: error/);
   await upload('contacts.csv');
   assert.match(await text('#map-note'), /Using the mapping you saved/);
   assert.equal(await page.inputValue('#opt-region'), 'US');
@@ -158,7 +192,7 @@ test('export: contacts to XLSX and CSV with a filter', async () => {
   await page.click('#tab-export');
   await page.selectOption('#export-entity', 'contacts');
   await page.click('#export-run');
-  await page.waitForSelector('body[data-exported="5"]');
+  await page.waitForSelector('body[data-exported="6"]');
   const xlsx = await download('#export-save');
   assert.match(xlsx.name, /^kommo-contacts-.*\.xlsx$/);
   assert.equal(xlsx.bytes.subarray(0, 2).toString(), 'PK');

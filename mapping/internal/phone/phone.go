@@ -465,3 +465,19 @@ func (n Number) Possible() Possibility {
 	var buf [32]byte
 	return regions[main].checkLength(n.nsn(buf[:0]))
 }
+
+// InPlan reports whether n fits the general pattern of a region of its
+// country code: the shape of that country's numbers, although the metadata
+// may not know the number's range as assigned (an area code opened after
+// the metadata was made). libphonenumber has no such call; IsValid checks
+// this and then the number types.
+func (n Number) InPlan() bool {
+	var buf [32]byte
+	nsn := n.nsn(buf[:0])
+	for _, r := range callingCodeRegions(n.CountryCode) {
+		if matches(int(r), descGeneral, nsn) {
+			return true
+		}
+	}
+	return false
+}

@@ -12,6 +12,8 @@
 #   ru_semicolon.csv   UTF-8 CSV with ';' and decimal commas, imported with
 #                      the ru-RU locale (1049) so LibreOffice types the dates
 #                      and numbers itself.
+#   legacy.xls         a two-row CSV saved as Excel 97-2003 (BIFF8), for the
+#                      error that names the fix.
 set -eu
 cd "$(dirname "$0")"
 out=$(mktemp -d)
@@ -33,3 +35,7 @@ cp "$out/contacts.csv" contacts_cp1251.csv
 soffice --headless -env:UserInstallation=file://$out/profile \
 	--convert-to 'csv:Text - txt - csv (StarCalc):9,34,65535,1' --outdir "$out" contacts.fods
 cp "$out/contacts.csv" contacts_utf16.csv
+printf 'Name,Phone\nAda,123\n' > "$out/legacy.csv"
+soffice --headless -env:UserInstallation=file://$out/profile \
+	--convert-to xls:"MS Excel 97" --outdir "$out" "$out/legacy.csv"
+cp "$out/legacy.xls" legacy.xls
