@@ -12,7 +12,6 @@ import (
 	"iter"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -146,26 +145,8 @@ func saveDeltaState(path string, st *DeltaState) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("delta state: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".delta-*")
-	if err != nil {
-		return fmt.Errorf("delta state: %w", err)
-	}
-	_, werr := tmp.Write(b)
-	if werr == nil {
-		werr = tmp.Sync()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("delta state %s: %w", path, werr)
+	if err := writeFileAtomic(path, b, 0o755); err != nil {
+		return fmt.Errorf("delta state %s: %w", path, err)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -78,26 +77,8 @@ func SaveSinceState(path string, st *SinceState) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("export state: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".since-*")
-	if err != nil {
-		return fmt.Errorf("export state: %w", err)
-	}
-	_, werr := tmp.Write(append(b, '\n'))
-	if werr == nil {
-		werr = tmp.Sync()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("export state %s: %w", path, werr)
+	if err := writeFileAtomic(path, append(b, '\n'), 0o755); err != nil {
+		return fmt.Errorf("export state %s: %w", path, err)
 	}
 	return nil
 }

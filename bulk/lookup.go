@@ -404,17 +404,8 @@ func loadScanCache(path string) (*scanCache, bool) {
 // saveScanCache replaces the cache file atomically, readable by its owner
 // only.
 func saveScanCache(path string, c *scanCache) {
-	b, err := json.Marshal(c)
-	if err != nil || os.MkdirAll(filepath.Dir(path), 0o700) != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".scan-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
-		os.Remove(tmp.Name())
+	if b, err := json.Marshal(c); err == nil {
+		writeFileAtomic(path, b, 0o700) // a cache: a failed write only costs a scan
 	}
 }
 
