@@ -3,7 +3,7 @@
 // kommo-bulk.js (an ES module) runs the engine in a Web Worker and exposes
 // it as the KommoBulk class below; inside the worker, the WebAssembly module
 // sets one global, kommoBulk (KommoBulkWasm), which the worker drives. The
-// DTOs are the JSON of the Go structs in wasm/dto.go.
+// DTOs are the JSON of the Go structs in engine/dto.go.
 
 /** Options of load(). */
 export interface LoadOptions {

@@ -4,7 +4,7 @@
 //   - opening and validating a 100k-row × 20-column CSV and XLSX in
 //     Chromium (the engine in its worker, the file given as a Blob as a
 //     dropped File is) against the native engine on the same files
-//     (BenchmarkOpenValidate in wasm/), as a ratio, with the engine's
+//     (BenchmarkOpenValidate in engine/), as a ratio, with the engine's
 //     wasm memory afterwards (a fresh engine per file);
 //   - whether a 1M-row workbook opens and validates in a tab (a fresh
 //     engine), its time and wasm memory;
@@ -26,7 +26,7 @@ console.log(`wasm size: ${mb(raw)} raw, ${mb(gz)} gzip -9 (${(100 * gz / raw).to
 
 // Native: the Go benchmark writes the files and times them.
 const dir = await mkdtemp(path.join(tmpdir(), 'kb-bench-'));
-const out = execFileSync('go', ['test', './wasm', '-run', '^$', '-bench', 'OpenValidate', '-benchtime', '1x', '-count', '1'], {
+const out = execFileSync('go', ['test', './engine', '-run', '^$', '-bench', 'OpenValidate', '-benchtime', '1x', '-count', '1'], {
   cwd: root, env: { ...process.env, KOMMO_BULK_BENCH_DIR: dir, KOMMO_BULK_BENCH_1M: '1' }, encoding: 'utf8', maxBuffer: 1 << 26,
 });
 const native = {};
@@ -56,7 +56,7 @@ try {
     await page.route(`${serve.url}bench/${name}`, (route) => route.fulfill({ body, contentType: 'application/octet-stream' }));
   }
   await page.goto(serve.url + 'example/');
-  const spec = (await readFile(path.join(root, 'wasm/bench_test.go'), 'utf8')).match(/const benchSpec = `([^`]*)`/)[1];
+  const spec = (await readFile(path.join(root, 'engine/bench_test.go'), 'utf8')).match(/const benchSpec = `([^`]*)`/)[1];
   // Each file in a fresh engine, so that its memory is that file's.
   const run = (name) => page.evaluate(async ({ spec, name }) => {
     const { load } = await import('/kommo-bulk.js');

@@ -1,4 +1,4 @@
-// The engine's fetch transport (wasm/main_js.go's fetchTransport) in
+// The engine's fetch transport (wasm/fetch_js.go's fetchTransport) in
 // Chromium: error statuses of the emulator reach the module's API as the
 // client's errors, cancelling a job aborts the fetches on the wire, and a
 // token given to the module travels in the Authorization header only,

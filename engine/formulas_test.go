@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ func TestOpenFileNeedsSave(t *testing.T) {
 	if err := f.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
-	e := NewEngine()
+	e := New()
 	fi, err := e.OpenFile(buf.Bytes(), "script.xlsx", OpenOptions{})
 	if err != nil {
 		t.Fatal(err)

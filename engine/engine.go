@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"bytes"
@@ -34,16 +34,17 @@ type Config struct {
 	// Timeout is one request's timeout in milliseconds; 0 means 60 s.
 	Timeout int `json:"timeoutMs,omitempty"`
 
-	// Transport carries the requests; nil means the browser's fetch under
-	// GOOS=js (main_js.go's fetchTransport) and http.DefaultTransport in
-	// native builds (tests). It is never an *http.Transport in the module.
+	// Transport carries the requests; the page's module sets the browser's
+	// fetch (wasm/'s fetchTransport). Nil means http.DefaultTransport in
+	// native builds; under GOOS=js it is required, so the module never
+	// links an *http.Transport.
 	Transport http.RoundTripper `json:"-"`
 }
 
-// Engine is what the kommoBulk global drives: the files the user opened,
-// the account's schema, the keys of rows imported in this session (so a
-// contacts file can refer to the companies imported just before it) and
-// the running jobs. It has no syscall/js in it, so it is tested natively.
+// Engine is the application the front ends drive (the page's kommoBulk
+// global through wasm/): the files the user opened, the account's schema,
+// the keys of rows imported in this session (so a contacts file can refer
+// to the companies imported just before it) and the running jobs. It has no syscall/js in it, so it is tested natively.
 // An Engine is safe for concurrent use.
 type Engine struct {
 	mu      sync.Mutex
@@ -57,9 +58,9 @@ type Engine struct {
 	nextID  int
 }
 
-// NewEngine returns an engine; Configure must be called before anything
+// New returns an engine; Configure must be called before anything
 // that talks to Kommo.
-func NewEngine() *Engine {
+func New() *Engine {
 	return &Engine{files: map[int]*file{}, jobs: map[int]*Job{}, keys: map[kommo.EntityType]map[string]int{}}
 }
 
@@ -99,6 +100,9 @@ func (e *Engine) client(wrap func(http.RoundTripper) http.RoundTripper) (*kommo.
 	rt := cfg.Transport
 	if rt == nil {
 		rt = defaultTransport()
+	}
+	if rt == nil {
+		return nil, errors.New("not configured: no transport (Config.Transport) to reach Kommo")
 	}
 	if wrap != nil {
 		rt = wrap(rt)

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 
 // Source is where an opened file's bytes are. The engine reads it again
 // for each pass (preview, validation, import), so it must be readable
-// more than once. A *bytes.Reader is one; in the browser, main_js.go reads
+// more than once. A *bytes.Reader is one; in the browser, wasm/source_js.go reads
 // a Blob (a dropped File) in slices, so a big CSV is never copied whole
 // into wasm memory.
 type Source interface {

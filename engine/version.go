@@ -1,9 +1,9 @@
-package main
+package engine
 
 import "runtime/debug"
 
-// moduleVersion is the module's version as the Go toolchain stamped it.
-func moduleVersion() string {
+// Version is the module's version as the Go toolchain stamped it.
+func Version() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "dev"

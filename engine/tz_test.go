@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ func TestEngineManagerTokenAndZone(t *testing.T) {
 	}
 	ts := httptest.NewServer(emu)
 	t.Cleanup(func() { ts.Close(); emu.Close() })
-	e := NewEngine()
+	e := New()
 	if err := e.Configure(Config{BaseURL: ts.URL, Token: manager, Rate: -1}); err != nil {
 		t.Fatal(err)
 	}

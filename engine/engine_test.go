@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func setup(t testing.TB) (*Engine, *kommotest.Server) {
 	}
 	ts := httptest.NewServer(emu)
 	t.Cleanup(func() { ts.Close(); emu.Close() })
-	e := NewEngine()
+	e := New()
 	if err := e.Configure(Config{BaseURL: ts.URL, Token: testToken, Rate: -1}); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func demoSpec(t *testing.T, name string) string {
 }
 
 func TestOpenFileCSV(t *testing.T) {
-	e := NewEngine()
+	e := New()
 	fi := openDemo(t, e, "contacts.csv")
 	if fi.Name != "contacts.csv" || fi.Format != "csv" || fi.Delimiter != ";" {
 		t.Errorf("OpenFile = name %q format %q delimiter %q, want contacts.csv csv ;", fi.Name, fi.Format, fi.Delimiter)
@@ -86,7 +86,7 @@ func TestOpenFileXLSX(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	e := NewEngine()
+	e := New()
 	fi, err := e.OpenFile(buf.Bytes(), "people.xlsx", OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -368,7 +368,7 @@ func TestExport(t *testing.T) {
 }
 
 func TestNotConfigured(t *testing.T) {
-	e := NewEngine()
+	e := New()
 	if _, err := e.Schema(context.Background()); err == nil || !strings.Contains(err.Error(), "configure") {
 		t.Errorf("Schema() before Configure = %v, want a configure error", err)
 	}

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"os"
@@ -61,7 +61,7 @@ func records(st kommotest.State) [4]int {
 }
 
 func TestDetectMigration(t *testing.T) {
-	e := NewEngine()
+	e := New()
 	ids := openHubSpot(t, e)
 	det, err := e.DetectMigration(ids, "", "")
 	if err != nil {
