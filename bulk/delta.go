@@ -206,7 +206,7 @@ func setPrimary(r *mapping.Row, req any) {
 
 // fieldValues are a request's or record's values by field key (the keys
 // of KeptField.Field). cur names custom fields given by code.
-func fieldValues(v *view, cur *view) map[string]string {
+func fieldValues(v *View, cur *View) map[string]string {
 	out := map[string]string{}
 	if n := v.displayName(); n != "" {
 		out["name"] = n
@@ -483,7 +483,7 @@ func mergeResults(a, b *Result) *Result {
 
 // changedFields returns, for the records in cur whose updated_at is later
 // than since[id], the fields the events say someone changed after it.
-func changedFields(ctx context.Context, c *kommo.Client, e kommo.EntityType, cur map[int]*view, since map[int]int64) (map[int]map[string]KeptField, error) {
+func changedFields(ctx context.Context, c *kommo.Client, e kommo.EntityType, cur map[int]*View, since map[int]int64) (map[int]map[string]KeptField, error) {
 	var touched []int
 	var from int64
 	for id, v := range cur {
@@ -498,7 +498,7 @@ func changedFields(ctx context.Context, c *kommo.Client, e kommo.EntityType, cur
 	out := map[int]map[string]KeptField{}
 	for chunk := range slices.Chunk(touched, 10) {
 		opts := &kommo.EventListOptions{ListOptions: kommo.ListOptions{Limit: kommo.MaxEventsLimit},
-			Entities: []string{singular(e)}, EntityIDs: chunk, CreatedAt: &kommo.Range{From: from + 1}}
+			Entities: []string{e.Singular()}, EntityIDs: chunk, CreatedAt: &kommo.Range{From: from + 1}}
 		for ev, err := range c.Events.ListIter(ctx, opts) {
 			if err != nil {
 				return nil, fmt.Errorf("read the events of %s: %w", e, err)
@@ -523,7 +523,7 @@ func changedFields(ctx context.Context, c *kommo.Client, e kommo.EntityType, cur
 // recordDelta updates the state from the import's journal: every row
 // written (or found unchanged) gets its fingerprint, id, source values and
 // the time of the write.
-func recordDelta(journal string, state *DeltaState, send []*deltaRow, cur map[int]*view) error {
+func recordDelta(journal string, state *DeltaState, send []*deltaRow, cur map[int]*View) error {
 	st, err := readJournal(journal)
 	if err != nil {
 		return err

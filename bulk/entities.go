@@ -15,7 +15,7 @@ import (
 
 // view is an entity reduced to what the engine compares: what a record
 // holds (read from Kommo) or what a request sets.
-type view struct {
+type View struct {
 	ID                int
 	Name              string
 	FirstName         string
@@ -49,26 +49,26 @@ func tagNames(tags []kommo.Tag) []string {
 	return out
 }
 
-func leadView(l *kommo.Lead) *view {
+func leadView(l *kommo.Lead) *View {
 	p := l.Price
-	return &view{ID: l.ID, Name: l.Name, Price: &p, StatusID: l.StatusID, PipelineID: l.PipelineID,
+	return &View{ID: l.ID, Name: l.Name, Price: &p, StatusID: l.StatusID, PipelineID: l.PipelineID,
 		ResponsibleUserID: l.ResponsibleUserID, CFV: l.CustomFieldsValues, Tags: tagNames(l.Embedded.Tags), CreatedAt: int64(l.CreatedAt),
 		UpdatedAt: int64(l.UpdatedAt)}
 }
 
-func contactView(c *kommo.Contact) *view {
-	return &view{ID: c.ID, Name: c.Name, FirstName: c.FirstName, LastName: c.LastName, ResponsibleUserID: c.ResponsibleUserID,
+func contactView(c *kommo.Contact) *View {
+	return &View{ID: c.ID, Name: c.Name, FirstName: c.FirstName, LastName: c.LastName, ResponsibleUserID: c.ResponsibleUserID,
 		CFV: c.CustomFieldsValues, Tags: tagNames(c.Embedded.Tags), CreatedAt: int64(c.CreatedAt), UpdatedAt: int64(c.UpdatedAt)}
 }
 
-func companyView(c *kommo.Company) *view {
-	return &view{ID: c.ID, Name: c.Name, ResponsibleUserID: c.ResponsibleUserID, CFV: c.CustomFieldsValues,
+func companyView(c *kommo.Company) *View {
+	return &View{ID: c.ID, Name: c.Name, ResponsibleUserID: c.ResponsibleUserID, CFV: c.CustomFieldsValues,
 		Tags: tagNames(c.Embedded.Tags), CreatedAt: int64(c.CreatedAt), UpdatedAt: int64(c.UpdatedAt)}
 }
 
-func taskView(t *kommo.Task) *view {
+func taskView(t *kommo.Task) *View {
 	done := t.IsCompleted
-	return &view{ID: t.ID, Text: t.Text, CompleteTill: int64(t.CompleteTill), IsCompleted: &done, TaskTypeID: t.TaskTypeID,
+	return &View{ID: t.ID, Text: t.Text, CompleteTill: int64(t.CompleteTill), IsCompleted: &done, TaskTypeID: t.TaskTypeID,
 		EntityID: t.EntityID, EntityType: t.EntityType, ResponsibleUserID: t.ResponsibleUserID, CreatedAt: int64(t.CreatedAt),
 		UpdatedAt: int64(t.UpdatedAt)}
 }
@@ -96,38 +96,38 @@ func requestOf(r *mapping.Row, e kommo.EntityType) any {
 	return nil
 }
 
-func reqView(req any) *view {
+func reqView(req any) *View {
 	switch r := req.(type) {
 	case *kommo.LeadRequest:
-		v := &view{Name: r.Name, Price: r.Price, StatusID: r.StatusID, PipelineID: r.PipelineID, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues,
+		v := &View{Name: r.Name, Price: r.Price, StatusID: r.StatusID, PipelineID: r.PipelineID, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues,
 			TagsAdd: r.TagsToAdd, TagsDel: r.TagsToDelete}
 		if r.Embedded != nil {
 			v.TagSet = r.Embedded.Tags
 		}
 		return v
 	case *kommo.ContactRequest:
-		v := &view{Name: r.Name, FirstName: r.FirstName, LastName: r.LastName, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues,
+		v := &View{Name: r.Name, FirstName: r.FirstName, LastName: r.LastName, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues,
 			TagsAdd: r.TagsToAdd, TagsDel: r.TagsToDelete}
 		if r.Embedded != nil {
 			v.TagSet = r.Embedded.Tags
 		}
 		return v
 	case *kommo.CompanyRequest:
-		v := &view{Name: r.Name, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues, TagsAdd: r.TagsToAdd, TagsDel: r.TagsToDelete}
+		v := &View{Name: r.Name, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues, TagsAdd: r.TagsToAdd, TagsDel: r.TagsToDelete}
 		if r.Embedded != nil {
 			v.TagSet = r.Embedded.Tags
 		}
 		return v
 	case *kommo.TaskRequest:
-		return &view{Text: r.Text, CompleteTill: r.CompleteTill, IsCompleted: r.IsCompleted, TaskTypeID: r.TaskTypeID,
+		return &View{Text: r.Text, CompleteTill: r.CompleteTill, IsCompleted: r.IsCompleted, TaskTypeID: r.TaskTypeID,
 			EntityID: r.EntityID, EntityType: r.EntityType, ResponsibleUserID: r.ResponsibleUserID}
 	}
-	return &view{}
+	return &View{}
 }
 
 // displayName is the name a request gives its entity (contacts may have
 // only first/last names; Kommo composes the name from them).
-func (v *view) displayName() string {
+func (v *View) displayName() string {
 	if v.Name != "" {
 		return v.Name
 	}
@@ -206,14 +206,14 @@ func updateBatch(ctx context.Context, c *kommo.Client, e kommo.EntityType, reqs 
 	return res, err
 }
 
-// listViews walks the views of entity e matching the list filters.
-func listViews(ctx context.Context, c *kommo.Client, e kommo.EntityType, f kommo.EntityFilters, limit int) iter.Seq2[*view, error] {
+// ListViews walks the views of entity e matching the list filters.
+func ListViews(ctx context.Context, c *kommo.Client, e kommo.EntityType, f kommo.EntityFilters, limit int) iter.Seq2[*View, error] {
 	return listViewsOpts(ctx, c, e, f, kommo.ListOptions{Limit: limit})
 }
 
 // listViewsOpts is listViews with all the list options (If-Modified-Since).
-func listViewsOpts(ctx context.Context, c *kommo.Client, e kommo.EntityType, f kommo.EntityFilters, lo kommo.ListOptions) iter.Seq2[*view, error] {
-	return func(yield func(*view, error) bool) {
+func listViewsOpts(ctx context.Context, c *kommo.Client, e kommo.EntityType, f kommo.EntityFilters, lo kommo.ListOptions) iter.Seq2[*View, error] {
+	return func(yield func(*View, error) bool) {
 		switch e {
 		case kommo.EntityLeads:
 			for l, err := range c.Leads.ListIter(ctx, &kommo.LeadListOptions{ListOptions: lo, EntityFilters: f}) {
@@ -264,13 +264,13 @@ func listViewsOpts(ctx context.Context, c *kommo.Client, e kommo.EntityType, f k
 
 // fetchViews reads the records with the given ids, 250 per page. The
 // client's ListIter splits long id lists so that no URL gets too long.
-func fetchViews(ctx context.Context, c *kommo.Client, e kommo.EntityType, ids []int) (map[int]*view, error) {
-	out := map[int]*view{}
+func fetchViews(ctx context.Context, c *kommo.Client, e kommo.EntityType, ids []int) (map[int]*View, error) {
+	out := map[int]*View{}
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	for v, err := range listViews(ctx, c, e, kommo.EntityFilters{IDs: ids}, kommo.MaxLimit) {
+	for v, err := range ListViews(ctx, c, e, kommo.EntityFilters{IDs: ids}, kommo.MaxLimit) {
 		if err != nil {
 			return nil, err
 		}
@@ -312,11 +312,11 @@ func findCF(have kommo.CustomFieldValues, want kommo.CustomFieldValue) (kommo.Cu
 
 // diff compares what req sets with the record old, and returns the changes
 // and a request that restores the old values of the changed fields.
-func diff(e kommo.EntityType, old *view, req any) ([]FieldChange, any) {
+func diff(e kommo.EntityType, old *View, req any) ([]FieldChange, any) {
 	nv := reqView(req)
 	var ch []FieldChange
 	add := func(field, o, n string) { ch = append(ch, FieldChange{Entity: e, Field: field, Old: o, New: n}) }
-	var restore view
+	var restore View
 	if nv.Name != "" && nv.Name != old.Name {
 		add("name", old.Name, nv.Name)
 		restore.Name = old.Name
@@ -420,7 +420,7 @@ func diff(e kommo.EntityType, old *view, req any) ([]FieldChange, any) {
 // tagsAfter returns the tag names a request leaves on a record that has
 // old, and whether they differ from old. A tag named only by id cannot be
 // compared, so it counts as a change.
-func tagsAfter(old []string, nv *view) ([]string, bool) {
+func tagsAfter(old []string, nv *View) ([]string, bool) {
 	if nv.TagSet == nil && len(nv.TagsAdd) == 0 && len(nv.TagsDel) == 0 {
 		return nil, false
 	}
@@ -554,7 +554,7 @@ func restoreValues(f kommo.CustomFieldValue) []kommo.FieldValue {
 // the type of new values, and re-sending a known phone must not reclassify
 // it (an export re-imported as an update would otherwise turn every MOB
 // phone into WORK).
-func keepMultitextTypes(old *view, req any) {
+func keepMultitextTypes(old *View, req any) {
 	var cfv kommo.CustomFieldValues
 	switch r := req.(type) {
 	case *kommo.ContactRequest:

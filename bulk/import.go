@@ -19,9 +19,9 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
 
-// writeOrder is the order a row's entities are written in: what a later
+// WriteOrder is the order a row's entities are written in: what a later
 // entity links to exists by the time it is sent.
-var writeOrder = []kommo.EntityType{kommo.EntityCompanies, kommo.EntityContacts, kommo.EntityLeads, kommo.EntityTasks}
+var WriteOrder = []kommo.EntityType{kommo.EntityCompanies, kommo.EntityContacts, kommo.EntityLeads, kommo.EntityTasks}
 
 // ErrJournalExists is returned when a job's journal exists and Resume is
 // not set: the job ran before, and running it again from the start would
@@ -298,7 +298,7 @@ func (im *importer) newTask(it Item, seq int) *rowTask {
 		rt.written = im.st.written[it.Line]
 		rt.pending = im.st.pending[it.Line]
 	}
-	for _, e := range writeOrder {
+	for _, e := range WriteOrder {
 		req := requestOf(it.Row, e)
 		if req == nil || !im.dedupes(it.Row, e) {
 			continue
@@ -372,7 +372,7 @@ type work struct {
 	sameBatch *claim
 }
 
-// process writes one batch, entity by entity in writeOrder.
+// process writes one batch, entity by entity in WriteOrder.
 func (im *importer) process(ctx context.Context, b *batch) (err error) {
 	defer func() {
 		// Every claim this batch owns is resolved, whatever happened, so
@@ -392,7 +392,7 @@ func (im *importer) process(ctx context.Context, b *batch) (err error) {
 		}
 	}()
 	im.resolveRefs(b)
-	for _, e := range writeOrder {
+	for _, e := range WriteOrder {
 		if err := im.step(ctx, b, e); err != nil {
 			return err
 		}
@@ -466,7 +466,7 @@ func (im *importer) rowResult(rt *rowTask) RowResult {
 func (im *importer) resolveRefs(b *batch) {
 	for _, rt := range b.rows {
 		row := rt.item.Row
-		for _, e := range writeOrder {
+		for _, e := range WriteOrder {
 			key := row.Refs[e]
 			if key == "" || requestOf(row, e) != nil {
 				continue
@@ -481,7 +481,7 @@ func (im *importer) resolveRefs(b *batch) {
 				continue
 			}
 			if slices.Contains(row.RequiredRefs, e) {
-				rt.fail(row.Column(e, "ref"), fmt.Errorf("refers to %s %q, which no imported row has (the reference is required)", singular(e), key))
+				rt.fail(row.Column(e, "ref"), fmt.Errorf("refers to %s %q, which no imported row has (the reference is required)", e.Singular(), key))
 				break
 			}
 			rt.warns = append(rt.warns, row.RefNotFound(e, key))
@@ -744,7 +744,7 @@ func (im *importer) checkIDs(ctx context.Context, e kommo.EntityType, ws []*work
 	}
 	for _, w := range ws {
 		if w.action == ActionUpdate && !w.rt.failed && w.sameBatch == nil && have[w.id] == nil {
-			w.rt.fail(im.column(w, e, "id"), fmt.Errorf("%s %d does not exist in Kommo", singular(e), w.id))
+			w.rt.fail(im.column(w, e, "id"), fmt.Errorf("%s %d does not exist in Kommo", e.Singular(), w.id))
 		}
 	}
 	return nil

@@ -219,6 +219,19 @@ func readJournal(path string) (*replayed, error) {
 	return st, nil
 }
 
+// KnownRows reads the journal at path and returns whether it knows a row
+// (its 1-based line): done, written, or sent without an answer.
+func KnownRows(path string) (func(line int) bool, error) {
+	st, err := readJournal(path)
+	if err != nil {
+		return nil, err
+	}
+	return func(line int) bool {
+		_, done := st.rows[line]
+		return done || len(st.written[line]) > 0 || len(st.pending[line]) > 0
+	}, nil
+}
+
 // ReadJobHeader returns the header of the journal at path.
 func ReadJobHeader(path string) (*JobHeader, error) {
 	st, err := readJournal(path)

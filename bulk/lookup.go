@@ -18,13 +18,13 @@ import (
 
 // matchValues returns the normalised values of kind found in a record, in
 // the same form the mapping layer gives a row's MatchKey values.
-func matchValues(v *view, k mapping.MatchKey) []string {
+func matchValues(v *View, k mapping.MatchKey) []string {
 	var out []string
 	switch k.Kind {
 	case mapping.MatchEmail:
 		if f, ok := v.CFV.Field(0, kommo.CodeEmail); ok {
 			for _, s := range f.Strings() {
-				out = append(out, normEmail(s))
+				out = append(out, EmailKey(s))
 			}
 		}
 	case mapping.MatchPhone:
@@ -57,14 +57,15 @@ func keyValue(kind mapping.MatchKind, s string) string {
 	case mapping.MatchPhone:
 		return phoneKey(s)
 	case mapping.MatchEmail:
-		return normEmail(s)
+		return EmailKey(s)
 	case mapping.MatchName:
 		return mapping.Normalize(s)
 	}
 	return strings.TrimSpace(s)
 }
 
-func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// EmailKey is the form an e-mail is matched in: trimmed, lower case.
+func EmailKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // phoneKey is a phone's last ten digits (all of them if fewer).
 func phoneKey(s string) string {
@@ -261,7 +262,7 @@ func (f *finder) query(ctx context.Context, e kommo.EntityType, k mapping.MatchK
 	}
 	best := 0
 	n := 0
-	for v, err := range listViews(ctx, f.c, e, kommo.EntityFilters{Query: queryText(k.Kind, value)}, 50) {
+	for v, err := range ListViews(ctx, f.c, e, kommo.EntityFilters{Query: queryText(k.Kind, value)}, 50) {
 		if err != nil {
 			return 0, err
 		}
@@ -362,7 +363,7 @@ func (f *finder) fill(ctx context.Context, e kommo.EntityType, idx *scanIndex) e
 const clockSkew = 120
 
 // keysOf returns the scan keys of a record's match values.
-func (idx *scanIndex) keysOf(v *view) []string {
+func (idx *scanIndex) keysOf(v *View) []string {
 	var out []string
 	for _, k := range idx.kinds {
 		for _, val := range matchValues(v, k) {

@@ -49,3 +49,21 @@ func TestFinderScanConcurrent(t *testing.T) {
 		t.Errorf("%d reads of the contacts list, want 1 (one scan)", n)
 	}
 }
+
+func TestQueryTextOfNames(t *testing.T) {
+	tests := []struct {
+		kind mapping.MatchKind
+		in   string
+		want string
+	}{
+		{mapping.MatchName, mapping.Normalize(`ООО "Вектор"`), "вектор"},
+		{mapping.MatchName, "acme gmbh", "acme"},
+		{mapping.MatchEmail, "a@b.c", "a@b.c"},
+		{mapping.MatchPhone, "+74951234567", "4951234567"},
+	}
+	for _, tt := range tests {
+		if got := queryText(tt.kind, tt.in); got != tt.want {
+			t.Errorf("queryText(%s, %q) = %q, want %q", tt.kind, tt.in, got, tt.want)
+		}
+	}
+}

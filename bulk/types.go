@@ -238,18 +238,3 @@ func (r *Result) Row(line int) (RowResult, bool) {
 	rr, ok := r.Rows[line]
 	return rr, ok
 }
-
-// singular names one entity of a type: "company", "contact", "lead", "task".
-func singular(e kommo.EntityType) string {
-	switch e {
-	case kommo.EntityCompanies:
-		return "company"
-	case kommo.EntityCustomers:
-		return "customer"
-	}
-	s := string(e)
-	if len(s) > 1 && s[len(s)-1] == 's' {
-		return s[:len(s)-1]
-	}
-	return s
-}

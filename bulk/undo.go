@@ -116,7 +116,7 @@ func decodeRequest(e kommo.EntityType, raw json.RawMessage) (any, error) {
 // CreatedSummary describes created records for the user.
 func (r *UndoResult) CreatedSummary() string {
 	var parts []string
-	for _, e := range writeOrder {
+	for _, e := range WriteOrder {
 		if n := len(r.Created[e]); n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, e))
 		}

@@ -40,7 +40,7 @@ func (k KeptField) Format(loc *time.Location) string {
 	if who == "" {
 		who = "user " + strconv.Itoa(k.By)
 	}
-	return fmt.Sprintf("%s %d %s: kept: changed by %s at %s", singular(k.Entity), k.ID, k.Field, who,
+	return fmt.Sprintf("%s %d %s: kept: changed by %s at %s", k.Entity.Singular(), k.ID, k.Field, who,
 		time.Unix(k.At, 0).In(loc).Format("2006-01-02 15:04 MST"))
 }
 
@@ -87,7 +87,7 @@ func decodeEventValues(b json.RawMessage) ([]kommo.EventValue, error) {
 // stripKept removes the kept fields from a restore request (its JSON) and
 // reports which it removed and whether anything is left to restore. cur
 // is the record now, to name custom fields the request gave by code.
-func stripKept(raw json.RawMessage, changed map[string]KeptField, cur *view) (json.RawMessage, []KeptField, bool, error) {
+func stripKept(raw json.RawMessage, changed map[string]KeptField, cur *View) (json.RawMessage, []KeptField, bool, error) {
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, nil, false, err
@@ -207,7 +207,7 @@ func restoreKeeping(ctx context.Context, c *kommo.Client, path string, st *repla
 	// last time (a stopped job's last send).
 	fallback := cmp.Or(st.endAt, st.lastAt)
 	var names map[int]string
-	for _, e := range writeOrder {
+	for _, e := range WriteOrder {
 		var todo []undoTarget
 		var resend []undoTarget
 		for _, t := range ts {
@@ -250,7 +250,7 @@ func restoreKeeping(ctx context.Context, c *kommo.Client, path string, st *repla
 		changed := map[int]map[string]KeptField{}
 		for chunk := range slices.Chunk(touched, 10) {
 			opts := &kommo.EventListOptions{ListOptions: kommo.ListOptions{Limit: kommo.MaxEventsLimit},
-				Entities: []string{singular(e)}, EntityIDs: chunk, CreatedAt: &kommo.Range{From: from + 1}}
+				Entities: []string{e.Singular()}, EntityIDs: chunk, CreatedAt: &kommo.Range{From: from + 1}}
 			for ev, err := range c.Events.ListIter(ctx, opts) {
 				if err != nil {
 					return fmt.Errorf("read the events of %s: %w", e, err)

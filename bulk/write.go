@@ -84,7 +84,7 @@ func (im *importer) ack(e kommo.EntityType, ws []*work, res []*kommo.WriteResult
 			id = res[i].ID
 		}
 		if id == 0 {
-			w.rt.fail("", fmt.Errorf("Kommo answered without an id for this %s", singular(e)))
+			w.rt.fail("", fmt.Errorf("Kommo answered without an id for this %s", e.Singular()))
 			continue
 		}
 		w.id = id
@@ -148,7 +148,7 @@ func (im *importer) handleWriteError(ctx context.Context, e kommo.EntityType, ws
 		// is a definitive rejection: nothing was written, and sending
 		// it again would be rejected again.
 		for _, w := range ws {
-			w.rt.fail("", fmt.Errorf("Kommo rejected the %s (%d %s): %s", singular(e), er.Status, http.StatusText(er.Status), errorDetail(err)))
+			w.rt.fail("", fmt.Errorf("Kommo rejected the %s (%d %s): %s", e.Singular(), er.Status, http.StatusText(er.Status), errorDetail(err)))
 		}
 		if create {
 			return im.j.append(true, entry{Op: opAck, Entity: e, Rows: lines(ws)})
@@ -191,7 +191,7 @@ func lines(ws []*work) []int {
 // batch is settled first (settleRejected).
 func (im *importer) split(ctx context.Context, e kommo.EntityType, ws []*work, err error, sentAt int64, create bool, resend func([]*work) error) error {
 	if len(ws) == 1 {
-		ws[0].rt.fail("", fmt.Errorf("Kommo rejected the %s: %v", singular(e), errorDetail(err)))
+		ws[0].rt.fail("", fmt.Errorf("Kommo rejected the %s: %v", e.Singular(), errorDetail(err)))
 		if create {
 			return im.j.append(true, entry{Op: opAck, Entity: e, Rows: lines(ws)})
 		}
@@ -270,7 +270,7 @@ func (im *importer) writeUpdates(ctx context.Context, e kommo.EntityType, ws []*
 	for _, w := range ws {
 		o := old[w.id]
 		if o == nil {
-			w.rt.fail("", fmt.Errorf("%s %d does not exist in Kommo", singular(e), w.id))
+			w.rt.fail("", fmt.Errorf("%s %d does not exist in Kommo", e.Singular(), w.id))
 			continue
 		}
 		keepMultitextTypes(o, w.req)
@@ -412,7 +412,7 @@ func (im *importer) reconcileBy(ctx context.Context, e kommo.EntityType, ws []*w
 	}
 	taken := map[int]bool{}
 	ids := map[int]int{}
-	for v, err := range listViews(ctx, im.c, e, f, kommo.MaxLimit) {
+	for v, err := range ListViews(ctx, im.c, e, f, kommo.MaxLimit) {
 		if err != nil {
 			return fatal(err)
 		}
@@ -449,7 +449,7 @@ func requestCreatedAt(req any) int64 {
 
 // sameRecord reports whether a read record is what a work's request
 // created.
-func sameRecord(v *view, w *work) bool {
+func sameRecord(v *View, w *work) bool {
 	want := reqView(w.req)
 	if len(w.key.Values) > 0 && w.key.Kind != mapping.MatchName {
 		have := matchValues(v, w.key)

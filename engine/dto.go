@@ -9,6 +9,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/migrate"
 )
 
 // The DTOs below cross the JS boundary as JSON; web/kommo-bulk.d.ts
@@ -265,7 +266,7 @@ type ValidationInfo struct {
 	Causes []CauseInfo `json:"causes"`
 	// Regions are the regions phones without a country code were read
 	// in, and where each came from.
-	Regions []bulk.RegionCount `json:"regions"`
+	Regions []mapping.RegionCount `json:"regions"`
 }
 
 // BadRow is a row with errors, or with warnings, with its values.
@@ -651,10 +652,10 @@ type MigrationResult struct {
 	// Status is done, unmatched (values match nothing: nothing written),
 	// missingFields (fields to create without createFields), canceled or
 	// stopped (Error says why).
-	Status        string                `json:"status"`
-	Error         string                `json:"error,omitempty"`
-	Report        *bulk.MigrationReport `json:"report"`
-	MissingFields []bulk.CreatedField   `json:"missingFields"`
+	Status        string                 `json:"status"`
+	Error         string                 `json:"error,omitempty"`
+	Report        *migrate.Report        `json:"report"`
+	MissingFields []migrate.CreatedField `json:"missingFields"`
 	// Tables are the entries to fill in for the unmatched values, each
 	// with its closest match.
 	Tables      MigrationTables `json:"tables"`

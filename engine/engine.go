@@ -496,7 +496,7 @@ func (e *Engine) Validate(ctx context.Context, id int, specText string, opts Val
 	}
 	// Rows with warnings land: they are good rows.
 	info.Rows, info.Good, info.Warned, info.Bad, info.Errors, info.Warnings = rep.Rows, rep.Good+rep.Warned, rep.Warned, rep.Bad, rep.Errors, rep.Warnings
-	info.Causes, info.Regions = causeInfos(rep.Causes), bulk.RegionCounts(rep.Regions)
+	info.Causes, info.Regions = causeInfos(rep.Causes), mapping.RegionCounts(rep.Regions)
 	info.ByColumn = rep.ByColumn
 	if info.ByColumn == nil {
 		info.ByColumn = map[string]int{}

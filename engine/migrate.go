@@ -11,7 +11,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
-	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/migrate"
 )
 
 // A migration in the browser: the exports of another CRM, opened with
@@ -30,21 +30,21 @@ const minConfidence = 0.3
 // come from the one source that fits them best together, and each file is
 // classified within it.
 func (e *Engine) DetectMigration(ids []int, from, idField string) (*MigrationDetection, error) {
-	presets := mapping.Presets()
+	presets := migrate.Presets()
 	if from != "" {
-		p, err := mapping.PresetFor(from)
+		p, err := migrate.PresetFor(from)
 		if err != nil {
 			return nil, err
 		}
-		presets = []*mapping.Preset{p}
+		presets = []*migrate.Preset{p}
 	}
 	if idField == "" {
-		idField = bulk.DefaultIDField
+		idField = migrate.DefaultIDField
 	}
-	out := &MigrationDetection{Sources: sourceInfos(mapping.Presets()), Files: []FileDetection{}}
+	out := &MigrationDetection{Sources: sourceInfos(migrate.Presets()), Files: []FileDetection{}}
 	type found struct {
 		f  *file
-		ds []mapping.Detection
+		ds []migrate.Detection
 	}
 	var all []found
 	score := map[string]float64{}
@@ -53,7 +53,7 @@ func (e *Engine) DetectMigration(ids []int, from, idField string) (*MigrationDet
 		if err != nil {
 			return nil, err
 		}
-		ds := mapping.Detect(presets, f.name, f.header)
+		ds := migrate.Detect(presets, f.name, f.header)
 		// A source scores its best kind of each file.
 		best := map[string]float64{}
 		for _, d := range ds {
@@ -88,7 +88,7 @@ func (e *Engine) DetectMigration(ids []int, from, idField string) (*MigrationDet
 	return out, nil
 }
 
-func sourceInfos(presets []*mapping.Preset) []SourceInfo {
+func sourceInfos(presets []*migrate.Preset) []SourceInfo {
 	out := make([]SourceInfo, 0, len(presets))
 	for _, p := range presets {
 		si := SourceInfo{Source: p.Source, Name: p.Name, Entities: []string{}}
@@ -102,15 +102,15 @@ func sourceInfos(presets []*mapping.Preset) []SourceInfo {
 
 // migrationFiles fits each file's preset and makes the files of a
 // bulk.Migrate: read from memory, with the user's cell fixes.
-func (e *Engine) migrationFiles(p MigrateParams) ([]bulk.MigrationFile, error) {
+func (e *Engine) migrationFiles(p MigrateParams) ([]migrate.File, error) {
 	if len(p.Files) == 0 {
 		return nil, errors.New("migrate: no files")
 	}
 	idField := p.IDField
 	if idField == "" {
-		idField = bulk.DefaultIDField
+		idField = migrate.DefaultIDField
 	}
-	var files []bulk.MigrationFile
+	var files []migrate.File
 	seen := map[kommo.EntityType]string{}
 	for _, mf := range p.Files {
 		f, err := e.file(mf.FileID)
@@ -120,7 +120,7 @@ func (e *Engine) migrationFiles(p MigrateParams) ([]bulk.MigrationFile, error) {
 		if mf.Source == "" || mf.Entity == "" {
 			return nil, fmt.Errorf("migrate: %s: say which source and which kind of export it is", f.name)
 		}
-		preset, err := mapping.PresetFor(mf.Source)
+		preset, err := migrate.PresetFor(mf.Source)
 		if err != nil {
 			return nil, err
 		}
@@ -144,7 +144,7 @@ func (e *Engine) migrationFiles(p MigrateParams) ([]bulk.MigrationFile, error) {
 		if p.TimeZone != "" {
 			fit.Spec.Options.TimeZone = p.TimeZone
 		}
-		bf := bulk.MigrationFile{Name: f.name, Spec: fit.Spec, Open: f.open, FieldTypes: fit.Types}
+		bf := migrate.File{Name: f.name, Spec: fit.Spec, Open: f.open, FieldTypes: fit.Types}
 		if len(fit.Skip) > 0 {
 			bf.Skip = fit.Skips
 		}
@@ -231,7 +231,7 @@ func (e *Engine) StartMigration(ctx context.Context, p MigrateParams, progress f
 	return j, nil
 }
 
-func (e *Engine) migrate(ctx context.Context, client *kommo.Client, files []bulk.MigrationFile, p MigrateParams, progress func(MigrationProgress)) *MigrationResult {
+func (e *Engine) migrate(ctx context.Context, client *kommo.Client, files []migrate.File, p MigrateParams, progress func(MigrationProgress)) *MigrationResult {
 	start := time.Now()
 	byName := map[string]*file{}
 	for _, mf := range p.Files {
@@ -249,7 +249,7 @@ func (e *Engine) migrate(ctx context.Context, client *kommo.Client, files []bulk
 	var done MigrationProgress // the counts of the files finished
 	var last MigrationProgress
 	progress(MigrationProgress{Phase: "checking", Files: len(files)})
-	opts := bulk.MigrateOptions{
+	opts := migrate.Options{
 		JobID: jobID, IDField: p.IDField, Users: p.Users, Pipelines: p.Pipelines, Stages: p.Stages,
 		CreateFields: p.CreateFields, Sample: p.Sample, DryRun: p.DryRun, BatchSize: p.BatchSize, Workers: p.Workers,
 		Progress: func(name string, bp bulk.Progress) {
@@ -272,11 +272,11 @@ func (e *Engine) migrate(ctx context.Context, client *kommo.Client, files []bulk
 			mu.Unlock()
 		},
 	}
-	rep, runErr := bulk.Migrate(ctx, client, files, opts)
+	rep, runErr := migrate.Run(ctx, client, files, opts)
 	out := &MigrationResult{Job: jobID, DryRun: p.DryRun, Sample: p.Sample, Status: "done", Report: rep,
-		MissingFields: []bulk.CreatedField{}, ReportFiles: []*FileBytes{}, ResultFiles: []*FileBytes{}}
-	var ue *bulk.UnmatchedError
-	var mf *bulk.MissingFieldsError
+		MissingFields: []migrate.CreatedField{}, ReportFiles: []*FileBytes{}, ResultFiles: []*FileBytes{}}
+	var ue *migrate.UnmatchedError
+	var mf *migrate.MissingFieldsError
 	switch {
 	case runErr == nil:
 	case errors.As(runErr, &ue):
@@ -331,7 +331,7 @@ func (e *Engine) migrate(ctx context.Context, client *kommo.Client, files []bulk
 }
 
 // reportFiles writes the report as Markdown, JSON and HTML files.
-func reportFiles(rep *bulk.MigrationReport, jobID string) []*FileBytes {
+func reportFiles(rep *migrate.Report, jobID string) []*FileBytes {
 	var out []*FileBytes
 	for _, r := range []struct {
 		ext, typ string
@@ -352,7 +352,7 @@ func reportFiles(rep *bulk.MigrationReport, jobID string) []*FileBytes {
 
 // tables are the table entries a page starts from for the values that
 // matched nothing: each value with its closest match ("" when none).
-func tables(rep *bulk.MigrationReport) MigrationTables {
+func tables(rep *migrate.Report) MigrationTables {
 	out := MigrationTables{Users: map[string]string{}, Pipelines: map[string]string{}, Stages: map[string]string{}}
 	if rep == nil {
 		return out

@@ -37,6 +37,22 @@ const (
 	EntityTasks EntityType = "tasks"
 )
 
+// Singular names one entity of the kind: "company", "contact", "lead",
+// "task".
+func (e EntityType) Singular() string {
+	switch e {
+	case EntityCompanies:
+		return "company"
+	case EntityCustomers:
+		return "customer"
+	}
+	s := string(e)
+	if len(s) > 1 && s[len(s)-1] == 's' {
+		return s[:len(s)-1]
+	}
+	return s
+}
+
 // Task is a task as Kommo reads it.
 type Task struct {
 	ID                int         `json:"id"`

@@ -65,7 +65,7 @@ func Propose(header []string, sample [][]string, entity kommo.EntityType, schema
 	if schema == nil {
 		schema = &Schema{}
 	}
-	entity = parseEntity(string(entity))
+	entity = ParseEntity(string(entity))
 	if entity == "" {
 		entity = kommo.EntityContacts
 	}
@@ -293,7 +293,7 @@ func idColumn(h string, ent, primary kommo.EntityType) (bool, kommo.EntityType) 
 	}
 	w := strings.Join(words[:len(words)-1], " ")
 	w = strings.TrimPrefix(w, "associated ")
-	if e := parseEntity(w); e != "" {
+	if e := ParseEntity(w); e != "" {
 		return true, e
 	}
 	if e, ok := entityPrefixes[w]; ok {

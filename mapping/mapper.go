@@ -156,7 +156,7 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 		k := Normalize(h)
 		c.hdrN[k] = append(c.hdrN[k], i)
 	}
-	m.entity = parseEntity(string(spec.Entity))
+	m.entity = ParseEntity(string(spec.Entity))
 	m.primary = entitySlot(m.entity)
 	if m.primary < 0 {
 		c.fail("entity", fmt.Errorf("unknown entity %q; want leads, contacts, companies or tasks", spec.Entity))
@@ -172,9 +172,9 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 	}
 	for i, r := range spec.Refs {
 		path := fmt.Sprintf("refs[%d]", i)
-		e := parseEntity(string(r.Entity))
+		e := ParseEntity(string(r.Entity))
 		if entitySlot(e) < 0 {
-			c.fail(path+".entity", fmt.Errorf("unknown entity %q%s", r.Entity, didYouMean(string(r.Entity), entityChoices)))
+			c.fail(path+".entity", fmt.Errorf("unknown entity %q%s", r.Entity, DidYouMean(string(r.Entity), entityChoices)))
 			continue
 		}
 		if idx, ok := c.column(path+".column", r.Column); ok {
@@ -237,10 +237,10 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 		c.matchPlan(s)
 	}
 	for e := range spec.Match.ByEntity {
-		s := entitySlot(parseEntity(string(e)))
+		s := entitySlot(ParseEntity(string(e)))
 		switch {
 		case s < 0:
-			c.fail("match", fmt.Errorf("unknown entity %q%s", e, didYouMean(string(e), entityChoices)))
+			c.fail("match", fmt.Errorf("unknown entity %q%s", e, DidYouMean(string(e), entityChoices)))
 		case slotEntities[s] != e:
 			c.fail("match", fmt.Errorf("write the entity as %q, not %q", slotEntities[s], e))
 		case s != m.primary && !m.ents[s].used:
@@ -469,7 +469,7 @@ func (c *compiler) column(path, name string) (int, bool) {
 	if is := c.hdrN[Normalize(name)]; len(is) == 1 {
 		return is[0], true
 	}
-	c.fail(path, fmt.Errorf("column %q is not in the file%s", name, didYouMean(name, c.m.header)))
+	c.fail(path, fmt.Errorf("column %q is not in the file%s", name, DidYouMean(name, c.m.header)))
 	return 0, false
 }
 
@@ -479,9 +479,9 @@ func (c *compiler) target(o *op, path string, t Target) (ok bool) {
 	ok = true
 	e := m.entity
 	if t.Entity != "" {
-		e = parseEntity(string(t.Entity))
+		e = ParseEntity(string(t.Entity))
 		if entitySlot(e) < 0 {
-			c.fail(path+".entity", fmt.Errorf("unknown entity %q%s", t.Entity, didYouMean(string(t.Entity), entityChoices)))
+			c.fail(path+".entity", fmt.Errorf("unknown entity %q%s", t.Entity, DidYouMean(string(t.Entity), entityChoices)))
 			return false
 		}
 	}
@@ -651,7 +651,7 @@ func (c *compiler) checkEnum(o *op, path string) bool {
 			o.enum = strings.ToUpper(o.enum)
 			return true
 		}
-		c.fail(path+".enum", fmt.Errorf("field %q has no enum %q%s", f.Name, o.enum, didYouMean(o.enum, codes)))
+		c.fail(path+".enum", fmt.Errorf("field %q has no enum %q%s", f.Name, o.enum, DidYouMean(o.enum, codes)))
 		return false
 	case cfAddress:
 		for _, p := range addressParts {
@@ -767,7 +767,7 @@ func (c *compiler) matchPlan(s int) {
 		}
 		c.fail(path, fmt.Errorf("match field %q for %s needs a column mapped to that field", cf.Name, e))
 	default:
-		c.fail(path, fmt.Errorf("unknown match key %q%s", spec, didYouMean(kind, matchKinds)))
+		c.fail(path, fmt.Errorf("unknown match key %q%s", spec, DidYouMean(kind, matchKinds)))
 	}
 }
 

@@ -149,8 +149,8 @@ var entityNames = map[string]kommo.EntityType{
 	"tasks": kommo.EntityTasks, "task": kommo.EntityTasks, "задача": kommo.EntityTasks, "задачи": kommo.EntityTasks,
 }
 
-// parseEntity reads an entity name, returning "" when unknown.
-func parseEntity(s string) kommo.EntityType {
+// ParseEntity reads an entity name, returning "" when unknown.
+func ParseEntity(s string) kommo.EntityType {
 	return entityNames[Normalize(s)]
 }
 

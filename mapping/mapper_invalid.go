@@ -103,7 +103,7 @@ func parsePolicy(s string) (policy, error) {
 	case OnInvalidDrop:
 		return policyDrop, nil
 	}
-	return 0, fmt.Errorf("unknown on_invalid %q%s; want error, keep or drop", s, didYouMean(s, []string{OnInvalidError, OnInvalidKeep, OnInvalidDrop}))
+	return 0, fmt.Errorf("unknown on_invalid %q%s; want error, keep or drop", s, DidYouMean(s, []string{OnInvalidError, OnInvalidKeep, OnInvalidDrop}))
 }
 
 // policy compiles the on_invalid of o, own being the column's; it

@@ -470,7 +470,7 @@ func (m *Mapper) set(b *build, o *op, vals []string) error {
 		}
 		b.task.TaskTypeID = id
 	case stdEntityType:
-		e := parseEntity(v)
+		e := ParseEntity(v)
 		if !taskEntityTypes[e] {
 			return fmt.Errorf("unknown entity type %q; want leads, contacts or companies", v)
 		}

@@ -126,7 +126,7 @@ func (c *compiler) compileTransforms(list []string) (chain, error) {
 			ch.splitName = true
 			continue
 		default:
-			return ch, fmt.Errorf("unknown transform %q%s", t, didYouMean(name, transformNames))
+			return ch, fmt.Errorf("unknown transform %q%s", t, DidYouMean(name, transformNames))
 		}
 		if hasArg && name != "phone" {
 			return ch, fmt.Errorf("transform %q takes no argument", name)

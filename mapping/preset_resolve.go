@@ -68,7 +68,7 @@ func (r *Resolver) Stages(pipeline int) []string {
 // field (std true), a custom field of the account (f set), or neither
 // (a *NameError with the closest names).
 func (r *Resolver) Field(e kommo.EntityType, name string) (f *kommo.CustomField, std bool, err error) {
-	e = parseEntity(string(e))
+	e = ParseEntity(string(e))
 	s := entitySlot(e)
 	if s < 0 {
 		return nil, false, fmt.Errorf("unknown entity %q", e)

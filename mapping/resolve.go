@@ -35,7 +35,7 @@ func (e *NameError) Error() string {
 	if e.Scope != "" {
 		b.WriteString(" in " + e.Scope)
 	}
-	b.WriteString(didYouMean(e.Name, e.Closest))
+	b.WriteString(DidYouMean(e.Name, e.Closest))
 	return b.String()
 }
 

@@ -362,7 +362,7 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 				names = append(names, name)
 			}
 			sort.Strings(names)
-			err := fmt.Errorf("unknown key %q%s", k.Value, didYouMean(k.Value, names))
+			err := fmt.Errorf("unknown key %q%s", k.Value, DidYouMean(k.Value, names))
 			return &SpecError{Line: k.Line, Path: path, Err: err}
 		}
 		sub := k.Value
@@ -409,9 +409,9 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 	return out
 }
 
-// didYouMean returns `; did you mean "x"?` (or "x", "y" or "z") for the
+// DidYouMean returns `; did you mean "x"?` (or "x", "y" or "z") for the
 // closest candidates of v, or "".
-func didYouMean(v string, candidates []string) string {
+func DidYouMean(v string, candidates []string) string {
 	c := Closest(v, candidates, 3)
 	if len(c) == 0 {
 		return ""

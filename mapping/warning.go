@@ -248,6 +248,39 @@ func (u RegionUse) String() string {
 	return u.Region
 }
 
+// RegionCount is how many rows read their phones without a country code
+// in a region (see RegionUse).
+type RegionCount struct {
+	Region string       `json:"region"` // ISO 3166 code
+	From   RegionSource `json:"from"`   // spec, column or account
+	Column string       `json:"column,omitempty"`
+	Rows   int          `json:"rows"`
+}
+
+// String reads like `US (column "Country"): 120 rows`.
+func (c RegionCount) String() string {
+	rows := "rows"
+	if c.Rows == 1 {
+		rows = "row"
+	}
+	return fmt.Sprintf("%s: %d %s", RegionUse{Region: c.Region, From: c.From, Column: c.Column}, c.Rows, rows)
+}
+
+// RegionCounts lists a report's regions, most rows first.
+func RegionCounts(regions map[RegionUse]int) []RegionCount {
+	out := make([]RegionCount, 0, len(regions))
+	for u, n := range regions {
+		out = append(out, RegionCount{Region: u.Region, From: u.From, Column: u.Column, Rows: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Rows != out[j].Rows {
+			return out[i].Rows > out[j].Rows
+		}
+		return out[i].String() < out[j].String()
+	})
+	return out
+}
+
 // A Summary counts the warnings and errors of many rows by cause, so
 // that thousands of them read as a few lines: `Phone Number: 137 rows
 // kept as written (no country code: add options.region or a country

@@ -1,8 +1,8 @@
 package tables
 
 import (
-	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/migrate"
 )
 
 // Rows of a migration report's sections.
@@ -42,7 +42,7 @@ var ReportSuffixes = []string{"-merged.csv", "-skipped.csv", "-fields.csv"}
 // WriteReport writes the merged, skipped and created-fields sections of
 // rep as CSV files named base + ReportSuffixes, each with its header even
 // when the section is empty.
-func WriteReport(base string, rep *bulk.MigrationReport) error {
+func WriteReport(base string, rep *migrate.Report) error {
 	merged := []MergeRow{}
 	for _, m := range rep.Merges {
 		merged = append(merged, MergeRow{m.File, m.Line, string(m.Entity), m.Key, m.By, m.Into})

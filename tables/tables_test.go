@@ -10,12 +10,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/migrate"
 )
 
-var unmatched = []bulk.Unmatched{
+var unmatched = []migrate.Unmatched{
 	{File: "deals.csv", Column: "Deal owner", Kind: "user", Value: "Jane Roe", Rows: 2, Closest: []string{"Ana Admin", "Boris Manager"}},
 	{File: "deals.csv", Column: "Pipeline", Kind: "pipeline", Value: "Sales Pipeline", Rows: 4, Closest: []string{"Sales"}},
 	{File: "deals.csv", Column: "Stage", Kind: "stage", Value: "Contract sent", Rows: 1},
@@ -143,9 +143,9 @@ func TestSchemaRows(t *testing.T) {
 
 func TestWriteReport(t *testing.T) {
 	base := filepath.Join(t.TempDir(), "r")
-	rep := &bulk.MigrationReport{
-		Merges:        []bulk.Merge{{File: "c.csv", Line: 4, Entity: kommo.EntityContacts, Key: "103", By: "email ada@x.io", Into: "row 2 (key 101)"}},
-		FieldsCreated: []bulk.CreatedField{{Entity: kommo.EntityLeads, Name: "Source", Type: kommo.FieldSelect, ID: 5, Options: []string{"Web", "Fair"}}},
+	rep := &migrate.Report{
+		Merges:        []migrate.Merge{{File: "c.csv", Line: 4, Entity: kommo.EntityContacts, Key: "103", By: "email ada@x.io", Into: "row 2 (key 101)"}},
+		FieldsCreated: []migrate.CreatedField{{Entity: kommo.EntityLeads, Name: "Source", Type: kommo.FieldSelect, ID: 5, Options: []string{"Web", "Fair"}}},
 	}
 	if err := WriteReport(base, rep); err != nil {
 		t.Fatal(err)

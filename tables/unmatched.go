@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/migrate"
 )
 
 // UnmatchedRow is one source value a migration could not match, with the
@@ -22,7 +22,7 @@ type UnmatchedRow struct {
 
 // UnmatchedRows lists the values of a migration's UnmatchedError (or
 // report) as rows to fill, the Kommo column empty.
-func UnmatchedRows(values []bulk.Unmatched) []UnmatchedRow {
+func UnmatchedRows(values []migrate.Unmatched) []UnmatchedRow {
 	out := make([]UnmatchedRow, 0, len(values))
 	for _, u := range values {
 		out = append(out, UnmatchedRow{Kind: u.Kind, File: u.File, Column: u.Column, Value: u.Value,
@@ -36,7 +36,7 @@ func UnmatchedRows(values []bulk.Unmatched) []UnmatchedRow {
 // the values it reports, each with the Kommo value have gave it: the
 // table a person goes on filling when the same file is both --tables and
 // --unmatched-csv.
-func MergeUnmatched(have []UnmatchedRow, values []bulk.Unmatched) []UnmatchedRow {
+func MergeUnmatched(have []UnmatchedRow, values []migrate.Unmatched) []UnmatchedRow {
 	key := func(kind, value string) string { return kind + "\x00" + mapping.Normalize(value) }
 	now := map[string]bool{}
 	for _, u := range values {
@@ -61,7 +61,7 @@ func MergeUnmatched(have []UnmatchedRow, values []bulk.Unmatched) []UnmatchedRow
 }
 
 // MigrationTables are the users, pipelines and stages tables of a
-// migration (bulk.MigrateOptions), source value → Kommo name.
+// migration (migrate.Options), source value → Kommo name.
 type MigrationTables struct {
 	Users, Pipelines, Stages map[string]string
 }

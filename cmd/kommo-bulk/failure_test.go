@@ -15,8 +15,8 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/kommo-bulk/kommo-bulk/bulk"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
+	"github.com/kommo-bulk/kommo-bulk/migrate"
 )
 
 func TestJSONFlagReadsTheCommandLine(t *testing.T) {
@@ -139,7 +139,7 @@ func TestJSONFailures(t *testing.T) {
 		{name: "migrate unmatched values", env: emuEnv, args: append([]string{"migrate", "--json", "--create-fields", "--results", e.dir, "--rate", "0", "--job", "u"}, hubspotFiles(t)...),
 			code: "failed", exit: exitFailed, message: "stopped before writing",
 			partial: func(t *testing.T, stdout string) {
-				var rep bulk.MigrationReport
+				var rep migrate.Report
 				decodeOne(t, stdout, &rep)
 				if len(rep.Unmatched) == 0 || rep.IDField == "" {
 					t.Errorf("partial report = %+v, want the unmatched values", rep)

@@ -15,6 +15,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/migrate"
 	"github.com/kommo-bulk/kommo-bulk/tables"
 )
 
@@ -167,10 +168,10 @@ type importSummary struct {
 	// Kommo refused are in the errors file only).
 	Failures mapping.Summary `json:"failures,omitempty"`
 	// Regions are the regions phones without a country code were read in.
-	Regions []bulk.RegionCount `json:"regions,omitempty"`
+	Regions []mapping.RegionCount `json:"regions,omitempty"`
 	// Unmatched are the names that match nothing in the account: the
 	// import stopped before writing.
-	Unmatched []bulk.Unmatched `json:"unmatched,omitempty"`
+	Unmatched []migrate.Unmatched `json:"unmatched,omitempty"`
 	// Notes are the schema's (see printNotes).
 	Notes []string `json:"notes,omitempty"`
 }
@@ -318,8 +319,8 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if err != nil {
 		return err
 	}
-	names, err := bulk.MatchNames(ctx, schema, bulk.MigrationFile{Name: filepath.Base(a.input), Spec: spec, Open: open}, tables)
-	if err != nil && !errors.As(err, new(*bulk.UnmatchedError)) {
+	names, err := migrate.MatchNames(ctx, schema, migrate.File{Name: filepath.Base(a.input), Spec: spec, Open: open}, tables)
+	if err != nil && !errors.As(err, new(*migrate.UnmatchedError)) {
 		return err
 	}
 	spec = names.Spec
@@ -335,13 +336,13 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	// A first pass validates every row without touching Kommo: it counts
 	// the rows (for the lookup strategy and the ETA) and reports bad rows
 	// before anything is written.
-	unmatched := bulk.NewUnmatchedNames(filepath.Base(a.input), names.Unmatched)
+	unmatched := migrate.NewUnmatchedNames(filepath.Base(a.input), names.Unmatched)
 	report, err := checkRows(ctx, mapper, table, unmatched)
 	if err != nil {
 		return err
 	}
 	if un := append(names.Unmatched, unmatched.Values()...); len(un) > 0 {
-		printUnmatched(m.Stderr, &bulk.UnmatchedError{Values: un})
+		printUnmatched(m.Stderr, &migrate.UnmatchedError{Values: un})
 		err := errors.New("stopped before writing: add the values above to the tables (--tables FILE, --user, --stage, --pipeline) or fix the file")
 		if a.json {
 			return &partialError{err: err, result: importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: report.Rows, Unmatched: un, Notes: schema.Notes}}
@@ -439,7 +440,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	sum := importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: counts.Success + counts.Errors, Created: res.Created,
 		Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed, Resumed: res.Resumed, Seconds: time.Since(start).Seconds(),
 		Success: rf.success, Pending: report.Rows - counts.Success - counts.Errors, Notes: schema.Notes,
-		Landed: res.Landed(), Warned: res.Warned, Warnings: res.Warnings, Failures: failures(report.Causes), Regions: bulk.RegionCounts(report.Regions)}
+		Landed: res.Landed(), Warned: res.Warned, Warnings: res.Warnings, Failures: failures(report.Causes), Regions: mapping.RegionCounts(report.Regions)}
 	if counts.Errors > 0 {
 		sum.Errors = rf.errs
 	} else {
@@ -560,7 +561,7 @@ func loadImportSpec(a *importArgs, mode bulk.Mode, t mapping.Table, schema *mapp
 //
 // Names that match nothing (owners, stages, options) go to un, not to the
 // report's first errors: the import stops on them before writing.
-func checkRows(ctx context.Context, m *mapping.Mapper, t mapping.Table, un *bulk.UnmatchedNames) (*mapping.Report, error) {
+func checkRows(ctx context.Context, m *mapping.Mapper, t mapping.Table, un *migrate.UnmatchedNames) (*mapping.Report, error) {
 	report := &mapping.Report{MaxErrors: 5}
 	for rec, err := range mapping.Records(t) {
 		if ctx.Err() != nil {
@@ -601,21 +602,21 @@ func failures(s mapping.Summary) mapping.Summary {
 
 // loadNameTables reads a --tables file and adds the --user, --stage and
 // --pipeline entries to it.
-func loadNameTables(path string, users, stages, pipelines []string) (bulk.NameTables, []tables.UnmatchedRow, error) {
+func loadNameTables(path string, users, stages, pipelines []string) (migrate.NameTables, []tables.UnmatchedRow, error) {
 	t, rows, err := loadTables(path)
 	if err != nil {
-		return bulk.NameTables{}, nil, err
+		return migrate.NameTables{}, nil, err
 	}
 	if t.Users, err = parseTable(t.Users, users, "user"); err != nil {
-		return bulk.NameTables{}, nil, err
+		return migrate.NameTables{}, nil, err
 	}
 	if t.Stages, err = parseTable(t.Stages, stages, "stage"); err != nil {
-		return bulk.NameTables{}, nil, err
+		return migrate.NameTables{}, nil, err
 	}
 	if t.Pipelines, err = parseTable(t.Pipelines, pipelines, "pipeline"); err != nil {
-		return bulk.NameTables{}, nil, err
+		return migrate.NameTables{}, nil, err
 	}
-	return bulk.NameTables{Users: t.Users, Pipelines: t.Pipelines, Stages: t.Stages}, rows, nil
+	return migrate.NameTables{Users: t.Users, Pipelines: t.Pipelines, Stages: t.Stages}, rows, nil
 }
 
 // resultFiles are an import's success and errors files, in the input's
@@ -710,7 +711,7 @@ func printSummary(m *Main, s importSummary, asJSON bool) {
 // printCauses prints warnings and failures grouped by cause, and the
 // regions phones without a country code were read in, each line indented
 // by indent.
-func printCauses(w io.Writer, indent string, warnings, failures mapping.Summary, regions []bulk.RegionCount) {
+func printCauses(w io.Writer, indent string, warnings, failures mapping.Summary, regions []mapping.RegionCount) {
 	if len(warnings) > 0 {
 		fmt.Fprintf(w, "%swarnings (the rows landed):\n", indent)
 		for _, c := range warnings.Causes() {

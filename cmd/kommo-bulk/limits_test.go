@@ -13,6 +13,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/internal/hang"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/migrate"
 )
 
 // bigCell is longer than the readers' 1 MiB cell limit.
@@ -124,7 +125,7 @@ func TestCheckRowsStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	tb.cancel = cancel
 	var rerr error
-	hang.Returns(t, "checkRows", func() { _, rerr = checkRows(ctx, m, tb, bulk.NewUnmatchedNames("huge.csv", nil)) })
+	hang.Returns(t, "checkRows", func() { _, rerr = checkRows(ctx, m, tb, migrate.NewUnmatchedNames("huge.csv", nil)) })
 	if !errors.Is(rerr, context.Canceled) || tb.row > 1001 {
 		t.Errorf("checkRows = %v after %d rows, want context.Canceled after 1001", rerr, tb.row)
 	}

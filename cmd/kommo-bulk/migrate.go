@@ -16,6 +16,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/migrate"
 )
 
 const migrateSynopsis = `migrate [--from SOURCE] FILE... [flags]
@@ -115,7 +116,7 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	fs.Var(&a.users, "user", "owner table entry `SOURCE=KOMMO` (user name, e-mail or id; repeatable)")
 	fs.Var(&a.stages, "stage", "stage table entry `SOURCE=KOMMO` (\"Stage\" or \"Pipeline/Stage\" on both sides; repeatable)")
 	fs.Var(&a.pipelines, "pipeline", "pipeline table entry `SOURCE=KOMMO` (repeatable)")
-	fs.StringVar(&a.idField, "id-field", bulk.DefaultIDField, "custom field `name` that keeps the source ids (created with --create-fields)")
+	fs.StringVar(&a.idField, "id-field", migrate.DefaultIDField, "custom field `name` that keeps the source ids (created with --create-fields)")
 	fs.BoolVar(&a.createFields, "create-fields", false, "create the custom fields the account lacks (the id field included), with the right type and options")
 	fs.IntVar(&a.sample, "sample", 0, "migrate only `N` records of the last file with the records they link to, show them and stop; run again without it for the rest")
 	fs.BoolVar(&a.dryRun, "dry-run", false, "check, match and look everything up, and report what would happen, without writing")
@@ -149,7 +150,7 @@ type classified struct {
 	source string
 	entity kommo.EntityType
 	conf   float64
-	fit    *mapping.Fit
+	fit    *migrate.Fit
 	spec   *mapping.Spec // set when --mapping replaces the preset
 	mapped string
 }
@@ -188,13 +189,13 @@ func (c *closeBoth) Close() error {
 
 // classify finds the source and entity of every file.
 func (c *MigrateCommand) classify(a *migrateArgs) ([]*classified, error) {
-	presets := mapping.Presets()
+	presets := migrate.Presets()
 	if a.from != "" {
-		p, err := mapping.PresetFor(a.from)
+		p, err := migrate.PresetFor(a.from)
 		if err != nil {
 			return nil, &usageError{msg: err.Error()}
 		}
-		presets = []*mapping.Preset{p}
+		presets = []*migrate.Preset{p}
 	}
 	specs := map[kommo.EntityType]*mapping.Spec{}
 	specFile := map[kommo.EntityType]string{}
@@ -218,7 +219,7 @@ func (c *MigrateCommand) classify(a *migrateArgs) ([]*classified, error) {
 		}
 		header := t.Header()
 		t.Close()
-		ds := mapping.Detect(presets, path, header)
+		ds := migrate.Detect(presets, path, header)
 		if len(ds) == 0 || ds[0].Confidence < 0.3 {
 			hint := "name the source with --from, or map the file with --mapping"
 			return nil, &usageError{msg: fmt.Sprintf("%s: cannot tell which export this is (its columns match no preset)", path), hint: hint}
@@ -280,7 +281,7 @@ func (c *MigrateCommand) dump(a *migrateArgs) error {
 	if a.from == "" {
 		return &usageError{msg: "--dump-preset needs --from SOURCE or files", hint: "kommo-bulk migrate --from hubspot --dump-preset"}
 	}
-	p, err := mapping.PresetFor(a.from)
+	p, err := migrate.PresetFor(a.from)
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
@@ -338,7 +339,7 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 		a.jobID = "migrate-" + source + "-" + time.Now().Format("20060102-150405")
 	}
 
-	var files []bulk.MigrationFile
+	var files []migrate.File
 	fmt.Fprintf(c.m.Stderr, "migrating from %s:\n", source)
 	for _, cl := range cls {
 		cl := cl
@@ -352,7 +353,7 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 			fmt.Fprintf(c.m.Stderr, "    not migrated (no preset column): %s\n", strings.Join(cl.fit.Ignored, ", "))
 		}
 		fit := cl.fit
-		mf := bulk.MigrationFile{
+		mf := migrate.File{
 			Name:       filepath.Base(cl.path),
 			Spec:       spec,
 			Open:       func() (mapping.Table, error) { return openTable(cl.path, a.encoding) },
@@ -370,7 +371,7 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 		return err
 	}
 	progress := newProgress(c.m.Stderr)
-	opts := bulk.MigrateOptions{
+	opts := migrate.Options{
 		JobID:        a.jobID,
 		IDField:      a.idField,
 		Users:        tables.Users,
@@ -384,7 +385,7 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 		Workers:      a.workers,
 		Progress:     func(_ string, p bulk.Progress) { progress(p) },
 	}
-	rep, runErr := bulk.Migrate(ctx, client, files, opts)
+	rep, runErr := migrate.Run(ctx, client, files, opts)
 	fmt.Fprintln(c.m.Stderr)
 	if errors.Is(runErr, bulk.ErrJournalLocked) {
 		return runErr // the process that holds the migration writes its report
@@ -393,8 +394,8 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 	if reportBase == "" {
 		reportBase = filepath.Join(results, a.jobID+"-report")
 	}
-	var ue *bulk.UnmatchedError
-	var mf *bulk.MissingFieldsError
+	var ue *migrate.UnmatchedError
+	var mf *migrate.MissingFieldsError
 	err = runErr
 	switch {
 	case errors.As(runErr, &ue):
@@ -447,7 +448,7 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 	return err
 }
 
-func writeReport(base string, rep *bulk.MigrationReport) error {
+func writeReport(base string, rep *migrate.Report) error {
 	for ext, write := range map[string]func(io.Writer) error{".md": rep.WriteMarkdown, ".json": rep.WriteJSON, ".html": rep.WriteHTML} {
 		f, err := os.Create(base + ext)
 		if err != nil {
@@ -465,7 +466,7 @@ func writeReport(base string, rep *bulk.MigrationReport) error {
 }
 
 // printMigration prints the counts, merges and sample records.
-func printMigration(w io.Writer, rep *bulk.MigrationReport) {
+func printMigration(w io.Writer, rep *migrate.Report) {
 	verb, land := "", "landed"
 	if rep.DryRun {
 		verb, land = "would be ", "would land"
@@ -503,7 +504,7 @@ func printMigration(w io.Writer, rep *bulk.MigrationReport) {
 	}
 	if len(rep.Records) > 0 {
 		fmt.Fprintln(w, "sample records:")
-		recs := append([]bulk.MigratedRecord(nil), rep.Records...)
+		recs := append([]migrate.MigratedRecord(nil), rep.Records...)
 		sort.SliceStable(recs, func(i, j int) bool { return recs[i].File < recs[j].File })
 		for _, r := range recs {
 			var ids []string
@@ -519,7 +520,7 @@ func printMigration(w io.Writer, rep *bulk.MigrationReport) {
 
 // printUnmatched lists the values that match nothing, with a tables
 // skeleton to fill in.
-func printUnmatched(w io.Writer, ue *bulk.UnmatchedError) {
+func printUnmatched(w io.Writer, ue *migrate.UnmatchedError) {
 	fmt.Fprintln(w, "these source values match nothing in the account:")
 	section := map[string][]string{}
 	for _, u := range ue.Values {

@@ -8,7 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/migrate"
 	"github.com/kommo-bulk/kommo-bulk/tables"
 )
 
@@ -40,7 +40,7 @@ func loadTables(path string) (t migrateTables, rows []tables.UnmatchedRow, err e
 // writeUnmatchedCSV writes the values that match nothing to --unmatched-csv
 // as a table to fill; when that file is also the --tables file, the rows
 // filled there are kept.
-func writeUnmatchedCSV(m *Main, a *migrateArgs, ue *bulk.UnmatchedError, have []tables.UnmatchedRow) {
+func writeUnmatchedCSV(m *Main, a *migrateArgs, ue *migrate.UnmatchedError, have []tables.UnmatchedRow) {
 	if a.unmatchedCSV == "" {
 		return
 	}
@@ -64,7 +64,7 @@ func sameFile(a, b string) bool {
 }
 
 // writeReportCSV writes the report's sections as CSV beside it.
-func writeReportCSV(base string, rep *bulk.MigrationReport) error {
+func writeReportCSV(base string, rep *migrate.Report) error {
 	return tables.WriteReport(base, rep)
 }
 

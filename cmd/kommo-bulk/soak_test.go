@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/migrate"
 )
 
 // soakRounds is how many times each scenario runs (SOAK_ROUNDS, default 20).
@@ -296,7 +297,7 @@ func soakMigrate(t *testing.T, bin string, rnd *rand.Rand) {
 		outs, r := overlappingResumes(t, bin, env, append(args, "--resume", "soakm", "--json"))
 		refused += r
 		for _, out := range outs {
-			var rep bulk.MigrationReport
+			var rep migrate.Report
 			if err := json.NewDecoder(strings.NewReader(out)).Decode(&rep); err != nil {
 				t.Errorf("round %d: report %q: %v", round, out, err)
 				continue

@@ -1,4 +1,4 @@
-package bulk
+package migrate
 
 import (
 	"bytes"
@@ -9,17 +9,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
 
-func testReport() *MigrationReport {
+func testReport() *Report {
 	start := time.Date(2024, 3, 15, 9, 0, 0, 0, time.UTC)
-	return &MigrationReport{
+	return &Report{
 		Started: start, Finished: start.Add(42 * time.Second), IDField: "External ID",
 		Files: []FileReport{
 			{File: "contacts.csv", Entity: kommo.EntityContacts, Rows: 6, Created: 3, Updated: 1, Merged: 1, Failed: 1, Landed: 5, Warned: 2,
-				Warnings: testWarnings(), Regions: []RegionCount{{Region: "US", From: mapping.RegionFromColumn, Column: "Country/Region", Rows: 3}}},
+				Warnings: testWarnings(), Regions: []mapping.RegionCount{{Region: "US", From: mapping.RegionFromColumn, Column: "Country/Region", Rows: 3}}},
 			{File: "companies.csv", Entity: kommo.EntityCompanies, Rows: 3, Created: 3},
 		},
 		Merges:        []Merge{{File: "contacts.csv", Line: 4, Entity: kommo.EntityContacts, Key: "103", By: "email ada@example.com", Into: "row 2 (Record ID 101)"}},
@@ -68,7 +69,7 @@ func TestReportWarnings(t *testing.T) {
 	if err := rep.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	var back MigrationReport
+	var back Report
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
 		t.Fatalf("the JSON report does not read back: %v", err)
 	}
@@ -91,11 +92,11 @@ func TestWriteHTML(t *testing.T) {
 	dry.DryRun = true
 	sample := testReport()
 	sample.Sample = 1
-	sample.Records = []MigratedRecord{{File: "deals.csv", Line: 2, Key: "5001", Entity: kommo.EntityLeads, Action: ActionCreate,
+	sample.Records = []MigratedRecord{{File: "deals.csv", Line: 2, Key: "5001", Entity: kommo.EntityLeads, Action: bulk.ActionCreate,
 		IDs: map[kommo.EntityType]int{kommo.EntityLeads: 7, kommo.EntityCompanies: 5}}}
 	tests := []struct {
 		name string
-		rep  *MigrationReport
+		rep  *Report
 		want []string
 		not  []string
 	}{

@@ -1,4 +1,4 @@
-package bulk
+package migrate
 
 import (
 	"encoding/json"
@@ -7,12 +7,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
 
 // WriteJSON writes the report as indented JSON.
-func (r *MigrationReport) WriteJSON(w io.Writer) error {
+func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
@@ -21,7 +22,7 @@ func (r *MigrationReport) WriteJSON(w io.Writer) error {
 // WriteMarkdown writes the report as a Markdown document a consultant can
 // hand to the client: what was migrated, what was merged, what was left
 // out and why, and the values that need a decision.
-func (r *MigrationReport) WriteMarkdown(w io.Writer) error {
+func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", r.title())
 	if !r.Started.IsZero() {
@@ -117,7 +118,7 @@ type fileCause struct {
 }
 
 // warningCauses are the files' warnings by cause, file by file.
-func (r *MigrationReport) warningCauses() []fileCause {
+func (r *Report) warningCauses() []fileCause {
 	var out []fileCause
 	for _, f := range r.Files {
 		for _, c := range f.Warnings.Causes() {
@@ -130,16 +131,16 @@ func (r *MigrationReport) warningCauses() []fileCause {
 // fileRegion is one region a file's phones were read in.
 type fileRegion struct {
 	file string
-	RegionCount
+	mapping.RegionCount
 }
 
 // use reads like `US (column "Country")`.
-func (c RegionCount) use() string {
+func (c fileRegion) use() string {
 	return mapping.RegionUse{Region: c.Region, From: c.From, Column: c.Column}.String()
 }
 
 // regions are the files' phone regions, file by file.
-func (r *MigrationReport) regions() []fileRegion {
+func (r *Report) regions() []fileRegion {
 	var out []fileRegion
 	for _, f := range r.Files {
 		for _, c := range f.Regions {
@@ -152,9 +153,9 @@ func (r *MigrationReport) regions() []fileRegion {
 // idList prints ids by entity in write order: "company 5, contact 7".
 func idList(ids map[kommo.EntityType]int) string {
 	var parts []string
-	for _, e := range writeOrder {
+	for _, e := range bulk.WriteOrder {
 		if id, ok := ids[e]; ok {
-			parts = append(parts, fmt.Sprintf("%s %d", singular(e), id))
+			parts = append(parts, fmt.Sprintf("%s %d", e.Singular(), id))
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -176,7 +177,7 @@ func md(s string) string {
 // made the wasm module 0.75 MB (gzipped) bigger. Every value from the
 // report lands in the text of an element (<title> included), never in an
 // attribute, a URL, the style or a script, and is escaped by htmlText.
-func (r *MigrationReport) WriteHTML(w io.Writer) error {
+func (r *Report) WriteHTML(w io.Writer) error {
 	var p htmlPage
 	title := r.title()
 	p.WriteString(pageHead)
@@ -307,10 +308,10 @@ func (r *MigrationReport) WriteHTML(w io.Writer) error {
 }
 
 // totals sums the files' counts per entity, in write order.
-func (r *MigrationReport) totals() []FileReport {
+func (r *Report) totals() []FileReport {
 	m := r.Totals()
 	var out []FileReport
-	for _, e := range writeOrder {
+	for _, e := range bulk.WriteOrder {
 		if t, ok := m[e]; ok {
 			out = append(out, t)
 		}
@@ -319,7 +320,7 @@ func (r *MigrationReport) totals() []FileReport {
 }
 
 // title is the report's heading.
-func (r *MigrationReport) title() string {
+func (r *Report) title() string {
 	switch {
 	case r.DryRun:
 		return "Migration report (dry run: nothing was written)"

@@ -1,4 +1,4 @@
-package bulk
+package migrate
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/internal/messy"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
@@ -611,11 +612,11 @@ func TestMessyExportsLand(t *testing.T) {
 		x := genMessyExport(t, r, src)
 		t.Run(src.source, func(t *testing.T) {
 			e := newTestEnv(t)
-			p, err := mapping.PresetFor(src.source)
+			p, err := PresetFor(src.source)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var files []MigrationFile
+			var files []File
 			for _, f := range src.files {
 				data := x.csv[f.name]
 				open := func() (mapping.Table, error) {
@@ -627,19 +628,19 @@ func TestMessyExportsLand(t *testing.T) {
 				}
 				header := tb.Header()
 				tb.Close()
-				ds := mapping.Detect([]*mapping.Preset{p}, f.name, header)
+				ds := Detect([]*Preset{p}, f.name, header)
 				if len(ds) == 0 || ds[0].Entity != f.entity {
 					t.Fatalf("%s: detected %v, want %s", f.name, ds, f.entity)
 				}
 				fit := ds[0].File.Fit(header, DefaultIDField)
-				mf := MigrationFile{Name: f.name, Spec: fit.Spec, Open: open, FieldTypes: fit.Types}
+				mf := File{Name: f.name, Spec: fit.Spec, Open: open, FieldTypes: fit.Types}
 				if len(fit.Skip) > 0 {
 					mf.Skip = fit.Skips
 				}
 				files = append(files, mf)
 			}
-			results := map[string]*Result{}
-			rep, err := Migrate(t.Context(), e.c, files, MigrateOptions{CreateFields: true, Results: func(file string, res *Result) { results[file] = res }})
+			results := map[string]*bulk.Result{}
+			rep, err := Run(t.Context(), e.c, files, Options{CreateFields: true, Results: func(file string, res *bulk.Result) { results[file] = res }})
 			if err != nil {
 				t.Fatalf("Migrate: %v\nunmatched: %+v", err, rep.Unmatched)
 			}
@@ -656,7 +657,7 @@ func TestMessyExportsLand(t *testing.T) {
 				}
 				res := results[fr.File]
 				for line, rr := range res.Rows {
-					if rr.Action == ActionError {
+					if rr.Action == bulk.ActionError {
 						t.Errorf("%s row %d failed: %v", fr.File, line, rr.Err)
 						continue
 					}
@@ -760,7 +761,7 @@ columns:
 	data := buf.Bytes()
 
 	e := newTestEnv(t)
-	schema, err := FetchSchema(t.Context(), e.c)
+	schema, err := bulk.FetchSchema(t.Context(), e.c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -777,9 +778,9 @@ columns:
 	if err != nil {
 		t.Fatal(err)
 	}
-	items := func(yield func(Item) bool) {
+	items := func(yield func(bulk.Item) bool) {
 		for row, errs := range m.Rows(tb, "contacts.csv") {
-			it := Item{Row: row, Errs: errs}
+			it := bulk.Item{Row: row, Errs: errs}
 			if row == nil {
 				it.Line = errs[0].Row
 			}
@@ -788,7 +789,7 @@ columns:
 			}
 		}
 	}
-	res, err := Import(t.Context(), e.c, items, e.opts("messy-import", kommo.EntityContacts, ModeUpsert))
+	res, err := bulk.Import(t.Context(), e.c, items, e.opts("messy-import", kommo.EntityContacts, bulk.ModeUpsert))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -797,9 +798,9 @@ columns:
 		switch {
 		case !ok:
 			t.Errorf("import row %d: no result", l)
-		case wantFail[l] != (rr.Action == ActionError):
+		case wantFail[l] != (rr.Action == bulk.ActionError):
 			t.Errorf("import row %d: %s (%v), want failed %v", l, rr.Action, rr.Err, wantFail[l])
-		case rr.Action == ActionError && !strings.Contains(rr.Err.Error(), "it is the match key of contacts"):
+		case rr.Action == bulk.ActionError && !strings.Contains(rr.Err.Error(), "it is the match key of contacts"):
 			t.Errorf("import row %d failed for another reason: %v", l, rr.Err)
 		default:
 			var got []wantWarning

@@ -1,4 +1,4 @@
-package mapping
+package migrate
 
 import (
 	"fmt"
@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
 
 // schemaWith returns a schema with the standard fields of an account and
 // the custom fields a fit asks to create.
-func schemaWith(types map[string]kommo.FieldType) *Schema {
-	s := testSchema()
+func schemaWith(types map[string]kommo.FieldType) *mapping.Schema {
+	s := presetSchema()
 	id := 900000
 	for k, t := range types {
 		e, name, _ := strings.Cut(k, "/")
@@ -25,9 +26,9 @@ func schemaWith(types map[string]kommo.FieldType) *Schema {
 	return s
 }
 
-func fieldByName(s *Schema, e kommo.EntityType, name string) *kommo.CustomField {
+func fieldByName(s *mapping.Schema, e kommo.EntityType, name string) *kommo.CustomField {
 	for _, f := range s.Fields[e] {
-		if Normalize(f.Name) == Normalize(name) || strings.EqualFold(f.Code, name) {
+		if mapping.Normalize(f.Name) == mapping.Normalize(name) || strings.EqualFold(f.Code, name) {
 			return f
 		}
 	}
@@ -72,8 +73,8 @@ func TestPresetsLoadAndCompile(t *testing.T) {
 						header = append(header, r.Column)
 					}
 					header = append(header, fit.Spec.Key)
-					if _, err := Compile(fit.Spec, schemaWith(fit.Types), dedupe(header)); err != nil {
-						t.Errorf("Compile(template) = %v", err)
+					if _, err := mapping.Compile(fit.Spec, schemaWith(fit.Types), dedupe(header)); err != nil {
+						t.Errorf("mapping.Compile(template) = %v", err)
 					}
 				})
 			}
@@ -168,7 +169,7 @@ func runnersUp(ds []Detection) string {
 func TestFitHeaderOrderKeyAndIgnored(t *testing.T) {
 	p, _ := PresetFor("hubspot")
 	header := []string{"Record ID", "First Name", "Last Name", "Email", "Phone Number", "Mobile Phone Number", "Favourite colour", "Associated Company ID", "Contact owner"}
-	fit := p.File(kommo.EntityContacts).Fit(UniqueHeaders(header), "External ID")
+	fit := p.File(kommo.EntityContacts).Fit(mapping.UniqueHeaders(header), "External ID")
 	s := fit.Spec
 	if s.Key != "Record ID" {
 		t.Errorf("Key = %q, want Record ID", s.Key)

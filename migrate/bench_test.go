@@ -1,4 +1,4 @@
-package bulk
+package migrate
 
 import (
 	"bytes"
@@ -38,11 +38,11 @@ func BenchmarkMigrate100k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	file := MigrationFile{Name: "contacts.csv", Spec: spec,
+	file := File{Name: "contacts.csv", Spec: spec,
 		Open: func() (mapping.Table, error) {
 			return mapping.OpenCSV(bytes.NewReader(data), mapping.CSVOptions{Name: "contacts.csv"})
 		},
-		FieldTypes: map[string]kommo.FieldType{mapping.TypeKey(kommo.EntityContacts, DefaultIDField): kommo.FieldText}}
+		FieldTypes: map[string]kommo.FieldType{TypeKey(kommo.EntityContacts, DefaultIDField): kommo.FieldText}}
 	for _, bc := range []struct {
 		name   string
 		sample int
@@ -51,7 +51,7 @@ func BenchmarkMigrate100k(b *testing.B) {
 			e := newBenchEnv(b)
 			for range b.N {
 				start := time.Now()
-				rep, err := Migrate(b.Context(), e.c, []MigrationFile{file}, MigrateOptions{DryRun: true, CreateFields: true, Sample: bc.sample})
+				rep, err := Run(b.Context(), e.c, []File{file}, Options{DryRun: true, CreateFields: true, Sample: bc.sample})
 				el := time.Since(start)
 				if err != nil {
 					b.Fatal(err)

@@ -1,4 +1,4 @@
-package bulk
+package migrate
 
 import (
 	"fmt"
@@ -8,18 +8,19 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
 
-// csvFile is a MigrationFile read from CSV text.
-func csvFile(t *testing.T, name, spec, text string) MigrationFile {
+// csvFile is a File read from CSV text.
+func csvFile(t *testing.T, name, spec, text string) File {
 	t.Helper()
 	s, err := mapping.ParseSpec([]byte(spec))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return MigrationFile{Name: name, Spec: s, Open: func() (mapping.Table, error) {
+	return File{Name: name, Spec: s, Open: func() (mapping.Table, error) {
 		return mapping.OpenCSV(strings.NewReader(text), mapping.CSVOptions{Name: name})
 	}}
 }
@@ -53,9 +54,9 @@ refs:
 		"5002,Deal B,404,,\n"+
 		"5003,Deal C,,Cy,77-77\n"+
 		"5004,Deal D,,Dee,77-77\n")
-	var results []*Result
-	rep, err := Migrate(t.Context(), e.c, []MigrationFile{deals, contacts}, MigrateOptions{CreateFields: true,
-		Results: func(_ string, res *Result) { results = append(results, res) }})
+	var results []*bulk.Result
+	rep, err := Run(t.Context(), e.c, []File{deals, contacts}, Options{CreateFields: true,
+		Results: func(_ string, res *bulk.Result) { results = append(results, res) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ refs:
 		t.Errorf("deals warnings (-want +got):\n%s", diff)
 	}
 	// Row by row, for the success file: Deal A lost 999 only.
-	var dealRes *Result
+	var dealRes *bulk.Result
 	for _, r := range results {
 		if r.Job.Entity == kommo.EntityLeads {
 			dealRes = r

@@ -1,4 +1,4 @@
-package bulk
+package migrate
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
@@ -25,7 +26,7 @@ import (
 
 // templateReport is what the page template sees.
 type templateReport struct {
-	*MigrationReport
+	*Report
 	Totals  []FileReport
 	Causes  []templateCause
 	Regions []templateRegion
@@ -55,8 +56,8 @@ func (h templateReport) Title() string {
 }
 
 // templateHTML is the old WriteHTML.
-func templateHTML(r *MigrationReport, w io.Writer) error {
-	tr := templateReport{MigrationReport: r, Totals: r.totals()}
+func templateHTML(r *Report, w io.Writer) error {
+	tr := templateReport{Report: r, Totals: r.totals()}
 	for _, f := range r.Files {
 		for _, c := range f.Warnings.Causes() {
 			tr.Causes = append(tr.Causes, templateCause{File: f.File, Column: c.Column, Outcome: c.Outcome(), Hint: c.Hint(), Example: c.Example, Rows: c.Rows, FirstRow: c.FirstRow})
@@ -162,14 +163,14 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 // fill returns a report with every section populated and s in every
 // string the page shows: file names, columns, values, keys, reasons,
 // the id field, entity, action and field-type names, and the time zone.
-func fill(s string) *MigrationReport {
+func fill(s string) *Report {
 	start := time.Date(2024, 3, 15, 9, 0, 0, 0, time.FixedZone(s, 3*3600))
 	e := kommo.EntityType(s)
-	return &MigrationReport{
+	return &Report{
 		Started: start, Finished: start.Add(time.Hour), IDField: s,
 		Files: []FileReport{
 			{File: s, Entity: kommo.EntityContacts, Rows: 6, Created: 3, Updated: 1, Merged: 1, Skipped: 1, Failed: 1, Landed: 5, Warned: 2,
-				Warnings: warningsOf(s), Regions: []RegionCount{{Region: s, From: mapping.RegionFromColumn, Column: s, Rows: 2}}},
+				Warnings: warningsOf(s), Regions: []mapping.RegionCount{{Region: s, From: mapping.RegionFromColumn, Column: s, Rows: 2}}},
 			{File: s, Entity: e, Rows: 1, Created: 1},
 		},
 		Merges:        []Merge{{File: s, Line: 4, Entity: e, Key: s, By: s, Into: s}},
@@ -178,7 +179,7 @@ func fill(s string) *MigrationReport {
 		FieldsCreated: []CreatedField{{Entity: e, Name: s, Type: kommo.FieldType(s), Options: []string{s}}},
 		Owners:        []ValueMatch{{Value: s, To: s, By: s}},
 		Stages:        []ValueMatch{{Value: s, To: s, By: s}},
-		Records:       []MigratedRecord{{File: s, Line: 2, Key: s, Entity: e, Action: Action(s), IDs: map[kommo.EntityType]int{kommo.EntityLeads: 7, e: 9}}},
+		Records:       []MigratedRecord{{File: s, Line: 2, Key: s, Entity: e, Action: bulk.Action(s), IDs: map[kommo.EntityType]int{kommo.EntityLeads: 7, e: 9}}},
 	}
 }
 
@@ -199,7 +200,7 @@ func warningsOf(s string) mapping.Summary {
 // empty report, and hostile strings in every field.
 func reportCases() []struct {
 	name string
-	rep  *MigrationReport
+	rep  *Report
 } {
 	every := testReport()
 	every.Sample = 2
@@ -210,9 +211,9 @@ func reportCases() []struct {
 	}
 	every.FieldsCreated = append(every.FieldsCreated, CreatedField{Entity: kommo.EntityLeads, Name: "Source", Type: kommo.FieldText})
 	every.Records = []MigratedRecord{
-		{File: "deals.csv", Line: 2, Key: "5001", Entity: kommo.EntityLeads, Action: ActionCreate, IDs: map[kommo.EntityType]int{kommo.EntityLeads: 7, kommo.EntityCompanies: 5}},
-		{File: "contacts.csv", Line: 3, Key: "102", Entity: kommo.EntityContacts, Action: ActionUpdate, IDs: map[kommo.EntityType]int{kommo.EntityContacts: 11}},
-		{File: "contacts.csv", Line: 6, Key: "105", Entity: kommo.EntityContacts, Action: ActionError},
+		{File: "deals.csv", Line: 2, Key: "5001", Entity: kommo.EntityLeads, Action: bulk.ActionCreate, IDs: map[kommo.EntityType]int{kommo.EntityLeads: 7, kommo.EntityCompanies: 5}},
+		{File: "contacts.csv", Line: 3, Key: "102", Entity: kommo.EntityContacts, Action: bulk.ActionUpdate, IDs: map[kommo.EntityType]int{kommo.EntityContacts: 11}},
+		{File: "contacts.csv", Line: 6, Key: "105", Entity: kommo.EntityContacts, Action: bulk.ActionError},
 	}
 	every.Files = append(every.Files, FileReport{File: "deals.csv", Entity: kommo.EntityLeads, Rows: 2, Created: 1, Failed: 1},
 		FileReport{File: "tasks.csv", Entity: kommo.EntityTasks, Rows: 4, Created: 4})
@@ -226,13 +227,13 @@ func reportCases() []struct {
 	sample := testReport()
 	sample.Sample = 1
 	sample.Records = every.Records[:1]
-	empty := &MigrationReport{Files: []FileReport{}, Owners: []ValueMatch{}}
+	empty := &Report{Files: []FileReport{}, Owners: []ValueMatch{}}
 	cyrillic := fill("Иван Петров, ООО «Ромашка» — Сделка №1")
 	cyrillic.Started = time.Date(2024, 3, 15, 9, 0, 0, 0, time.FixedZone("", 3*3600)) // "+0300"
 	cyrillic.Finished = cyrillic.Started.Add(90 * time.Minute)
 	cases := []struct {
 		name string
-		rep  *MigrationReport
+		rep  *Report
 	}{
 		{"full run", testReport()},
 		{"every section", every},
@@ -240,14 +241,14 @@ func reportCases() []struct {
 		{"dry run every section", &dryEvery},
 		{"unmatched", unmatched},
 		{"sample", sample},
-		{"zero", &MigrationReport{}},
+		{"zero", &Report{}},
 		{"empty slices", empty},
 		{"cyrillic", cyrillic},
 	}
 	for i, s := range hostile {
 		cases = append(cases, struct {
 			name string
-			rep  *MigrationReport
+			rep  *Report
 		}{fmt.Sprintf("hostile %d", i), fill(s.raw)})
 	}
 	return cases
@@ -308,7 +309,7 @@ func TestWriteHTMLRandom(t *testing.T) {
 	ent := func() kommo.EntityType { return entities[rnd.IntN(len(entities))] }
 	num := func() int { return rnd.IntN(2000) - 100 }
 	for i := range 400 {
-		r := &MigrationReport{DryRun: rnd.IntN(3) == 0, Sample: rnd.IntN(3) - 1, IDField: str()}
+		r := &Report{DryRun: rnd.IntN(3) == 0, Sample: rnd.IntN(3) - 1, IDField: str()}
 		if rnd.IntN(4) > 0 {
 			r.Started = time.Date(2024, 3, 15, 9, 0, 0, 0, time.FixedZone(str(), num()*60))
 			r.Finished = r.Started.Add(time.Duration(num()) * time.Second)
@@ -325,7 +326,7 @@ func TestWriteHTMLRandom(t *testing.T) {
 			for range rnd.IntN(3) {
 				ids[ent()] = num()
 			}
-			r.Records = append(r.Records, MigratedRecord{File: str(), Line: num(), Key: str(), Entity: ent(), Action: Action(str()), IDs: ids})
+			r.Records = append(r.Records, MigratedRecord{File: str(), Line: num(), Key: str(), Entity: ent(), Action: bulk.Action(str()), IDs: ids})
 		}
 		if !t.Run(fmt.Sprint(i), func(t *testing.T) { checkSamePage(t, r) }) {
 			break
@@ -344,7 +345,7 @@ func FuzzWriteHTML(f *testing.F) {
 	})
 }
 
-func checkSamePage(t *testing.T, r *MigrationReport) {
+func checkSamePage(t *testing.T, r *Report) {
 	t.Helper()
 	var got, want bytes.Buffer
 	if err := r.WriteHTML(&got); err != nil {

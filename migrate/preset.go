@@ -1,4 +1,4 @@
-package mapping
+package migrate
 
 import (
 	"embed"
@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
 
 // presetFiles are the built-in presets, one YAML file per source.
@@ -54,7 +55,7 @@ type PresetFile struct {
 	Key Aliases `yaml:"key,omitempty"`
 	// Options are the file's reading settings (dates, time zone, locale,
 	// separators).
-	Options Options `yaml:"options,omitempty"`
+	Options mapping.Options `yaml:"options,omitempty"`
 	// Refs are columns holding the ids of related records in other files.
 	Refs []PresetRef `yaml:"refs,omitempty"`
 	// Columns are the file's columns.
@@ -128,8 +129,8 @@ func (a Aliases) first(lang string) string {
 
 // PresetColumn is one column of an export file.
 type PresetColumn struct {
-	Names  Aliases `yaml:"names"`
-	Target `yaml:",inline"`
+	Names          Aliases `yaml:"names"`
+	mapping.Target `yaml:",inline"`
 	// Type is the type of the custom field to create when the account has
 	// no field named Field: text, numeric, date, select, multiselect,
 	// url, textarea. Empty for standard fields.
@@ -144,10 +145,10 @@ type PresetRef struct {
 
 // PresetJoin writes several columns to one field.
 type PresetJoin struct {
-	Columns   []Aliases `yaml:"columns"`
-	Separator string    `yaml:"separator,omitempty"`
-	Target    `yaml:",inline"`
-	Type      kommo.FieldType `yaml:"type,omitempty"`
+	Columns        []Aliases `yaml:"columns"`
+	Separator      string    `yaml:"separator,omitempty"`
+	mapping.Target `yaml:",inline"`
+	Type           kommo.FieldType `yaml:"type,omitempty"`
 }
 
 // Presets returns the built-in presets, sorted by source. The presets are
@@ -191,10 +192,10 @@ func ParsePreset(b []byte) (*Preset, error) {
 		return nil, fmt.Errorf("preset without a source")
 	}
 	for i, f := range p.Files {
-		if entitySlot(parseEntity(string(f.Entity))) < 0 {
+		if mapping.ParseEntity(string(f.Entity)) == "" {
 			return nil, fmt.Errorf("files[%d]: unknown entity %q", i, f.Entity)
 		}
-		f.Entity = parseEntity(string(f.Entity))
+		f.Entity = mapping.ParseEntity(string(f.Entity))
 		for j, c := range f.Columns {
 			if len(c.Names) == 0 || c.Field == "" {
 				return nil, fmt.Errorf("files[%d].columns[%d]: a column needs names and a field", i, j)
@@ -209,7 +210,7 @@ func ParsePreset(b []byte) (*Preset, error) {
 // sources.
 func PresetFor(source string) (*Preset, error) {
 	ps := Presets()
-	s := Normalize(source)
+	s := mapping.Normalize(source)
 	switch s {
 	case "kommo", "amo", "amo crm":
 		s = "amocrm"
@@ -222,17 +223,17 @@ func PresetFor(source string) (*Preset, error) {
 	}
 	var known []string
 	for _, p := range ps {
-		if Normalize(p.Source) == s || Normalize(p.Name) == s {
+		if mapping.Normalize(p.Source) == s || mapping.Normalize(p.Name) == s {
 			return p, nil
 		}
 		known = append(known, p.Source)
 	}
-	return nil, fmt.Errorf("unknown source %q (known: %s)%s", source, strings.Join(known, ", "), didYouMean(source, known))
+	return nil, fmt.Errorf("unknown source %q (known: %s)%s", source, strings.Join(known, ", "), mapping.DidYouMean(source, known))
 }
 
 // File returns the preset's file kind for entity e, or nil.
 func (p *Preset) File(e kommo.EntityType) *PresetFile {
-	e = parseEntity(string(e))
+	e = mapping.ParseEntity(string(e))
 	for _, f := range p.Files {
 		if f.Entity == e {
 			return f
@@ -245,7 +246,7 @@ func (p *Preset) File(e kommo.EntityType) *PresetFile {
 type Fit struct {
 	// Spec is the mapping spec for the file: a normal spec, which can be
 	// saved, edited and used with import.
-	Spec *Spec
+	Spec *mapping.Spec
 	// Types are the custom field types to create, for the spec's fields
 	// the account may not have: "<entity>/<field>" → type.
 	Types map[string]kommo.FieldType
@@ -271,9 +272,9 @@ func (f *Fit) Skips(header []string, rec []string) (string, bool) {
 			if h != r.Column || i >= len(rec) {
 				continue
 			}
-			v := Normalize(rec[i])
+			v := mapping.Normalize(rec[i])
 			for _, want := range r.Values {
-				if v == Normalize(want) {
+				if v == mapping.Normalize(want) {
 					return fmt.Sprintf("%s is %q", h, rec[i]), true
 				}
 			}
@@ -285,12 +286,12 @@ func (f *Fit) Skips(header []string, rec []string) (string, bool) {
 // uses reports whether the fit's spec writes entity e.
 func (fit *Fit) uses(e kommo.EntityType) bool {
 	for _, c := range fit.Spec.Columns {
-		if parseEntity(string(c.Entity)) == e {
+		if mapping.ParseEntity(string(c.Entity)) == e {
 			return true
 		}
 	}
 	for _, j := range fit.Spec.Join {
-		if parseEntity(string(j.Entity)) == e {
+		if mapping.ParseEntity(string(j.Entity)) == e {
 			return true
 		}
 	}
@@ -307,16 +308,16 @@ func TypeKey(e kommo.EntityType, field string) string { return string(e) + "/" +
 // running a migration again updates what the last run created. With
 // idField "", source ids only link rows across files.
 func (f *PresetFile) Fit(header []string, idField string) *Fit {
-	fit := &Fit{Spec: &Spec{Entity: f.Entity, Options: f.Options}, Types: map[string]kommo.FieldType{}}
+	fit := &Fit{Spec: &mapping.Spec{Entity: f.Entity, Options: f.Options}, Types: map[string]kommo.FieldType{}}
 	s := fit.Spec
 	used := make([]bool, len(header))
 	langs := map[string]int{}
 	find := func(a Aliases) int {
 		for _, lang := range a.languages() {
 			for _, name := range a[lang] {
-				k := Normalize(name)
+				k := mapping.Normalize(name)
 				for i, h := range header {
-					if !used[i] && Normalize(h) == k {
+					if !used[i] && mapping.Normalize(h) == k {
 						langs[lang]++
 						return i
 					}
@@ -330,7 +331,7 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 		if idField == "" || e == kommo.EntityTasks { // tasks have no custom fields
 			return
 		}
-		s.Columns = append(s.Columns, ColumnSpec{Column: col, Target: Target{Entity: entityOrEmpty(e, f.Entity), Field: idField}})
+		s.Columns = append(s.Columns, mapping.ColumnSpec{Column: col, Target: mapping.Target{Entity: entityOrEmpty(e, f.Entity), Field: idField}})
 		match[e] = "field:" + idField
 		fit.Types[TypeKey(e, idField)] = kommo.FieldText
 	}
@@ -342,12 +343,12 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 	for _, r := range f.Refs {
 		if i := find(r.Names); i >= 0 {
 			used[i] = true
-			s.Refs = append(s.Refs, RefSpec{Column: header[i], Entity: parseEntity(string(r.Entity))})
+			s.Refs = append(s.Refs, mapping.RefSpec{Column: header[i], Entity: mapping.ParseEntity(string(r.Entity))})
 		}
 	}
 	type placed struct {
 		idx int
-		c   ColumnSpec
+		c   mapping.ColumnSpec
 	}
 	var cols []placed
 	for _, c := range f.Columns {
@@ -356,13 +357,13 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 			continue
 		}
 		used[i] = true
-		e := parseEntity(string(c.Entity))
+		e := mapping.ParseEntity(string(c.Entity))
 		if e == "" {
 			e = f.Entity
 		}
 		if c.Field == IDField {
 			if idField != "" {
-				cols = append(cols, placed{i, ColumnSpec{Column: header[i], Target: Target{Entity: entityOrEmpty(e, f.Entity), Field: idField}}})
+				cols = append(cols, placed{i, mapping.ColumnSpec{Column: header[i], Target: mapping.Target{Entity: entityOrEmpty(e, f.Entity), Field: idField}}})
 				match[e] = "field:" + idField
 				fit.Types[TypeKey(e, idField)] = kommo.FieldText
 			}
@@ -370,7 +371,7 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 		}
 		t := c.Target
 		t.Entity = entityOrEmpty(e, f.Entity)
-		cols = append(cols, placed{i, ColumnSpec{Column: header[i], Target: t}})
+		cols = append(cols, placed{i, mapping.ColumnSpec{Column: header[i], Target: t}})
 		if c.Type != "" {
 			fit.Types[TypeKey(e, c.Field)] = c.Type
 		}
@@ -380,11 +381,11 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 	names := map[kommo.EntityType]bool{}
 	for _, c := range cols {
 		if c.c.Field == "first_name" || c.c.Field == "last_name" {
-			names[parseEntity(string(c.c.Entity))] = true
+			names[mapping.ParseEntity(string(c.c.Entity))] = true
 		}
 	}
 	for i, c := range cols {
-		if c.c.Field == "name" && names[parseEntity(string(c.c.Entity))] {
+		if c.c.Field == "name" && names[mapping.ParseEntity(string(c.c.Entity))] {
 			cols[i].c.Transforms = slices.DeleteFunc(slices.Clone(c.c.Transforms), func(t string) bool { return t == "split_name" })
 		}
 	}
@@ -409,13 +410,13 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 		if len(names) == 0 {
 			continue
 		}
-		e := parseEntity(string(j.Entity))
+		e := mapping.ParseEntity(string(j.Entity))
 		if e == "" {
 			e = f.Entity
 		}
 		t := j.Target
 		t.Entity = entityOrEmpty(e, f.Entity)
-		s.Join = append(s.Join, JoinSpec{Columns: names, Separator: j.Separator, Target: t})
+		s.Join = append(s.Join, mapping.JoinSpec{Columns: names, Separator: j.Separator, Target: t})
 		if j.Type != "" {
 			fit.Types[TypeKey(e, j.Field)] = j.Type
 		}
@@ -427,16 +428,16 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 		}
 	}
 	for e, k := range f.Match {
-		e = parseEntity(string(e))
+		e = mapping.ParseEntity(string(e))
 		if _, ok := match[e]; !ok && e != f.Entity && fit.uses(e) {
 			match[e] = k
 		}
 	}
 	if len(match) > 0 {
 		if len(match) == 1 && match[f.Entity] != "" {
-			s.Match = MatchSpec{Primary: match[f.Entity]}
+			s.Match = mapping.MatchSpec{Primary: match[f.Entity]}
 		} else {
-			s.Match = MatchSpec{ByEntity: match}
+			s.Match = mapping.MatchSpec{ByEntity: match}
 		}
 	}
 	for i, h := range header {
@@ -482,7 +483,7 @@ func (f *PresetFile) Template(lang, idField string) *Fit {
 			add(a)
 		}
 	}
-	return f.Fit(UniqueHeaders(header), idField)
+	return f.Fit(mapping.UniqueHeaders(header), idField)
 }
 
 // A Detection is a guess of which source and which kind of file a header
@@ -517,7 +518,7 @@ func Detect(presets []*Preset, name string, header []string) []Detection {
 			}
 		}
 	}
-	base := Normalize(strings.TrimSuffix(path.Base(strings.ReplaceAll(name, "\\", "/")), path.Ext(name)))
+	base := mapping.Normalize(strings.TrimSuffix(path.Base(strings.ReplaceAll(name, "\\", "/")), path.Ext(name)))
 	var out []Detection
 	for _, p := range presets {
 		for _, f := range p.Files {
@@ -528,7 +529,7 @@ func Detect(presets []*Preset, name string, header []string) []Detection {
 			known, weight := 0, 0.0
 			n := 0
 			for _, h := range header {
-				k := Normalize(h)
+				k := mapping.Normalize(h)
 				if k == "" {
 					continue
 				}
@@ -548,12 +549,12 @@ func Detect(presets []*Preset, name string, header []string) []Detection {
 				conf += 0.05
 			}
 			for _, w := range f.FileNames {
-				if containsWord(base, Normalize(w)) {
+				if containsWord(base, mapping.Normalize(w)) {
 					conf += 0.05
 					break
 				}
 			}
-			if containsWord(base, Normalize(p.Source)) || containsWord(base, Normalize(p.Name)) {
+			if containsWord(base, mapping.Normalize(p.Source)) || containsWord(base, mapping.Normalize(p.Name)) {
 				conf += 0.1
 			}
 			if conf > 1 {
@@ -572,7 +573,7 @@ func (f *PresetFile) keys() []string {
 	add := func(a Aliases) {
 		for _, l := range a {
 			for _, n := range l {
-				out = append(out, Normalize(n))
+				out = append(out, mapping.Normalize(n))
 			}
 		}
 	}
@@ -594,9 +595,9 @@ func (f *PresetFile) keys() []string {
 func (f *PresetFile) has(header []string, a Aliases) bool {
 	for _, l := range a {
 		for _, n := range l {
-			k := Normalize(n)
+			k := mapping.Normalize(n)
 			for _, h := range header {
-				if Normalize(h) == k {
+				if mapping.Normalize(h) == k {
 					return true
 				}
 			}
