@@ -249,12 +249,12 @@ func hasCustomFields(entity kommo.EntityType) bool {
 // Cell types: ids, prices, durations and sorts are integers; timestamps
 // are date-times in the export's location; "Completed", "Main",
 // "Archived" and the other flags are booleans; tags and id lists are
-// joined with mapping.JoinValues ("; "). Custom field values: numbers
+// joined with value.JoinValues ("; "). Custom field values: numbers
 // (numeric, monetary, price) as numbers, checkboxes as booleans, date and
 // birthday fields as dates, date_time fields as date-times, options by
 // their text, legal entities by their name, and several values of one
 // field (phones, multiselect options, address parts) joined with
-// mapping.JoinValues.
+// value.JoinValues.
 //
 // schema may be nil, which gives the standard columns only. ExportColumns
 // returns nil for an unknown dataset.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // view is an entity reduced to what the engine compares: what a record
@@ -384,7 +385,7 @@ func diff(e kommo.EntityType, old *View, req any) ([]FieldChange, any) {
 		}
 	}
 	if next, changed := tagsAfter(old.Tags, nv); changed {
-		add("tags", mapping.JoinValues(old.Tags), mapping.JoinValues(next))
+		add("tags", value.JoinValues(old.Tags), value.JoinValues(next))
 		restore.TagSet = kommo.ClearTags()
 		for _, n := range old.Tags {
 			restore.TagSet = append(restore.TagSet, kommo.TagRef{Name: n})

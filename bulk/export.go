@@ -13,6 +13,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // ExportOptions configure [Export]. Only Entity is required.
@@ -253,7 +254,7 @@ func (e *exporter) setIDs(key string, ids []int) {
 		for _, id := range ids {
 			e.strs = append(e.strs, strconv.Itoa(id))
 		}
-		e.set(key, mapping.StringCell(mapping.JoinValues(e.strs)))
+		e.set(key, mapping.StringCell(value.JoinValues(e.strs)))
 	}
 }
 
@@ -265,7 +266,7 @@ func (e *exporter) setTags(tags []kommo.Tag) {
 	for _, t := range tags {
 		e.strs = append(e.strs, t.Name)
 	}
-	e.set(StdTags, mapping.StringCell(mapping.JoinValues(e.strs)))
+	e.set(StdTags, mapping.StringCell(value.JoinValues(e.strs)))
 }
 
 // setPrice writes a lead's price: whole amounts as integers, amounts with
@@ -324,7 +325,7 @@ func (e *exporter) customCell(f *kommo.CustomField, typ kommo.FieldType, v kommo
 	for _, fv := range v.Values {
 		e.strs = append(e.strs, e.valueText(f, typ, fv))
 	}
-	if s := mapping.JoinValues(e.strs); s != "" {
+	if s := value.JoinValues(e.strs); s != "" {
 		return mapping.StringCell(s)
 	}
 	return mapping.EmptyCell()
@@ -752,7 +753,7 @@ func (e *exporter) eventText(raw json.RawMessage) string {
 			parts = append(parts, compactJSON(el))
 		}
 	}
-	return mapping.JoinValues(parts)
+	return value.JoinValues(parts)
 }
 
 func compactJSON(raw json.RawMessage) string {
@@ -815,8 +816,8 @@ func (e *exporter) fields() error {
 					vals = append(vals, en.Value)
 					ids = append(ids, strconv.Itoa(en.ID))
 				}
-				e.set(StdFieldOptions, mapping.StringCell(mapping.JoinValues(vals)))
-				e.set(StdFieldEnumIDs, mapping.StringCell(mapping.JoinValues(ids)))
+				e.set(StdFieldOptions, mapping.StringCell(value.JoinValues(vals)))
+				e.set(StdFieldEnumIDs, mapping.StringCell(value.JoinValues(ids)))
 			}
 			e.setString(StdFieldCurrency, f.Currency)
 			if err := e.writeRow(); err != nil {

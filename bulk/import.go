@@ -17,6 +17,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // WriteOrder is the order a row's entities are written in: what a later
@@ -355,7 +356,7 @@ func (im *importer) matchKey(r *mapping.Row, e kommo.EntityType, req any) mappin
 	}
 	if e != im.opts.Job.Entity {
 		if n := reqView(req).displayName(); n != "" {
-			return mapping.MatchKey{Kind: mapping.MatchName, Values: []string{mapping.Normalize(n)}}
+			return mapping.MatchKey{Kind: mapping.MatchName, Values: []string{value.Normalize(n)}}
 		}
 	}
 	return mapping.MatchKey{}

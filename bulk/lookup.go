@@ -14,6 +14,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // matchValues returns the normalised values of kind found in a record, in
@@ -42,7 +43,7 @@ func matchValues(v *View, k mapping.MatchKey) []string {
 			}
 		}
 	case mapping.MatchName:
-		out = append(out, mapping.Normalize(v.displayName()))
+		out = append(out, value.Normalize(v.displayName()))
 	case mapping.MatchID:
 		out = append(out, strconv.Itoa(v.ID))
 	}
@@ -59,7 +60,7 @@ func keyValue(kind mapping.MatchKind, s string) string {
 	case mapping.MatchEmail:
 		return EmailKey(s)
 	case mapping.MatchName:
-		return mapping.Normalize(s)
+		return value.Normalize(s)
 	}
 	return strings.TrimSpace(s)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // TestFinderScanConcurrent has 8 workers find keys in a scan index while
@@ -56,7 +57,7 @@ func TestQueryTextOfNames(t *testing.T) {
 		in   string
 		want string
 	}{
-		{mapping.MatchName, mapping.Normalize(`ООО "Вектор"`), "вектор"},
+		{mapping.MatchName, value.Normalize(`ООО "Вектор"`), "вектор"},
 		{mapping.MatchName, "acme gmbh", "acme"},
 		{mapping.MatchEmail, "a@b.c", "a@b.c"},
 		{mapping.MatchPhone, "+74951234567", "4951234567"},

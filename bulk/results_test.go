@@ -10,6 +10,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // A row that landed with warnings has them in the success file's last
@@ -30,7 +31,7 @@ func TestResultFilesWarnings(t *testing.T) {
 	}
 	kept := &mapping.RowWarning{Row: 2, Column: "Phone", Field: "contacts.PHONE", Value: "555 0101", Code: mapping.WarnPhoneKept,
 		Action: mapping.ActionKept, Reason: "no_country_code", Sent: "555 0101",
-		Err: &mapping.ValueError{Kind: mapping.ErrInvalidPhone, Reason: "no_country_code", Text: "no country code and no default region"}}
+		Err: &value.ValueError{Kind: value.ErrInvalidPhone, Reason: "no_country_code", Text: "no country code and no default region"}}
 	row := &mapping.Row{File: "c.csv", Line: 2, Refs: map[kommo.EntityType]string{kommo.EntityCompanies: "C-9"}, Columns: map[string]string{"companies:ref": "Company ID"}}
 	for _, rr := range []RowResult{
 		{Line: 2, Action: ActionCreate, IDs: map[kommo.EntityType]int{kommo.EntityContacts: 7}, Values: []string{"Ada", "555 0101", "C-9"},

@@ -19,6 +19,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // wireLog is a Doer that records every request body before sending it.
@@ -124,7 +125,7 @@ func TestImportClearsTags(t *testing.T) {
 	if !strings.Contains(patch, `"id":`+strconv.Itoa(a)+`,`) || !strings.Contains(patch, `"_embedded":{"tags":null}`) {
 		t.Errorf("PATCH on the wire = %q, want lead %d with \"_embedded\":{\"tags\":null}", patch, a)
 	}
-	if ch := res.Rows[2].Changes; len(ch) != 1 || ch[0].Field != "tags" || ch[0].Old != mapping.JoinValues([]string{"vip", "old"}) || ch[0].New != "" {
+	if ch := res.Rows[2].Changes; len(ch) != 1 || ch[0].Field != "tags" || ch[0].Old != value.JoinValues([]string{"vip", "old"}) || ch[0].New != "" {
 		t.Errorf("changes = %+v", ch)
 	}
 	l, _, err := e.c.Leads.Get(ctx, a)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // maxAmbiguous bounds how often one batch is re-sent after failures whose
@@ -463,7 +464,7 @@ func sameRecord(v *View, w *work) bool {
 	if want.Text != "" || want.CompleteTill != 0 {
 		return v.Text == want.Text && v.CompleteTill == want.CompleteTill && (want.EntityID == 0 || v.EntityID == want.EntityID)
 	}
-	if mapping.Normalize(v.displayName()) != mapping.Normalize(want.displayName()) {
+	if value.Normalize(v.displayName()) != value.Normalize(want.displayName()) {
 		return false
 	}
 	for _, f := range want.CFV {

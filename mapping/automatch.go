@@ -5,12 +5,13 @@ import (
 	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // Confidence levels of a proposed column mapping.
 const (
 	ConfidenceExact      = 1.0 // the header is a field's name, code or standard name as written
-	ConfidenceNormalized = 0.9 // the same after Normalize (case, accents, punctuation)
+	ConfidenceNormalized = 0.9 // the same after value.Normalize (case, accents, punctuation)
 	ConfidenceAlias      = 0.8 // a known spelling of the field in some CRM's export or language
 	ConfidenceFuzzy      = 0.7 // the best fuzzy match; fuzzy matches score 0.5 to 0.7
 	ConfidenceValues     = 0.6 // no header match, but the values look like emails or phones
@@ -50,8 +51,8 @@ type target struct {
 type candidate struct {
 	t      target
 	names  []string // exact spellings
-	keys   []string // Normalize(names)
-	alias  []string // Normalize(alias spellings)
+	keys   []string // value.Normalize(names)
+	alias  []string // value.Normalize(alias spellings)
 	isDate bool
 }
 
@@ -95,7 +96,7 @@ func Propose(header []string, sample [][]string, entity kommo.EntityType, schema
 			}
 			continue
 		}
-		nk := Normalize(rest)
+		nk := value.Normalize(rest)
 		for _, c := range cands {
 			if hasPrefix(h) && c.t.ent != ent {
 				continue
@@ -210,7 +211,7 @@ func score(h, nk string, c *candidate) (float64, string) {
 			if longest < 4 {
 				continue
 			}
-			sim := 1 - float64(levenshtein(r, kr))/float64(longest)
+			sim := 1 - float64(value.Levenshtein(r, kr))/float64(longest)
 			best = max(best, sim)
 		}
 	}
@@ -264,7 +265,7 @@ var entityPrefixes = map[string]kommo.EntityType{
 // "Email (Work)".
 func splitEntityPrefix(h string) (kommo.EntityType, string) {
 	if i := strings.Index(h, " - "); i > 0 {
-		if e, ok := entityPrefixes[Normalize(h[:i])]; ok {
+		if e, ok := entityPrefixes[value.Normalize(h[:i])]; ok {
 			return e, strings.TrimSpace(h[i+3:])
 		}
 	}
@@ -278,7 +279,7 @@ func hasPrefix(h string) bool {
 
 // idColumn reports whether h names an id column, and of which entity.
 func idColumn(h string, ent, primary kommo.EntityType) (bool, kommo.EntityType) {
-	k := Normalize(h)
+	k := value.Normalize(h)
 	switch k {
 	case "id", "record id", "id записи", "external id", "source id":
 		return true, ent
@@ -311,18 +312,18 @@ func idColumn(h string, ent, primary kommo.EntityType) (bool, kommo.EntityType) 
 func sniffColumn(sample [][]string, i int) string {
 	counts := map[string]int{}
 	n := 0
-	dp, _ := NewDateParser(DateOptions{Layouts: []string{"dd.mm.yyyy", "mm/dd/yyyy", "dd/mm/yyyy", "d mmm yyyy"}})
+	dp, _ := value.NewDateParser(value.DateOptions{Layouts: []string{"dd.mm.yyyy", "mm/dd/yyyy", "dd/mm/yyyy", "d mmm yyyy"}})
 	for _, row := range sample {
 		if i >= len(row) {
 			continue
 		}
-		v := CollapseSpace(row[i])
+		v := value.CollapseSpace(row[i])
 		if v == "" {
 			continue
 		}
 		n++
 		if strings.Contains(v, "@") {
-			if _, err := ParseEmail(v); err == nil {
+			if _, err := value.ParseEmail(v); err == nil {
 				counts["email"]++
 			}
 			continue
@@ -331,7 +332,7 @@ func sniffColumn(sample [][]string, i int) string {
 			counts["date"]++
 		} else if looksPhone(v) {
 			counts["phone"]++
-		} else if _, err := ParseNumber(v, DecimalPoint); err == nil {
+		} else if _, err := value.ParseNumber(v, value.DecimalPoint); err == nil {
 			counts["number"]++
 		}
 	}
@@ -377,10 +378,10 @@ func candidates(entity kommo.EntityType, schema *Schema) []*candidate {
 		}
 		for _, n := range names {
 			c.names = append(c.names, n)
-			c.keys = append(c.keys, Normalize(n))
+			c.keys = append(c.keys, value.Normalize(n))
 		}
 		for _, a := range alias {
-			c.alias = append(c.alias, Normalize(a))
+			c.alias = append(c.alias, value.Normalize(a))
 		}
 	}
 	for _, e := range slotEntities {

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kommo-bulk/kommo-bulk/internal/phonenumber"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
-	"github.com/kommo-bulk/kommo-bulk/mapping/internal/phone"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // ErrRequired is the reason of a RowError for an empty cell that the spec
@@ -41,11 +42,10 @@ type Mapper struct {
 	region    string
 	countries []int  // the columns holding the row's country, most likely first
 	account   string // the account's region, from Schema.Country
-	numfmt    NumberFormat
-	dates     *DateParser
-	firstDate numDate        // dates' first layout, when mapper_fast.go can read it
+	numfmt    value.NumberFormat
+	dates     *value.DateParser
 	acct      *time.Location // the account's zone: date and birthday fields are its midnights
-	order     NameOrder
+	order     value.NameOrder
 	sepSpec   string
 	sh        *mapShared
 }
@@ -109,7 +109,7 @@ type op struct {
 	cf       *cfTarget
 	enum     string
 	ch       chain
-	vmap     *ValueMap
+	vmap     *value.ValueMap
 	def      string
 	clear    bool
 	required bool
@@ -125,8 +125,8 @@ type compiler struct {
 	hdr    map[string]int
 	hdrN   map[string][]int
 	region string
-	numfmt NumberFormat
-	dates  *DateParser
+	numfmt value.NumberFormat
+	dates  *value.DateParser
 	sep    string
 	used   map[string]string // "<slot>/<field key>" → first path, for duplicates
 	// onInvalid is options.on_invalid.
@@ -153,7 +153,7 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 		if _, ok := c.hdr[h]; !ok {
 			c.hdr[h] = i
 		}
-		k := Normalize(h)
+		k := value.Normalize(h)
 		c.hdrN[k] = append(c.hdrN[k], i)
 	}
 	m.entity = ParseEntity(string(spec.Entity))
@@ -299,56 +299,55 @@ func (c *compiler) options() {
 	o := c.spec.Options
 	if o.Region != "" {
 		c.region = strings.ToUpper(strings.TrimSpace(o.Region))
-		if phone.CountryCodeForRegion(c.region) == 0 {
+		if phonenumber.CountryCodeForRegion(c.region) == 0 {
 			c.fail("options.region", fmt.Errorf("unknown phone region %q; want an ISO 3166 code such as RU, BR, US", o.Region))
 		}
 	}
 	switch strings.ToLower(strings.TrimSpace(o.Locale)) {
 	case "", "point", ".":
-		c.numfmt = DecimalPoint
+		c.numfmt = value.DecimalPoint
 	case "comma", ",":
-		c.numfmt = DecimalComma
+		c.numfmt = value.DecimalComma
 	default:
-		c.numfmt = NumberFormatFor(o.Locale)
+		c.numfmt = value.NumberFormatFor(o.Locale)
 	}
 	// Without a zone of its own, a spec reads dates in the account's.
 	loc, err := c.m.acct, error(nil)
 	if strings.TrimSpace(o.TimeZone) != "" {
-		if loc, err = parseZone(o.TimeZone); err != nil {
+		if loc, err = value.ParseZone(o.TimeZone); err != nil {
 			c.fail("options.time_zone", err)
 		}
 	}
-	serial := SerialNone
+	serial := value.SerialNone
 	switch strings.ToLower(strings.TrimSpace(o.DateSerial)) {
 	case "", "none":
 	case "excel", "excel1900":
-		serial = SerialExcel1900
+		serial = value.SerialExcel1900
 	case "excel1904":
-		serial = SerialExcel1904
+		serial = value.SerialExcel1904
 	case "unix":
-		serial = SerialUnix
+		serial = value.SerialUnix
 	case "unix_ms", "unixms", "unix_milli":
-		serial = SerialUnixMilli
+		serial = value.SerialUnixMilli
 	default:
 		c.fail("options.date_serial", fmt.Errorf("unknown date serial %q; want none, excel, excel1904, unix or unix_ms", o.DateSerial))
 	}
-	c.dates, err = NewDateParser(DateOptions{Layouts: o.DateLayouts, Location: loc, Serial: serial})
+	c.dates, err = value.NewDateParser(value.DateOptions{Layouts: o.DateLayouts, Location: loc, Serial: serial})
 	if err != nil {
 		c.fail("options.date_layouts", err)
-		c.dates, _ = NewDateParser(DateOptions{Location: loc})
+		c.dates, _ = value.NewDateParser(value.DateOptions{Location: loc})
 	}
 	c.sep = o.Separator
 	c.m.sepSpec = o.Separator
-	switch Normalize(o.NameOrder) {
+	switch value.Normalize(o.NameOrder) {
 	case "", "given first", "first last":
-		c.m.order = GivenFirst
+		c.m.order = value.GivenFirst
 	case "family first", "last first":
-		c.m.order = FamilyFirst
+		c.m.order = value.FamilyFirst
 	default:
 		c.fail("options.name_order", fmt.Errorf("unknown name order %q; want given_first or family_first", o.NameOrder))
 	}
 	c.m.region, c.m.numfmt, c.m.dates = c.region, c.numfmt, c.dates
-	c.m.firstDate = firstDateLayout(c.dates)
 	if p, err := parsePolicy(o.OnInvalid); err != nil {
 		c.fail("options.on_invalid", err)
 	} else {
@@ -361,100 +360,8 @@ func (c *compiler) options() {
 			c.m.countries = []int{i}
 		}
 	default:
-		c.m.countries = countryColumns(c.m.header)
+		c.m.countries = value.CountryColumns(c.m.header)
 	}
-}
-
-// parseZone reads an IANA zone name or a fixed offset (see parseOffset),
-// with or without a UTC or GMT prefix: "+03:00", "UTC+3", "GMT-3:30",
-// "-0500", "+5.5". Empty, "UTC", "GMT" and "Z" are UTC.
-func parseZone(s string) (*time.Location, error) {
-	s = strings.TrimSpace(s)
-	if s == "" || strings.EqualFold(s, "utc") || strings.EqualFold(s, "gmt") || s == "Z" {
-		return time.UTC, nil
-	}
-	off := s
-	if len(off) > 3 && (strings.EqualFold(off[:3], "utc") || strings.EqualFold(off[:3], "gmt")) {
-		off = strings.TrimSpace(off[3:])
-	}
-	if off != "" && (off[0] == '+' || off[0] == '-') {
-		secs, err := parseOffset(off)
-		if err != nil {
-			return nil, fmt.Errorf("bad time zone offset %q: %w (want ±HH:MM, ±HHMM, ±H or hours in quarters such as +5.5 or -3.75, with or without UTC or GMT, up to ±14:00)", s, err)
-		}
-		return time.FixedZone(s, secs), nil
-	}
-	loc, err := time.LoadLocation(s)
-	if err != nil {
-		return nil, fmt.Errorf("unknown time zone %q (want an IANA name such as Europe/Moscow, or an offset such as +03:00): %w", s, err)
-	}
-	return loc, nil
-}
-
-// parseOffset reads a UTC offset in seconds: a sign, then hours and
-// minutes as H:MM, HH:MM or HHMM, or hours alone as H or HH, or hours with
-// a decimal fraction of a quarter (H.25, H.5, H.75). Real offsets are whole
-// quarter hours within ±14:00; anything else is an error rather than an
-// offset rounded or cut short (+5.3 is not +05:18 nor +05:00).
-func parseOffset(s string) (int, error) {
-	sign := 1
-	if s[0] == '-' {
-		sign = -1
-	}
-	body := s[1:]
-	digits := func(d string, min, max int) (int, bool) {
-		if len(d) < min || len(d) > max {
-			return 0, false
-		}
-		n := 0
-		for i := 0; i < len(d); i++ {
-			if d[i] < '0' || d[i] > '9' {
-				return 0, false
-			}
-			n = n*10 + int(d[i]-'0')
-		}
-		return n, true
-	}
-	var h, m int
-	ok := false
-	if hs, ms, found := strings.Cut(body, ":"); found {
-		h, ok = digits(hs, 1, 2)
-		if ok {
-			m, ok = digits(ms, 2, 2)
-		}
-	} else if hs, fs, found := strings.Cut(body, "."); found {
-		h, ok = digits(hs, 1, 2)
-		if ok {
-			switch fs {
-			case "0", "00":
-			case "25":
-				m = 15
-			case "5", "50":
-				m = 30
-			case "75":
-				m = 45
-			default:
-				return 0, fmt.Errorf("%q is not a whole quarter of an hour", "."+fs)
-			}
-		}
-	} else if len(body) == 4 {
-		var hm int
-		hm, ok = digits(body, 4, 4)
-		h, m = hm/100, hm%100
-	} else {
-		h, ok = digits(body, 1, 2)
-	}
-	switch {
-	case !ok:
-		return 0, errors.New("not an offset")
-	case m >= 60:
-		return 0, fmt.Errorf("%d minutes", m)
-	case m%15 != 0:
-		return 0, fmt.Errorf("%d minutes is not a whole quarter of an hour", m)
-	case h*60+m > 14*60:
-		return 0, errors.New("beyond ±14:00")
-	}
-	return sign * (h*3600 + m*60), nil
 }
 
 // column finds a spec column in the header: exactly, then by Normalize.
@@ -466,7 +373,7 @@ func (c *compiler) column(path, name string) (int, bool) {
 	if i, ok := c.hdr[name]; ok {
 		return i, true
 	}
-	if is := c.hdrN[Normalize(name)]; len(is) == 1 {
+	if is := c.hdrN[value.Normalize(name)]; len(is) == 1 {
 		return is[0], true
 	}
 	c.fail(path, fmt.Errorf("column %q is not in the file%s", name, DidYouMean(name, c.m.header)))
@@ -498,7 +405,7 @@ func (c *compiler) target(o *op, path string, t Target) (ok bool) {
 	}
 	o.ch = ch
 	if len(t.Map) > 0 {
-		vm, err := NewValueMap(t.Map)
+		vm, err := value.NewValueMap(t.Map)
 		if err != nil {
 			c.fail(path+".map", err)
 			ok = false
@@ -548,7 +455,7 @@ func (c *compiler) target(o *op, path string, t Target) (ok bool) {
 		cf, err := m.ix.field(e, t.Field)
 		if err != nil {
 			if ne, isName := err.(*NameError); isName && len(ne.Ambiguous) == 0 {
-				ne.Closest = Closest(t.Field, append(stdFieldNames(e), m.ix.fields[e].knownNames()...), 3)
+				ne.Closest = value.Closest(t.Field, append(stdFieldNames(e), m.ix.fields[e].knownNames()...), 3)
 			}
 			c.fail(path+".field", err)
 			return false

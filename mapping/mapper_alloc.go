@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // mapShared is what a Mapper shares with its copies (Rows copies it to set
@@ -217,8 +218,8 @@ func (b *build) splitValues(v, sep string) []string {
 // appendSplit appends SplitValues(s, sep) to dst. It has a fast path for
 // ASCII values split on the default separators or on one ASCII byte.
 func appendSplit(dst []string, s, sep string) []string {
-	if len(sep) > 1 || len(sep) == 1 && (sep[0] == '\n' || sep[0] == '\r' || sep[0] >= utf8.RuneSelf) || !isPlainASCII(s) {
-		return append(dst, SplitValues(s, sep)...)
+	if len(sep) > 1 || len(sep) == 1 && (sep[0] == '\n' || sep[0] == '\r' || sep[0] >= utf8.RuneSelf) || !value.IsPlainASCII(s) {
+		return append(dst, value.SplitValues(s, sep)...)
 	}
 	start := 0
 	for i := 0; i <= len(s); i++ {
@@ -246,10 +247,10 @@ func collapseASCII(s string) string {
 	for j > i && isASCIISpace(s[j-1]) {
 		j--
 	}
-	if t := s[i:j]; collapsed(t) {
+	if t := s[i:j]; value.Collapsed(t) {
 		return t
 	}
-	return CollapseSpace(s)
+	return value.CollapseSpace(s)
 }
 
 func isASCIISpace(c byte) bool {

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"github.com/kommo-bulk/kommo-bulk/value"
 	"strconv"
 	"strings"
 	"time"
@@ -9,26 +10,6 @@ import (
 // Fast paths for the values most cells hold. Each one handles a subset of
 // its inputs and, for those, returns what the general function returns
 // (FuzzFastPaths checks it); anything else goes to the general function.
-
-// collapsed reports whether CollapseSpace(s) is s for an ASCII s: no white
-// space but single inner spaces.
-func collapsed(s string) bool {
-	prevSpace := true
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == ' ':
-			if prevSpace {
-				return false
-			}
-			prevSpace = true
-		case c < 0x20 || c >= 0x7f:
-			return false // control characters, white space, non-ASCII
-		default:
-			prevSpace = false
-		}
-	}
-	return !prevSpace || s == ""
-}
 
 // boolWords are the ASCII words of ParseBool, lower-cased.
 var boolWords = map[string]bool{
@@ -60,13 +41,13 @@ func parseBool(s string) (bool, error) {
 			}
 		}
 	}
-	return ParseBool(s)
+	return value.ParseBool(s)
 }
 
 // plainDecimal reports whether s is digits with an optional leading "-"
 // and an optional "." fraction, which normalizeNumber returns unchanged
 // unless the fraction has three digits and f reads "." as grouping.
-func plainDecimal(s string, f NumberFormat) bool {
+func plainDecimal(s string, f value.NumberFormat) bool {
 	i := 0
 	if strings.HasPrefix(s, "-") {
 		i = 1
@@ -89,7 +70,7 @@ func plainDecimal(s string, f NumberFormat) bool {
 	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
 		i++
 	}
-	return i == len(s) && i > frac && (i-frac != 3 || f == DecimalPoint)
+	return i == len(s) && i > frac && (i-frac != 3 || f == value.DecimalPoint)
 }
 
 // number is parseNumber.
@@ -112,32 +93,8 @@ func (m *Mapper) integer(s string) (int64, error) {
 	return parseInt(s, m.numfmt)
 }
 
-// date is m.dates.Parse. For a value CollapseSpace leaves alone, it tries
-// first what Parse tries first: the ISO date for an ISO-looking value,
-// else the first configured layout.
-func (m *Mapper) date(s string) (time.Time, error) {
-	p := m.dates
-	if collapsed(s) && s != "" && !strings.Contains(s, " ") {
-		if len(s) >= 10 && s[4] == '-' && s[7] == '-' {
-			if !strings.HasSuffix(s, "z") {
-				if t, ok := isoDate.parse(s, p.loc); ok {
-					return t, nil
-				}
-				if t, err := time.ParseInLocation("2006-01-02", s, p.loc); err == nil {
-					return t, nil
-				}
-			}
-		} else if len(p.layouts) > 0 {
-			if t, ok := m.firstDate.parse(s, p.loc); ok {
-				return t, nil
-			}
-			if t, err := time.ParseInLocation(p.layouts[0].variants[0], s, p.loc); err == nil {
-				return t, nil
-			}
-		}
-	}
-	return p.Parse(s)
-}
+// date is m.dates.Parse (whose fast path is value.DateParser's).
+func (m *Mapper) date(s string) (time.Time, error) { return m.dates.Parse(s) }
 
 // day is the calendar day of t, as written (in t's own zone), as the
 // midnight that starts it in the account's zone: how Kommo keeps a date or
@@ -147,99 +104,19 @@ func (m *Mapper) day(t time.Time) time.Time {
 	return time.Date(y, mo, d, 0, 0, 0, 0, m.acct)
 }
 
-// numDate is a Go date layout made of "2006", "01" and "02" once each and
-// ASCII punctuation, which it parses without time.Parse: a value of the
-// same length with the same punctuation and a valid date in the digits
-// is what time.ParseInLocation reads as that date at midnight.
-type numDate struct {
-	layout    string
-	y, mo, d  int // offsets of the year, month and day
-	supported bool
-}
-
-var isoDate = newNumDate("2006-01-02")
-
-// firstDateLayout returns the numDate of p's first layout.
-func firstDateLayout(p *DateParser) numDate {
-	if p == nil || len(p.layouts) == 0 {
-		return numDate{}
-	}
-	return newNumDate(p.layouts[0].variants[0])
-}
-
-func newNumDate(layout string) numDate {
-	nd := numDate{layout: layout, y: -1, mo: -1, d: -1}
-	for i := 0; i < len(layout); {
-		switch {
-		case strings.HasPrefix(layout[i:], "2006") && nd.y < 0:
-			nd.y, i = i, i+4
-		case strings.HasPrefix(layout[i:], "01") && nd.mo < 0:
-			nd.mo, i = i, i+2
-		case strings.HasPrefix(layout[i:], "02") && nd.d < 0:
-			nd.d, i = i, i+2
-		case strings.IndexByte("/-. ", layout[i]) >= 0:
-			i++
-		default:
-			return numDate{}
-		}
-	}
-	nd.supported = nd.y >= 0 && nd.mo >= 0 && nd.d >= 0
-	return nd
-}
-
-func (nd *numDate) parse(s string, loc *time.Location) (time.Time, bool) {
-	if !nd.supported || len(s) != len(nd.layout) {
-		return time.Time{}, false
-	}
-	num := func(at, n int) int {
-		v := 0
-		for i := at; i < at+n; i++ {
-			c := s[i]
-			if c < '0' || c > '9' {
-				return -1
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	for i := 0; i < len(s); i++ {
-		if !(nd.y <= i && i < nd.y+4 || nd.mo <= i && i < nd.mo+2 || nd.d <= i && i < nd.d+2) && s[i] != nd.layout[i] {
-			return time.Time{}, false
-		}
-	}
-	y, mo, d := num(nd.y, 4), num(nd.mo, 2), num(nd.d, 2)
-	if y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysIn(mo, y) {
-		return time.Time{}, false
-	}
-	return time.Date(y, time.Month(mo), d, 0, 0, 0, 0, loc), true
-}
-
-func daysIn(month, year int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
 // email is ParseEmail for an address that is already lower-case and plain:
 // letters, digits and ._%+- before the @, and dot-separated labels of
 // letters, digits and inner hyphens after it.
 func email(s string) (string, error) {
 	at := strings.IndexByte(s, '@')
 	if at <= 0 || len(s) > 254 || s[0] == '.' || s[at-1] == '.' {
-		return ParseEmail(s)
+		return value.ParseEmail(s)
 	}
 	prev := byte(0)
 	for i := 0; i < at; i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' && prev != '.' || c == '_' || c == '%' || c == '+' || c == '-') {
-			return ParseEmail(s)
+			return value.ParseEmail(s)
 		}
 		prev = c
 	}
@@ -248,7 +125,7 @@ func email(s string) (string, error) {
 	for i := at + 1; i <= len(s); i++ {
 		if i == len(s) || s[i] == '.' {
 			if label == 0 || prev == '-' {
-				return ParseEmail(s)
+				return value.ParseEmail(s)
 			}
 			labels++
 			label = 0
@@ -257,13 +134,13 @@ func email(s string) (string, error) {
 		}
 		c := s[i]
 		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' && prev != '.') {
-			return ParseEmail(s)
+			return value.ParseEmail(s)
 		}
 		label++
 		prev = c
 	}
 	if labels < 2 {
-		return ParseEmail(s)
+		return value.ParseEmail(s)
 	}
 	return s, nil
 }

@@ -2,10 +2,10 @@ package mapping
 
 import (
 	"fmt"
+	"github.com/kommo-bulk/kommo-bulk/value"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // fastSeeds are values for the fast paths and around their edges.
@@ -40,38 +40,6 @@ func FuzzFastPaths(f *testing.F) {
 	f.Fuzz(checkFastPaths)
 }
 
-var fastZone = time.FixedZone("+03", 3*3600)
-
-var fastDates = []*DateParser{
-	mustDateParser(DateOptions{}),
-	mustDateParser(DateOptions{Layouts: []string{"dd.mm.yyyy"}, Location: fastZone}),
-	mustDateParser(DateOptions{Layouts: []string{"mm/dd/yyyy", "dd.mm.yyyy"}, Serial: SerialExcel1900}),
-	mustDateParser(DateOptions{Layouts: []string{"yyyy/mm/dd"}, Location: fastZone}),
-	mustDateParser(DateOptions{Layouts: []string{"dd-mm-yyyy hh:mm"}}),
-	mustDateParser(DateOptions{Layouts: []string{"d.m.yyyy"}}),
-}
-
-// The layouts numDate reads, and some it must leave to time.Parse.
-func TestNumDateLayouts(t *testing.T) {
-	for layout, want := range map[string]bool{
-		"2006-01-02": true, "01/02/2006": true, "02.01.2006": true, "2006/01/02": true, "02 01 2006": true,
-		"2.1.2006": false, "02.01.06": false, "Jan 02 2006": false, "02.01.2006 15:04": false, "_2.01.2006": false,
-		"2006-002": false, "02.01.2006Z07": false, "2006-01-02-01": false,
-	} {
-		if got := newNumDate(layout).supported; got != want {
-			t.Errorf("newNumDate(%q).supported = %v, want %v", layout, got, want)
-		}
-	}
-}
-
-func mustDateParser(o DateOptions) *DateParser {
-	p, err := NewDateParser(o)
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
-
 func sameResult[T comparable](t *testing.T, what string, got T, gotErr error, want T, wantErr error) {
 	t.Helper()
 	if got != want || (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
@@ -83,10 +51,10 @@ func sameResult[T comparable](t *testing.T, what string, got T, gotErr error, wa
 // stands for returns.
 func checkFastPaths(t *testing.T, s string) {
 	b, err := parseBool(s)
-	wb, werr := ParseBool(s)
+	wb, werr := value.ParseBool(s)
 	sameResult(t, fmt.Sprintf("parseBool(%q)", s), b, err, wb, werr)
 
-	for _, nf := range []NumberFormat{DecimalPoint, DecimalComma} {
+	for _, nf := range []value.NumberFormat{value.DecimalPoint, value.DecimalComma} {
 		m := &Mapper{numfmt: nf}
 		n, err := m.number(s)
 		wn, werr := parseNumber(s, nf)
@@ -96,32 +64,25 @@ func checkFastPaths(t *testing.T, s string) {
 		sameResult(t, fmt.Sprintf("integer(%q, %v)", s, nf), i, err, wi, werr)
 	}
 
-	for k, p := range fastDates {
-		m := &Mapper{dates: p, firstDate: firstDateLayout(p)}
-		d, err := m.date(s)
-		wd, werr := p.Parse(s)
-		sameResult(t, fmt.Sprintf("date(%q) with parser %d", s, k), d.String(), err, wd.String(), werr)
-	}
-
 	e, err := email(s)
-	we, werr := ParseEmail(s)
+	we, werr := value.ParseEmail(s)
 	sameResult(t, fmt.Sprintf("email(%q)", s), e, err, we, werr)
 
 	for _, sep := range []string{"", ";", "|", " ", ",", "/", "\n", "\r", "; ", "é", "\u2028"} {
-		if got, want := appendSplit(nil, s, sep), SplitValues(s, sep); !slices.Equal(got, want) {
+		if got, want := appendSplit(nil, s, sep), value.SplitValues(s, sep); !slices.Equal(got, want) {
 			t.Errorf("appendSplit(%q, %q) = %q, want %q", s, sep, got, want)
 		}
 		if got, want := needsSplit(s, sep), oldNeedsSplit(s, sep); got != want {
 			t.Errorf("needsSplit(%q, %q) = %v, want %v", s, sep, got, want)
 		}
 	}
-	if isPlainASCII(s) {
-		if got, want := collapseASCII(s), CollapseSpace(s); got != want {
+	if value.IsPlainASCII(s) {
+		if got, want := collapseASCII(s), value.CollapseSpace(s); got != want {
 			t.Errorf("collapseASCII(%q) = %q, want %q", s, got, want)
 		}
 	}
-	if collapsed(s) && CollapseSpace(s) != s {
-		t.Errorf("collapsed(%q), but CollapseSpace gives %q", s, CollapseSpace(s))
+	if value.Collapsed(s) && value.CollapseSpace(s) != s {
+		t.Errorf("Collapsed(%q), but CollapseSpace gives %q", s, value.CollapseSpace(s))
 	}
 }
 
@@ -131,27 +92,4 @@ func oldNeedsSplit(v, sep string) bool {
 		return strings.ContainsAny(v, ";,\n\r\u2028")
 	}
 	return strings.Contains(v, sep) || strings.ContainsAny(v, "\n\r\u2028")
-}
-
-// Every day of some years, and the days around them, in every numeric
-// layout: the fast date reading agrees with DateParser.Parse.
-func TestFastDatesAllDays(t *testing.T) {
-	for _, p := range fastDates {
-		m := &Mapper{dates: p, firstDate: firstDateLayout(p)}
-		for _, y := range []int{0, 1, 1900, 1969, 1970, 2000, 2023, 2024, 2100, 9999} {
-			for mo := 0; mo <= 13; mo++ {
-				for d := 0; d <= 32; d++ {
-					for _, s := range []string{
-						fmt.Sprintf("%04d-%02d-%02d", y, mo, d), fmt.Sprintf("%02d.%02d.%04d", d, mo, y),
-						fmt.Sprintf("%02d/%02d/%04d", mo, d, y), fmt.Sprintf("%04d/%02d/%02d", y, mo, d),
-						fmt.Sprintf("%02d-%02d-%04d", d, mo, y),
-					} {
-						got, err := m.date(s)
-						want, werr := p.Parse(s)
-						sameResult(t, fmt.Sprintf("date(%q)", s), got.String(), err, want.String(), werr)
-					}
-				}
-			}
-		}
-	}
 }

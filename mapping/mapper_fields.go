@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // stdField is a standard (non-custom) field of an entity.
@@ -103,9 +104,9 @@ var stdAliases = map[string]stdField{
 
 // lookupStd finds a standard field of entity slot e by name.
 func lookupStd(name string, e int) (stdField, bool) {
-	k := Normalize(name)
+	k := value.Normalize(name)
 	for f := stdID; f <= stdDuration; f++ {
-		if Normalize(stdFields[f].name) == k && stdFields[f].ents&(1<<e) != 0 {
+		if value.Normalize(stdFields[f].name) == k && stdFields[f].ents&(1<<e) != 0 {
 			return f, true
 		}
 	}
@@ -151,7 +152,7 @@ var entityNames = map[string]kommo.EntityType{
 
 // ParseEntity reads an entity name, returning "" when unknown.
 func ParseEntity(s string) kommo.EntityType {
-	return entityNames[Normalize(s)]
+	return entityNames[value.Normalize(s)]
 }
 
 // entityChoices are the canonical entity names, for hints.

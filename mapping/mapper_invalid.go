@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // This file is what becomes of values that do not validate: the
@@ -155,45 +156,45 @@ func (m *Mapper) contact(b *build, o *op, v string) (sent string, key bool, err 
 		return v, false, nil
 	}
 	pv := v
-	if !collapsed(pv) {
-		pv = CollapseSpace(pv)
+	if !value.Collapsed(pv) {
+		pv = value.CollapseSpace(pv)
 	}
 	region := m.phoneRegion(b, pv)
-	p, grade, err := readPhone(pv, region)
+	p, grade, err := value.ReadPhone(pv, region)
 	switch {
-	case grade == phoneValid:
+	case grade == value.PhoneValid:
 		return p.String(), true, nil
 	case o.policy == policyError || o.policy == policyDrop && o.required:
 		return "", false, err
 	case o.policy == policyDrop:
 		b.warn(m, o, v, WarnPhoneLeftOut, ActionLeftOut, "", err)
-		if grade != phoneNoDigits {
+		if grade != value.PhoneNoDigits {
 			b.badKey(m, o, v, err)
 		}
 		return "", false, nil
-	case grade == phoneInPlan:
+	case grade == value.PhoneInPlan:
 		s := p.String()
 		b.warn(m, o, v, WarnPhoneNormalized, ActionNormalized, s, err)
 		return s, true, nil
-	case grade == phoneNoDigits && o.policy != policyKeep:
+	case grade == value.PhoneNoDigits && o.policy != policyKeep:
 		b.warn(m, o, v, WarnPhoneLeftOut, ActionLeftOut, "", err)
 		return "", false, nil
 	}
 	b.warn(m, o, v, WarnPhoneKept, ActionKept, v, err)
-	if grade != phoneNoDigits {
+	if grade != value.PhoneNoDigits {
 		b.badKey(m, o, v, err)
 	}
 	return v, false, nil
 }
 
-// warn records a warning about value of o.
-func (b *build) warn(m *Mapper, o *op, value, code, action, sent string, err error) {
+// warn records a warning about the raw value of o.
+func (b *build) warn(m *Mapper, o *op, raw, code, action, sent string, err error) {
 	w := &RowWarning{
 		File: m.File, Sheet: m.Sheet, Row: b.rec.Row, Column: o.column, Field: o.field,
-		Value: truncate(value), Code: code, Action: action, Sent: sent, Err: err,
+		Value: truncate(raw), Code: code, Action: action, Sent: sent, Err: err,
 	}
 	w.Reason = reasonOf(err)
-	var ve *ValueError
+	var ve *value.ValueError
 	if errors.As(err, &ve) {
 		for k, v := range ve.Params {
 			w.param(k, v)
@@ -341,7 +342,7 @@ func (m *Mapper) rowRegion(b *build) RegionUse {
 			continue
 		}
 		if raw != b.lastCountry {
-			b.lastCountry, b.lastRegion = raw, CountryRegion(clean(raw))
+			b.lastCountry, b.lastRegion = raw, value.CountryRegion(clean(raw))
 		}
 		if b.lastRegion != "" {
 			return RegionUse{Region: b.lastRegion, From: RegionFromColumn, Column: m.header[idx]}

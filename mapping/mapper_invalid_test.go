@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // warn is a RowWarning in short, for comparisons.
@@ -148,7 +149,7 @@ func TestOnInvalidPolicies(t *testing.T) {
 	header := []string{"Name", "Phone", "Email", "Score", "Source"}
 	tests := []struct {
 		name       string
-		spec       string // the columns after Name
+		spec       string // the columns after value.Name
 		rec        []string
 		wantErrs   []string
 		wantPhones []string
@@ -297,7 +298,7 @@ func TestOnInvalidSpecErrors(t *testing.T) {
 	}
 	// keep for the whole file applies where it can: Score stays strict.
 	m := mustCompile(t, "entity: contacts\noptions: {on_invalid: keep}\ncolumns: [{column: Score, field: Score}]", header)
-	if _, errs := m.Map(Record{Row: 2, Values: []string{"", "lots"}}); len(errs) != 1 || !errors.Is(errs[0], ErrInvalidNumber) {
+	if _, errs := m.Map(Record{Row: 2, Values: []string{"", "lots"}}); len(errs) != 1 || !errors.Is(errs[0], value.ErrInvalidNumber) {
 		t.Errorf("Map(score lots) errors = %v, want an invalid number", errsOf(errs))
 	}
 }
@@ -487,10 +488,10 @@ columns:
 // counts cause by cause.
 func TestSummaryJSONAndMerge(t *testing.T) {
 	kept := &RowWarning{Row: 3, Column: "Phone", Field: "contacts.PHONE", Value: "555", Code: WarnPhoneKept, Action: ActionKept,
-		Reason: "no_country_code", Err: &ValueError{Kind: ErrInvalidPhone, Reason: "no_country_code", Text: "no country code and no default region"}}
+		Reason: "no_country_code", Err: &value.ValueError{Kind: value.ErrInvalidPhone, Reason: "no_country_code", Text: "no country code and no default region"}}
 	var a Summary
 	a.AddWarnings([]*RowWarning{kept})
-	a.AddErrors([]*RowError{{Row: 4, Column: "Email", Err: &ValueError{Kind: ErrInvalidEmail, Reason: "no_at", Text: "no @"}}})
+	a.AddErrors([]*RowError{{Row: 4, Column: "Email", Err: &value.ValueError{Kind: value.ErrInvalidEmail, Reason: "no_at", Text: "no @"}}})
 	js, err := json.Marshal(a)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // build is the state of one Map call. Builds are pooled per Mapper (see
@@ -153,7 +154,7 @@ func (m *Mapper) Map(rec Record) (*Row, []*RowError) {
 				}
 				b.parts = append(b.parts, v)
 			}
-			raw = JoinColumns(o.sep, b.parts...)
+			raw = value.JoinColumns(o.sep, b.parts...)
 		} else if idx := o.src[0]; idx < len(rec.Values) {
 			raw = rec.Values[idx]
 		}
@@ -400,7 +401,7 @@ func (m *Mapper) set(b *build, o *op, vals []string) error {
 			b.lead.Name = v
 		case slotContacts:
 			if o.ch.splitName {
-				n, err := SplitName(v, m.order)
+				n, err := value.SplitName(v, m.order)
 				if err != nil {
 					return err
 				}
@@ -848,7 +849,7 @@ func (m *Mapper) matchValues(b *build, s int, arena *[]string) []string {
 		case slotCompanies:
 			name = b.company.Name
 		}
-		if k := Normalize(name); k != "" {
+		if k := value.Normalize(name); k != "" {
 			*arena = append(*arena, k)
 		}
 	case MatchEmail, MatchPhone, MatchField:

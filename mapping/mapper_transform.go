@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"github.com/kommo-bulk/kommo-bulk/value"
 	"strconv"
 	"strings"
 	"time"
@@ -46,7 +47,7 @@ func (c *compiler) compileTransforms(list []string) (chain, error) {
 		var fn valueFunc
 		switch name {
 		case "trim", "collapse":
-			fn = func(s string) (string, error) { return CollapseSpace(s), nil }
+			fn = func(s string) (string, error) { return value.CollapseSpace(s), nil }
 		case "lower":
 			fn = func(s string) (string, error) { return strings.ToLower(s), nil }
 		case "upper":
@@ -56,14 +57,14 @@ func (c *compiler) compileTransforms(list []string) (chain, error) {
 		case "digits":
 			fn = func(s string) (string, error) { return keepDigits(s), nil }
 		case "email":
-			fn = ParseEmail
+			fn = value.ParseEmail
 		case "phone":
 			region := c.region
 			if hasArg {
 				region = strings.ToUpper(strings.TrimSpace(arg))
 			}
 			fn = func(s string) (string, error) {
-				p, err := ParsePhone(s, region)
+				p, err := value.ParsePhone(s, region)
 				if err != nil {
 					return "", err
 				}
@@ -99,7 +100,7 @@ func (c *compiler) compileTransforms(list []string) (chain, error) {
 		case "round":
 			nf := c.numfmt
 			fn = func(s string) (string, error) {
-				v, err := ParseIntRound(s, nf)
+				v, err := value.ParseIntRound(s, nf)
 				if err != nil {
 					return "", err
 				}
@@ -107,7 +108,7 @@ func (c *compiler) compileTransforms(list []string) (chain, error) {
 			}
 		case "bool":
 			fn = func(s string) (string, error) {
-				b, err := ParseBool(s)
+				b, err := value.ParseBool(s)
 				if err != nil {
 					return "", err
 				}
@@ -183,7 +184,7 @@ func keepDigits(s string) string {
 // cleaned first.
 func (o *op) cellValue(raw string) string {
 	if o.keepsText() {
-		if blankText(raw) {
+		if value.Blank(raw) {
 			return ""
 		}
 		return raw
@@ -206,19 +207,6 @@ func (o *op) keepsText() bool {
 	return false
 }
 
-// blankText reports whether CollapseSpace(s) is "": s holds only white
-// space and zero-width characters.
-func blankText(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf {
-			return CollapseSpace(s[i:]) == ""
-		} else if !isASCIISpace(c) {
-			return false
-		}
-	}
-	return true
-}
-
 // clean is CollapseSpace with a fast path for cells that need nothing:
 // no surrounding or repeated white space and no special spaces.
 func clean(s string) string {
@@ -231,23 +219,23 @@ func clean(s string) string {
 		switch {
 		case c == ' ':
 			if prevSpace {
-				return CollapseSpace(s)
+				return value.CollapseSpace(s)
 			}
 			prevSpace = true
 			continue
 		case c < 0x20 || c == 0x7f:
-			return CollapseSpace(s)
+			return value.CollapseSpace(s)
 		case c >= utf8.RuneSelf:
 			// Lead bytes of U+0085, U+00A0, U+1680, U+2000–U+206F,
 			// U+3000 and U+FEFF: let CollapseSpace decide.
 			if c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3 || c == 0xEF {
-				return CollapseSpace(s)
+				return value.CollapseSpace(s)
 			}
 		}
 		prevSpace = false
 	}
 	if prevSpace {
-		return CollapseSpace(s)
+		return value.CollapseSpace(s)
 	}
 	return s
 }
@@ -277,11 +265,11 @@ func stripLetterCurrency(s string) string {
 }
 
 // parseNumber is ParseNumber that also accepts "R$ 12.500".
-func parseNumber(s string, f NumberFormat) (float64, error) {
-	v, err := ParseNumber(s, f)
+func parseNumber(s string, f value.NumberFormat) (float64, error) {
+	v, err := value.ParseNumber(s, f)
 	if err != nil {
 		if t := stripLetterCurrency(s); t != s {
-			if v2, err2 := ParseNumber(t, f); err2 == nil {
+			if v2, err2 := value.ParseNumber(t, f); err2 == nil {
 				return v2, nil
 			}
 		}
@@ -290,11 +278,11 @@ func parseNumber(s string, f NumberFormat) (float64, error) {
 }
 
 // parseInt is ParseInt that also accepts "R$ 12.500".
-func parseInt(s string, f NumberFormat) (int64, error) {
-	v, err := ParseInt(s, f)
+func parseInt(s string, f value.NumberFormat) (int64, error) {
+	v, err := value.ParseInt(s, f)
 	if err != nil {
 		if t := stripLetterCurrency(s); t != s {
-			if v2, err2 := ParseInt(t, f); err2 == nil {
+			if v2, err2 := value.ParseInt(t, f); err2 == nil {
 				return v2, nil
 			}
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/internal/messy"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // messyRow is one generated contact row and what mapping it must give.
@@ -150,21 +151,21 @@ func TestMessyGenerator(t *testing.T) {
 	for range 200 {
 		for _, c := range messy.Countries {
 			nsn, written := c.National(r)
-			p, err := ParsePhone(written, c.Region)
+			p, err := value.ParsePhone(written, c.Region)
 			if err != nil || p.E164 != "+"+c.CC+nsn {
 				t.Errorf("ParsePhone(%q, %s) = %v, %v; want +%s%s", written, c.Region, p, err, c.CC, nsn)
 			}
 			// Written with its country code, it is valid without a region.
 			ip := messy.GenPhone(r, &c, true)
 			if ip.Kind == messy.PhoneIntl {
-				if p, err := ParsePhone(ip.Written, ""); err != nil || p.E164 != "+"+c.CC+ip.NSN {
+				if p, err := value.ParsePhone(ip.Written, ""); err != nil || p.E164 != "+"+c.CC+ip.NSN {
 					t.Errorf("ParsePhone(%q) = %v, %v; want +%s%s", ip.Written, p, err, c.CC, ip.NSN)
 				}
 			}
 		}
 	}
 	for _, area := range messy.UnassignedAreas {
-		if _, err := ParsePhone("+1"+area+"2345678", ""); err == nil || !strings.Contains(err.Error(), "not a valid number") {
+		if _, err := value.ParsePhone("+1"+area+"2345678", ""); err == nil || !strings.Contains(err.Error(), "not a valid number") {
 			t.Errorf("area code %s: %v, want not valid", area, err)
 		}
 	}

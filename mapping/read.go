@@ -117,8 +117,8 @@ func (l Limits) withDefaults() Limits {
 // ReadOptions configures Open. The zero value detects everything and applies
 // the default Limits.
 type ReadOptions struct {
-	CSV  CSVOptions  // used when the file is CSV; Name defaults to Open's name
-	XLSX XLSXOptions // used when the file is XLSX; Name defaults to Open's name
+	CSV  CSVOptions  // used when the file is CSV; value.Name defaults to Open's name
+	XLSX XLSXOptions // used when the file is XLSX; value.Name defaults to Open's name
 }
 
 // Open opens a CSV or XLSX file, choosing by content (the zip signature of

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // A NameError reports a name that matches nothing in the account's schema,
@@ -43,8 +44,8 @@ func (e *NameError) Error() string {
 // names as written kept for hints.
 type names struct {
 	kind  string
-	ids   map[string][]int // Normalize(name) (or a lower-cased email, or an id) → ids
-	known []string         // names as written, for Closest
+	ids   map[string][]int // value.Normalize(name) (or a lower-cased email, or an id) → ids
+	known []string         // names as written, for value.Closest
 	desc  map[int]string   // id → description for ambiguity errors
 	exact map[string]int   // name as written → id, or -1 when several have it
 	// hidden says the names could not be read (an account's user list is
@@ -72,7 +73,7 @@ func (n *names) add(key string, id int) {
 
 // addName registers a display name for id.
 func (n *names) addName(name string, id int) {
-	n.add(Normalize(name), id)
+	n.add(value.Normalize(name), id)
 	n.known = append(n.known, name)
 	if prev, ok := n.exact[name]; ok && prev != id {
 		n.exact[name] = -1
@@ -85,7 +86,7 @@ func (n *names) addName(name string, id int) {
 // lookup reports the ambiguity; call it once all names are added.
 func (n *names) done() *names {
 	for name := range n.exact {
-		if len(n.ids[Normalize(name)]) != 1 {
+		if len(n.ids[value.Normalize(name)]) != 1 {
 			n.exact[name] = -1
 		}
 	}
@@ -104,7 +105,7 @@ func (n *names) lookup(s, scope string) (int, error) {
 	if id := n.exact[s]; id > 0 {
 		return id, nil
 	}
-	ids := n.ids[Normalize(s)]
+	ids := n.ids[value.Normalize(s)]
 	if len(ids) == 1 {
 		return ids[0], nil
 	}
@@ -123,7 +124,7 @@ func (n *names) lookup(s, scope string) (int, error) {
 			return id, nil
 		}
 	}
-	return 0, &NameError{Kind: n.kind, Name: s, Scope: scope, Closest: Closest(s, n.known, 3)}
+	return 0, &NameError{Kind: n.kind, Name: s, Scope: scope, Closest: value.Closest(s, n.known, 3)}
 }
 
 // Stage names that mean "won" (142) and "lost" (143) in every pipeline, in
@@ -155,7 +156,7 @@ type index struct {
 	pipelines *names
 	byID      map[int]*pipelineIndex
 	main      *pipelineIndex
-	allStages map[string][]stageRef // Normalize(stage name) → stages in any pipeline
+	allStages map[string][]stageRef // value.Normalize(stage name) → stages in any pipeline
 	stageList []string
 	taskTypes *names
 	fields    map[kommo.EntityType]*fieldIndex
@@ -191,7 +192,7 @@ func newIndex(s *Schema) *index {
 		ix.users.addName(u.Name, u.ID)
 		if u.Email != "" {
 			ix.users.add(strings.ToLower(strings.TrimSpace(u.Email)), u.ID)
-			ix.users.add(Normalize(u.Email), u.ID)
+			ix.users.add(value.Normalize(u.Email), u.ID)
 			ix.users.known = append(ix.users.known, u.Email)
 		}
 		ix.users.desc[u.ID] = fmt.Sprintf("%q <%s> (id %d)", u.Name, u.Email, u.ID)
@@ -214,7 +215,7 @@ func newIndex(s *Schema) *index {
 			}
 			pi.stages.addName(st.Name, st.ID)
 			pi.stages.desc[st.ID] = fmt.Sprintf("%q (id %d)", st.Name, st.ID)
-			k := Normalize(st.Name)
+			k := value.Normalize(st.Name)
 			ix.allStages[k] = append(ix.allStages[k], stageRef{p.ID, st.ID})
 			ix.stageList = append(ix.stageList, st.Name)
 		}
@@ -222,7 +223,7 @@ func newIndex(s *Schema) *index {
 		for id, aliases := range map[int][]string{kommo.StatusWon: wonNames, kommo.StatusLost: lostNames} {
 			pi.stages.desc[id] = fmt.Sprintf("id %d", id)
 			for _, a := range aliases {
-				if k := Normalize(a); len(pi.stages.ids[k]) == 0 {
+				if k := value.Normalize(a); len(pi.stages.ids[k]) == 0 {
 					pi.stages.add(k, id)
 				}
 			}
@@ -231,7 +232,7 @@ func newIndex(s *Schema) *index {
 	for _, t := range s.TaskTypes {
 		ix.taskTypes.addName(t.Name, t.ID)
 		if t.Code != "" {
-			ix.taskTypes.add(Normalize(t.Code), t.ID)
+			ix.taskTypes.add(value.Normalize(t.Code), t.ID)
 		}
 		ix.taskTypes.desc[t.ID] = fmt.Sprintf("%q (id %d)", t.Name, t.ID)
 	}
@@ -245,7 +246,7 @@ func newIndex(s *Schema) *index {
 			ix.taskTypes.known = append(ix.taskTypes.known, aliases[0])
 		}
 		for _, a := range aliases {
-			if k := Normalize(a); len(ix.taskTypes.ids[k]) == 0 {
+			if k := value.Normalize(a); len(ix.taskTypes.ids[k]) == 0 {
 				ix.taskTypes.add(k, id)
 			}
 		}
@@ -259,11 +260,11 @@ func newIndex(s *Schema) *index {
 			fi.byID[f.ID] = f
 			if f.Code != "" {
 				fi.byCode[strings.ToUpper(f.Code)] = f
-				if Normalize(f.Code) != Normalize(f.Name) {
+				if value.Normalize(f.Code) != value.Normalize(f.Name) {
 					fi.known = append(fi.known, f.Code)
 				}
 			}
-			k := Normalize(f.Name)
+			k := value.Normalize(f.Name)
 			fi.byName[k] = append(fi.byName[k], f)
 			fi.known = append(fi.known, f.Name)
 		}
@@ -331,7 +332,7 @@ func (ix *index) stageName(s string, pipeline int) (pipelineID, statusID int, er
 	if err == nil {
 		return ix.main.id, id, nil
 	}
-	refs := ix.allStages[Normalize(s)]
+	refs := ix.allStages[value.Normalize(s)]
 	switch {
 	case len(refs) == 1:
 		return refs[0].pipeline, refs[0].status, nil
@@ -344,7 +345,7 @@ func (ix *index) stageName(s string, pipeline int) (pipelineID, statusID int, er
 	}
 	if ne, ok := err.(*NameError); ok && len(ne.Ambiguous) == 0 {
 		ne.Scope = "any pipeline"
-		ne.Closest = Closest(s, ix.stageList, 3)
+		ne.Closest = value.Closest(s, ix.stageList, 3)
 	}
 	return 0, 0, err
 }
@@ -364,7 +365,7 @@ func (ix *index) field(e kommo.EntityType, s string) (*kommo.CustomField, error)
 	if f := fi.byCode[strings.ToUpper(t)]; f != nil {
 		return f, nil
 	}
-	switch fs := fi.byName[Normalize(t)]; len(fs) {
+	switch fs := fi.byName[value.Normalize(t)]; len(fs) {
 	case 1:
 		return fs[0], nil
 	case 0:
@@ -375,7 +376,7 @@ func (ix *index) field(e kommo.EntityType, s string) (*kommo.CustomField, error)
 		}
 		return nil, &NameError{Kind: "field", Name: s, Scope: string(e), Ambiguous: amb}
 	}
-	return nil, &NameError{Kind: "field", Name: s, Scope: string(e), Closest: Closest(s, append(stdFieldNames(e), fi.known...), 3)}
+	return nil, &NameError{Kind: "field", Name: s, Scope: string(e), Closest: value.Closest(s, append(stdFieldNames(e), fi.known...), 3)}
 }
 
 // enumIndex resolves a select-like field's options by text or id.

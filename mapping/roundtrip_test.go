@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // roundTripValues are text values of every shape a CRM field may hold:
@@ -160,7 +161,7 @@ func TestExportReimportIdentity(t *testing.T) {
 					gotPos = sent.CFV[0].Values[0].Value
 				}
 				wantName, wantPos := want, want
-				if blankText(want) {
+				if value.Blank(want) {
 					wantName, wantPos = "", "(none)" // an empty cell sends nothing
 				}
 				if sent.ID != n+1 || sent.Name != wantName || gotPos != wantPos {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // A Row is one source row mapped to Kommo write requests: the contract
@@ -170,7 +171,7 @@ func (s *Schema) region() string {
 	if s == nil {
 		return ""
 	}
-	return CountryRegion(s.Country)
+	return value.CountryRegion(s.Country)
 }
 
 // location is s.Location, or UTC.

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // A Spec says how the columns of a file become Kommo records: which entity
@@ -412,7 +413,7 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 // DidYouMean returns `; did you mean "x"?` (or "x", "y" or "z") for the
 // closest candidates of v, or "".
 func DidYouMean(v string, candidates []string) string {
-	c := Closest(v, candidates, 3)
+	c := value.Closest(v, candidates, 3)
 	if len(c) == 0 {
 		return ""
 	}

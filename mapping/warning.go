@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kommo-bulk/kommo-bulk/value"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,15 +152,15 @@ func (e *RowError) Code() string {
 	switch {
 	case errors.As(e.Err, &ke):
 		return "match_key_invalid"
-	case errors.Is(e.Err, ErrInvalidPhone):
+	case errors.Is(e.Err, value.ErrInvalidPhone):
 		return "phone_invalid"
-	case errors.Is(e.Err, ErrInvalidEmail):
+	case errors.Is(e.Err, value.ErrInvalidEmail):
 		return "email_invalid"
-	case errors.Is(e.Err, ErrInvalidNumber):
+	case errors.Is(e.Err, value.ErrInvalidNumber):
 		return "number_invalid"
-	case errors.Is(e.Err, ErrInvalidDate):
+	case errors.Is(e.Err, value.ErrInvalidDate):
 		return "date_invalid"
-	case errors.Is(e.Err, ErrInvalidBool):
+	case errors.Is(e.Err, value.ErrInvalidBool):
 		return "bool_invalid"
 	case errors.Is(e.Err, ErrRequired):
 		return "value_required"
@@ -184,7 +185,7 @@ func (e *RowError) Reason() string { return reasonOf(e.Err) }
 
 // reasonOf is the reason of RowError.Reason and RowWarning.Reason.
 func reasonOf(err error) string {
-	var ve *ValueError
+	var ve *value.ValueError
 	var ne *NameError
 	switch {
 	case errors.As(err, &ve):

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 func ExampleNewCSVWriter() {
@@ -19,7 +20,7 @@ func ExampleNewCSVWriter() {
 		mapping.StringCell("=HYPERLINK(\"http://evil\")"),
 		mapping.StringCell("+442079460958"),
 		mapping.DateCell(time.Date(2024, 1, 31, 0, 0, 0, 0, time.UTC)),
-		mapping.StringCell(mapping.JoinValues([]string{"vip", "b2b"})),
+		mapping.StringCell(value.JoinValues([]string{"vip", "b2b"})),
 	})
 	if err := w.Close(); err != nil {
 		panic(err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kommo-bulk/kommo-bulk/value"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -354,7 +355,7 @@ func TestXLSXWriter(t *testing.T) {
 		if _, err := fmt.Sscan(raw(d.cell), &serial); err != nil {
 			t.Fatalf("%s raw value %q is not a number: %v", d.cell, raw(d.cell), err)
 		}
-		got, err := ExcelSerialToTime(serial, false, time.UTC)
+		got, err := value.ExcelSerialToTime(serial, false, time.UTC)
 		if err != nil || !got.Equal(d.want) {
 			t.Errorf("%s = serial %v = %v, %v; want %v", d.cell, serial, got, err, d.want)
 		}

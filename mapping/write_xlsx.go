@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"errors"
 	"fmt"
+	"github.com/kommo-bulk/kommo-bulk/value"
 	"io"
 	"math"
 	"strconv"
@@ -249,7 +250,7 @@ func (w *XLSXWriter) WriteRow(cells []Cell) error {
 // appendDate appends t as a styled Excel serial, or the ISO text of c when
 // Excel cannot store the date.
 func (w *XLSXWriter) appendDate(b []byte, col int, c Cell, t time.Time, style int) []byte {
-	serial, err := TimeToExcelSerial(t, false)
+	serial, err := value.TimeToExcelSerial(t, false)
 	if err != nil {
 		return w.appendString(b, col, 0, c.String())
 	}

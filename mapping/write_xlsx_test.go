@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kommo-bulk/kommo-bulk/value"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -190,7 +191,7 @@ func TestXLSXWriterRoundTrip(t *testing.T) {
 			if c.Kind == CellDate {
 				tm = time.Date(tm.Year(), tm.Month(), tm.Day(), 0, 0, 0, 0, time.UTC)
 			}
-			serial, err := TimeToExcelSerial(tm, false)
+			serial, err := value.TimeToExcelSerial(tm, false)
 			if c.Kind == CellDate {
 				wantCustom = "yyyy-mm-dd"
 			} else {

@@ -9,6 +9,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // accountIndex is what the account holds of one entity, by source id and
@@ -41,7 +42,7 @@ func (m *migration) dedupeKeys(r *mapping.Row) []string {
 		}
 	case kommo.EntityCompanies:
 		if r.Company != nil && r.Company.Name != "" {
-			out = append(out, "name "+mapping.Normalize(r.Company.Name))
+			out = append(out, "name "+value.Normalize(r.Company.Name))
 		}
 	}
 	return out
@@ -153,7 +154,7 @@ func (m *migration) scanAccount(ctx context.Context) error {
 }
 
 func taskKey(e kommo.EntityType, id int, text string, till int64) string {
-	return fmt.Sprintf("%s|%d|%s|%d", e, id, mapping.Normalize(text), till)
+	return fmt.Sprintf("%s|%d|%s|%d", e, id, value.Normalize(text), till)
 }
 
 // dedupe finds the rows of contacts and companies files that are the same

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // fields finds the custom fields the specs name and the account lacks,
@@ -27,7 +28,7 @@ func (m *migration) fields() error {
 		if _, std, err := m.res.Field(e, name); std || err == nil {
 			return
 		}
-		k := string(e) + "/" + mapping.Normalize(name)
+		k := string(e) + "/" + value.Normalize(name)
 		n := byKey[k]
 		if n == nil {
 			n = &need{e: e, name: name, values: map[string]int{}}
@@ -173,7 +174,7 @@ func guessType(values map[string]int) kommo.FieldType {
 	num, date, rows := true, true, 0
 	for v, n := range values {
 		rows += n
-		if _, err := mapping.ParseNumber(v, mapping.DecimalPoint); err != nil {
+		if _, err := value.ParseNumber(v, value.DecimalPoint); err != nil {
 			num = false
 		}
 		if !looksDate(v) {
@@ -211,7 +212,7 @@ func splitOptions(vals []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, v := range vals {
-		for _, p := range mapping.SplitValues(v, "") {
+		for _, p := range value.SplitValues(v, "") {
 			if p = strings.TrimSpace(p); p != "" && !seen[p] {
 				seen[p] = true
 				out = append(out, p)

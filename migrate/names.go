@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // owners resolves every owner value of every file: by the Users table,
@@ -21,7 +22,7 @@ func (m *migration) owners() {
 	seen := map[string]bool{}
 	for _, f := range m.files {
 		for i, c := range f.Spec.Columns {
-			if mapping.Normalize(c.Field) != "responsible user" {
+			if value.Normalize(c.Field) != "responsible user" {
 				continue
 			}
 			vm := map[string]string{}
@@ -45,7 +46,7 @@ func (m *migration) owners() {
 					if errors.Is(err, mapping.ErrUsersHidden) {
 						u.Reason = mapping.ErrUsersHidden.Error()
 					} else if len(u.Closest) == 0 {
-						u.Closest = mapping.Closest(to, m.res.Users(), 3)
+						u.Closest = value.Closest(to, m.res.Users(), 3)
 					}
 					m.addUnmatched(u)
 					continue
@@ -80,9 +81,9 @@ func lookupTable(t map[string]string, v string) (string, bool) {
 	if to, ok := t[v]; ok {
 		return to, true
 	}
-	nv := mapping.Normalize(v)
+	nv := value.Normalize(v)
 	for k, to := range t {
-		if mapping.Normalize(k) == nv && nv != "" || strings.EqualFold(strings.TrimSpace(k), strings.TrimSpace(v)) {
+		if value.Normalize(k) == nv && nv != "" || strings.EqualFold(strings.TrimSpace(k), strings.TrimSpace(v)) {
 			return to, true
 		}
 	}
@@ -99,9 +100,9 @@ var (
 )
 
 func isOneOf(v string, list []string) bool {
-	n := mapping.Normalize(v)
+	n := value.Normalize(v)
 	for _, w := range list {
-		if mapping.Normalize(w) == n {
+		if value.Normalize(w) == n {
 			return true
 		}
 	}
@@ -276,7 +277,7 @@ func (m *migration) resolveStage(tp *stageTuple) (pid, sid int, by string, u *Un
 		}
 	}
 	if len(u.Closest) == 0 {
-		u.Closest = mapping.Closest(last, m.res.Stages(pid), 3)
+		u.Closest = value.Closest(last, m.res.Stages(pid), 3)
 	}
 	return 0, 0, "", u
 }

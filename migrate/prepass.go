@@ -9,6 +9,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // eachRecord reads f's good records; bad rows are left to the validation
@@ -45,7 +46,7 @@ func (m *migration) interesting(f *migFile) map[string]bool {
 	cols := map[string]bool{}
 	for _, c := range f.Spec.Columns {
 		e := entityOf(f.Spec, c.Entity)
-		if mapping.Normalize(c.Field) == "responsible user" {
+		if value.Normalize(c.Field) == "responsible user" {
 			cols[c.Column] = true
 			continue
 		}
@@ -114,7 +115,7 @@ func (m *migration) prepass(ctx context.Context, f *migFile) error {
 				for _, c := range strings.Split(col, " + ") {
 					parts = append(parts, cell(rec, c))
 				}
-				v = mapping.JoinColumns(" ", parts...)
+				v = value.JoinColumns(" ", parts...)
 			} else {
 				v = cell(rec, col)
 			}
@@ -174,7 +175,7 @@ func stageColumns(s *mapping.Spec) *stagePlan {
 		if c.Entity != "" && c.Entity != kommo.EntityLeads {
 			continue
 		}
-		switch mapping.Normalize(c.Field) {
+		switch value.Normalize(c.Field) {
 		case "pipeline", "pipeline id":
 			if p.pipelineCol == "" {
 				p.pipelineCol, p.pipelineMap = c.Column, c.Map
@@ -190,7 +191,7 @@ func stageColumns(s *mapping.Spec) *stagePlan {
 		if j.Entity != "" && j.Entity != kommo.EntityLeads {
 			continue
 		}
-		if n := mapping.Normalize(j.Field); n == "status" || n == "stage" || n == "status id" {
+		if n := value.Normalize(j.Field); n == "status" || n == "stage" || n == "status id" {
 			p.cols = append(p.cols, j.Columns...)
 			for range j.Columns {
 				p.maps = append(p.maps, j.Map)
@@ -203,7 +204,7 @@ func stageColumns(s *mapping.Spec) *stagePlan {
 	}
 	if p.pipelineCol == "" {
 		for _, c := range s.Constants {
-			if n := mapping.Normalize(c.Field); (c.Entity == "" || c.Entity == kommo.EntityLeads) && (n == "pipeline" || n == "pipeline id") {
+			if n := value.Normalize(c.Field); (c.Entity == "" || c.Entity == kommo.EntityLeads) && (n == "pipeline" || n == "pipeline id") {
 				p.pipelineConst = c.Value
 			}
 		}
@@ -250,5 +251,5 @@ func (p *stagePlan) key(t *stageTuple) string {
 	if p.pipelineCol != "" {
 		parts = append([]string{t.pipeline}, t.cells...)
 	}
-	return mapping.JoinColumns(" | ", parts...)
+	return value.JoinColumns(" | ", parts...)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // presetFiles are the built-in presets, one YAML file per source.
@@ -210,7 +211,7 @@ func ParsePreset(b []byte) (*Preset, error) {
 // sources.
 func PresetFor(source string) (*Preset, error) {
 	ps := Presets()
-	s := mapping.Normalize(source)
+	s := value.Normalize(source)
 	switch s {
 	case "kommo", "amo", "amo crm":
 		s = "amocrm"
@@ -223,7 +224,7 @@ func PresetFor(source string) (*Preset, error) {
 	}
 	var known []string
 	for _, p := range ps {
-		if mapping.Normalize(p.Source) == s || mapping.Normalize(p.Name) == s {
+		if value.Normalize(p.Source) == s || value.Normalize(p.Name) == s {
 			return p, nil
 		}
 		known = append(known, p.Source)
@@ -272,9 +273,9 @@ func (f *Fit) Skips(header []string, rec []string) (string, bool) {
 			if h != r.Column || i >= len(rec) {
 				continue
 			}
-			v := mapping.Normalize(rec[i])
+			v := value.Normalize(rec[i])
 			for _, want := range r.Values {
-				if v == mapping.Normalize(want) {
+				if v == value.Normalize(want) {
 					return fmt.Sprintf("%s is %q", h, rec[i]), true
 				}
 			}
@@ -315,9 +316,9 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 	find := func(a Aliases) int {
 		for _, lang := range a.languages() {
 			for _, name := range a[lang] {
-				k := mapping.Normalize(name)
+				k := value.Normalize(name)
 				for i, h := range header {
-					if !used[i] && mapping.Normalize(h) == k {
+					if !used[i] && value.Normalize(h) == k {
 						langs[lang]++
 						return i
 					}
@@ -518,7 +519,7 @@ func Detect(presets []*Preset, name string, header []string) []Detection {
 			}
 		}
 	}
-	base := mapping.Normalize(strings.TrimSuffix(path.Base(strings.ReplaceAll(name, "\\", "/")), path.Ext(name)))
+	base := value.Normalize(strings.TrimSuffix(path.Base(strings.ReplaceAll(name, "\\", "/")), path.Ext(name)))
 	var out []Detection
 	for _, p := range presets {
 		for _, f := range p.Files {
@@ -529,7 +530,7 @@ func Detect(presets []*Preset, name string, header []string) []Detection {
 			known, weight := 0, 0.0
 			n := 0
 			for _, h := range header {
-				k := mapping.Normalize(h)
+				k := value.Normalize(h)
 				if k == "" {
 					continue
 				}
@@ -549,12 +550,12 @@ func Detect(presets []*Preset, name string, header []string) []Detection {
 				conf += 0.05
 			}
 			for _, w := range f.FileNames {
-				if containsWord(base, mapping.Normalize(w)) {
+				if containsWord(base, value.Normalize(w)) {
 					conf += 0.05
 					break
 				}
 			}
-			if containsWord(base, mapping.Normalize(p.Source)) || containsWord(base, mapping.Normalize(p.Name)) {
+			if containsWord(base, value.Normalize(p.Source)) || containsWord(base, value.Normalize(p.Name)) {
 				conf += 0.1
 			}
 			if conf > 1 {
@@ -573,7 +574,7 @@ func (f *PresetFile) keys() []string {
 	add := func(a Aliases) {
 		for _, l := range a {
 			for _, n := range l {
-				out = append(out, mapping.Normalize(n))
+				out = append(out, value.Normalize(n))
 			}
 		}
 	}
@@ -595,9 +596,9 @@ func (f *PresetFile) keys() []string {
 func (f *PresetFile) has(header []string, a Aliases) bool {
 	for _, l := range a {
 		for _, n := range l {
-			k := mapping.Normalize(n)
+			k := value.Normalize(n)
 			for _, h := range header {
-				if mapping.Normalize(h) == k {
+				if value.Normalize(h) == k {
 					return true
 				}
 			}

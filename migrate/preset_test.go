@@ -7,6 +7,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // schemaWith returns a schema with the standard fields of an account and
@@ -28,7 +29,7 @@ func schemaWith(types map[string]kommo.FieldType) *mapping.Schema {
 
 func fieldByName(s *mapping.Schema, e kommo.EntityType, name string) *kommo.CustomField {
 	for _, f := range s.Fields[e] {
-		if mapping.Normalize(f.Name) == mapping.Normalize(name) || strings.EqualFold(f.Code, name) {
+		if value.Normalize(f.Name) == value.Normalize(name) || strings.EqualFold(f.Code, name) {
 			return f
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 func testReport() *Report {
@@ -38,7 +39,7 @@ func testWarnings() mapping.Summary {
 	row := &mapping.Row{File: "contacts.csv", Line: 5, Columns: map[string]string{"companies:ref": "Associated Company ID"}}
 	sum.AddWarnings([]*mapping.RowWarning{{Row: 3, Column: "Phone Number", Field: "contacts.PHONE", Value: "555 0101",
 		Code: mapping.WarnPhoneKept, Action: mapping.ActionKept, Reason: "no_country_code",
-		Err: &mapping.ValueError{Kind: mapping.ErrInvalidPhone, Reason: "no_country_code", Text: "no country code and no default region"}}})
+		Err: &value.ValueError{Kind: value.ErrInvalidPhone, Reason: "no_country_code", Text: "no country code and no default region"}}})
 	sum.AddWarnings([]*mapping.RowWarning{row.RefNotFound(kommo.EntityCompanies, "9009")})
 	return sum
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // importFile imports one file through the engine.
@@ -187,9 +188,9 @@ func (m *migration) relatedKey(r *mapping.Row, primary kommo.EntityType) {
 	case len(phones) > 0:
 		r.Match[kommo.EntityContacts] = mapping.MatchKey{Kind: mapping.MatchPhone, Values: phones}
 	case r.Contact.Name != "":
-		r.Match[kommo.EntityContacts] = mapping.MatchKey{Kind: mapping.MatchName, Values: []string{mapping.Normalize(r.Contact.Name)}}
+		r.Match[kommo.EntityContacts] = mapping.MatchKey{Kind: mapping.MatchName, Values: []string{value.Normalize(r.Contact.Name)}}
 	case name != "":
-		r.Match[kommo.EntityContacts] = mapping.MatchKey{Kind: mapping.MatchName, Values: []string{mapping.Normalize(name)}}
+		r.Match[kommo.EntityContacts] = mapping.MatchKey{Kind: mapping.MatchName, Values: []string{value.Normalize(name)}}
 	}
 }
 

@@ -1,8 +1,8 @@
 package tables
 
 import (
-	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/migrate"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // Rows of a migration report's sections.
@@ -53,7 +53,7 @@ func WriteReport(base string, rep *migrate.Report) error {
 	}
 	fields := []CreatedFieldRow{}
 	for _, f := range rep.FieldsCreated {
-		fields = append(fields, CreatedFieldRow{string(f.Entity), f.Name, string(f.Type), f.ID, mapping.JoinValues(f.Options)})
+		fields = append(fields, CreatedFieldRow{string(f.Entity), f.Name, string(f.Type), f.ID, value.JoinValues(f.Options)})
 	}
 	for i, rows := range []any{merged, skipped, fields} {
 		if err := WriteFile(base+ReportSuffixes[i], rows); err != nil {

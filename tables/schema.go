@@ -5,6 +5,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // Rows of the schema's tables.
@@ -108,7 +109,7 @@ func SchemaRows(s *mapping.Schema, section string, entities []kommo.EntityType) 
 				for _, en := range f.Enums {
 					opts = append(opts, en.Value)
 				}
-				rows = append(rows, FieldRow{string(e), f.ID, f.Name, string(f.Type), f.Code, mapping.JoinValues(opts)})
+				rows = append(rows, FieldRow{string(e), f.ID, f.Name, string(f.Type), f.Code, value.JoinValues(opts)})
 			}
 		}
 		return rows, nil

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/migrate"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // UnmatchedRow is one source value a migration could not match, with the
@@ -26,7 +26,7 @@ func UnmatchedRows(values []migrate.Unmatched) []UnmatchedRow {
 	out := make([]UnmatchedRow, 0, len(values))
 	for _, u := range values {
 		out = append(out, UnmatchedRow{Kind: u.Kind, File: u.File, Column: u.Column, Value: u.Value,
-			Rows: fmt.Sprint(u.Rows), Closest: mapping.JoinValues(u.Closest)})
+			Rows: fmt.Sprint(u.Rows), Closest: value.JoinValues(u.Closest)})
 	}
 	return out
 }
@@ -37,7 +37,7 @@ func UnmatchedRows(values []migrate.Unmatched) []UnmatchedRow {
 // table a person goes on filling when the same file is both --tables and
 // --unmatched-csv.
 func MergeUnmatched(have []UnmatchedRow, values []migrate.Unmatched) []UnmatchedRow {
-	key := func(kind, value string) string { return kind + "\x00" + mapping.Normalize(value) }
+	key := func(kind, v string) string { return kind + "\x00" + value.Normalize(v) }
 	now := map[string]bool{}
 	for _, u := range values {
 		now[key(u.Kind, u.Value)] = true

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // kind is what a template column takes.
@@ -74,7 +75,7 @@ var stdAlias = map[string]string{
 // a standard field by name, or a custom field of entity by id, code or
 // name. ok is false for a field the schema does not have.
 func resolveField(s *mapping.Schema, entity kommo.EntityType, field string) (fieldInfo, *kommo.CustomField, bool) {
-	k := mapping.Normalize(field)
+	k := value.Normalize(field)
 	if a, ok := stdAlias[k]; ok {
 		k = a
 	}
@@ -113,7 +114,7 @@ func customField(s *mapping.Schema, entity kommo.EntityType, field string) *komm
 		}
 	}
 	for _, f := range fs {
-		if f != nil && mapping.Normalize(f.Name) == mapping.Normalize(field) {
+		if f != nil && value.Normalize(f.Name) == value.Normalize(field) {
 			return f
 		}
 	}
@@ -181,17 +182,17 @@ func defaultColumns(s *mapping.Schema, entity kommo.EntityType) []column {
 	}
 	taken := map[string]bool{}
 	for _, c := range cols {
-		taken[mapping.Normalize(c.spec.Column)] = true
+		taken[value.Normalize(c.spec.Column)] = true
 	}
 	for _, f := range s.Fields[entity] {
 		if f == nil || !templateFieldTypes[f.Type] {
 			continue
 		}
 		header := f.Name
-		if taken[mapping.Normalize(header)] || header == "" {
+		if taken[value.Normalize(header)] || header == "" {
 			header = f.Name + " [" + strconv.Itoa(f.ID) + "]"
 		}
-		taken[mapping.Normalize(header)] = true
+		taken[value.Normalize(header)] = true
 		t := mapping.Target{Field: strconv.Itoa(f.ID)}
 		switch strings.ToUpper(f.Code) {
 		case kommo.CodePhone, kommo.CodeEmail:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // Sheet names the workbooks of this package add.
@@ -195,7 +196,7 @@ func userLabels(users []*kommo.User) ([]string, []int) {
 	count := map[string]int{}
 	for _, u := range users {
 		if u != nil {
-			count[mapping.Normalize(u.Name)]++
+			count[value.Normalize(u.Name)]++
 		}
 	}
 	var labels []string
@@ -205,7 +206,7 @@ func userLabels(users []*kommo.User) ([]string, []int) {
 			continue
 		}
 		l := u.Name
-		if count[mapping.Normalize(u.Name)] > 1 && u.Email != "" || l == "" {
+		if count[value.Normalize(u.Name)] > 1 && u.Email != "" || l == "" {
 			l = u.Email
 		}
 		labels = append(labels, l)

@@ -20,6 +20,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 const exportSynopsis = `export leads|contacts|companies|tasks|events|pipelines|fields -o FILE [flags]
@@ -511,7 +512,7 @@ func checkEventType(t string) error {
 	if slices.Contains(kommo.AmoCRMEventTypes, t) {
 		msg = fmt.Sprintf("--event-types: %q is an amoCRM event type, not in Kommo's list", t)
 	}
-	if c := mapping.Closest(t, kommo.EventTypes, 3); len(c) > 0 {
+	if c := value.Closest(t, kommo.EventTypes, 3); len(c) > 0 {
 		msg += "; closest: " + strings.Join(c, ", ")
 	}
 	return &usageError{msg: msg, hint: "--event-types lead_added,lead_status_changed (custom_field_ID_value_changed: changes of one field)"}

@@ -13,6 +13,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/tables"
+	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 const schemaSynopsis = `schema [pipelines|stages|users|fields|task-types ...] [flags]
@@ -185,7 +186,7 @@ func printSection(w io.Writer, name string, s *mapping.Schema, entities []kommo.
 				for _, en := range f.Enums {
 					opts = append(opts, en.Value)
 				}
-				fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", e, f.ID, f.Name, f.Type, f.Code, mapping.JoinValues(opts))
+				fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", e, f.ID, f.Name, f.Type, f.Code, value.JoinValues(opts))
 			}
 		}
 	}
