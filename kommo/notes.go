@@ -389,11 +389,12 @@ func (s *NotesService) ListForIter(ctx context.Context, entity EntityType, id in
 	return iterate[Note](ctx, s.client, "list "+string(entity)+" notes", entityNotesPath(entity, id), "notes", opts.values())
 }
 
-// Get returns the note with id of an entity type.
+// Get returns the note with id of the entity with entityID, at the path
+// the official SDK's getOne reads (/{entity}/{entity_id}/notes/{id}).
 //
-// Kommo API docs: https://developers.kommo.com/reference/notes-list
-func (s *NotesService) Get(ctx context.Context, entity EntityType, id int) (*Note, *Response, error) {
-	return getOne[Note](ctx, s.client, "get "+string(entity)+" note", notesPath(entity)+"/"+strconv.Itoa(id), nil)
+// Kommo API docs: https://developers.kommo.com/reference/notes-by-entity-id
+func (s *NotesService) Get(ctx context.Context, entity EntityType, entityID, id int) (*Note, *Response, error) {
+	return getOne[Note](ctx, s.client, "get "+string(entity)+" note", entityNotesPath(entity, entityID)+"/"+strconv.Itoa(id), nil)
 }
 
 // Create adds up to MaxBatch notes to entities of one type. Each needs its

@@ -118,7 +118,7 @@ func TestNoteListsOnTheWire(t *testing.T) {
 	}
 	mux.HandleFunc("/api/v4/contacts/notes", h)
 	mux.HandleFunc("/api/v4/contacts/7/notes", h)
-	mux.HandleFunc("/api/v4/contacts/notes/5", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/api/v4/contacts/7/notes/5", func(w http.ResponseWriter, r *http.Request) {
 		got = append(got, r.URL.Path)
 		writeJSON(w, 200, `{"id":5,"entity_id":7,"note_type":"common","params":{"text":"t"}}`)
 	})
@@ -134,14 +134,14 @@ func TestNoteListsOnTheWire(t *testing.T) {
 			t.Fatalf("ListForIter = %v, %v", n, err)
 		}
 	}
-	one, _, err := c.Notes.Get(ctx, EntityContacts, 5)
+	one, _, err := c.Notes.Get(ctx, EntityContacts, 7, 5)
 	if err != nil || one.Text() != "t" {
 		t.Fatalf("Get = %+v, %v", one, err)
 	}
 	want := []string{
 		"/api/v4/contacts/notes?filter[entity_id][]=7&filter[entity_id][]=8&filter[note_type][]=call_in&filter[note_type][]=call_out&filter[updated_at][from]=100&filter[updated_at][to]=200&limit=250&order[id]=asc&with=is_pinned",
 		"/api/v4/contacts/7/notes?filter[note_type][]=common",
-		"/api/v4/contacts/notes/5",
+		"/api/v4/contacts/7/notes/5",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
