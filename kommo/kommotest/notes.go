@@ -5,12 +5,87 @@ import (
 	"strconv"
 )
 
+// noteTypes are the note types of the official SDK's NoteFactory; Kommo
+// answers a note of another type 400 NotSupportedChoice at note_type.
 var noteTypes = map[string]bool{
 	"common": true, "call_in": true, "call_out": true, "service_message": true, "extended_service_message": true,
 	"message_cashier": true, "geolocation": true, "sms_in": true, "sms_out": true, "attachment": true,
 	"amomail_message": true, "chat": true, "site_visit": true, "targeting_in": true, "targeting_out": true,
 	"transaction": true, "invoice_paid": true, "zoom_meeting": true, "dropbox_attachment": true,
 	"link_followed": true, "bill_paid": true, "ai_result": true,
+}
+
+// noteParamKinds are the params Kommo's notes-types page documents per
+// writable type (and the SDK's call_result, call_status), with the JSON
+// kind each must have: "string", "int" (a JSON number or numeric string)
+// or "number" (a string or a number: coordinates, phones). Other keys are
+// kept as sent. The types the page lists as needing params need them on
+// create; of their keys only a common note's text is required: which keys
+// Kommo requires is not documented, so the emulator accepts the rest
+// missing.
+var noteParamKinds = map[string]map[string]string{
+	"common": {"text": "string"},
+	"call_in": {"uniq": "string", "duration": "int", "source": "string", "link": "string", "phone": "number",
+		"call_result": "string", "call_status": "int"},
+	"call_out": {"uniq": "string", "duration": "int", "source": "string", "link": "string", "phone": "number",
+		"call_result": "string", "call_status": "int"},
+	"service_message":          {"service": "string", "text": "string"},
+	"extended_service_message": {"service": "string", "text": "string"},
+	"geolocation":              {"text": "string", "address": "string", "longitude": "number", "latitude": "number"},
+	"sms_in":                   {"text": "string", "phone": "number"},
+	"sms_out":                  {"text": "string", "phone": "number"},
+	"attachment":               {"version_uuid": "string", "file_uuid": "string", "file_name": "string"},
+}
+
+// checkNoteParams checks the params of a note of type typ: the kind of
+// each documented key, a call's duration (not negative) and call_status
+// (the SDK's 1..8), and on create a common note's text. params is nil
+// when the item sent none.
+func checkNoteParams(typ string, params map[string]any, ck *checker, create bool) {
+	kinds, ok := noteParamKinds[typ]
+	if !ok {
+		return
+	}
+	if params == nil {
+		if create {
+			ck.blank("params")
+		}
+		return
+	}
+	for k, kind := range kinds {
+		v, has := params[k]
+		if !has || v == nil {
+			continue
+		}
+		path := "params." + k
+		switch kind {
+		case "string":
+			if _, ok := v.(string); !ok {
+				ck.typ(path, "string")
+			}
+		case "number":
+			if _, ok := asFloat(v); !ok {
+				if _, isStr := v.(string); !isStr {
+					ck.typ(path, "string")
+				}
+			}
+		case "int":
+			n, ok := asInt(v)
+			switch {
+			case !ok:
+				ck.typ(path, "int")
+			case k == "duration" && n < 0:
+				ck.choice(path)
+			case k == "call_status" && (n < 1 || n > 8):
+				ck.choice(path)
+			}
+		}
+	}
+	if typ == "common" && create {
+		if v := params["text"]; v == nil || v == "" {
+			ck.blank("params.text")
+		}
+	}
 }
 
 type noteInput struct {
@@ -60,19 +135,42 @@ func (s *Server) parseNote(entity string, entityID int, m map[string]any, ck *ch
 	case in.noteType == nil && !update && m["note_type"] == nil:
 		ck.blank("note_type")
 	}
+	var raw map[string]any
 	if v, has := m["params"]; has && v != nil {
 		p, ok := v.(map[string]any)
 		if !ok {
 			ck.typ("params", "object")
 		} else {
+			raw = p
 			in.params = plainJSON(p).(map[string]any)
 		}
+	}
+	// Params that are not an object are reported above; an update that
+	// sends none keeps the stored ones.
+	sentBad := m["params"] != nil && raw == nil
+	if typ := s.noteTypeOf(in, update); typ != "" && !sentBad && (raw != nil || !update) {
+		checkNoteParams(typ, raw, ck, !update)
 	}
 	in.resp = s.optUser(m, "responsible_user_id", ck, "responsible_user_id", false)
 	in.createdBy = s.optUser(m, "created_by", ck, "created_by", true)
 	in.updatedBy = s.optUser(m, "updated_by", ck, "updated_by", true)
 	in.createdAt = optInt(m, "created_at", ck, "created_at")
 	return in
+}
+
+// noteTypeOf is the type a parsed note will have: the one it sends, or
+// on update the stored one; "" when unknown (an invalid item).
+func (s *Server) noteTypeOf(in *noteInput, update bool) string {
+	if in.noteType != nil {
+		if noteTypes[*in.noteType] {
+			return *in.noteType
+		}
+		return ""
+	}
+	if update && in.id != 0 {
+		return s.st.Notes[s.idx["notes"][in.id]].NoteType
+	}
+	return ""
 }
 
 func (s *Server) applyNote(entity string, in *noteInput, userID int) (int, int64) {
@@ -115,12 +213,14 @@ func (s *Server) applyNote(entity string, in *noteInput, userID int) (int, int64
 	return id, upd
 }
 
-func (s *Server) noteJSON(n Note) map[string]any {
+// noteJSON is a note as Kommo reads it; with "is_pinned" adds whether
+// it is pinned (the emulator pins nothing).
+func (s *Server) noteJSON(n Note, with map[string]bool) map[string]any {
 	params := n.Params
 	if params == nil {
 		params = map[string]any{}
 	}
-	return map[string]any{
+	out := map[string]any{
 		"id":                  n.ID,
 		"entity_id":           n.EntityID,
 		"created_by":          n.CreatedBy,
@@ -134,6 +234,10 @@ func (s *Server) noteJSON(n Note) map[string]any {
 		"account_id":          s.st.Account.ID,
 		"_links":              s.selfLinks("/api/v4/" + n.EntityType + "/" + strconv.Itoa(n.EntityID) + "/notes/" + strconv.Itoa(n.ID)),
 	}
+	if with["is_pinned"] {
+		out["is_pinned"] = false
+	}
+	return out
 }
 
 // createNotes handles POST /{entity}/notes and POST /{entity}/{id}/notes.
@@ -196,16 +300,18 @@ func (c *call) writeNotes(entity string, entityID int, items []map[string]any, u
 	})
 }
 
-func (c *call) getNote(entity string, id int) {
+// getNote handles GET /{entity}/notes/{id} and, with entityID,
+// GET /{entity}/{entity_id}/notes/{id} (the official SDK's getOne).
+func (c *call) getNote(entity string, entityID, id int) {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i, ok := s.idx["notes"][id]
-	if !ok || s.st.Notes[i].EntityType != entity {
+	if !ok || s.st.Notes[i].EntityType != entity || (entityID != 0 && s.st.Notes[i].EntityID != entityID) {
 		c.notFound()
 		return
 	}
-	writeJSON(c.w, http.StatusOK, s.noteJSON(s.st.Notes[i]))
+	writeJSON(c.w, http.StatusOK, s.noteJSON(s.st.Notes[i], c.with()))
 }
 
 // listNotes handles GET /{entity}/notes and GET /{entity}/{id}/notes.
@@ -216,7 +322,9 @@ func (c *call) listNotes(entity string, entityID int) {
 	}
 	ids, ok1 := c.q.intSet(false, "filter", "id")
 	eids, ok2 := c.q.intSet(false, "filter", "entity_id")
-	upd, ok3 := c.q.rangeAt(false, "filter", "updated_at")
+	// A single updated_at is "edited after" (Kommo's notes list, as its
+	// events list says of created_at); [from]/[to] bound it.
+	upd, ok3 := c.q.rangeAt(true, "filter", "updated_at")
 	if !ok1 || !ok2 || !ok3 {
 		c.badRequest("filter is invalid")
 		return
@@ -268,8 +376,9 @@ func (c *call) listNotes(entity string, entityID int) {
 			return x < y
 		})
 	}
+	with := c.with()
 	for _, n := range notes {
-		items = append(items, s.noteJSON(n))
+		items = append(items, s.noteJSON(n, with))
 	}
 	c.writePage("notes", items, page, limit, nil)
 }

@@ -22,7 +22,9 @@ type route struct {
 // which as two patterns would conflict with /leads/notes/{note_id} (both
 // match /leads/notes/notes, and the mux does not know that ids are
 // numbers).
-var wildcardValues = map[string][]string{"list": {"links", "notes"}}
+// {notes} does the same for GET /leads/{id}/notes/{note_id}, which
+// would conflict with /leads/pipelines/{pipeline_id}/statuses.
+var wildcardValues = map[string][]string{"list": {"links", "notes"}, "notes": {"notes"}}
 
 // routes lists the endpoints the emulator serves. A path that matches no
 // pattern answers 404, and one that matches only with another method 405.
@@ -65,6 +67,7 @@ func routes() []route {
 				}
 			}},
 			{"POST " + p + "/{id}/notes", func(c *call) { c.createNotes(entity, c.id("id")) }},
+			{"GET " + p + "/{id}/{notes}/{note_id}", func(c *call) { c.getNote(entity, c.id("id"), c.id("note_id")) }},
 			{"POST " + p + "/link", func(c *call) { c.linkEntities(entity, 0, false) }},
 			{"POST " + p + "/unlink", func(c *call) { c.linkEntities(entity, 0, true) }},
 			{"GET " + p + "/tags", func(c *call) { c.listTags(entity) }},
@@ -72,7 +75,7 @@ func routes() []route {
 			{"GET " + p + "/notes", func(c *call) { c.listNotes(entity, 0) }},
 			{"POST " + p + "/notes", func(c *call) { c.createNotes(entity, 0) }},
 			{"PATCH " + p + "/notes", func(c *call) { c.updateNotes(entity, 0) }},
-			{"GET " + p + "/notes/{note_id}", func(c *call) { c.getNote(entity, c.id("note_id")) }},
+			{"GET " + p + "/notes/{note_id}", func(c *call) { c.getNote(entity, 0, c.id("note_id")) }},
 			{"PATCH " + p + "/notes/{note_id}", func(c *call) { c.updateNotes(entity, c.id("note_id")) }},
 			{"GET " + p + "/custom_fields", func(c *call) { c.listCustomFields(entity) }},
 			{"POST " + p + "/custom_fields", func(c *call) { c.createCustomFields(entity) }},

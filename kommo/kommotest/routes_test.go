@@ -40,6 +40,7 @@ var entityRoutes = []struct{ method, path string }{
 	{"GET", "/api/v4/{e}/7/links"},
 	{"GET", "/api/v4/{e}/7/notes"},
 	{"POST", "/api/v4/{e}/7/notes"},
+	{"GET", "/api/v4/{e}/7/notes/8"},
 	{"POST", "/api/v4/{e}/link"},
 	{"POST", "/api/v4/{e}/unlink"},
 	{"GET", "/api/v4/{e}/tags"},
