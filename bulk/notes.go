@@ -286,7 +286,7 @@ func (w *noteWriter) prepare(it NoteItem, index int) (*noteTask, error) {
 		return nil, fmt.Errorf("a note goes on leads, contacts, companies or customers, not %q", it.Entity)
 	}
 	if it.EntityID <= 0 {
-		return nil, fmt.Errorf("the note's %s has no Kommo id", singular(it.Entity))
+		return nil, fmt.Errorf("the note's %s has no Kommo id", it.Entity.Singular())
 	}
 	fp, err := NoteFingerprint(it)
 	if err != nil {
