@@ -7,7 +7,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/internal/hang"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
-	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // TestImportStopsOnCancelWithBadRows: a file of rows that all fail
@@ -22,7 +22,7 @@ func TestImportStopsOnCancelWithBadRows(t *testing.T) {
 			if n == 1000 {
 				cancel()
 			}
-			errs := []*mapping.RowError{{File: "huge.csv", Row: n + 1, Column: "Email", Err: errors.New("invalid email")}}
+			errs := []*sheet.RowError{{File: "huge.csv", Row: n + 1, Column: "Email", Err: errors.New("invalid email")}}
 			if !yield(Item{Line: n + 1, Errs: errs}) {
 				return
 			}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // A delta run (ImportDelta) is an import that remembers, per source row,
@@ -607,7 +608,7 @@ func cmpOr(a, b string) string {
 // source value, Kommo value, changed by, changed at (RFC 3339, UTC),
 // resolution.
 func WriteConflicts(w io.Writer, cs []Conflict) error {
-	cw, err := mapping.NewCSVWriter(w, mapping.CSVWriteOptions{})
+	cw, err := sheet.NewCSVWriter(w, sheet.CSVWriteOptions{})
 	if err != nil {
 		return err
 	}
@@ -619,9 +620,9 @@ func WriteConflicts(w io.Writer, cs []Conflict) error {
 		if who == "" {
 			who = "user " + strconv.Itoa(c.By)
 		}
-		if err := cw.WriteRow([]mapping.Cell{mapping.StringCell(c.Key), mapping.IntCell(int64(c.Line)), mapping.StringCell(string(c.Entity)),
-			mapping.IntCell(int64(c.ID)), mapping.StringCell(c.Field), mapping.StringCell(c.Source), mapping.StringCell(c.Kommo),
-			mapping.StringCell(who), mapping.StringCell(time.Unix(c.At, 0).UTC().Format(time.RFC3339)), mapping.StringCell(string(c.Resolution))}); err != nil {
+		if err := cw.WriteRow([]sheet.Cell{sheet.StringCell(c.Key), sheet.IntCell(int64(c.Line)), sheet.StringCell(string(c.Entity)),
+			sheet.IntCell(int64(c.ID)), sheet.StringCell(c.Field), sheet.StringCell(c.Source), sheet.StringCell(c.Kommo),
+			sheet.StringCell(who), sheet.StringCell(time.Unix(c.At, 0).UTC().Format(time.RFC3339)), sheet.StringCell(string(c.Resolution))}); err != nil {
 			return err
 		}
 	}

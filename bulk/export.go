@@ -13,6 +13,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -116,7 +117,7 @@ type ExportStats struct {
 // the workbook is written. On error the rows written so far stay written
 // and the stats count them. Export is synchronous and starts no goroutine
 // beyond FetchSchema's.
-func Export(ctx context.Context, c *kommo.Client, w mapping.TableWriter, opts ExportOptions) (ExportStats, error) {
+func Export(ctx context.Context, c *kommo.Client, w sheet.TableWriter, opts ExportOptions) (ExportStats, error) {
 	st := ExportStats{Entity: opts.Entity}
 	if _, ok := standardColumns[opts.Entity]; !ok {
 		return st, fmt.Errorf("export: unknown dataset %q", opts.Entity)
@@ -157,7 +158,7 @@ func Export(ctx context.Context, c *kommo.Client, w mapping.TableWriter, opts Ex
 
 // exporter turns records into rows of one layout.
 type exporter struct {
-	w      mapping.TableWriter
+	w      sheet.TableWriter
 	opts   ExportOptions
 	x      *schemaIndex
 	st     *ExportStats
@@ -166,15 +167,15 @@ type exporter struct {
 	cols   []Column
 	std    map[string]int // standard field key -> column
 	custom map[int]int    // custom field id -> column
-	cells  []mapping.Cell // the row being built, reused
+	cells  []sheet.Cell   // the row being built, reused
 	strs   []string       // scratch for joined values
 }
 
-func newExporter(w mapping.TableWriter, opts ExportOptions, schema *mapping.Schema, st *ExportStats) *exporter {
+func newExporter(w sheet.TableWriter, opts ExportOptions, schema *mapping.Schema, st *ExportStats) *exporter {
 	cols := ExportColumns(opts.Entity, schema)
 	e := &exporter{
 		w: w, opts: opts, x: newSchemaIndex(schema), st: st, loc: opts.Location, cols: cols,
-		std: map[string]int{}, custom: map[int]int{}, cells: make([]mapping.Cell, len(cols)),
+		std: map[string]int{}, custom: map[int]int{}, cells: make([]sheet.Cell, len(cols)),
 	}
 	e.acct = time.UTC
 	if schema != nil && schema.Location != nil {
@@ -220,7 +221,7 @@ func (e *exporter) listOptions() kommo.ListOptions {
 func (e *exporter) begin() { clear(e.cells) }
 
 // set puts c in the standard column key.
-func (e *exporter) set(key string, c mapping.Cell) {
+func (e *exporter) set(key string, c sheet.Cell) {
 	if i, ok := e.std[key]; ok {
 		e.cells[i] = c
 	}
@@ -228,19 +229,19 @@ func (e *exporter) set(key string, c mapping.Cell) {
 
 func (e *exporter) setInt(key string, v int) {
 	if v != 0 {
-		e.set(key, mapping.IntCell(int64(v)))
+		e.set(key, sheet.IntCell(int64(v)))
 	}
 }
 
 func (e *exporter) setString(key, s string) {
 	if s != "" {
-		e.set(key, mapping.StringCell(s))
+		e.set(key, sheet.StringCell(s))
 	}
 }
 
 func (e *exporter) setTime(key string, t kommo.LooseTime) {
 	if t != 0 {
-		e.set(key, mapping.DateTimeCell(time.Unix(int64(t), 0).In(e.loc)))
+		e.set(key, sheet.DateTimeCell(time.Unix(int64(t), 0).In(e.loc)))
 	}
 }
 
@@ -248,13 +249,13 @@ func (e *exporter) setIDs(key string, ids []int) {
 	switch len(ids) {
 	case 0:
 	case 1:
-		e.set(key, mapping.IntCell(int64(ids[0])))
+		e.set(key, sheet.IntCell(int64(ids[0])))
 	default:
 		e.strs = e.strs[:0]
 		for _, id := range ids {
 			e.strs = append(e.strs, strconv.Itoa(id))
 		}
-		e.set(key, mapping.StringCell(value.JoinValues(e.strs)))
+		e.set(key, sheet.StringCell(value.JoinValues(e.strs)))
 	}
 }
 
@@ -266,17 +267,17 @@ func (e *exporter) setTags(tags []kommo.Tag) {
 	for _, t := range tags {
 		e.strs = append(e.strs, t.Name)
 	}
-	e.set(StdTags, mapping.StringCell(value.JoinValues(e.strs)))
+	e.set(StdTags, sheet.StringCell(value.JoinValues(e.strs)))
 }
 
 // setPrice writes a lead's price: whole amounts as integers, amounts with
 // cents (Kommo's minor units) as decimals.
 func (e *exporter) setPrice(p float64) {
 	if p == math.Trunc(p) && math.Abs(p) < 1<<53 {
-		e.set(StdPrice, mapping.IntCell(int64(p)))
+		e.set(StdPrice, sheet.IntCell(int64(p)))
 		return
 	}
-	e.set(StdPrice, mapping.NumberCell(p))
+	e.set(StdPrice, sheet.NumberCell(p))
 }
 
 func (e *exporter) setResponsible(id int) {
@@ -296,7 +297,7 @@ func (e *exporter) setCustom(entity kommo.EntityType, values kommo.CustomFieldVa
 }
 
 // customCell converts the values of one custom field to a cell.
-func (e *exporter) customCell(f *kommo.CustomField, typ kommo.FieldType, v kommo.CustomFieldValue) mapping.Cell {
+func (e *exporter) customCell(f *kommo.CustomField, typ kommo.FieldType, v kommo.CustomFieldValue) sheet.Cell {
 	if typ == "" {
 		typ = v.FieldType
 	}
@@ -305,19 +306,19 @@ func (e *exporter) customCell(f *kommo.CustomField, typ kommo.FieldType, v kommo
 		switch typ {
 		case kommo.FieldNumeric, kommo.FieldMonetary, kommo.FieldPrice:
 			if n, ok := fv.Float(); ok {
-				return mapping.NumberCell(n)
+				return sheet.NumberCell(n)
 			}
 		case kommo.FieldCheckbox:
 			if b, ok := fv.Bool(); ok {
-				return mapping.BoolCell(b)
+				return sheet.BoolCell(b)
 			}
 		case kommo.FieldDate, kommo.FieldBirthday:
 			if t, ok := fv.Time(); ok {
-				return mapping.DateCell(t.In(e.acct))
+				return sheet.DateCell(t.In(e.acct))
 			}
 		case kommo.FieldDateTime:
 			if t, ok := fv.Time(); ok {
-				return mapping.DateTimeCell(t.In(e.loc))
+				return sheet.DateTimeCell(t.In(e.loc))
 			}
 		}
 	}
@@ -326,9 +327,9 @@ func (e *exporter) customCell(f *kommo.CustomField, typ kommo.FieldType, v kommo
 		e.strs = append(e.strs, e.valueText(f, typ, fv))
 	}
 	if s := value.JoinValues(e.strs); s != "" {
-		return mapping.StringCell(s)
+		return sheet.StringCell(s)
 	}
-	return mapping.EmptyCell()
+	return sheet.EmptyCell()
 }
 
 // valueText is one custom field value as text.
@@ -569,8 +570,8 @@ func (e *exporter) tasks(ctx context.Context, c *kommo.Client) error {
 		e.setInt(StdEntityID, t.EntityID)
 		e.setResponsible(t.ResponsibleUserID)
 		e.setTime(StdCompleteTill, t.CompleteTill)
-		e.set(StdDuration, mapping.IntCell(int64(t.Duration)))
-		e.set(StdIsCompleted, mapping.BoolCell(t.IsCompleted))
+		e.set(StdDuration, sheet.IntCell(int64(t.Duration)))
+		e.set(StdIsCompleted, sheet.BoolCell(t.IsCompleted))
 		if t.Result != nil {
 			e.setString(StdResult, t.Result.Text)
 		}
@@ -774,13 +775,13 @@ func (e *exporter) pipelines() error {
 			e.begin()
 			e.setInt(StdPipelineID, p.ID)
 			e.setString(StdPipeline, p.Name)
-			e.set(StdPipelineSort, mapping.IntCell(int64(p.Sort)))
-			e.set(StdIsMain, mapping.BoolCell(p.IsMain))
-			e.set(StdIsArchive, mapping.BoolCell(p.IsArchive))
+			e.set(StdPipelineSort, sheet.IntCell(int64(p.Sort)))
+			e.set(StdIsMain, sheet.BoolCell(p.IsMain))
+			e.set(StdIsArchive, sheet.BoolCell(p.IsArchive))
 			e.setInt(StdStatusID, s.ID)
 			e.setString(StdStatus, s.Name)
-			e.set(StdStatusSort, mapping.IntCell(int64(s.Sort)))
-			e.set(StdStatusType, mapping.IntCell(int64(s.Type)))
+			e.set(StdStatusSort, sheet.IntCell(int64(s.Sort)))
+			e.set(StdStatusType, sheet.IntCell(int64(s.Type)))
 			e.setString(StdStatusColor, s.Color)
 			if err := e.writeRow(); err != nil {
 				return err
@@ -805,10 +806,10 @@ func (e *exporter) fields() error {
 			e.setString(StdName, f.Name)
 			e.setString(StdFieldType, string(f.Type))
 			e.setString(StdFieldCode, f.Code)
-			e.set(StdFieldSort, mapping.IntCell(int64(f.Sort)))
-			e.set(StdIsPredefined, mapping.BoolCell(f.IsPredefined))
-			e.set(StdIsAPIOnly, mapping.BoolCell(f.IsAPIOnly))
-			e.set(StdIsDeletable, mapping.BoolCell(f.IsDeletable))
+			e.set(StdFieldSort, sheet.IntCell(int64(f.Sort)))
+			e.set(StdIsPredefined, sheet.BoolCell(f.IsPredefined))
+			e.set(StdIsAPIOnly, sheet.BoolCell(f.IsAPIOnly))
+			e.set(StdIsDeletable, sheet.BoolCell(f.IsDeletable))
 			if len(f.Enums) > 0 {
 				vals := make([]string, 0, len(f.Enums))
 				ids := make([]string, 0, len(f.Enums))
@@ -816,8 +817,8 @@ func (e *exporter) fields() error {
 					vals = append(vals, en.Value)
 					ids = append(ids, strconv.Itoa(en.ID))
 				}
-				e.set(StdFieldOptions, mapping.StringCell(value.JoinValues(vals)))
-				e.set(StdFieldEnumIDs, mapping.StringCell(value.JoinValues(ids)))
+				e.set(StdFieldOptions, sheet.StringCell(value.JoinValues(vals)))
+				e.set(StdFieldEnumIDs, sheet.StringCell(value.JoinValues(ids)))
 			}
 			e.setString(StdFieldCurrency, f.Currency)
 			if err := e.writeRow(); err != nil {

@@ -8,7 +8,8 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
-	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
+	"github.com/kommo-bulk/kommo-bulk/sheet/xlsx"
 )
 
 // contactsSeed is the default seed plus n contacts with a phone, an email,
@@ -52,8 +53,8 @@ func TestExportMemoryFlat(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var w mapping.TableWriter
-		w, _ = mapping.NewCSVWriter(io.Discard, mapping.CSVWriteOptions{})
+		var w sheet.TableWriter
+		w, _ = sheet.NewCSVWriter(io.Discard, sheet.CSVWriteOptions{})
 		if leak {
 			w = &leakyWriter{TableWriter: w}
 		}
@@ -101,12 +102,12 @@ func TestExportMemoryFlat(t *testing.T) {
 // leakyWriter keeps a copy of every row, as an export that collected its
 // records would.
 type leakyWriter struct {
-	mapping.TableWriter
-	rows [][]mapping.Cell
+	sheet.TableWriter
+	rows [][]sheet.Cell
 }
 
-func (w *leakyWriter) WriteRow(cells []mapping.Cell) error {
-	w.rows = append(w.rows, append([]mapping.Cell(nil), cells...))
+func (w *leakyWriter) WriteRow(cells []sheet.Cell) error {
+	w.rows = append(w.rows, append([]sheet.Cell(nil), cells...))
 	return w.TableWriter.WriteRow(cells)
 }
 
@@ -124,11 +125,11 @@ func BenchmarkExportContacts(b *testing.B) {
 			b.ReportAllocs()
 			rows := 0
 			for b.Loop() {
-				var w mapping.TableWriter
+				var w sheet.TableWriter
 				if format == "csv" {
-					w, _ = mapping.NewCSVWriter(io.Discard, mapping.CSVWriteOptions{})
+					w, _ = sheet.NewCSVWriter(io.Discard, sheet.CSVWriteOptions{})
 				} else {
-					w, _ = mapping.NewXLSXWriter(io.Discard, mapping.XLSXWriteOptions{TmpDir: b.TempDir()})
+					w, _ = xlsx.NewWriter(io.Discard, xlsx.WriteOptions{TmpDir: b.TempDir()})
 				}
 				st, err := Export(b.Context(), c, w, ExportOptions{Entity: kommo.EntityContacts, Schema: schema})
 				if err != nil {

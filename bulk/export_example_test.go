@@ -12,7 +12,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
-	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 func ExampleExport() {
@@ -33,7 +33,7 @@ func ExampleExport() {
 	if err != nil {
 		panic(err)
 	}
-	w, _ := mapping.NewCSVWriter(os.Stdout, mapping.CSVWriteOptions{})
+	w, _ := sheet.NewCSVWriter(os.Stdout, sheet.CSVWriteOptions{})
 	st, err := bulk.Export(ctx, c, w, bulk.ExportOptions{Entity: kommo.EntityCompanies, Schema: schema})
 	if err != nil {
 		panic(err)

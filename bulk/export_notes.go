@@ -8,6 +8,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // Standard field keys of the notes export's columns (besides StdID,
@@ -86,7 +87,7 @@ type NoteExportOptions struct {
 // to w: the header (NoteExportColumns), then one row per note, entity
 // type after entity type, by id, a page in memory at a time. Like Export
 // it does not close w, and on error the rows written so far stay.
-func ExportNotes(ctx context.Context, c *kommo.Client, w mapping.TableWriter, opts NoteExportOptions) (ExportStats, error) {
+func ExportNotes(ctx context.Context, c *kommo.Client, w sheet.TableWriter, opts NoteExportOptions) (ExportStats, error) {
 	st := ExportStats{Entity: NotesJob}
 	entities := opts.Entities
 	if len(entities) == 0 {
@@ -107,7 +108,7 @@ func ExportNotes(ctx context.Context, c *kommo.Client, w mapping.TableWriter, op
 		}
 	}
 	e := &exporter{w: w, x: newSchemaIndex(schema), st: &st, cols: noteColumns, std: map[string]int{}, custom: map[int]int{},
-		cells: make([]mapping.Cell, len(noteColumns)),
+		cells: make([]sheet.Cell, len(noteColumns)),
 		opts:  ExportOptions{Entity: NotesJob, PageSize: opts.PageSize, Progress: opts.Progress, Filter: ExportFilter{IDs: opts.EntityIDs}}}
 	e.acct = time.UTC
 	if schema.Location != nil {
@@ -170,7 +171,7 @@ func (e *exporter) note(ent kommo.EntityType, n *kommo.Note) error {
 	e.setString(StdText, text)
 	e.setString(StdPhone, p.Phone)
 	if n.NoteType == kommo.NoteCallIn || n.NoteType == kommo.NoteCallOut {
-		e.set(StdDuration, mapping.IntCell(int64(p.Duration)))
+		e.set(StdDuration, sheet.IntCell(int64(p.Duration)))
 	}
 	e.setString(StdCallSource, p.Source)
 	e.setString(StdCallLink, p.Link)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
-	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // TestExportNotes writes notes of each type on a lead and a contact,
@@ -97,7 +97,7 @@ func TestExportNotes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.opts.Schema = schema
 			var buf bytes.Buffer
-			w, err := mapping.NewCSVWriter(&buf, mapping.CSVWriteOptions{})
+			w, err := sheet.NewCSVWriter(&buf, sheet.CSVWriteOptions{})
 			ok(t, err)
 			st, err := ExportNotes(t.Context(), c, w, tt.opts)
 			ok(t, err)
@@ -118,7 +118,7 @@ func TestExportNotes(t *testing.T) {
 		})
 	}
 	var buf bytes.Buffer
-	w, _ := mapping.NewCSVWriter(&buf, mapping.CSVWriteOptions{})
+	w, _ := sheet.NewCSVWriter(&buf, sheet.CSVWriteOptions{})
 	if _, err := ExportNotes(ctx, c, w, NoteExportOptions{Schema: schema, Entities: []kommo.EntityType{kommo.EntityTasks}}); err == nil || !strings.Contains(err.Error(), "tasks") {
 		t.Errorf("tasks' notes: %v", err)
 	}

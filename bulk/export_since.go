@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
-	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // DeletedColumn is the last column of an incremental export (ExportSince):
@@ -93,7 +93,7 @@ func SaveSinceState(path string, st *SinceState) error {
 // SaveSinceState once the caller has closed w. The requests are those of
 // the changed records' pages and of the deletion events' pages: in
 // proportion to the change, not to the account.
-func ExportSince(ctx context.Context, c *kommo.Client, w mapping.TableWriter, opts ExportOptions, prev *SinceState, so SinceOptions) (ExportStats, *SinceState, error) {
+func ExportSince(ctx context.Context, c *kommo.Client, w sheet.TableWriter, opts ExportOptions, prev *SinceState, so SinceOptions) (ExportStats, *SinceState, error) {
 	st := ExportStats{Entity: opts.Entity}
 	delType, ok := sinceEvents[opts.Entity]
 	if !ok {
@@ -144,8 +144,8 @@ func ExportSince(ctx context.Context, c *kommo.Client, w mapping.TableWriter, op
 			continue
 		}
 		seen[ev.EntityID] = true
-		cells := make([]mapping.Cell, len(tw.header)-1)
-		cells[idCol] = mapping.IntCell(int64(ev.EntityID))
+		cells := make([]sheet.Cell, len(tw.header)-1)
+		cells[idCol] = sheet.IntCell(int64(ev.EntityID))
 		if err := tw.tombstone(cells); err != nil {
 			return st, nil, fmt.Errorf("export %s: %w", opts.Entity, err)
 		}
@@ -157,9 +157,9 @@ func ExportSince(ctx context.Context, c *kommo.Client, w mapping.TableWriter, op
 
 // tombstoneWriter adds DeletedColumn to every row.
 type tombstoneWriter struct {
-	w      mapping.TableWriter
+	w      sheet.TableWriter
 	header []string
-	row    []mapping.Cell
+	row    []sheet.Cell
 }
 
 func (t *tombstoneWriter) WriteHeader(names []string) error {
@@ -167,13 +167,13 @@ func (t *tombstoneWriter) WriteHeader(names []string) error {
 	return t.w.WriteHeader(t.header)
 }
 
-func (t *tombstoneWriter) WriteRow(cells []mapping.Cell) error {
-	t.row = append(append(t.row[:0], cells...), mapping.EmptyCell())
+func (t *tombstoneWriter) WriteRow(cells []sheet.Cell) error {
+	t.row = append(append(t.row[:0], cells...), sheet.EmptyCell())
 	return t.w.WriteRow(t.row)
 }
 
-func (t *tombstoneWriter) tombstone(cells []mapping.Cell) error {
-	return t.w.WriteRow(append(cells, mapping.BoolCell(true)))
+func (t *tombstoneWriter) tombstone(cells []sheet.Cell) error {
+	return t.w.WriteRow(append(cells, sheet.BoolCell(true)))
 }
 
 func (t *tombstoneWriter) Close() error { return t.w.Close() }

@@ -14,6 +14,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // seedLeads is the default seed with n leads last changed an hour
@@ -46,7 +47,7 @@ func runSince(t testing.TB, ce *clockEnv, schema *mapping.Schema, statePath stri
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	w, err := mapping.NewCSVWriter(&buf, mapping.CSVWriteOptions{})
+	w, err := sheet.NewCSVWriter(&buf, sheet.CSVWriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

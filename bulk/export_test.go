@@ -16,7 +16,8 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
-	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
+	"github.com/kommo-bulk/kommo-bulk/sheet/xlsx"
 )
 
 // testNow is the emulator's clock, so updated_at and event times are fixed.
@@ -159,7 +160,7 @@ func seedFixture(t *testing.T, c *kommo.Client) fixture {
 func exportCSV(t *testing.T, c *kommo.Client, opts ExportOptions) ([][]string, ExportStats) {
 	t.Helper()
 	var buf bytes.Buffer
-	w, err := mapping.NewCSVWriter(&buf, mapping.CSVWriteOptions{})
+	w, err := sheet.NewCSVWriter(&buf, sheet.CSVWriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +345,7 @@ func TestExportXLSXTypes(t *testing.T) {
 	_, c := newTestClient(t, nil)
 	fx := seedFixture(t, c)
 	var buf bytes.Buffer
-	w, err := mapping.NewXLSXWriter(&buf, mapping.XLSXWriteOptions{TmpDir: t.TempDir()})
+	w, err := xlsx.NewWriter(&buf, xlsx.WriteOptions{TmpDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,7 +565,7 @@ func TestExportEventsPages(t *testing.T) {
 func TestExportErrors(t *testing.T) {
 	srv, c := newTestClient(t, nil)
 	var buf bytes.Buffer
-	w, _ := mapping.NewCSVWriter(&buf, mapping.CSVWriteOptions{})
+	w, _ := sheet.NewCSVWriter(&buf, sheet.CSVWriteOptions{})
 	if _, err := Export(t.Context(), c, w, ExportOptions{Entity: "deals"}); err == nil || !strings.Contains(err.Error(), `unknown dataset "deals"`) {
 		t.Errorf("Export(deals) = %v, want unknown dataset", err)
 	}

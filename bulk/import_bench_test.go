@@ -17,6 +17,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // BenchmarkImportAtRateLimit imports 20,000 contacts (2,000 with -short)
@@ -71,7 +72,7 @@ func BenchmarkImportAtRateLimit(b *testing.B) {
 		before := emu.Stats().Requests
 		start = time.Now()
 		var buf bytes.Buffer
-		w, _ := mapping.NewCSVWriter(&buf, mapping.CSVWriteOptions{})
+		w, _ := sheet.NewCSVWriter(&buf, sheet.CSVWriteOptions{})
 		es, err := Export(b.Context(), c, w, ExportOptions{Entity: kommo.EntityContacts})
 		if err != nil {
 			b.Fatal(err)
@@ -128,7 +129,7 @@ func BenchmarkDryRun1M(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		t, err := mapping.OpenCSV(bufio.NewReader(in), mapping.CSVOptions{Name: "big.csv"})
+		t, err := sheet.OpenCSV(bufio.NewReader(in), sheet.CSVOptions{Name: "big.csv"})
 		if err != nil {
 			b.Fatal(err)
 		}

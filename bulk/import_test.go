@@ -23,6 +23,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 const importToken = "bulk-test-token"
@@ -244,7 +245,7 @@ func TestImportSplitsInvalidItems(t *testing.T) {
 				return
 			}
 		}
-		yield(Item{Line: 5, Errs: []*mapping.RowError{{File: "c.csv", Row: 5, Column: "Email", Err: errors.New("invalid email")}}})
+		yield(Item{Line: 5, Errs: []*sheet.RowError{{File: "c.csv", Row: 5, Column: "Email", Err: errors.New("invalid email")}}})
 	}
 	res, err := Import(t.Context(), e.c, seq, e.opts("split", kommo.EntityContacts, ModeCreate))
 	if err != nil {
@@ -951,7 +952,7 @@ func TestOnRowStreamsInInputOrder(t *testing.T) {
 		for i := range 60 {
 			line := i + 2
 			if i%7 == 3 {
-				if !yield(Item{Line: line, Errs: []*mapping.RowError{{Row: line, Column: "Email", Err: errors.New("bad")}}, Values: []string{"bad"}}) {
+				if !yield(Item{Line: line, Errs: []*sheet.RowError{{Row: line, Column: "Email", Err: errors.New("bad")}}, Values: []string{"bad"}}) {
 					return
 				}
 				continue

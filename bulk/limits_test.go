@@ -23,6 +23,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // limitClock is a clock that moves only when told to.
@@ -411,7 +412,7 @@ func TestExportIfModifiedSince(t *testing.T) {
 			export := func() (ExportStats, string) {
 				t.Helper()
 				var b strings.Builder
-				w, _ := mapping.NewCSVWriter(&b, mapping.CSVWriteOptions{})
+				w, _ := sheet.NewCSVWriter(&b, sheet.CSVWriteOptions{})
 				e.log.sent()
 				st, err := Export(ctx, e.c, w, ExportOptions{Entity: kommo.EntityLeads, Filter: ExportFilter{UpdatedAt: &kommo.Range{From: from.Unix()}}})
 				if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // ResultColumnPrefix starts the names of the columns result files add to
@@ -35,14 +36,14 @@ type ResultCounts struct {
 // again with the same mapping. Feed it from ImportOptions.OnRow, or use WriteResults
 // after the fact. Either writer may be nil.
 type ResultWriter struct {
-	success, errs mapping.TableWriter
+	success, errs sheet.TableWriter
 	entity        kommo.EntityType
 	keep          []int
 	counts        ResultCounts
 }
 
 // NewResultWriter writes the header rows of both files.
-func NewResultWriter(header []string, entity kommo.EntityType, success, errs mapping.TableWriter) (*ResultWriter, error) {
+func NewResultWriter(header []string, entity kommo.EntityType, success, errs sheet.TableWriter) (*ResultWriter, error) {
 	w := &ResultWriter{success: success, errs: errs, entity: entity}
 	var names []string
 	for i, h := range header {
@@ -66,13 +67,13 @@ func NewResultWriter(header []string, entity kommo.EntityType, success, errs map
 
 // Write writes one row's result, with its source values rr.Values.
 func (w *ResultWriter) Write(rr RowResult) error {
-	cells := make([]mapping.Cell, 0, len(w.keep)+len(successColumns))
+	cells := make([]sheet.Cell, 0, len(w.keep)+len(successColumns))
 	for _, i := range w.keep {
 		v := ""
 		if i < len(rr.Values) {
 			v = rr.Values[i]
 		}
-		cells = append(cells, mapping.StringCell(v))
+		cells = append(cells, sheet.StringCell(v))
 	}
 	if rr.Action == ActionError {
 		w.counts.Errors++
@@ -83,14 +84,14 @@ func (w *ResultWriter) Write(rr RowResult) error {
 		if rr.Err != nil {
 			reason = rr.Err.Error()
 		}
-		cells = append(cells, mapping.IntCell(int64(rr.Line)), mapping.StringCell(rr.Column), mapping.StringCell(reason))
+		cells = append(cells, sheet.IntCell(int64(rr.Line)), sheet.StringCell(rr.Column), sheet.StringCell(reason))
 		return w.errs.WriteRow(cells)
 	}
 	w.counts.Success++
 	if w.success == nil {
 		return nil
 	}
-	cells = append(cells, mapping.IntCell(int64(rr.Line)), mapping.StringCell(string(rr.Action)), idCell(rr.IDs[w.entity]))
+	cells = append(cells, sheet.IntCell(int64(rr.Line)), sheet.StringCell(string(rr.Action)), idCell(rr.IDs[w.entity]))
 	for _, e := range []kommo.EntityType{kommo.EntityCompanies, kommo.EntityContacts, kommo.EntityLeads, kommo.EntityTasks} {
 		cells = append(cells, idCell(rr.IDs[e]))
 	}
@@ -98,7 +99,7 @@ func (w *ResultWriter) Write(rr RowResult) error {
 	for _, c := range rr.Changes {
 		ch = append(ch, c.String())
 	}
-	cells = append(cells, mapping.StringCell(strings.Join(ch, "; ")), mapping.StringCell(WarningsText(rr.Warnings)))
+	cells = append(cells, sheet.StringCell(strings.Join(ch, "; ")), sheet.StringCell(WarningsText(rr.Warnings)))
 	return w.success.WriteRow(cells)
 }
 
@@ -125,7 +126,7 @@ func (w *ResultWriter) Counts() ResultCounts { return w.counts }
 // WriteResults reads the input table again and writes each row's result
 // from res (which must have kept its Rows: no OnRow). Rows res does not
 // cover (a stopped job) are counted as pending.
-func WriteResults(t mapping.Table, res *Result, success, errs mapping.TableWriter) (ResultCounts, error) {
+func WriteResults(t sheet.Table, res *Result, success, errs sheet.TableWriter) (ResultCounts, error) {
 	w, err := NewResultWriter(t.Header(), res.Job.Entity, success, errs)
 	if err != nil {
 		return ResultCounts{}, err
@@ -139,8 +140,8 @@ func WriteResults(t mapping.Table, res *Result, success, errs mapping.TableWrite
 		rr.Values = values
 		return w.Write(rr)
 	}
-	for rec, err := range mapping.Records(t) {
-		var re *mapping.RowError
+	for rec, err := range sheet.Records(t) {
+		var re *sheet.RowError
 		if errors.As(err, &re) && re.Row > 0 {
 			// After a limit the table ends: the rows past it stay pending.
 			if werr := write(re.Row, nil); werr != nil {
@@ -158,11 +159,11 @@ func WriteResults(t mapping.Table, res *Result, success, errs mapping.TableWrite
 	return w.counts, nil
 }
 
-func idCell(id int) mapping.Cell {
+func idCell(id int) sheet.Cell {
 	if id == 0 {
-		return mapping.EmptyCell()
+		return sheet.EmptyCell()
 	}
-	return mapping.IntCell(int64(id))
+	return sheet.IntCell(int64(id))
 }
 
 // ResultName returns the result file name for an input: "contacts.csv" →

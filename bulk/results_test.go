@@ -10,6 +10,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -17,11 +18,11 @@ import (
 // column, code and text, "; "-joined; the errors file is as it was.
 func TestResultFilesWarnings(t *testing.T) {
 	var okBuf, errBuf bytes.Buffer
-	sw, err := mapping.NewCSVWriter(&okBuf, mapping.CSVWriteOptions{})
+	sw, err := sheet.NewCSVWriter(&okBuf, sheet.CSVWriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ew, err := mapping.NewCSVWriter(&errBuf, mapping.CSVWriteOptions{})
+	ew, err := sheet.NewCSVWriter(&errBuf, sheet.CSVWriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

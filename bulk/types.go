@@ -6,6 +6,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // Mode says what an import does with rows that match existing records.
@@ -65,7 +66,7 @@ type Item struct {
 	// Line is the source line; it is taken from Row when Row is set.
 	Line int
 	Row  *mapping.Row
-	Errs []*mapping.RowError
+	Errs []*sheet.RowError
 	// Values are the source row's cells, passed through to RowResult for
 	// result files written as the import goes (see OnRow).
 	Values []string

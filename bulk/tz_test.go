@@ -17,6 +17,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 const managerToken = "bulk-manager-token"
@@ -65,11 +66,11 @@ func TestFetchSchemaWithoutUserList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row, errs := m.Map(mapping.Record{Row: 2, Values: []string{"Ada", "1003"}})
+	row, errs := m.Map(sheet.Record{Row: 2, Values: []string{"Ada", "1003"}})
 	if len(errs) != 0 || row.Contact.ResponsibleUserID != 1003 {
 		t.Errorf("owner by id: %v, %+v", errs, row)
 	}
-	_, errs = m.Map(mapping.Record{Row: 3, Values: []string{"Bob", "Chen Sales"}})
+	_, errs = m.Map(sheet.Record{Row: 3, Values: []string{"Bob", "Chen Sales"}})
 	if len(errs) != 1 || errs[0].Column != "Owner" || !errors.Is(errs[0], mapping.ErrUsersHidden) ||
 		!strings.Contains(errs[0].Error(), `"Chen Sales"`) || !strings.Contains(errs[0].Error(), "admin-only; use user ids or an admin token") {
 		t.Errorf("owner by name: %v", errs)

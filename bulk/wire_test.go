@@ -19,6 +19,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -99,7 +100,7 @@ func TestImportClearsTags(t *testing.T) {
 	}
 	var rows []*mapping.Row
 	for i, rec := range [][]string{{strconv.Itoa(a), ""}, {strconv.Itoa(b), "vip"}} {
-		r, errs := m.Map(mapping.Record{Row: i + 2, Values: rec})
+		r, errs := m.Map(sheet.Record{Row: i + 2, Values: rec})
 		if errs != nil {
 			t.Fatal(errs)
 		}
@@ -225,7 +226,7 @@ func TestPriceWithCents(t *testing.T) {
 	}
 	var rows []*mapping.Row
 	for i, rec := range [][]string{{"Cents", "1 234,56"}, {"Whole", "1500"}} {
-		r, errs := m.Map(mapping.Record{Row: i + 2, Values: rec})
+		r, errs := m.Map(sheet.Record{Row: i + 2, Values: rec})
 		if errs != nil {
 			t.Fatal(errs)
 		}

@@ -8,7 +8,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
+	"github.com/kommo-bulk/kommo-bulk/sheet/xlsx"
 )
 
 // benchSpec maps the bench files; web/e2e/bench.mjs validates the same
@@ -41,11 +42,11 @@ func writeBenchFiles(dir string, n int) (csvPath, xlsxPath string, err error) {
 // unmapped columns after the five mapped ones.
 func writeBenchFilesAs(dir, name string, n, extra int) (csvPath, xlsxPath string, err error) {
 	var csvBuf, xlsxBuf bytes.Buffer
-	cw, err := mapping.NewCSVWriter(&csvBuf, mapping.CSVWriteOptions{})
+	cw, err := sheet.NewCSVWriter(&csvBuf, sheet.CSVWriteOptions{})
 	if err != nil {
 		return "", "", err
 	}
-	xw, err := mapping.NewXLSXWriter(&xlsxBuf, mapping.XLSXWriteOptions{Sheet: "Contacts"})
+	xw, err := xlsx.NewWriter(&xlsxBuf, xlsx.WriteOptions{Sheet: "Contacts"})
 	if err != nil {
 		return "", "", err
 	}
@@ -53,7 +54,7 @@ func writeBenchFilesAs(dir, name string, n, extra int) (csvPath, xlsxPath string
 	for i := range extra {
 		header = append(header, "Note "+strconv.Itoa(i+1))
 	}
-	for _, w := range []mapping.TableWriter{cw, xw} {
+	for _, w := range []sheet.TableWriter{cw, xw} {
 		if err := w.WriteHeader(header); err != nil {
 			return "", "", err
 		}
@@ -63,17 +64,17 @@ func writeBenchFilesAs(dir, name string, n, extra int) (csvPath, xlsxPath string
 		if i%1000 == 999 {
 			phone = "n/a"
 		}
-		row := []mapping.Cell{
-			mapping.StringCell("Person " + strconv.Itoa(i)),
-			mapping.StringCell(fmt.Sprintf("p%d@example.com", i)),
-			mapping.StringCell(phone),
-			mapping.StringCell("Engineer"),
-			mapping.StringCell(fmt.Sprintf("%02d.%02d.19%02d", i%28+1, i%12+1, i%100)),
+		row := []sheet.Cell{
+			sheet.StringCell("Person " + strconv.Itoa(i)),
+			sheet.StringCell(fmt.Sprintf("p%d@example.com", i)),
+			sheet.StringCell(phone),
+			sheet.StringCell("Engineer"),
+			sheet.StringCell(fmt.Sprintf("%02d.%02d.19%02d", i%28+1, i%12+1, i%100)),
 		}
 		for j := range extra {
-			row = append(row, mapping.StringCell("note "+strconv.Itoa((i+j)%1000)))
+			row = append(row, sheet.StringCell("note "+strconv.Itoa((i+j)%1000)))
 		}
-		for _, w := range []mapping.TableWriter{cw, xw} {
+		for _, w := range []sheet.TableWriter{cw, xw} {
 			if err := w.WriteRow(row); err != nil {
 				return "", "", err
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/migrate"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // The DTOs below cross the JS boundary as JSON; web/kommo-bulk.d.ts
@@ -317,7 +318,7 @@ func causeInfos(s mapping.Summary) []CauseInfo {
 	return out
 }
 
-func warnRow(header []string, rec mapping.Record, ws []*mapping.RowWarning) BadRow {
+func warnRow(header []string, rec sheet.Record, ws []*mapping.RowWarning) BadRow {
 	br := BadRow{Row: rec.Row, Values: rec.Values, Errors: []CellError{}, Warnings: cellWarnings(header, ws)}
 	if br.Values == nil {
 		br.Values = []string{}
@@ -347,7 +348,7 @@ type CellError struct {
 	Message     string `json:"message"`
 }
 
-func badRow(header []string, rec mapping.Record, errs []*mapping.RowError) BadRow {
+func badRow(header []string, rec sheet.Record, errs []*sheet.RowError) BadRow {
 	br := BadRow{Row: rec.Row, Values: rec.Values, Errors: make([]CellError, 0, len(errs)), Warnings: []CellWarning{}}
 	if br.Values == nil {
 		br.Values = []string{}
@@ -364,7 +365,7 @@ func badRow(header []string, rec mapping.Record, errs []*mapping.RowError) BadRo
 
 // cellMessage is a row error's reason without its position (the page
 // shows the position itself).
-func cellMessage(re *mapping.RowError) string {
+func cellMessage(re *sheet.RowError) string {
 	if re.Err == nil {
 		return re.Error()
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
+	"github.com/kommo-bulk/kommo-bulk/sheet/xlsx"
 )
 
 // Config says how the engine reaches Kommo.
@@ -160,8 +162,8 @@ type file struct {
 	id     int
 	name   string
 	src    Source
-	format mapping.Format
-	opts   mapping.ReadOptions
+	format sheet.Format
+	opts   sheet.ReadOptions
 	sheets []string
 	header []string
 	comma  rune
@@ -171,24 +173,24 @@ type file struct {
 }
 
 // open returns a new table over the file, with the user's fixes applied.
-func (f *file) open() (mapping.Table, error) { return f.openProgress(nil) }
+func (f *file) open() (sheet.Table, error) { return f.openProgress(nil) }
 
 // openProgress is open reporting how far the pass has read (nil: no
 // reports): bytes of a CSV, uncompressed bytes of an XLSX sheet.
-func (f *file) openProgress(progress func(ReadProgress)) (mapping.Table, error) {
+func (f *file) openProgress(progress func(ReadProgress)) (sheet.Table, error) {
 	var src Source = f.src
 	if _, inMemory := src.(*bytes.Reader); !inMemory {
 		src = newReadAhead(src)
 	}
 	opts := f.opts
 	if rep := newReporter("parse", progress); rep != nil {
-		if f.format == mapping.FormatXLSX {
+		if f.format == sheet.FormatXLSX {
 			opts.XLSX.Progress = rep
 		} else {
 			src = &progressReader{Source: src, report: rep}
 		}
 	}
-	t, err := mapping.Open(f.name, src, src.Size(), opts)
+	t, err := sheet.Open(f.name, src, src.Size(), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -206,11 +208,11 @@ func (f *file) openProgress(progress func(ReadProgress)) (mapping.Table, error) 
 
 // fixedTable applies cell fixes to the records of a table.
 type fixedTable struct {
-	mapping.Table
+	sheet.Table
 	fixes map[int]map[int]string
 }
 
-func (t *fixedTable) Next() (mapping.Record, error) {
+func (t *fixedTable) Next() (sheet.Record, error) {
 	rec, err := t.Table.Next()
 	if err != nil {
 		return rec, err
@@ -243,10 +245,10 @@ func (e *Engine) OpenSource(src Source, name string, opts OpenOptions) (*FileInf
 	if n, err := src.ReadAt(head, 0); n < len(head) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	f.format = mapping.Sniff(name, head)
-	f.opts = mapping.ReadOptions{
-		CSV:  mapping.CSVOptions{Name: name, Encoding: opts.Encoding},
-		XLSX: mapping.XLSXOptions{Name: name, Sheet: opts.Sheet},
+	f.format = sheet.Sniff(name, head)
+	f.opts = sheet.ReadOptions{
+		CSV:  sheet.CSVOptions{Name: name, Encoding: opts.Encoding},
+		XLSX: xlsx.Options{Name: name, Sheet: opts.Sheet},
 	}
 	if d := opts.Delimiter; d != "" {
 		if d == `\t` || d == "tab" {
@@ -254,13 +256,13 @@ func (e *Engine) OpenSource(src Source, name string, opts OpenOptions) (*FileInf
 		}
 		f.opts.CSV.Comma = []rune(d)[0]
 	}
-	if f.format == mapping.FormatXLSX {
+	if f.format == sheet.FormatXLSX {
 		br, err := loadSource(src, name, opts.Progress)
 		if err != nil {
 			return nil, err
 		}
 		f.src = br
-		sheets, err := mapping.Sheets(br, br.Size(), mapping.XLSXOptions{Name: name})
+		sheets, err := xlsx.Sheets(br, br.Size(), xlsx.Options{Name: name})
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +274,7 @@ func (e *Engine) OpenSource(src Source, name string, opts OpenOptions) (*FileInf
 	}
 	defer t.Close()
 	f.header = t.Header()
-	if cr, ok := t.(*mapping.CSVReader); ok {
+	if cr, ok := t.(*sheet.CSVReader); ok {
 		f.comma = cr.Comma()
 	}
 	n := opts.PreviewRows
@@ -280,9 +282,9 @@ func (e *Engine) OpenSource(src Source, name string, opts OpenOptions) (*FileInf
 		n = 20
 	}
 	info := &FileInfo{Name: name, Format: formatName(f.format), Sheets: f.sheets, Header: f.header, Preview: []PreviewRow{}, Size: int(src.Size())}
-	if f.format == mapping.FormatXLSX {
+	if f.format == sheet.FormatXLSX {
 		// The CLI computes such cells with excelize; the page cannot.
-		if u, err := mapping.FindUncachedFormulas(f.src, f.src.Size(), f.opts.XLSX, 0); err == nil {
+		if u, err := xlsx.FindUncachedFormulas(f.src, f.src.Size(), f.opts.XLSX, 0); err == nil {
 			info.NeedsSave = u.Message()
 		}
 		info.Sheet = opts.Sheet
@@ -293,8 +295,8 @@ func (e *Engine) OpenSource(src Source, name string, opts OpenOptions) (*FileInf
 	if f.comma != 0 {
 		info.Delimiter = string(f.comma)
 	}
-	for rec, err := range mapping.Records(t) {
-		if mapping.EndsTable(err) {
+	for rec, err := range sheet.Records(t) {
+		if sheet.EndsTable(err) {
 			return nil, err // a cell over the limit, say: the file cannot be imported
 		}
 		if err != nil {
@@ -384,7 +386,7 @@ func columnIndex(header []string, column string) int {
 		}
 	}
 	for i := range header {
-		if mapping.ColumnLetter(i) == column {
+		if sheet.ColumnLetter(i) == column {
 			return i
 		}
 	}
@@ -410,7 +412,7 @@ func (e *Engine) Propose(ctx context.Context, id int, entity string) (*ProposalI
 		return nil, err
 	}
 	defer t.Close()
-	rows, err := mapping.Sample(t, 50)
+	rows, err := sheet.Sample(t, 50)
 	if err != nil {
 		return nil, err
 	}
@@ -469,20 +471,20 @@ func (e *Engine) Validate(ctx context.Context, id int, specText string, opts Val
 	defer t.Close()
 	var rep mapping.Report
 	info := &ValidationInfo{BadRows: []BadRow{}, WarnRows: []BadRow{}}
-	for rec, err := range mapping.Records(t) {
+	for rec, err := range sheet.Records(t) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if mapping.EndsTable(err) {
+		if sheet.EndsTable(err) {
 			// A cell over the limit cannot be fixed here: the file is
 			// not read past it.
 			return nil, err
 		}
-		var errs []*mapping.RowError
+		var errs []*sheet.RowError
 		var row *mapping.Row
-		var re *mapping.RowError
+		var re *sheet.RowError
 		if errors.As(err, &re) {
-			errs = []*mapping.RowError{re}
+			errs = []*sheet.RowError{re}
 		} else {
 			row, errs = m.Map(rec)
 		}
@@ -540,7 +542,7 @@ func (e *Engine) ErrorsFile(ctx context.Context, id int, specText string) (*File
 
 // errorResult folds a row's errors into one result: the first column, and
 // every reason.
-func errorResult(line int, errs []*mapping.RowError) bulk.RowResult {
+func errorResult(line int, errs []*sheet.RowError) bulk.RowResult {
 	msgs := make([]string, 0, len(errs))
 	for _, re := range errs {
 		msgs = append(msgs, cellMessage(re))
@@ -580,23 +582,23 @@ func (f *file) resultFile(res *bulk.Result, kind string, errorsOnly bool) (*File
 	return f.bytesFile(bulk.ResultName(f.name, kind), buf.Bytes(), n), nil
 }
 
-func (f *file) newWriter(w io.Writer) (mapping.TableWriter, error) {
-	if f.format == mapping.FormatXLSX {
-		return mapping.NewXLSXWriter(w, mapping.XLSXWriteOptions{})
+func (f *file) newWriter(w io.Writer) (sheet.TableWriter, error) {
+	if f.format == sheet.FormatXLSX {
+		return xlsx.NewWriter(w, xlsx.WriteOptions{})
 	}
 	comma := f.comma
 	if comma == 0 {
 		comma = ','
 	}
-	return mapping.NewCSVWriter(w, mapping.CSVWriteOptions{Comma: comma, BOM: true})
+	return sheet.NewCSVWriter(w, sheet.CSVWriteOptions{Comma: comma, BOM: true})
 }
 
 func (f *file) bytesFile(name string, b []byte, rows int) *FileBytes {
-	return &FileBytes{Name: name, Type: mimeType(f.format == mapping.FormatXLSX), Rows: rows, Data: b}
+	return &FileBytes{Name: name, Type: mimeType(f.format == sheet.FormatXLSX), Rows: rows, Data: b}
 }
 
-func mimeType(xlsx bool) string {
-	if xlsx {
+func mimeType(isXLSX bool) string {
+	if isXLSX {
 		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
 	return "text/csv"
@@ -641,11 +643,11 @@ func (e *Engine) Export(ctx context.Context, opts ExportParams, progress func(Ex
 	if !known {
 		return nil, fmt.Errorf("export: unknown entity %q", opts.Entity)
 	}
-	xlsx := true
+	isXLSX := true
 	switch opts.Format {
 	case "", "xlsx":
 	case "csv":
-		xlsx = false
+		isXLSX = false
 	default:
 		return nil, fmt.Errorf("export: format %q: want xlsx or csv", opts.Format)
 	}
@@ -672,11 +674,11 @@ func (e *Engine) Export(ctx context.Context, opts ExportParams, progress func(Ex
 		return nil, err
 	}
 	var buf bytes.Buffer
-	var w mapping.TableWriter
-	if xlsx {
-		w, err = mapping.NewXLSXWriter(&buf, mapping.XLSXWriteOptions{Sheet: string(ent)})
+	var w sheet.TableWriter
+	if isXLSX {
+		w, err = xlsx.NewWriter(&buf, xlsx.WriteOptions{Sheet: string(ent)})
 	} else {
-		w, err = mapping.NewCSVWriter(&buf, mapping.CSVWriteOptions{BOM: true})
+		w, err = sheet.NewCSVWriter(&buf, sheet.CSVWriteOptions{BOM: true})
 	}
 	if err != nil {
 		return nil, err
@@ -693,18 +695,18 @@ func (e *Engine) Export(ctx context.Context, opts ExportParams, progress func(Ex
 		return nil, err
 	}
 	ext := ".csv"
-	if xlsx {
+	if isXLSX {
 		ext = ".xlsx"
 	}
 	name := "kommo-" + string(ent) + "-" + time.Now().UTC().Format("20060102-150405") + ext
-	return &FileBytes{Name: name, Type: mimeType(xlsx), Rows: st.Rows, Data: buf.Bytes()}, nil
+	return &FileBytes{Name: name, Type: mimeType(isXLSX), Rows: st.Rows, Data: buf.Bytes()}, nil
 }
 
-func formatName(f mapping.Format) string {
+func formatName(f sheet.Format) string {
 	switch f {
-	case mapping.FormatXLSX:
+	case sheet.FormatXLSX:
 		return "xlsx"
-	case mapping.FormatCSV:
+	case sheet.FormatCSV:
 		return "csv"
 	}
 	return strings.ToLower(f.String())

@@ -15,6 +15,8 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
+	"github.com/kommo-bulk/kommo-bulk/sheet/xlsx"
 	"golang.org/x/time/rate"
 )
 
@@ -77,12 +79,12 @@ func TestOpenFileCSV(t *testing.T) {
 
 func TestOpenFileXLSX(t *testing.T) {
 	var buf bytes.Buffer
-	w, err := mapping.NewXLSXWriter(&buf, mapping.XLSXWriteOptions{Sheet: "People"})
+	w, err := xlsx.NewWriter(&buf, xlsx.WriteOptions{Sheet: "People"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.WriteHeader([]string{"Name", "Email"})
-	w.WriteRow([]mapping.Cell{mapping.StringCell("Ada"), mapping.StringCell("ada@example.com")})
+	w.WriteRow([]sheet.Cell{sheet.StringCell("Ada"), sheet.StringCell("ada@example.com")})
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +346,7 @@ func TestExport(t *testing.T) {
 		if !strings.HasSuffix(f.Name, "."+format) || f.Rows != 1 || pages == 0 {
 			t.Errorf("Export(%s) = %s with %d rows after %d pages, want one row (Acme)", format, f.Name, f.Rows, pages)
 		}
-		t2, err := mapping.Open(f.Name, bytes.NewReader(f.Data), int64(len(f.Data)), mapping.ReadOptions{})
+		t2, err := sheet.Open(f.Name, bytes.NewReader(f.Data), int64(len(f.Data)), sheet.ReadOptions{})
 		if err != nil {
 			t.Fatalf("reading the %s export back: %v", format, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // Job is a running import (or dry run). Pause holds its requests before
@@ -192,11 +193,11 @@ func (e *Engine) runImport(ctx context.Context, f *file, spec *mapping.Spec, m *
 		return nil, err
 	}
 	expected := 0
-	for _, err := range mapping.Records(t) {
+	for _, err := range sheet.Records(t) {
 		if ctx.Err() != nil {
 			break
 		}
-		if mapping.EndsTable(err) {
+		if sheet.EndsTable(err) {
 			// A cell over the limit, say: nothing is written from a
 			// file that cannot be read to its end.
 			t.Close()

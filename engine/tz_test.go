@@ -10,7 +10,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
-	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // A manager's token cannot read the user list: the schema and the import
@@ -69,7 +69,7 @@ func TestEngineManagerTokenAndZone(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tb, err := mapping.Open(out.Name, bytes.NewReader(out.Data), int64(len(out.Data)), mapping.ReadOptions{})
+		tb, err := sheet.Open(out.Name, bytes.NewReader(out.Data), int64(len(out.Data)), sheet.ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

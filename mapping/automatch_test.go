@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 func TestPropose(t *testing.T) {
@@ -174,7 +175,7 @@ func TestProposalSpecRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Compile(proposed spec) error: %v\n%s", err, buf.Bytes())
 	}
-	row, errs := m.Map(Record{Row: 2, Values: []string{"D1", "Deal", "Qualified", "1,000", "Ann Lee", "Ann@Example.com", "+1 202 555 0100", "ACME", "O1", "n/a"}})
+	row, errs := m.Map(sheet.Record{Row: 2, Values: []string{"D1", "Deal", "Qualified", "1,000", "Ann Lee", "Ann@Example.com", "+1 202 555 0100", "ACME", "O1", "n/a"}})
 	if errs != nil {
 		t.Fatalf("Map() errors: %v", errs)
 	}

@@ -9,12 +9,13 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/internal/phonenumber"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // ErrRequired is the reason of a RowError for an empty cell that the spec
 // marks required, or a task without its text or deadline.
-var ErrRequired = errors.New("value required")
+var ErrRequired = sheet.NewCoded("value required", "value_required")
 
 // A Mapper turns the records of one file into Rows, following a Spec
 // compiled against an account's Schema and the file's header. Every name
@@ -273,7 +274,7 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 	}
 	// Check constants once: a bad constant is a spec error, not a row error.
 	if len(c.errs) == 0 && m.nconst > 0 {
-		b := m.newBuild(Record{})
+		b := m.newBuild(sheet.Record{})
 		for _, o := range m.ops[len(m.ops)-m.nconst:] {
 			m.apply(b, o, o.value)
 		}

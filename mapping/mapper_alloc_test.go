@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // sharedSpec maps contacts with a company, two columns into one PHONE
@@ -91,7 +92,7 @@ func TestMapColumnsShared(t *testing.T) {
 	var results []result
 	for pass := range 2 {
 		for i, rec := range recs {
-			row, errs := m.Map(Record{Row: i + 2, Values: rec})
+			row, errs := m.Map(sheet.Record{Row: i + 2, Values: rec})
 			if errs != nil {
 				t.Fatalf("%q: %v", rec, errs)
 			}
@@ -144,7 +145,7 @@ func TestMapColumnsCacheBound(t *testing.T) {
 				rec[i], last = "x", header[i]
 			}
 		}
-		row, errs := m.Map(Record{Row: 2, Values: rec})
+		row, errs := m.Map(sheet.Record{Row: 2, Values: rec})
 		if errs != nil {
 			t.Fatal(errs)
 		}
@@ -165,10 +166,10 @@ func TestMapConcurrent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs := make([]Record, 300)
+		recs := make([]sheet.Record, 300)
 		want := make([]string, len(recs))
 		for i := range recs {
-			recs[i] = Record{Row: i + 2, Values: mapBenchRecord(i, i%2 == 0)}
+			recs[i] = sheet.Record{Row: i + 2, Values: mapBenchRecord(i, i%2 == 0)}
 			if i%7 == 0 {
 				recs[i].Values[2] = "" // another set of columns
 			}
@@ -193,7 +194,7 @@ func TestMapConcurrent(t *testing.T) {
 	}
 }
 
-func dumpMapped(t *testing.T, m *Mapper, rec Record) string {
+func dumpMapped(t *testing.T, m *Mapper, rec sheet.Record) string {
 	row, errs := m.Map(rec)
 	var es []string
 	for _, e := range errs {
@@ -216,10 +217,10 @@ func TestMapValuesOwned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := m.Map(Record{Row: 2, Values: mapBenchRecord(1, true)})
+	a, _ := m.Map(sheet.Record{Row: 2, Values: mapBenchRecord(1, true)})
 	before := dumpRow(t, a)
 	for i := range 50 {
-		row, errs := m.Map(Record{Row: 3, Values: mapBenchRecord(i+100, true)})
+		row, errs := m.Map(sheet.Record{Row: 3, Values: mapBenchRecord(i+100, true)})
 		if errs != nil {
 			t.Fatal(errs)
 		}
@@ -234,7 +235,7 @@ func TestMapValuesOwned(t *testing.T) {
 	if after := dumpRow(t, a); after != before {
 		t.Errorf("row changed by later rows:\n%s\nwas\n%s", after, before)
 	}
-	b, _ := m.Map(Record{Row: 2, Values: mapBenchRecord(1, true)})
+	b, _ := m.Map(sheet.Record{Row: 2, Values: mapBenchRecord(1, true)})
 	for _, cfv := range []kommo.CustomFieldValues{b.Contact.CustomFieldsValues, b.Company.CustomFieldsValues} {
 		_ = append(cfv, kommo.CustomFieldValue{FieldID: 99})
 		for _, cf := range cfv {

@@ -3,6 +3,7 @@ package mapping
 import (
 	"bytes"
 	"fmt"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"io"
 	"strings"
 	"testing"
@@ -89,9 +90,9 @@ func BenchmarkMap(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			recs := make([]Record, 1000)
+			recs := make([]sheet.Record, 1000)
 			for i := range recs {
-				recs[i] = Record{Row: i + 2, Values: mapBenchRecord(i, simple)}
+				recs[i] = sheet.Record{Row: i + 2, Values: mapBenchRecord(i, simple)}
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -133,7 +134,7 @@ func BenchmarkReadMap(b *testing.B) {
 func benchReadMap(b *testing.B, data []byte, m *Mapper, n int) {
 	b.ReportAllocs()
 	for b.Loop() {
-		t, err := OpenCSV(bytes.NewReader(data), CSVOptions{})
+		t, err := sheet.OpenCSV(bytes.NewReader(data), sheet.CSVOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -169,7 +170,7 @@ func FuzzMap(f *testing.F) {
 		}
 		rec := mapBenchRecord(1, true)
 		rec[0], rec[1], rec[3], rec[4], rec[7], rec[8], rec[13], rec[9] = id, name, email, phone, interests, score, created, vip
-		row, errs := m.Map(Record{Row: 2, Values: rec})
+		row, errs := m.Map(sheet.Record{Row: 2, Values: rec})
 		if (row == nil) == (errs == nil) {
 			t.Fatalf("Map() = %v, %v; want exactly one of row and errors", row, errs)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 const bitrixSpec = `
@@ -46,7 +47,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	defer f.Close()
 	st, _ := f.Stat()
-	tab, err := Open("bitrix-leads.csv", f, st.Size(), ReadOptions{})
+	tab, err := sheet.Open("bitrix-leads.csv", f, st.Size(), sheet.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

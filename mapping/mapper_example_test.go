@@ -6,6 +6,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 func ExampleCompile() {
@@ -34,7 +35,7 @@ columns:
 		return
 	}
 	m.File = "people.csv"
-	for _, rec := range []mapping.Record{
+	for _, rec := range []sheet.Record{
 		{Row: 2, Values: []string{"Ada Lovelace", "07911 123456", "Ada@Example.org"}},
 		{Row: 3, Values: []string{"Grace Hopper", "+1 (487) 456-2346", "grace@example.org"}},
 		{Row: 4, Values: []string{"Alan Turing", "123", "alan@example"}},

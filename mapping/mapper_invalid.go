@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -191,9 +192,9 @@ func (m *Mapper) contact(b *build, o *op, v string) (sent string, key bool, err 
 func (b *build) warn(m *Mapper, o *op, raw, code, action, sent string, err error) {
 	w := &RowWarning{
 		File: m.File, Sheet: m.Sheet, Row: b.rec.Row, Column: o.column, Field: o.field,
-		Value: truncate(raw), Code: code, Action: action, Sent: sent, Err: err,
+		Value: sheet.Truncate(raw), Code: code, Action: action, Sent: sent, Err: err,
 	}
-	w.Reason = reasonOf(err)
+	w.Reason = sheet.ReasonOf(err)
 	var ve *value.ValueError
 	if errors.As(err, &ve) {
 		for k, v := range ve.Params {
@@ -225,7 +226,7 @@ func (b *build) badKey(m *Mapper, o *op, value string, err error) {
 	}
 	sb := &b.cfs[o.ent][o.cf.slot]
 	if sb.bad == nil {
-		sb.bad = &RowError{File: m.File, Sheet: m.Sheet, Row: b.rec.Row, Column: o.column, Field: o.field, Value: truncate(value), Err: err}
+		sb.bad = &sheet.RowError{File: m.File, Sheet: m.Sheet, Row: b.rec.Row, Column: o.column, Field: o.field, Value: sheet.Truncate(value), Err: err}
 	}
 }
 

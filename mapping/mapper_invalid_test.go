@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -29,7 +30,7 @@ func warnsOf(r *Row) []warn {
 	return out
 }
 
-func errsOf(errs []*RowError) []string {
+func errsOf(errs []*sheet.RowError) []string {
 	var out []string
 	for _, e := range errs {
 		out = append(out, e.Column+": "+e.Err.Error())
@@ -89,7 +90,7 @@ columns:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			row, errs := m.Map(Record{Row: 7, Values: []string{"Ann", tt.phone, tt.email}})
+			row, errs := m.Map(sheet.Record{Row: 7, Values: []string{"Ann", tt.phone, tt.email}})
 			if errs != nil {
 				t.Fatalf("Map errors: %v", errsOf(errs))
 			}
@@ -126,7 +127,7 @@ columns:
   - {column: Email, field: EMAIL}
 `
 	m := mustCompile(t, spec, []string{"Phone", "Email"})
-	row, errs := m.Map(Record{Row: 2, Values: []string{"доб. 12", "a@b.co"}})
+	row, errs := m.Map(sheet.Record{Row: 2, Values: []string{"доб. 12", "a@b.co"}})
 	if errs != nil {
 		t.Fatal(errsOf(errs))
 	}
@@ -224,7 +225,7 @@ func TestOnInvalidPolicies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := mustCompile(t, "entity: contacts\ncolumns:\n  - {column: Name, field: name}\n  - "+tt.spec+"\n", header)
-			row, errs := m.Map(Record{Row: 3, Values: tt.rec})
+			row, errs := m.Map(sheet.Record{Row: 3, Values: tt.rec})
 			if diff := cmp.Diff(tt.wantErrs, errsOf(errs)); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
@@ -261,7 +262,7 @@ columns:
   - {column: Phone, entity: contacts, field: PHONE}
 `
 	m := mustCompile(t, spec, []string{"Title", "Stage", "Phone"})
-	row, errs := m.Map(Record{Row: 4, Values: []string{"Deal", "Negotation", "none"}})
+	row, errs := m.Map(sheet.Record{Row: 4, Values: []string{"Deal", "Negotation", "none"}})
 	if errs != nil {
 		t.Fatal(errsOf(errs))
 	}
@@ -298,7 +299,7 @@ func TestOnInvalidSpecErrors(t *testing.T) {
 	}
 	// keep for the whole file applies where it can: Score stays strict.
 	m := mustCompile(t, "entity: contacts\noptions: {on_invalid: keep}\ncolumns: [{column: Score, field: Score}]", header)
-	if _, errs := m.Map(Record{Row: 2, Values: []string{"", "lots"}}); len(errs) != 1 || !errors.Is(errs[0], value.ErrInvalidNumber) {
+	if _, errs := m.Map(sheet.Record{Row: 2, Values: []string{"", "lots"}}); len(errs) != 1 || !errors.Is(errs[0], value.ErrInvalidNumber) {
 		t.Errorf("Map(score lots) errors = %v, want an invalid number", errsOf(errs))
 	}
 }
@@ -406,7 +407,7 @@ func TestMatchKeyStrict(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := mustCompile(t, tt.spec, tt.header)
-			row, errs := m.Map(Record{Row: 5, Values: tt.rec})
+			row, errs := m.Map(sheet.Record{Row: 5, Values: tt.rec})
 			if diff := cmp.Diff(tt.wantErrs, errsOf(errs)); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
@@ -451,7 +452,7 @@ columns:
 		{"", "g..h@example.org", ""},                   // bad key
 		{"+44 20 7946 0958", "i@example.org", "1 000"}, // good
 	} {
-		r.Add(m.Map(Record{Row: i + 2, Values: rec}))
+		r.Add(m.Map(sheet.Record{Row: i + 2, Values: rec}))
 	}
 	if r.Rows != 8 || r.Good != 2 || r.Warned != 3 || r.Bad != 3 || r.Warnings != 4 || r.Errors != 3 {
 		t.Errorf("Report = rows %d good %d warned %d bad %d warnings %d errors %d; want 8 2 3 3 4 3",
@@ -491,7 +492,7 @@ func TestSummaryJSONAndMerge(t *testing.T) {
 		Reason: "no_country_code", Err: &value.ValueError{Kind: value.ErrInvalidPhone, Reason: "no_country_code", Text: "no country code and no default region"}}
 	var a Summary
 	a.AddWarnings([]*RowWarning{kept})
-	a.AddErrors([]*RowError{{Row: 4, Column: "Email", Err: &value.ValueError{Kind: value.ErrInvalidEmail, Reason: "no_at", Text: "no @"}}})
+	a.AddErrors([]*sheet.RowError{{Row: 4, Column: "Email", Err: &value.ValueError{Kind: value.ErrInvalidEmail, Reason: "no_at", Text: "no @"}}})
 	js, err := json.Marshal(a)
 	if err != nil {
 		t.Fatal(err)

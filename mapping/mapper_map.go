@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -14,7 +15,7 @@ import (
 // the Row being built (or to the caller, for errors); the rest is scratch
 // that Map copies out.
 type build struct {
-	rec     Record
+	rec     sheet.Record
 	row     *Row // allocated with its primary request
 	lead    *kommo.LeadRequest
 	contact *kommo.ContactRequest
@@ -25,7 +26,7 @@ type build struct {
 	cols    []colPair // Row.Columns as written, in order
 	colEnts uint8     // the entity slots in cols, as bits
 	lastSet *colSet   // the Columns of the last row this build made
-	errs    []*RowError
+	errs    []*sheet.RowError
 	arena   []byte   // the JSON of custom field values; owned by the Row
 	est     int      // initial arena size
 	parts   []string // scratch for joins
@@ -51,12 +52,12 @@ type slotBuild struct {
 	cols  []string // source column of each value
 	strs  []string // each normalised value, for match keys (match slots only)
 	clear bool
-	bad   *RowError // the first value that could not be a match key
+	bad   *sheet.RowError // the first value that could not be a match key
 }
 
 // newBuild returns a reset build for rec from m's pool; give it back with
 // putBuild once nothing of it is in use.
-func (m *Mapper) newBuild(rec Record) *build {
+func (m *Mapper) newBuild(rec sheet.Record) *build {
 	b, _ := m.sh.builds.Get().(*build)
 	if b == nil {
 		b = &build{}
@@ -116,7 +117,7 @@ func (m *Mapper) putBuild(b *build) {
 			sb.vals, sb.cols, sb.strs, sb.clear, sb.bad = sb.vals[:0], sb.cols[:0], sb.strs[:0], false, nil
 		}
 	}
-	b.rec, b.row, b.lead, b.contact, b.company, b.task = Record{}, nil, nil, nil, nil, nil
+	b.rec, b.row, b.lead, b.contact, b.company, b.task = sheet.Record{}, nil, nil, nil, nil, nil
 	b.present = [numSlots]bool{}
 	b.cols, b.colEnts, b.errs, b.arena = b.cols[:0], 0, nil, nil
 	b.statusOp, b.statusRaw, b.taskCols = nil, "", [2]string{}
@@ -139,7 +140,7 @@ func (m *Mapper) putBuild(b *build) {
 // Rows share their Columns map with the other rows of m that filled the
 // same fields from the same columns; it must not be modified (see Row).
 // Everything else in a Row is its own.
-func (m *Mapper) Map(rec Record) (*Row, []*RowError) {
+func (m *Mapper) Map(rec sheet.Record) (*Row, []*sheet.RowError) {
 	b := m.newBuild(rec)
 	defer m.putBuild(b)
 	n := len(m.ops) - m.nconst
@@ -345,9 +346,9 @@ func (b *build) col(ent int, path, column string) {
 }
 
 func (b *build) fail(m *Mapper, o *op, value string, err error) {
-	b.errs = append(b.errs, &RowError{
+	b.errs = append(b.errs, &sheet.RowError{
 		File: m.File, Sheet: m.Sheet, Row: b.rec.Row,
-		Column: o.column, Field: o.field, Value: truncate(value), Err: err,
+		Column: o.column, Field: o.field, Value: sheet.Truncate(value), Err: err,
 	})
 }
 
@@ -653,7 +654,7 @@ func (m *Mapper) finishTask(b *build) {
 			continue
 		}
 		f := [...]string{"tasks.text", "tasks.complete_till"}[i]
-		b.errs = append(b.errs, &RowError{
+		b.errs = append(b.errs, &sheet.RowError{
 			File: m.File, Sheet: m.Sheet, Row: b.rec.Row, Column: b.taskCols[i], Field: f,
 			Err: fmt.Errorf("%w: a new task needs %s", ErrRequired, f[len("tasks."):]),
 		})

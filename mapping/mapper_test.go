@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // testSchema is a realistic account: three users, two pipelines, the
@@ -206,7 +207,7 @@ constants:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, errs := m.Map(Record{Row: 2, Values: tt.rec})
+			got, errs := m.Map(sheet.Record{Row: 2, Values: tt.rec})
 			if errs != nil {
 				t.Fatalf("Map(%q) errors: %v", tt.rec, errs)
 			}
@@ -299,7 +300,7 @@ refs:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, errs := m.Map(Record{Row: 5, Values: tt.rec})
+			got, errs := m.Map(sheet.Record{Row: 5, Values: tt.rec})
 			if errs != nil {
 				t.Fatalf("Map(%q) errors: %v", tt.rec, errs)
 			}
@@ -335,7 +336,7 @@ refs:
 `
 	header := []string{"What", "Due", "Type", "Kind", "Deal", "Done", "Outcome", "Who", "Lead key"}
 	m := mustCompile(t, spec, header)
-	got, errs := m.Map(Record{Row: 3, Values: []string{"Call back", "03/15/2024 14:00", "proposal", "deal", "555", "no", "", "ana@example.com", "L-1"}})
+	got, errs := m.Map(sheet.Record{Row: 3, Values: []string{"Call back", "03/15/2024 14:00", "proposal", "deal", "555", "no", "", "ana@example.com", "L-1"}})
 	if errs != nil {
 		t.Fatalf("Map errors: %v", errs)
 	}
@@ -362,11 +363,11 @@ refs:
 		t.Errorf("cause = %q", c)
 	}
 	req := mustCompile(t, strings.Replace(spec, "entity: leads}", "entity: leads, required: true}", 1), header)
-	if got, _ := req.Map(Record{Row: 3, Values: []string{"Call back", "03/15/2024 14:00", "proposal", "deal", "555", "no", "", "ana@example.com", "L-1"}}); !slices.Equal(got.RequiredRefs, []kommo.EntityType{kommo.EntityLeads}) {
+	if got, _ := req.Map(sheet.Record{Row: 3, Values: []string{"Call back", "03/15/2024 14:00", "proposal", "deal", "555", "no", "", "ana@example.com", "L-1"}}); !slices.Equal(got.RequiredRefs, []kommo.EntityType{kommo.EntityLeads}) {
 		t.Errorf("required ref: RequiredRefs = %v", got.RequiredRefs)
 	}
 
-	_, errs = m.Map(Record{Row: 4, Values: []string{"", "", "meeting", "", "", "", "", "", ""}})
+	_, errs = m.Map(sheet.Record{Row: 4, Values: []string{"", "", "meeting", "", "", "", "", "", ""}})
 	var gotFields []string
 	for _, e := range errs {
 		if !errors.Is(e, ErrRequired) {
@@ -429,7 +430,7 @@ columns:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			row, errs := m.Map(Record{Row: 9, Values: tt.rec})
+			row, errs := m.Map(sheet.Record{Row: 9, Values: tt.rec})
 			if row != nil {
 				t.Errorf("Map(%q) row = %+v, want nil", tt.rec, row)
 			}
@@ -480,7 +481,7 @@ func TestResolveNames(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := mustCompile(t, "entity: leads\ncolumns: [{column: V, field: \""+tt.field+"\"}]", header)
-			r, errs := m.Map(Record{Row: 2, Values: []string{tt.value}})
+			r, errs := m.Map(sheet.Record{Row: 2, Values: []string{tt.value}})
 			if errs != nil {
 				t.Fatalf("Map(%q → %s) errors: %v", tt.value, tt.field, errs)
 			}
@@ -500,7 +501,7 @@ columns:
   - {column: Tags, field: tags, clear_if_empty: true}
   - {column: Position, field: position, map: {n/a: ""}}
 `, []string{"Name", "Score", "Tags", "Position"})
-	got, errs := m.Map(Record{Row: 2, Values: []string{"Ann", "", "", "N/A"}})
+	got, errs := m.Map(sheet.Record{Row: 2, Values: []string{"Ann", "", "", "N/A"}})
 	if errs != nil {
 		t.Fatal(errs)
 	}
@@ -587,3 +588,5 @@ func TestCompileErrors(t *testing.T) {
 		})
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"iter"
 	"sort"
 )
@@ -15,25 +16,25 @@ import (
 //
 // Rows does not close t. It uses a copy of m, so m's File and Sheet are
 // left alone.
-func (m *Mapper) Rows(t Table, file string) iter.Seq2[*Row, []*RowError] {
+func (m *Mapper) Rows(t sheet.Table, file string) iter.Seq2[*Row, []*sheet.RowError] {
 	mm := *m
 	mm.File, mm.Sheet = file, ""
 	if s, ok := t.(interface{ Sheet() string }); ok {
 		mm.Sheet = s.Sheet()
 	}
-	return func(yield func(*Row, []*RowError) bool) {
-		for rec, err := range Records(t) {
+	return func(yield func(*Row, []*sheet.RowError) bool) {
+		for rec, err := range sheet.Records(t) {
 			if err == nil {
 				if !yield(mm.Map(rec)) {
 					return
 				}
 				continue
 			}
-			var re *RowError
+			var re *sheet.RowError
 			if !errors.As(err, &re) {
-				re = &RowError{File: file, Sheet: mm.Sheet, Err: err}
+				re = &sheet.RowError{File: file, Sheet: mm.Sheet, Err: err}
 			}
-			if !yield(nil, []*RowError{re}) {
+			if !yield(nil, []*sheet.RowError{re}) {
 				return
 			}
 		}
@@ -45,15 +46,15 @@ func (m *Mapper) Rows(t Table, file string) iter.Seq2[*Row, []*RowError] {
 // errors in file order, and every warning and error counted by cause.
 // The zero Report keeps no errors; set MaxErrors to keep some.
 type Report struct {
-	Rows      int            // rows seen
-	Good      int            // rows that mapped without error or warning
-	Warned    int            // rows that mapped with warnings: they land too
-	Bad       int            // rows with at least one error
-	Errors    int            // errors in all
-	Warnings  int            // warnings in all, of the rows that land
-	ByColumn  map[string]int // errors per column ("" for errors not about one column)
-	MaxErrors int            // how many errors to keep in First
-	First     []*RowError    // the first MaxErrors errors
+	Rows      int               // rows seen
+	Good      int               // rows that mapped without error or warning
+	Warned    int               // rows that mapped with warnings: they land too
+	Bad       int               // rows with at least one error
+	Errors    int               // errors in all
+	Warnings  int               // warnings in all, of the rows that land
+	ByColumn  map[string]int    // errors per column ("" for errors not about one column)
+	MaxErrors int               // how many errors to keep in First
+	First     []*sheet.RowError // the first MaxErrors errors
 	// Causes counts the warnings and errors by column, code and reason.
 	Causes Summary
 	// Regions counts the rows whose phones without a country code were
@@ -62,7 +63,7 @@ type Report struct {
 }
 
 // Add counts one result of Rows.
-func (r *Report) Add(row *Row, errs []*RowError) {
+func (r *Report) Add(row *Row, errs []*sheet.RowError) {
 	r.Rows++
 	if len(errs) == 0 {
 		if row != nil && len(row.Warnings) > 0 {
@@ -111,7 +112,7 @@ func (r *Report) Columns() []string {
 
 // Validate maps every record of t without keeping the rows and returns
 // the report, keeping up to maxErrors errors.
-func (m *Mapper) Validate(t Table, file string, maxErrors int) *Report {
+func (m *Mapper) Validate(t sheet.Table, file string, maxErrors int) *Report {
 	r := &Report{MaxErrors: maxErrors}
 	for row, errs := range m.Rows(t, file) {
 		r.Add(row, errs)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/internal/messy"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -75,7 +76,7 @@ columns:
 		report := &Report{}
 		for i := range 600 {
 			g := genMessyRow(r, i)
-			rec := Record{Row: i + 2, Values: []string{g.name, g.phone, g.country, g.email}}
+			rec := sheet.Record{Row: i + 2, Values: []string{g.name, g.phone, g.country, g.email}}
 			row, errs := m.Map(rec)
 			report.Add(row, errs)
 			total++

@@ -7,6 +7,7 @@ import (
 
 	"encoding/json"
 	"github.com/google/go-cmp/cmp"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"strconv"
 	"time"
 )
@@ -71,7 +72,7 @@ func TestPhoneRegionFromCountryColumn(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			row, errs := m.Map(Record{Row: 2, Values: tt.rec})
+			row, errs := m.Map(sheet.Record{Row: 2, Values: tt.rec})
 			if errs != nil {
 				t.Fatal(errsOf(errs))
 			}
@@ -88,7 +89,7 @@ func TestPhoneRegionFromCountryColumn(t *testing.T) {
 	}
 	// The warning names the country it did not understand.
 	m := mustCompile(t, "entity: contacts\n"+cols, []string{"Phone", "Country"})
-	row, _ := m.Map(Record{Row: 2, Values: []string{"06 12 34 56 78", "Narnia"}})
+	row, _ := m.Map(sheet.Record{Row: 2, Values: []string{"06 12 34 56 78", "Narnia"}})
 	if w := row.Warnings[0]; w.Params["country"] != "Narnia" || !strings.Contains(w.String(), `(country "Narnia" not recognised)`) {
 		t.Errorf("warning = %v, params %v; want the country named", w, w.Params)
 	}
@@ -100,7 +101,7 @@ func TestPhoneRegionFromCountryColumn(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Compile with account country Atlantis: %v", err)
 	}
-	row, _ = m.Map(Record{Row: 2, Values: []string{"06 12 34 56 78"}})
+	row, _ = m.Map(sheet.Record{Row: 2, Values: []string{"06 12 34 56 78"}})
 	if row == nil || row.PhoneRegion != (RegionUse{}) || len(row.Warnings) != 1 || row.Warnings[0].Code != WarnPhoneKept {
 		t.Errorf("row with account country Atlantis = %+v, want the phone kept as written", row)
 	}
@@ -120,7 +121,7 @@ func TestPhoneTransformOnPhoneField(t *testing.T) {
 		{"options: {region: US}\n", "+44 20 7946 0958", "", "+442079460958", RegionUse{}},
 	} {
 		m := mustCompile(t, fmt.Sprintf(spec, tt.options), []string{"Phone", "Country"})
-		row, errs := m.Map(Record{Row: 2, Values: []string{tt.phone, tt.country}})
+		row, errs := m.Map(sheet.Record{Row: 2, Values: []string{tt.phone, tt.country}})
 		if errs != nil {
 			t.Fatalf("%q: %v", tt.phone, errsOf(errs))
 		}
@@ -136,7 +137,7 @@ func TestPhoneTransformOnPhoneField(t *testing.T) {
 func TestMapTimeZoneOffset(t *testing.T) {
 	for _, zone := range []string{"+5:30", "+5.5", "UTC+05:30", "+0530", "GMT+5.5"} {
 		m := mustCompile(t, "entity: contacts\noptions: {time_zone: \""+zone+"\"}\ncolumns: [{column: Name, field: name}, {column: Created, field: created_at}]", []string{"Name", "Created"})
-		row, errs := m.Map(Record{Row: 2, Values: []string{"Ann", "2024-03-15 10:30"}})
+		row, errs := m.Map(sheet.Record{Row: 2, Values: []string{"Ann", "2024-03-15 10:30"}})
 		if errs != nil {
 			t.Fatalf("time_zone %q: Map errors: %v", zone, errs)
 		}

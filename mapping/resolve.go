@@ -40,6 +40,19 @@ func (e *NameError) Error() string {
 	return b.String()
 }
 
+// Code names the cause for RowError.Code: "name_ambiguous" when several
+// things have the name, else "name_unknown".
+func (e *NameError) Code() string {
+	if len(e.Ambiguous) > 0 {
+		return "name_ambiguous"
+	}
+	return "name_unknown"
+}
+
+// ReasonCode is the kind of thing looked for ("stage", "user", ...), for
+// RowError.Reason.
+func (e *NameError) ReasonCode() string { return e.Kind }
+
 // names is a name → id table that is looked up by Normalize key, with the
 // names as written kept for hints.
 type names struct {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -77,7 +78,7 @@ func (r *Row) RefNotFound(entity kommo.EntityType, key string) *RowWarning {
 	one := singularOf(entity)
 	return &RowWarning{
 		File: r.File, Sheet: r.Sheet, Row: r.Line, Column: r.Column(entity, "ref"), Field: string(entity) + ".ref",
-		Value: truncate(key), Code: WarnRefNotFound, Action: ActionNotLinked, Reason: one,
+		Value: sheet.Truncate(key), Code: WarnRefNotFound, Action: ActionNotLinked, Reason: one,
 		Params: map[string]string{"entity": string(entity), "key": key},
 		Err:    fmt.Errorf("no %s %q in this run or the journals given", one, key),
 	}

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 func TestParseSpec(t *testing.T) {
@@ -170,7 +171,7 @@ func FuzzParseSpec(f *testing.F) {
 		if err != nil {
 			return
 		}
-		m.Map(Record{Row: 2, Values: []string{"x@y.io; +7 999 123 45 67", "Qualified"}})
+		m.Map(sheet.Record{Row: 2, Values: []string{"x@y.io; +7 999 123 45 67", "Qualified"}})
 	})
 }
 
@@ -188,7 +189,7 @@ func TestDocsExample(t *testing.T) {
 	}
 	header := []string{"Deal ID", "Title", "Amount", "Pipeline", "Stage", "Owner", "Labels", "Created", "Origin", "Person", "Mobile", "Work phone", "E-mail", "Organization", "Street", "City", "Organization ID"}
 	m := mustCompile(t, y, header)
-	row, errs := m.Map(Record{Row: 2, Values: []string{"D-7", "Big deal", "1.234,50", "Sales", "Em negociação", "Ana Souza", "a, b", "15/03/2024", "Web",
+	row, errs := m.Map(sheet.Record{Row: 2, Values: []string{"D-7", "Big deal", "1.234,50", "Sales", "Em negociação", "Ana Souza", "a, b", "15/03/2024", "Web",
 		"Maria da Silva", "(11) 91234-5678", "", "maria@example.com", "ACME", "Av. Paulista 1", "São Paulo", "O-1"}})
 	if errs != nil {
 		t.Fatalf("Map() errors: %v", errs)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // Dates are read in the spec's zone, else the account's; a date or
@@ -34,7 +35,7 @@ func TestDatesAndTheAccountZone(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		row, errs := m.Map(Record{Row: 2, Values: []string{"Deal", "2024-03-15", "1990-07-04T23:30:00+09:00", "2024-03-15 10:00", "2024-03-01 09:00"}})
+		row, errs := m.Map(sheet.Record{Row: 2, Values: []string{"Deal", "2024-03-15", "1990-07-04T23:30:00+09:00", "2024-03-15 10:00", "2024-03-01 09:00"}})
 		if len(errs) > 0 {
 			t.Fatal(errs)
 		}

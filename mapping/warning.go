@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kommo-bulk/kommo-bulk/value"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"sort"
 	"strconv"
 	"strings"
@@ -137,63 +137,8 @@ func (w *RowWarning) Text() string {
 // "Phone", field "contacts.PHONE": kept as written: invalid phone number:
 // too short for country code +7`.
 func (w *RowWarning) String() string {
-	e := RowError{File: w.File, Sheet: w.Sheet, Row: w.Row, Column: w.Column, Field: w.Field, Err: errors.New(w.Text())}
+	e := sheet.RowError{File: w.File, Sheet: w.Sheet, Row: w.Row, Column: w.Column, Field: w.Field, Err: errors.New(w.Text())}
 	return e.Error()
-}
-
-// Code returns a stable name of the error's cause, for programs and
-// summaries: "phone_invalid", "email_invalid", "number_invalid",
-// "date_invalid", "bool_invalid", "value_required", "name_unknown",
-// "name_ambiguous", "match_key_invalid", "cell_too_large", ..., or
-// "invalid" for any other.
-func (e *RowError) Code() string {
-	var ke *keyError
-	var ne *NameError
-	switch {
-	case errors.As(e.Err, &ke):
-		return "match_key_invalid"
-	case errors.Is(e.Err, value.ErrInvalidPhone):
-		return "phone_invalid"
-	case errors.Is(e.Err, value.ErrInvalidEmail):
-		return "email_invalid"
-	case errors.Is(e.Err, value.ErrInvalidNumber):
-		return "number_invalid"
-	case errors.Is(e.Err, value.ErrInvalidDate):
-		return "date_invalid"
-	case errors.Is(e.Err, value.ErrInvalidBool):
-		return "bool_invalid"
-	case errors.Is(e.Err, ErrRequired):
-		return "value_required"
-	case errors.As(e.Err, &ne) && len(ne.Ambiguous) > 0:
-		return "name_ambiguous"
-	case errors.As(e.Err, &ne):
-		return "name_unknown"
-	case errors.Is(e.Err, ErrCellTooLarge):
-		return "cell_too_large"
-	case errors.Is(e.Err, ErrLineTooLong):
-		return "line_too_long"
-	case errors.Is(e.Err, ErrTooManyColumns):
-		return "too_many_columns"
-	}
-	return "invalid"
-}
-
-// Reason returns the ValueError reason behind the error ("too_short",
-// "leading_dot", ...), the kind of name for a NameError ("stage",
-// "user", ...), or "".
-func (e *RowError) Reason() string { return reasonOf(e.Err) }
-
-// reasonOf is the reason of RowError.Reason and RowWarning.Reason.
-func reasonOf(err error) string {
-	var ve *value.ValueError
-	var ne *NameError
-	switch {
-	case errors.As(err, &ve):
-		return ve.Reason
-	case errors.As(err, &ne):
-		return ne.Kind
-	}
-	return ""
 }
 
 // keyError is a value of an entity's match key that cannot be normalised,
@@ -213,6 +158,9 @@ func (e *keyError) Error() string {
 }
 
 func (e *keyError) Unwrap() error { return e.err }
+
+// Code names the cause for RowError.Code: "match_key_invalid".
+func (e *keyError) Code() string { return "match_key_invalid" }
 
 // RegionSource says where the region of a row's phones came from.
 type RegionSource string
@@ -292,8 +240,8 @@ type Summary map[CauseKey]*Cause
 type CauseKey struct {
 	Error  bool   `json:"error"`  // the rows failed; otherwise they landed with a warning
 	Column string `json:"column"` // "" for errors not about one column
-	Code   string `json:"code"`   // RowWarning.Code or RowError.Code()
-	Reason string `json:"reason"` // RowWarning.Reason or RowError.Reason()
+	Code   string `json:"code"`   // RowWarning.Code or sheet.RowError.Code()
+	Reason string `json:"reason"` // RowWarning.Reason or sheet.RowError.Reason()
 }
 
 // A Cause is one line of a Summary: the rows that share a column, a code
@@ -324,7 +272,7 @@ func (s *Summary) AddWarnings(ws []*RowWarning) {
 }
 
 // AddErrors counts the errors of one row.
-func (s *Summary) AddErrors(es []*RowError) {
+func (s *Summary) AddErrors(es []*sheet.RowError) {
 	var seen []*Cause
 	for _, e := range es {
 		text := "invalid value"
@@ -342,7 +290,7 @@ func (s *Summary) cause(k CauseKey, field, value string, row int, text string) *
 	}
 	c := (*s)[k]
 	if c == nil {
-		c = &Cause{CauseKey: k, Field: field, Example: truncate(value), FirstRow: row, Text: text}
+		c = &Cause{CauseKey: k, Field: field, Example: sheet.Truncate(value), FirstRow: row, Text: text}
 		(*s)[k] = c
 	}
 	return c

@@ -5,6 +5,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // Rows of an export land with warnings for the values that do not
@@ -43,7 +44,7 @@ columns:
 		{"Ivan", "8 (916) 123-45-67", "Россия", "ivan@example.ru"},
 		{"Eva", "06 12 34 56 79", "", "eva@example.org"},
 	} {
-		row, errs := m.Map(mapping.Record{Row: i + 2, Values: rec})
+		row, errs := m.Map(sheet.Record{Row: i + 2, Values: rec})
 		r.Add(row, errs)
 		if row != nil {
 			for _, w := range row.Warnings {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // BenchmarkMigrate100k dry-runs the migration of a 100,000-row contacts
@@ -39,8 +40,8 @@ func BenchmarkMigrate100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	file := File{Name: "contacts.csv", Spec: spec,
-		Open: func() (mapping.Table, error) {
-			return mapping.OpenCSV(bytes.NewReader(data), mapping.CSVOptions{Name: "contacts.csv"})
+		Open: func() (sheet.Table, error) {
+			return sheet.OpenCSV(bytes.NewReader(data), sheet.CSVOptions{Name: "contacts.csv"})
 		},
 		FieldTypes: map[string]kommo.FieldType{TypeKey(kommo.EntityContacts, DefaultIDField): kommo.FieldText}}
 	for _, bc := range []struct {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/internal/hang"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // endlessTable is a table of good rows without end (a huge file) that
@@ -18,12 +19,12 @@ type endlessTable struct {
 
 func (t *endlessTable) Header() []string { return []string{"Record ID", "Name"} }
 func (t *endlessTable) Close() error     { return nil }
-func (t *endlessTable) Next() (mapping.Record, error) {
+func (t *endlessTable) Next() (sheet.Record, error) {
 	if t.row == t.at {
 		t.cancel()
 	}
 	t.row++
-	return mapping.Record{Row: t.row, Values: []string{"x", "Ada"}}, nil
+	return sheet.Record{Row: t.row, Values: []string{"x", "Ada"}}, nil
 }
 
 // TestMigrateStopsOnCancel: the passes of a migration over its files stop
@@ -36,7 +37,7 @@ func TestMigrateStopsOnCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := []File{{Name: "huge.csv", Spec: spec, Open: func() (mapping.Table, error) { return tb, nil }}}
+	files := []File{{Name: "huge.csv", Spec: spec, Open: func() (sheet.Table, error) { return tb, nil }}}
 	hang.Returns(t, "Migrate", func() { _, err = Run(ctx, e.c, files, Options{DryRun: true}) })
 	if !errors.Is(err, context.Canceled) || tb.row > 1001 {
 		t.Errorf("Migrate = %v after %d rows, want context.Canceled after 1001", err, tb.row)

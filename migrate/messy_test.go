@@ -18,6 +18,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // The messy exports: for each source, files shaped like its real ones
@@ -619,8 +620,8 @@ func TestMessyExportsLand(t *testing.T) {
 			var files []File
 			for _, f := range src.files {
 				data := x.csv[f.name]
-				open := func() (mapping.Table, error) {
-					return mapping.Open(f.name, bytes.NewReader(data), int64(len(data)), mapping.ReadOptions{})
+				open := func() (sheet.Table, error) {
+					return sheet.Open(f.name, bytes.NewReader(data), int64(len(data)), sheet.ReadOptions{})
 				}
 				tb, err := open()
 				if err != nil {
@@ -765,7 +766,7 @@ columns:
 	if err != nil {
 		t.Fatal(err)
 	}
-	tb, err := mapping.Open("contacts.csv", bytes.NewReader(data), int64(len(data)), mapping.ReadOptions{})
+	tb, err := sheet.Open("contacts.csv", bytes.NewReader(data), int64(len(data)), sheet.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // DefaultIDField is the custom field that keeps the source system's ids
@@ -27,7 +28,7 @@ type File struct {
 	// "field:<IDField>" match they are kept in Kommo and found again.
 	Spec *mapping.Spec
 	// Open opens the file from its start; Migrate reads it several times.
-	Open func() (mapping.Table, error)
+	Open func() (sheet.Table, error)
 	// FieldTypes are the types of custom fields to create when the account
 	// lacks them ("<entity>/<field>" → type); fields not listed get a type
 	// guessed from their values.

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -324,7 +325,7 @@ func NewUnmatchedNames(file string, before []Unmatched) *UnmatchedNames {
 
 // Add counts the names of one row's errors that match nothing; it
 // reports whether there were any.
-func (u *UnmatchedNames) Add(errs []*mapping.RowError) bool {
+func (u *UnmatchedNames) Add(errs []*sheet.RowError) bool {
 	found := false
 	for _, e := range errs {
 		var ne *mapping.NameError

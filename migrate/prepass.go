@@ -9,28 +9,29 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // eachRecord reads f's good records; bad rows are left to the validation
 // pass, which reports them. A read error that ends the file (a cell over
 // the limit, say) or a cancelled ctx stops it.
-func (f *migFile) eachRecord(ctx context.Context, fn func(mapping.Record)) error {
+func (f *migFile) eachRecord(ctx context.Context, fn func(sheet.Record)) error {
 	t, err := f.Open()
 	if err != nil {
 		return err
 	}
 	defer t.Close()
 	f.header = t.Header()
-	for rec, err := range mapping.Records(t) {
+	for rec, err := range sheet.Records(t) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		if err != nil {
-			if !mapping.EndsTable(err) {
+			if !sheet.EndsTable(err) {
 				continue // reported by the validation pass
 			}
-			if errors.As(err, new(*mapping.RowError)) {
+			if errors.As(err, new(*sheet.RowError)) {
 				return err // it names the file, row and column
 			}
 			return fmt.Errorf("%s: %w", f.Name, err)
@@ -94,13 +95,13 @@ func (m *migration) prepass(ctx context.Context, f *migFile) error {
 	if f.primary == kommo.EntityLeads {
 		f.stage = stageColumns(f.Spec)
 	}
-	cell := func(rec mapping.Record, col string) string {
+	cell := func(rec sheet.Record, col string) string {
 		if i, ok := idx[col]; ok && i < len(rec.Values) {
 			return strings.TrimSpace(rec.Values[i])
 		}
 		return ""
 	}
-	return f.eachRecord(ctx, func(rec mapping.Record) {
+	return f.eachRecord(ctx, func(rec sheet.Record) {
 		f.rows++
 		if f.Skip != nil {
 			if why, ok := f.Skip(f.header, rec.Values); ok {

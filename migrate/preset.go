@@ -13,6 +13,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -484,7 +485,7 @@ func (f *PresetFile) Template(lang, idField string) *Fit {
 			add(a)
 		}
 	}
-	return f.Fit(mapping.UniqueHeaders(header), idField)
+	return f.Fit(sheet.UniqueHeaders(header), idField)
 }
 
 // A Detection is a guess of which source and which kind of file a header

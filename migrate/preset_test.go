@@ -7,6 +7,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -170,7 +171,7 @@ func runnersUp(ds []Detection) string {
 func TestFitHeaderOrderKeyAndIgnored(t *testing.T) {
 	p, _ := PresetFor("hubspot")
 	header := []string{"Record ID", "First Name", "Last Name", "Email", "Phone Number", "Mobile Phone Number", "Favourite colour", "Associated Company ID", "Contact owner"}
-	fit := p.File(kommo.EntityContacts).Fit(mapping.UniqueHeaders(header), "External ID")
+	fit := p.File(kommo.EntityContacts).Fit(sheet.UniqueHeaders(header), "External ID")
 	s := fit.Spec
 	if s.Key != "Record ID" {
 		t.Errorf("Key = %q, want Record ID", s.Key)

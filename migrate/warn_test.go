@@ -11,6 +11,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // csvFile is a File read from CSV text.
@@ -20,8 +21,8 @@ func csvFile(t *testing.T, name, spec, text string) File {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return File{Name: name, Spec: s, Open: func() (mapping.Table, error) {
-		return mapping.OpenCSV(strings.NewReader(text), mapping.CSVOptions{Name: name})
+	return File{Name: name, Spec: s, Open: func() (sheet.Table, error) {
+		return sheet.OpenCSV(strings.NewReader(text), sheet.CSVOptions{Name: name})
 	}}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -49,7 +50,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 	items := func(yield func(bulk.Item) bool) {
 		t, err := f.Open()
 		if err != nil {
-			yield(bulk.Item{Errs: []*mapping.RowError{{File: f.Name, Err: err}}})
+			yield(bulk.Item{Errs: []*sheet.RowError{{File: f.Name, Err: err}}})
 			return
 		}
 		defer t.Close()

@@ -22,13 +22,13 @@ import (
 
 	"github.com/gocarina/gocsv"
 
-	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // Write writes rows, a slice of structs with csv tags, as CSV to w: a
 // UTF-8 byte-order mark (Excel reads the file as UTF-8 then), the header
 // from the tags, one record per element. Text that a spreadsheet would
-// take for a formula is escaped as mapping.EscapeFormula does; Read
+// take for a formula is escaped as sheet.EscapeFormula does; Read
 // undoes it.
 func Write(w io.Writer, rows any) error {
 	bw := bufio.NewWriter(w)
@@ -61,7 +61,7 @@ func WriteFile(path string, rows any) error {
 }
 
 // escaped returns a copy of the slice of structs rows whose string fields
-// are escaped with mapping.EscapeFormula.
+// are escaped with sheet.EscapeFormula.
 func escaped(rows any) any {
 	v := reflect.ValueOf(rows)
 	out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
@@ -75,7 +75,7 @@ func escaped(rows any) any {
 		c.Set(e)
 		for j := range c.NumField() {
 			if f := c.Field(j); f.Kind() == reflect.String && f.CanSet() {
-				f.SetString(mapping.EscapeFormula(f.String()))
+				f.SetString(sheet.EscapeFormula(f.String()))
 			}
 		}
 		if ptr {
@@ -93,7 +93,7 @@ func escaped(rows any) any {
 // header. It returns the row number, as a spreadsheet shows it, of each
 // element. name is for errors.
 func Read(name string, data []byte, out any) ([]int, error) {
-	t, err := mapping.Open(filepath.Base(name), bytes.NewReader(data), int64(len(data)), mapping.ReadOptions{})
+	t, err := sheet.Open(filepath.Base(name), bytes.NewReader(data), int64(len(data)), sheet.ReadOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -114,10 +114,10 @@ func ReadFile(path string, out any) ([]int, error) {
 	return Read(path, b, out)
 }
 
-// tableReader is gocsv's CSVReader over a mapping.Table: the header, then
+// tableReader is gocsv's CSVReader over a sheet.Table: the header, then
 // the records, keeping their row numbers.
 type tableReader struct {
-	t      mapping.Table
+	t      sheet.Table
 	header bool
 	rows   []int
 }

@@ -1,12 +1,11 @@
 package value
 
 import (
-	"errors"
 	"fmt"
 )
 
 // ErrInvalidBool is wrapped by every error [ParseBool] returns.
-var ErrInvalidBool = errors.New("invalid boolean")
+var ErrInvalidBool error = &kindError{"invalid boolean", "bool_invalid"}
 
 // BoolTrueValues and BoolFalseValues list, in [Normalize]d form, the words
 // [ParseBool] accepts. They are functions so that callers cannot change

@@ -10,7 +10,7 @@ import (
 )
 
 // ErrInvalidDate is wrapped by every error the date functions return.
-var ErrInvalidDate = errors.New("invalid date")
+var ErrInvalidDate error = &kindError{"invalid date", "date_invalid"}
 
 // DateSerial says how a [DateParser] reads a value that is a plain number,
 // such as "45321" or "1706659200", when no layout matched it.

@@ -1,14 +1,13 @@
 package value
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"unicode"
 )
 
 // ErrInvalidEmail is wrapped by every error [ParseEmail] returns.
-var ErrInvalidEmail = errors.New("invalid email")
+var ErrInvalidEmail error = &kindError{"invalid email", "email_invalid"}
 
 // ParseEmail trims and lower-cases an e-mail address and checks its shape:
 // exactly one "@", a non-empty local part that neither starts nor ends

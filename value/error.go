@@ -16,3 +16,17 @@ func (e *ValueError) Error() string { return e.Kind.Error() + ": " + e.Text }
 
 // Unwrap returns Kind.
 func (e *ValueError) Unwrap() error { return e.Kind }
+
+// ReasonCode returns the error's Reason, for summaries and message
+// catalogs (see sheet.RowError.Reason).
+func (e *ValueError) ReasonCode() string { return e.Reason }
+
+// kindError is one of the package's sentinel errors (ErrInvalidPhone, ...):
+// a message and a stable code, "phone_invalid", that RowError.Code reports
+// and message catalogs key their texts by.
+type kindError struct{ msg, code string }
+
+func (e *kindError) Error() string { return e.msg }
+
+// Code returns the kind's stable name.
+func (e *kindError) Code() string { return e.code }

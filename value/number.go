@@ -55,7 +55,7 @@ func NumberFormatFor(locale string) NumberFormat {
 
 // ErrInvalidNumber is wrapped by every error [ParseNumber], [ParseInt] and
 // [ParseIntRound] return.
-var ErrInvalidNumber = errors.New("invalid number")
+var ErrInvalidNumber error = &kindError{"invalid number", "number_invalid"}
 
 // ParseNumber parses a number written the way people and spreadsheets write
 // it. It accepts:

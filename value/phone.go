@@ -28,7 +28,7 @@ func (p Phone) String() string {
 
 // ErrInvalidPhone is wrapped by every error [ParsePhone] returns, so callers
 // can tell a bad phone from other row errors with errors.Is.
-var ErrInvalidPhone = errors.New("invalid phone number")
+var ErrInvalidPhone error = &kindError{"invalid phone number", "phone_invalid"}
 
 // ParsePhone parses a phone number as people and spreadsheets write it and
 // returns it in E.164 form. region is the ISO 3166 region ("RU", "GB",

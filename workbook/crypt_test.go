@@ -10,7 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
+	"github.com/kommo-bulk/kommo-bulk/sheet/xlsx"
 )
 
 // book writes a workbook built by build.
@@ -33,8 +34,8 @@ func TestEncryptDecrypt(t *testing.T) {
 	})
 	enc, err := Encrypt(plain, "pässwörd")
 	must(t, err)
-	if _, err := mapping.Open("x.xlsx", bytes.NewReader(enc), int64(len(enc)), mapping.ReadOptions{}); !errors.Is(err, mapping.ErrEncrypted) {
-		t.Fatalf("mapping.Open(encrypted) error = %v, want ErrEncrypted", err)
+	if _, err := sheet.Open("x.xlsx", bytes.NewReader(enc), int64(len(enc)), sheet.ReadOptions{}); !errors.Is(err, sheet.ErrEncrypted) {
+		t.Fatalf("sheet.Open(encrypted) error = %v, want ErrEncrypted", err)
 	}
 	// Excel's own check: excelize opens it with the password only.
 	if _, err := excelize.OpenReader(bytes.NewReader(enc)); err == nil {
@@ -52,7 +53,7 @@ func TestEncryptDecrypt(t *testing.T) {
 	if !bytes.Equal(dec, plain) {
 		t.Errorf("Decrypt(Encrypt(b)) differs from b (%d and %d bytes)", len(dec), len(plain))
 	}
-	tb, err := mapping.Open("x.xlsx", bytes.NewReader(dec), int64(len(dec)), mapping.ReadOptions{})
+	tb, err := sheet.Open("x.xlsx", bytes.NewReader(dec), int64(len(dec)), sheet.ReadOptions{})
 	must(t, err)
 	rec, err := tb.Next()
 	must(t, err)
@@ -118,14 +119,14 @@ func TestRecalculate(t *testing.T) {
 			must(t, f.SetCellFormula("Deals", "G"+row, `"00"&`+row))
 		}
 	})
-	u, err := mapping.FindUncachedFormulas(bytes.NewReader(data), int64(len(data)), mapping.XLSXOptions{Sheet: "deals"}, -1)
+	u, err := xlsx.FindUncachedFormulas(bytes.NewReader(data), int64(len(data)), xlsx.Options{Sheet: "deals"}, -1)
 	must(t, err)
 	if u.Count != 12 {
 		t.Fatalf("FindUncachedFormulas = %+v, want 12 cells", u)
 	}
 	out, err := Recalculate(data, "deals", u.Cells)
 	must(t, err)
-	x, err := mapping.OpenXLSX(bytes.NewReader(out), int64(len(out)), mapping.XLSXOptions{Sheet: "Deals"})
+	x, err := xlsx.Open(bytes.NewReader(out), int64(len(out)), xlsx.Options{Sheet: "Deals"})
 	must(t, err)
 	defer x.Close()
 	var got [][]string

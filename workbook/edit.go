@@ -13,6 +13,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // EditOptions configure NewEditWriter.
@@ -43,7 +44,7 @@ func RecordURL(base string, entity kommo.EntityType) func(int64) string {
 	return func(id int64) string { return base + strconv.FormatInt(id, 10) }
 }
 
-// EditWriter is a mapping.TableWriter for an export of leads, contacts,
+// EditWriter is a sheet.TableWriter for an export of leads, contacts,
 // companies or tasks that a person edits and imports back (kommo-bulk
 // import --mode update): the same header and values as the plain export
 // (so the file is read back by the same mapping), and besides:
@@ -98,7 +99,7 @@ type editCol struct {
 	width   float64
 }
 
-var _ mapping.TableWriter = (*EditWriter)(nil)
+var _ sheet.TableWriter = (*EditWriter)(nil)
 
 // NewEditWriter returns an EditWriter on w. Nothing is written to w
 // before Close.
@@ -313,7 +314,7 @@ func (e *EditWriter) comments() error {
 		if note == "" {
 			continue
 		}
-		if err := e.f.AddComment(e.sheet, excelize.Comment{Cell: mapping.ColumnLetter(i) + "1", Author: "kommo-bulk", Text: note}); err != nil {
+		if err := e.f.AddComment(e.sheet, excelize.Comment{Cell: sheet.ColumnLetter(i) + "1", Author: "kommo-bulk", Text: note}); err != nil {
 			return err
 		}
 	}
@@ -321,7 +322,7 @@ func (e *EditWriter) comments() error {
 }
 
 // WriteRow writes one record.
-func (e *EditWriter) WriteRow(cells []mapping.Cell) error {
+func (e *EditWriter) WriteRow(cells []sheet.Cell) error {
 	if e.closed {
 		return errors.New("write after close")
 	}
@@ -333,7 +334,7 @@ func (e *EditWriter) WriteRow(cells []mapping.Cell) error {
 	e.relabel(cells)
 	out := make([]any, max(len(cells), len(e.cols)))
 	for i := range out {
-		var c mapping.Cell
+		var c sheet.Cell
 		if i < len(cells) {
 			c = cells[i]
 		}
@@ -342,16 +343,16 @@ func (e *EditWriter) WriteRow(cells []mapping.Cell) error {
 			ec = e.cols[i]
 		}
 		v, k := cellValue(c)
-		style, err := e.st.cell(k, ec.locked, ec.link && c.Kind == mapping.CellInt)
+		style, err := e.st.cell(k, ec.locked, ec.link && c.Kind == sheet.CellInt)
 		if err != nil {
 			return err
 		}
 		cell := excelize.Cell{StyleID: style, Value: v}
 		switch {
-		case ec.link && c.Kind == mapping.CellInt:
+		case ec.link && c.Kind == sheet.CellInt:
 			cell.Formula = fmt.Sprintf("HYPERLINK(%s,%d)", formulaString(e.opts.RecordURL(c.I)), c.I)
 		case ec.lookup != "":
-			src := "$" + mapping.ColumnLetter(ec.source) + strconv.Itoa(r)
+			src := "$" + sheet.ColumnLetter(ec.source) + strconv.Itoa(r)
 			cell.Formula = fmt.Sprintf(`IF(%s="","",IFERROR(VLOOKUP(%s,%s,%d,FALSE),"not in the list: "&%s))`, src, src, ec.lookup, ec.lookCol, src)
 		}
 		out[i] = cell
@@ -363,9 +364,9 @@ func (e *EditWriter) WriteRow(cells []mapping.Cell) error {
 // spell them (the stage as "Pipeline / Stage", a user by the list's
 // label), adding a value the lists lack (a stage a lead cannot be moved
 // to, a user no longer listed) to the lookup table only.
-func (e *EditWriter) relabel(cells []mapping.Cell) {
+func (e *EditWriter) relabel(cells []sheet.Cell) {
 	id := func(i int) int {
-		if i >= 0 && i < len(cells) && cells[i].Kind == mapping.CellInt {
+		if i >= 0 && i < len(cells) && cells[i].Kind == sheet.CellInt {
 			return int(cells[i].I)
 		}
 		return 0
@@ -378,7 +379,7 @@ func (e *EditWriter) relabel(cells []mapping.Cell) {
 	}
 	set := func(i int, label string) {
 		if i < len(cells) {
-			cells[i] = mapping.StringCell(label)
+			cells[i] = sheet.StringCell(label)
 		}
 	}
 	if e.stageLabel != nil && e.cols[e.iStage].list != "" {
@@ -422,20 +423,20 @@ func (e *EditWriter) extra(list, label string, ids []any) {
 
 // cellValue converts a typed cell for excelize, with the kind its style
 // follows.
-func cellValue(c mapping.Cell) (any, kind) {
+func cellValue(c sheet.Cell) (any, kind) {
 	switch c.Kind {
-	case mapping.CellString:
+	case sheet.CellString:
 		return c.S, kindText
-	case mapping.CellNumber:
+	case sheet.CellNumber:
 		return c.N, kindText // general format, as the plain export
-	case mapping.CellInt:
+	case sheet.CellInt:
 		return c.I, kindInt
-	case mapping.CellDate:
+	case sheet.CellDate:
 		y, m, d := c.T.Date()
 		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), kindDate
-	case mapping.CellDateTime:
+	case sheet.CellDateTime:
 		return c.T, kindDateTime
-	case mapping.CellBool:
+	case sheet.CellBool:
 		return c.B, kindText
 	}
 	return nil, kindText
@@ -457,7 +458,7 @@ func (e *EditWriter) Close() error {
 		if c.list == "" || !e.ls.has(c.list) {
 			continue
 		}
-		l := mapping.ColumnLetter(i)
+		l := sheet.ColumnLetter(i)
 		k := kindList
 		if c.multi {
 			k = kindMultiList
@@ -467,7 +468,7 @@ func (e *EditWriter) Close() error {
 		}
 	}
 	if len(e.cols) > 0 {
-		if err := e.f.AutoFilter(e.sheet, fmt.Sprintf("A1:%s%d", mapping.ColumnLetter(len(e.cols)-1), max(e.row, 1)), nil); err != nil {
+		if err := e.f.AutoFilter(e.sheet, fmt.Sprintf("A1:%s%d", sheet.ColumnLetter(len(e.cols)-1), max(e.row, 1)), nil); err != nil {
 			return err
 		}
 	}

@@ -12,10 +12,12 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
+	"github.com/kommo-bulk/kommo-bulk/sheet/xlsx"
 )
 
 // benchRows are n rows of a leads export of the seed's schema.
-func benchRows(b *testing.B, n int) (*mapping.Schema, []string, [][]mapping.Cell) {
+func benchRows(b *testing.B, n int) (*mapping.Schema, []string, [][]sheet.Cell) {
 	s := seedSchema(b)
 	cols := bulk.ExportColumns(kommo.EntityLeads, s)
 	header := make([]string, len(cols))
@@ -23,24 +25,24 @@ func benchRows(b *testing.B, n int) (*mapping.Schema, []string, [][]mapping.Cell
 		header[i] = c.Header
 	}
 	t0 := time.Date(2025, 1, 2, 15, 4, 5, 0, time.UTC)
-	rows := make([][]mapping.Cell, n)
+	rows := make([][]sheet.Cell, n)
 	for i := range rows {
-		r := make([]mapping.Cell, len(cols))
-		r[0] = mapping.IntCell(int64(1000 + i))
-		r[1] = mapping.StringCell(fmt.Sprintf("Deal %d", i))
-		r[2] = mapping.IntCell(int64(i % 5000))
-		r[3], r[4] = mapping.StringCell("Qualified"), mapping.IntCell(7100003)
-		r[5], r[6] = mapping.StringCell("Sales"), mapping.IntCell(7000001)
-		r[7], r[8] = mapping.StringCell("Boris Manager"), mapping.IntCell(1002)
-		r[9], r[10] = mapping.DateTimeCell(t0), mapping.DateTimeCell(t0)
-		r[12] = mapping.StringCell("vip; new")
-		r[16] = mapping.StringCell("Referral")
+		r := make([]sheet.Cell, len(cols))
+		r[0] = sheet.IntCell(int64(1000 + i))
+		r[1] = sheet.StringCell(fmt.Sprintf("Deal %d", i))
+		r[2] = sheet.IntCell(int64(i % 5000))
+		r[3], r[4] = sheet.StringCell("Qualified"), sheet.IntCell(7100003)
+		r[5], r[6] = sheet.StringCell("Sales"), sheet.IntCell(7000001)
+		r[7], r[8] = sheet.StringCell("Boris Manager"), sheet.IntCell(1002)
+		r[9], r[10] = sheet.DateTimeCell(t0), sheet.DateTimeCell(t0)
+		r[12] = sheet.StringCell("vip; new")
+		r[16] = sheet.StringCell("Referral")
 		rows[i] = r
 	}
 	return s, header, rows
 }
 
-func writeRows(b *testing.B, w mapping.TableWriter, header []string, rows [][]mapping.Cell) {
+func writeRows(b *testing.B, w sheet.TableWriter, header []string, rows [][]sheet.Cell) {
 	if err := w.WriteHeader(header); err != nil {
 		b.Fatal(err)
 	}
@@ -64,7 +66,7 @@ func BenchmarkEditExport(b *testing.B) {
 	s, header, rows := benchRows(b, n)
 	b.Run("plain", func(b *testing.B) {
 		for b.Loop() {
-			w, _ := mapping.NewXLSXWriter(io.Discard, mapping.XLSXWriteOptions{Sheet: "leads"})
+			w, _ := xlsx.NewWriter(io.Discard, xlsx.WriteOptions{Sheet: "leads"})
 			writeRows(b, w, header, rows)
 		}
 	})
@@ -80,7 +82,7 @@ func BenchmarkEditExport(b *testing.B) {
 	b.Run("post-process", func(b *testing.B) {
 		for b.Loop() {
 			var buf bytes.Buffer
-			w, _ := mapping.NewXLSXWriter(&buf, mapping.XLSXWriteOptions{Sheet: "leads"})
+			w, _ := xlsx.NewWriter(&buf, xlsx.WriteOptions{Sheet: "leads"})
 			writeRows(b, w, header, rows)
 			f, err := excelize.OpenReader(&buf)
 			if err != nil {

@@ -15,6 +15,8 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
+	"github.com/kommo-bulk/kommo-bulk/sheet/xlsx"
 )
 
 // editSeed is the default seed with a few records: a lead in Partners, one
@@ -52,9 +54,9 @@ func exportBoth(t *testing.T, seed *kt.Seed, entity kommo.EntityType) (edit, pla
 	var eb, pb bytes.Buffer
 	ew, err := NewEditWriter(&eb, EditOptions{Entity: entity, Schema: s, RecordURL: RecordURL("https://example.kommo.com/", entity)})
 	must(t, err)
-	pw, err := mapping.NewXLSXWriter(&pb, mapping.XLSXWriteOptions{Sheet: string(entity)})
+	pw, err := xlsx.NewWriter(&pb, xlsx.WriteOptions{Sheet: string(entity)})
 	must(t, err)
-	for _, w := range []mapping.TableWriter{ew, pw} {
+	for _, w := range []sheet.TableWriter{ew, pw} {
 		_, err := bulk.Export(t.Context(), c, w, bulk.ExportOptions{Entity: entity, Schema: s})
 		must(t, err)
 		must(t, w.Close())
@@ -65,7 +67,7 @@ func exportBoth(t *testing.T, seed *kt.Seed, entity kommo.EntityType) (edit, pla
 // readAll reads a workbook with mapping's reader.
 func readAll(t *testing.T, b []byte) ([]string, [][]string) {
 	t.Helper()
-	x, err := mapping.OpenXLSX(bytes.NewReader(b), int64(len(b)), mapping.XLSXOptions{})
+	x, err := xlsx.Open(bytes.NewReader(b), int64(len(b)), xlsx.Options{})
 	must(t, err)
 	defer x.Close()
 	var rows [][]string
@@ -106,8 +108,8 @@ func TestEditWriterLeads(t *testing.T) {
 	m, err := mapping.Compile(spec, s, eh)
 	must(t, err)
 	for i := range prows {
-		pr, perrs := m.Map(mapping.Record{Row: i + 2, Values: prows[i]})
-		er, eerrs := m.Map(mapping.Record{Row: i + 2, Values: erows[i]})
+		pr, perrs := m.Map(sheet.Record{Row: i + 2, Values: prows[i]})
+		er, eerrs := m.Map(sheet.Record{Row: i + 2, Values: erows[i]})
 		if fmt.Sprint(perrs) != fmt.Sprint(eerrs) {
 			t.Errorf("row %d: map errors %v, plain %v", i+2, eerrs, perrs)
 		}

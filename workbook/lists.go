@@ -9,6 +9,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -116,8 +117,8 @@ func (l *lists) write(f *excelize.File) error {
 			}
 		}
 		n := len(b.labels) - b.extra
-		first := mapping.ColumnLetter(col - 1)
-		last := mapping.ColumnLetter(col + width - 2)
+		first := sheet.ColumnLetter(col - 1)
+		last := sheet.ColumnLetter(col + width - 2)
 		if n > 0 {
 			if err := f.SetDefinedName(&excelize.DefinedName{Name: name, RefersTo: fmt.Sprintf("%s!$%s$2:$%s$%d", ListsSheet, first, first, n+1)}); err != nil {
 				return err

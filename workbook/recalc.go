@@ -11,7 +11,7 @@ import (
 
 // Recalculate computes the formula cells of sheet ("" is the first sheet,
 // hidden or not, as mapping's reader picks it) listed in cells ("C2", as
-// mapping.FindUncachedFormulas reports them) and returns the workbook with
+// xlsx.FindUncachedFormulas reports them) and returns the workbook with
 // their results stored as plain values: numbers as numbers (a date
 // format applies to them as before), TRUE and FALSE as booleans, anything
 // else as text. All cells are computed before any is written, so formulas

@@ -11,6 +11,8 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
+	"github.com/kommo-bulk/kommo-bulk/sheet/xlsx"
 )
 
 // TemplateOptions configure WriteTemplate.
@@ -237,24 +239,24 @@ func addSchemaLists(ls *lists, s *mapping.Schema, cols []column) {
 
 // writeTemplateColumn writes column i's header, comment, format, width
 // and validation.
-func writeTemplateColumn(f *excelize.File, sheet string, i int, c column, ls *lists, st *styles) error {
-	letter := mapping.ColumnLetter(i)
+func writeTemplateColumn(f *excelize.File, sheetName string, i int, c column, ls *lists, st *styles) error {
+	letter := sheet.ColumnLetter(i)
 	hdr := letter + "1"
-	if err := f.SetCellStr(sheet, hdr, c.spec.Column); err != nil {
+	if err := f.SetCellStr(sheetName, hdr, c.spec.Column); err != nil {
 		return err
 	}
 	hs, err := st.header(c.required)
 	if err != nil {
 		return err
 	}
-	if err := f.SetCellStyle(sheet, hdr, hdr, hs); err != nil {
+	if err := f.SetCellStyle(sheetName, hdr, hdr, hs); err != nil {
 		return err
 	}
 	list := c.list
 	if list != "" && !ls.has(list) {
 		list = "" // no values to list: users hidden, a field without options
 	}
-	if err := f.AddComment(sheet, excelize.Comment{Cell: hdr, Author: "kommo-bulk", Text: columnNote(c, list)}); err != nil {
+	if err := f.AddComment(sheetName, excelize.Comment{Cell: hdr, Author: "kommo-bulk", Text: columnNote(c, list)}); err != nil {
 		return err
 	}
 	cs, err := st.cell(c.kind, false, false)
@@ -262,11 +264,11 @@ func writeTemplateColumn(f *excelize.File, sheet string, i int, c column, ls *li
 		return err
 	}
 	if cs != 0 {
-		if err := f.SetColStyle(sheet, letter, cs); err != nil {
+		if err := f.SetColStyle(sheetName, letter, cs); err != nil {
 			return err
 		}
 		// The header keeps its own style over the column's.
-		if err := f.SetCellStyle(sheet, hdr, hdr, hs); err != nil {
+		if err := f.SetCellStyle(sheetName, hdr, hdr, hs); err != nil {
 			return err
 		}
 	}
@@ -274,11 +276,11 @@ func writeTemplateColumn(f *excelize.File, sheet string, i int, c column, ls *li
 	if list != "" {
 		width = float64(min(50, max(int(width), longest(ls.blocks[list].labels)+4)))
 	}
-	if err := f.SetColWidth(sheet, letter, letter, width); err != nil {
+	if err := f.SetColWidth(sheetName, letter, letter, width); err != nil {
 		return err
 	}
 	if dv := validation(c.kind, list, fmt.Sprintf("%s2:%s%d", letter, letter, maxRow)); dv != nil {
-		return f.AddDataValidation(sheet, dv)
+		return f.AddDataValidation(sheetName, dv)
 	}
 	return nil
 }
@@ -381,8 +383,8 @@ func writeSpec(f *excelize.File, spec *mapping.Spec) error {
 // WriteTemplate carries, or nil when the workbook has none. It reads with
 // mapping's streaming reader.
 func TemplateSpec(r io.ReaderAt, size int64) (*mapping.Spec, error) {
-	x, err := mapping.OpenXLSX(r, size, mapping.XLSXOptions{Sheet: SpecSheet, NoHeader: true})
-	if errors.Is(err, mapping.ErrNoSheet) {
+	x, err := xlsx.Open(r, size, xlsx.Options{Sheet: SpecSheet, NoHeader: true})
+	if errors.Is(err, sheet.ErrNoSheet) {
 		return nil, nil
 	}
 	if err != nil {
@@ -391,7 +393,7 @@ func TemplateSpec(r io.ReaderAt, size int64) (*mapping.Spec, error) {
 	defer x.Close()
 	var b strings.Builder
 	first := true
-	for rec, err := range mapping.Records(x) {
+	for rec, err := range sheet.Records(x) {
 		if err != nil {
 			return nil, err
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -363,12 +364,12 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		}()
 		dst = tmp
 	}
-	var w mapping.TableWriter
+	var w sheet.TableWriter
 	finish := func() error { return nil }
 	if fmtName == "xlsx" {
 		w, finish, err = xo.writer(dst, entity, schema, client.BaseURL())
 	} else {
-		w, err = mapping.NewCSVWriter(dst, mapping.CSVWriteOptions{Comma: comma, BOM: *bom})
+		w, err = sheet.NewCSVWriter(dst, sheet.CSVWriteOptions{Comma: comma, BOM: *bom})
 	}
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
+	"github.com/kommo-bulk/kommo-bulk/sheet/xlsx"
 	"github.com/kommo-bulk/kommo-bulk/workbook"
 )
 
@@ -46,7 +48,7 @@ func (o *xlsxOptions) check(m *Main, format string, entity kommo.EntityType) err
 // export's with --for-edit (records linked under base, the account's
 // URL), else the streaming writer. When encrypting, the workbook goes to
 // memory and finish, after the writer's Close, writes it encrypted to dst.
-func (o *xlsxOptions) writer(dst io.Writer, entity kommo.EntityType, schema *mapping.Schema, base string) (w mapping.TableWriter, finish func() error, err error) {
+func (o *xlsxOptions) writer(dst io.Writer, entity kommo.EntityType, schema *mapping.Schema, base string) (w sheet.TableWriter, finish func() error, err error) {
 	finish = func() error { return nil }
 	to := dst
 	var buf *bytes.Buffer
@@ -65,7 +67,7 @@ func (o *xlsxOptions) writer(dst io.Writer, entity kommo.EntityType, schema *map
 	if o.forEdit {
 		w, err = workbook.NewEditWriter(to, workbook.EditOptions{Entity: entity, Schema: schema, RecordURL: workbook.RecordURL(base, entity)})
 	} else {
-		w, err = mapping.NewXLSXWriter(to, mapping.XLSXWriteOptions{Sheet: string(entity)})
+		w, err = xlsx.NewWriter(to, xlsx.WriteOptions{Sheet: string(entity)})
 	}
 	return w, finish, err
 }

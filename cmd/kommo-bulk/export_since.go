@@ -6,13 +6,13 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
-	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // exportSince runs the export: an incremental one (bulk.ExportSince) when
 // state names a --since-last file, returning the state to save once the
 // output is complete; a plain bulk.Export otherwise.
-func exportSince(ctx context.Context, c *kommo.Client, w mapping.TableWriter, opts bulk.ExportOptions, state string, now func() time.Time) (bulk.ExportStats, *bulk.SinceState, error) {
+func exportSince(ctx context.Context, c *kommo.Client, w sheet.TableWriter, opts bulk.ExportOptions, state string, now func() time.Time) (bulk.ExportStats, *bulk.SinceState, error) {
 	if state == "" {
 		st, err := bulk.Export(ctx, c, w, opts)
 		return st, nil, err

@@ -16,6 +16,8 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/migrate"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
+	"github.com/kommo-bulk/kommo-bulk/sheet/xlsx"
 	"github.com/kommo-bulk/kommo-bulk/tables"
 )
 
@@ -264,10 +266,10 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if err != nil {
 		return err
 	}
-	open := func() (mapping.Table, error) {
-		opts := mapping.ReadOptions{
-			CSV:  mapping.CSVOptions{Name: a.input, Encoding: a.encoding},
-			XLSX: mapping.XLSXOptions{Name: a.input, Sheet: a.sheet},
+	open := func() (sheet.Table, error) {
+		opts := sheet.ReadOptions{
+			CSV:  sheet.CSVOptions{Name: a.input, Encoding: a.encoding},
+			XLSX: xlsx.Options{Name: a.input, Sheet: a.sheet},
 		}
 		if a.delimiter != "" {
 			d := a.delimiter
@@ -276,7 +278,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 			}
 			opts.CSV.Comma = []rune(d)[0]
 		}
-		return mapping.Open(filepath.Base(a.input), in.r, in.size, opts)
+		return sheet.Open(filepath.Base(a.input), in.r, in.size, opts)
 	}
 	table, err := open()
 	if err != nil {
@@ -408,13 +410,13 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	items := func(yield func(bulk.Item) bool) {
 		// The first pass read the file to its end; should it have
 		// changed since, a read error that ends it is the last item.
-		for rec, err := range mapping.Records(table) {
+		for rec, err := range sheet.Records(table) {
 			if err != nil {
-				var re *mapping.RowError
+				var re *sheet.RowError
 				if !errors.As(err, &re) {
-					re = &mapping.RowError{File: mapper.File, Err: err}
+					re = &sheet.RowError{File: mapper.File, Err: err}
 				}
-				if !yield(bulk.Item{Line: re.Row, Errs: []*mapping.RowError{re}}) {
+				if !yield(bulk.Item{Line: re.Row, Errs: []*sheet.RowError{re}}) {
 					return
 				}
 				continue
@@ -507,7 +509,7 @@ var errRowErrors = errors.New("some rows were not imported")
 // loadImportSpec reads the mapping spec; without one it takes our own
 // export layout in update mode, or the proposed mapping when every column
 // it maps is a confident match.
-func loadImportSpec(a *importArgs, mode bulk.Mode, t mapping.Table, schema *mapping.Schema) (*mapping.Spec, error) {
+func loadImportSpec(a *importArgs, mode bulk.Mode, t sheet.Table, schema *mapping.Schema) (*mapping.Spec, error) {
 	header := t.Header()
 	if a.mapping != "" {
 		sf, err := os.Open(a.mapping)
@@ -535,7 +537,7 @@ func loadImportSpec(a *importArgs, mode bulk.Mode, t mapping.Table, schema *mapp
 	if a.entity == "" {
 		return nil, &usageError{msg: "no --mapping and no --entity", hint: "kommo-bulk map " + a.input + " --entity contacts > contacts.yaml"}
 	}
-	rows, err := mapping.Sample(t, 20)
+	rows, err := sheet.Sample(t, 20)
 	if err != nil {
 		return nil, err
 	}
@@ -561,18 +563,18 @@ func loadImportSpec(a *importArgs, mode bulk.Mode, t mapping.Table, schema *mapp
 //
 // Names that match nothing (owners, stages, options) go to un, not to the
 // report's first errors: the import stops on them before writing.
-func checkRows(ctx context.Context, m *mapping.Mapper, t mapping.Table, un *migrate.UnmatchedNames) (*mapping.Report, error) {
+func checkRows(ctx context.Context, m *mapping.Mapper, t sheet.Table, un *migrate.UnmatchedNames) (*mapping.Report, error) {
 	report := &mapping.Report{MaxErrors: 5}
-	for rec, err := range mapping.Records(t) {
+	for rec, err := range sheet.Records(t) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if mapping.EndsTable(err) {
+		if sheet.EndsTable(err) {
 			return nil, err // it names the file, and the row and column of a limit
 		}
-		var re *mapping.RowError
+		var re *sheet.RowError
 		if errors.As(err, &re) {
-			report.Add(nil, []*mapping.RowError{re})
+			report.Add(nil, []*sheet.RowError{re})
 			continue
 		}
 		row, errs := m.Map(rec)
@@ -627,27 +629,27 @@ type resultFiles struct {
 	closers       []io.Closer
 }
 
-func openResultFiles(a *importArgs, dir string, t mapping.Table, entity kommo.EntityType) (*resultFiles, error) {
+func openResultFiles(a *importArgs, dir string, t sheet.Table, entity kommo.EntityType) (*resultFiles, error) {
 	base := filepath.Join(dir, filepath.Base(a.input))
 	rf := &resultFiles{success: bulk.ResultName(base, "success"), errs: bulk.ResultName(base, "errors")}
 	if a.dryRun {
 		rf.success, rf.errs = bulk.ResultName(base, "dry-run"), bulk.ResultName(base, "dry-run-errors")
 	}
-	xlsx := strings.EqualFold(filepath.Ext(a.input), ".xlsx")
+	isXLSX := strings.EqualFold(filepath.Ext(a.input), ".xlsx")
 	comma := ','
-	if cr, ok := t.(*mapping.CSVReader); ok {
+	if cr, ok := t.(*sheet.CSVReader); ok {
 		comma = cr.Comma()
 	}
-	newWriter := func(path string) (mapping.TableWriter, error) {
+	newWriter := func(path string) (sheet.TableWriter, error) {
 		f, err := os.Create(path)
 		if err != nil {
 			return nil, err
 		}
-		var w mapping.TableWriter
-		if xlsx {
-			w, err = mapping.NewXLSXWriter(f, mapping.XLSXWriteOptions{})
+		var w sheet.TableWriter
+		if isXLSX {
+			w, err = xlsx.NewWriter(f, xlsx.WriteOptions{})
 		} else {
-			w, err = mapping.NewCSVWriter(f, mapping.CSVWriteOptions{Comma: comma, BOM: true})
+			w, err = sheet.NewCSVWriter(f, sheet.CSVWriteOptions{Comma: comma, BOM: true})
 		}
 		if err != nil {
 			f.Close()

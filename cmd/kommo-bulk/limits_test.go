@@ -14,6 +14,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/migrate"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // bigCell is longer than the readers' 1 MiB cell limit.
@@ -82,9 +83,9 @@ type endless struct{ row int }
 
 func (t *endless) Header() []string { return []string{"Name", "Email", "Phone", "Company"} }
 func (t *endless) Close() error     { return nil }
-func (t *endless) Next() (mapping.Record, error) {
+func (t *endless) Next() (sheet.Record, error) {
 	t.row++
-	return mapping.Record{Row: t.row, Values: []string{"Ada", "ada@example.org", "", "Acme"}}, nil
+	return sheet.Record{Row: t.row, Values: []string{"Ada", "ada@example.org", "", "Acme"}}, nil
 }
 
 // cancelAt is an endless table that cancels a context at a row.
@@ -94,7 +95,7 @@ type cancelAt struct {
 	cancel context.CancelFunc
 }
 
-func (t *cancelAt) Next() (mapping.Record, error) {
+func (t *cancelAt) Next() (sheet.Record, error) {
 	if t.row == t.at {
 		t.cancel()
 	}

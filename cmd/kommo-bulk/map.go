@@ -11,6 +11,8 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
+	"github.com/kommo-bulk/kommo-bulk/sheet/xlsx"
 )
 
 // MapCommand proposes a mapping spec for a file.
@@ -43,7 +45,7 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 	var conn connFlags
 	conn.register(fs)
 	entity := fs.String("entity", "", "the file's primary entity: leads, contacts, companies or tasks")
-	sheet := fs.String("sheet", "", "worksheet `name` of an XLSX file (default the first)")
+	sheetName := fs.String("sheet", "", "worksheet `name` of an XLSX file (default the first)")
 	out := fs.String("o", "", "write the spec to `file` instead of stdout")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -66,7 +68,7 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := mapping.Open(filepath.Base(pos[0]), f, st.Size(), mapping.ReadOptions{XLSX: mapping.XLSXOptions{Sheet: *sheet}})
+	t, err := sheet.Open(filepath.Base(pos[0]), f, st.Size(), sheet.ReadOptions{XLSX: xlsx.Options{Sheet: *sheetName}})
 	if err != nil {
 		return err
 	}
@@ -84,7 +86,7 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 			return fmt.Errorf("read the account's schema: %w", err)
 		}
 	}
-	rows, err := mapping.Sample(t, 50)
+	rows, err := sheet.Sample(t, 50)
 	if err != nil {
 		return err // a cell over the limit, say: named by file, row and column
 	}

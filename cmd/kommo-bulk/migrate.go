@@ -17,6 +17,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/migrate"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 const migrateSynopsis = `migrate [--from SOURCE] FILE... [flags]
@@ -156,7 +157,7 @@ type classified struct {
 }
 
 // openTable opens a CSV or XLSX file.
-func openTable(path, encoding string) (mapping.Table, error) {
+func openTable(path, encoding string) (sheet.Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -166,7 +167,7 @@ func openTable(path, encoding string) (mapping.Table, error) {
 		f.Close()
 		return nil, err
 	}
-	t, err := mapping.Open(filepath.Base(path), f, st.Size(), mapping.ReadOptions{CSV: mapping.CSVOptions{Name: path, Encoding: encoding}})
+	t, err := sheet.Open(filepath.Base(path), f, st.Size(), sheet.ReadOptions{CSV: sheet.CSVOptions{Name: path, Encoding: encoding}})
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -175,7 +176,7 @@ func openTable(path, encoding string) (mapping.Table, error) {
 }
 
 type closeBoth struct {
-	mapping.Table
+	sheet.Table
 	f *os.File
 }
 
@@ -356,7 +357,7 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 		mf := migrate.File{
 			Name:       filepath.Base(cl.path),
 			Spec:       spec,
-			Open:       func() (mapping.Table, error) { return openTable(cl.path, a.encoding) },
+			Open:       func() (sheet.Table, error) { return openTable(cl.path, a.encoding) },
 			FieldTypes: fit.Types,
 			Journal:    filepath.Join(results, fmt.Sprintf("%s-%s.journal", a.jobID, cl.entity)),
 		}

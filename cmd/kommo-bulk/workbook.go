@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/mapping"
+	"github.com/kommo-bulk/kommo-bulk/sheet"
+	"github.com/kommo-bulk/kommo-bulk/sheet/xlsx"
 	"github.com/kommo-bulk/kommo-bulk/workbook"
 )
 
@@ -36,7 +38,7 @@ type input struct {
 }
 
 // oleMagic starts an OLE2 compound file: a legacy .xls or an encrypted
-// workbook (mapping.Open tells them apart).
+// workbook (sheet.Open tells them apart).
 var oleMagic = []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
 
 // openInput prepares the file an import reads. An encrypted workbook is
@@ -44,14 +46,14 @@ var oleMagic = []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
 // mapping's error, which names the fix). A workbook whose sheet has
 // formula cells saved without their values (as scripts write them) gets
 // them computed with excelize, and a line on stderr says which.
-func openInput(m *Main, name, sheet, pw string, r io.ReaderAt, size int64) (input, error) {
+func openInput(m *Main, name, sheetName, pw string, r io.ReaderAt, size int64) (input, error) {
 	in := input{r: r, size: size}
 	head := make([]byte, 8)
 	n, _ := r.ReadAt(head, 0)
 	head = head[:n]
 	if bytes.HasPrefix(head, oleMagic) {
-		_, err := mapping.Open(filepath.Base(name), r, size, mapping.ReadOptions{})
-		if !errors.Is(err, mapping.ErrEncrypted) {
+		_, err := sheet.Open(filepath.Base(name), r, size, sheet.ReadOptions{})
+		if !errors.Is(err, sheet.ErrEncrypted) {
 			return in, err
 		}
 		if pw == "" {
@@ -70,10 +72,10 @@ func openInput(m *Main, name, sheet, pw string, r io.ReaderAt, size int64) (inpu
 		n, _ = in.r.ReadAt(head[:cap(head)], 0)
 		head = head[:n]
 	}
-	if mapping.Sniff(name, head) != mapping.FormatXLSX {
+	if sheet.Sniff(name, head) != sheet.FormatXLSX {
 		return in, nil
 	}
-	u, err := mapping.FindUncachedFormulas(in.r, in.size, mapping.XLSXOptions{Name: name, Sheet: sheet}, -1)
+	u, err := xlsx.FindUncachedFormulas(in.r, in.size, xlsx.Options{Name: name, Sheet: sheetName}, -1)
 	if err != nil || u.Count == 0 {
 		return in, nil // the import's own open reports a bad workbook
 	}
@@ -81,7 +83,7 @@ func openInput(m *Main, name, sheet, pw string, r io.ReaderAt, size int64) (inpu
 	if err != nil {
 		return in, err
 	}
-	out, err := workbook.Recalculate(data, sheet, u.Cells)
+	out, err := workbook.Recalculate(data, sheetName, u.Cells)
 	if err != nil {
 		return in, fmt.Errorf("%s: %d formula cells have no saved value, and %w; open the file in Excel or LibreOffice, save it and import the saved file", name, u.Count, err)
 	}
@@ -102,7 +104,7 @@ func templateSpec(m *Main, a *importArgs, in input) (*mapping.Spec, error) {
 	}
 	head := make([]byte, 8)
 	n, _ := in.r.ReadAt(head, 0)
-	if mapping.Sniff(a.input, head[:n]) != mapping.FormatXLSX {
+	if sheet.Sniff(a.input, head[:n]) != sheet.FormatXLSX {
 		return nil, nil
 	}
 	spec, err := workbook.TemplateSpec(in.r, in.size)

@@ -1,7 +1,0 @@
-//go:build race
-
-package mapping
-
-// raceEnabled reports whether the tests run under the race detector, which
-// slows the 200k-row memory test down about twentyfold.
-const raceEnabled = true
