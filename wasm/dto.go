@@ -474,7 +474,7 @@ type RowDetail struct {
 
 	// ErrorMsgs and WarningMsgs are Error and Warnings as codes
 	// (messages.go).
-	ErrorMsgs   []i18n.Msg   `json:"errorMsgs,omitempty"`
+	ErrorMsgs   []ColumnMsgs `json:"errorMsgs,omitempty"`
 	WarningMsgs []ColumnMsgs `json:"warningMsgs,omitempty"`
 }
 

@@ -154,14 +154,23 @@ func needsSaveMsg(u mapping.UncachedFormulas) *i18n.Msg {
 	return &i18n.Msg{Code: "file.needs_save", Params: map[string]string{"count": strconv.Itoa(u.Count), "cells": cells}}
 }
 
-// rowDetailMsgs fills the codes of a row detail's error and warnings.
+// rowDetailMsgs fills the codes of a row detail's error (the row's
+// mapping errors, each with its column, or the error of its write) and
+// warnings.
 func rowDetailMsgs(d *RowDetail, rr *bulk.RowResult) {
 	if rr.Err != nil {
-		re := &mapping.RowError{Column: rr.Column, Err: rr.Err}
-		if errors.As(rr.Err, &re) {
-			d.ErrorMsgs = rowErrorMsgs(re)
+		var errs []error
+		if j, ok := rr.Err.(interface{ Unwrap() []error }); ok {
+			errs = j.Unwrap()
 		} else {
-			d.ErrorMsgs = rowErrorMsgs(&mapping.RowError{Err: rr.Err})
+			errs = []error{rr.Err}
+		}
+		for _, err := range errs {
+			re := &mapping.RowError{Column: rr.Column, Err: err}
+			if !errors.As(err, &re) {
+				re = &mapping.RowError{Column: rr.Column, Err: err}
+			}
+			d.ErrorMsgs = append(d.ErrorMsgs, ColumnMsgs{Column: re.Column, Msgs: rowErrorMsgs(re)})
 		}
 	}
 	for _, w := range rr.Warnings {

@@ -144,3 +144,50 @@ func TestRowWarningMsgs(t *testing.T) {
 		t.Errorf("%q against %q", got, ref.Text())
 	}
 }
+
+// TestDryRunSendsCodes: a dry run's failed row carries its mapping
+// errors as codes, with their column, and its warnings too.
+func TestDryRunSendsCodes(t *testing.T) {
+	e, _ := setup(t)
+	ctx := t.Context()
+	fi := openDemo(t, e, "contacts.csv")
+	spec := strings.Replace(demoSpec(t, "contacts.yaml"), "transforms: [phone]", "transforms: [phone]\n    on_invalid: error", 1)
+	j, err := e.StartImport(ctx, fi.ID, spec, ImportParams{Mode: "upsert", DryRun: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := j.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(res.Details)
+	var details []struct {
+		Row         int
+		Error       string
+		ErrorMsgs   []ColumnMsgs `json:"errorMsgs"`
+		WarningMsgs []ColumnMsgs `json:"warningMsgs"`
+	}
+	if err := json.Unmarshal(b, &details); err != nil {
+		t.Fatal(err)
+	}
+	var failed, warned int
+	for _, d := range details {
+		if d.Row == 6 {
+			failed++
+			if len(d.ErrorMsgs) != 1 || d.ErrorMsgs[0].Column != "Phone" || !strings.Contains(d.Error, i18n.RenderMsgs("en", d.ErrorMsgs[0].Msgs)) {
+				t.Errorf("row 6: %s", b)
+			}
+			if got, want := i18n.RenderMsgs("es", d.ErrorMsgs[0].Msgs), "teléfono no válido: no es un número de teléfono"; got != want {
+				t.Errorf("row 6 in Spanish: %q, want %q", got, want)
+			}
+		}
+		for _, w := range d.WarningMsgs {
+			if w.Column == "Company ID" && w.Msgs[0].Code == "action.not_linked" {
+				warned++
+			}
+		}
+	}
+	if failed != 1 || warned != 5 {
+		t.Errorf("%d failed rows and %d rows not linked with codes, want 1 and 5: %s", failed, warned, b)
+	}
+}
