@@ -279,14 +279,15 @@ func mappingFailure(it Item) *rowTask {
 		return rt
 	}
 	msgs := make([]string, len(it.Errs))
+	errs := make([]error, len(it.Errs))
 	for i, e := range it.Errs {
-		msgs[i] = e.Error()
+		msgs[i], errs[i] = e.Error(), e
 		if e.Column != "" && rt.column == "" {
 			rt.column = e.Column
 		}
 	}
 	col := rt.column
-	rt.fail(col, errors.New(strings.Join(msgs, "; ")))
+	rt.fail(col, &rowErrors{msg: strings.Join(msgs, "; "), errs: errs})
 	return rt
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/i18n"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/migrate"
@@ -43,6 +44,9 @@ type FileInfo struct {
 	// their values (they read as empty) and to save the file in Excel or
 	// LibreOffice first; "" when none.
 	NeedsSave string `json:"needsSave,omitempty"`
+
+	// NeedsSaveMsg is NeedsSave as a message (messages.go).
+	NeedsSaveMsg *i18n.Msg `json:"needsSaveMsg,omitempty"`
 }
 
 // PreviewRow is one row of a file with its row number.
@@ -290,6 +294,9 @@ type CellWarning struct {
 	Reason      string `json:"reason,omitempty"`
 	Sent        string `json:"sent,omitempty"` // what was sent instead; "" when left out
 	Message     string `json:"message"`
+
+	// Msgs are Message as codes (messages.go).
+	Msgs []i18n.Msg `json:"msgs"`
 }
 
 // CauseInfo is one line of a summary by cause: `Phone: 137 rows kept as
@@ -307,13 +314,16 @@ type CauseInfo struct {
 	Example  string `json:"example"`
 	FirstRow int    `json:"firstRow"`
 	Text     string `json:"text"` // the whole line
+
+	// HintMsgs are Hint as codes (messages.go).
+	HintMsgs []i18n.Msg `json:"hintMsgs"`
 }
 
 func causeInfos(s mapping.Summary) []CauseInfo {
 	out := []CauseInfo{}
 	for _, c := range s.Causes() {
 		out = append(out, CauseInfo{Error: c.Error, Column: c.Column, Code: c.Code, Reason: c.Reason, Action: c.Action, Outcome: c.Outcome(),
-			Hint: c.Hint(), Rows: c.Rows, Values: c.Values, Example: c.Example, FirstRow: c.FirstRow, Text: c.String()})
+			Hint: c.Hint(), Rows: c.Rows, Values: c.Values, Example: c.Example, FirstRow: c.FirstRow, Text: c.String(), HintMsgs: causeHint(c)})
 	}
 	return out
 }
@@ -334,7 +344,7 @@ func cellWarnings(header []string, ws []*mapping.RowWarning) []CellWarning {
 			ci = columnIndex(header, w.Column)
 		}
 		out = append(out, CellWarning{Column: w.Column, ColumnIndex: ci, Field: w.Field, Value: w.Value, Code: w.Code, Action: w.Action,
-			Reason: w.Reason, Sent: w.Sent, Message: w.Text()})
+			Reason: w.Reason, Sent: w.Sent, Message: w.Text(), Msgs: rowWarningMsgs(w)})
 	}
 	return out
 }
@@ -346,6 +356,12 @@ type CellError struct {
 	Field       string `json:"field,omitempty"`
 	Value       string `json:"value,omitempty"`
 	Message     string `json:"message"`
+
+	// Code, Reason and Msgs are the error's RowError.Code and Reason, and
+	// Message as codes (messages.go).
+	Code   string     `json:"code"`
+	Reason string     `json:"reason,omitempty"`
+	Msgs   []i18n.Msg `json:"msgs"`
 }
 
 func badRow(header []string, rec sheet.Record, errs []*sheet.RowError) BadRow {
@@ -358,7 +374,8 @@ func badRow(header []string, rec sheet.Record, errs []*sheet.RowError) BadRow {
 		if re.Column != "" {
 			ci = columnIndex(header, re.Column)
 		}
-		br.Errors = append(br.Errors, CellError{Column: re.Column, ColumnIndex: ci, Field: re.Field, Value: re.Value, Message: cellMessage(re)})
+		br.Errors = append(br.Errors, CellError{Column: re.Column, ColumnIndex: ci, Field: re.Field, Value: re.Value, Message: cellMessage(re),
+			Code: re.Code(), Reason: re.Reason(), Msgs: rowErrorMsgs(re)})
 	}
 	return br
 }
@@ -456,6 +473,11 @@ type RowDetail struct {
 	Changes []string       `json:"changes,omitempty"`
 	// Warnings are the row's warnings, as "Column: text".
 	Warnings []string `json:"warnings,omitempty"`
+
+	// ErrorMsgs and WarningMsgs are Error and Warnings as codes
+	// (messages.go).
+	ErrorMsgs   []ColumnMsgs `json:"errorMsgs,omitempty"`
+	WarningMsgs []ColumnMsgs `json:"warningMsgs,omitempty"`
 }
 
 // ExportParams configure export.
@@ -663,4 +685,7 @@ type MigrationResult struct {
 	Seconds     float64         `json:"seconds"`
 	ReportFiles []*FileBytes    `json:"reportFiles"` // .md, .json, .html
 	ResultFiles []*FileBytes    `json:"resultFiles"` // per input: success and errors files
+
+	// Warnings are the files' warnings by cause, with codes (messages.go).
+	Warnings []FileCauses `json:"warnings"`
 }

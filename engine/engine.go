@@ -285,7 +285,7 @@ func (e *Engine) OpenSource(src Source, name string, opts OpenOptions) (*FileInf
 	if f.format == sheet.FormatXLSX {
 		// The CLI computes such cells with excelize; the page cannot.
 		if u, err := xlsx.FindUncachedFormulas(f.src, f.src.Size(), f.opts.XLSX, 0); err == nil {
-			info.NeedsSave = u.Message()
+			info.NeedsSave, info.NeedsSaveMsg = u.Message(), needsSaveMsg(u)
 		}
 		info.Sheet = opts.Sheet
 		if info.Sheet == "" && len(f.sheets) > 0 {

@@ -325,6 +325,7 @@ func details(res *bulk.Result, max int) []RowDetail {
 			}
 			d.Warnings = append(d.Warnings, t)
 		}
+		rowDetailMsgs(&d, &rr)
 		out = append(out, d)
 	}
 	return out

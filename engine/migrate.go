@@ -291,7 +291,7 @@ func (e *Engine) migrate(ctx context.Context, client *kommo.Client, files []migr
 	if runErr != nil {
 		out.Error = runErr.Error()
 	}
-	out.Tables = tables(rep)
+	out.Tables, out.Warnings = tables(rep), fileCauses(rep)
 	if !p.DryRun {
 		// Fields may have been created: the next schema() reads them.
 		e.mu.Lock()

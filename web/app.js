@@ -1,7 +1,13 @@
 // The kommo-bulk page: one client of kommo-bulk.js like any other. The
 // engine runs in a Web Worker; this file only keeps the page's state and
-// draws it.
+// draws it. Every string it shows comes from the catalogs (i18n.js), in
+// the language picked; the engine's messages come as codes and
+// parameters, and the file's own data is shown as it is.
 import { load, saveFile } from './kommo-bulk.js';
+import {
+  LANGUAGES, t, msgs, translate, language, setLanguage, preferred, catalog, loadCatalogs,
+  fmtInt, fmtDecimal, fmtPercent, fmtBytes, fmtDateTime, fmtDuration, fmtList,
+} from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...kids) => {
@@ -58,15 +64,47 @@ async function busy(button, fn) {
   }
 }
 
-const fmtInt = (n) => new Intl.NumberFormat().format(n);
-const fmtBytes = (n) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KB` : `${(n / (1 << 20)).toFixed(1)} MB`);
-function fmtDuration(ms) {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${s % 60} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+// ---- Languages ----
+//
+// A view is a drawing of part of the page from the state: drawn once
+// when the state changes, and again when the language does.
+
+const views = new Map();
+function view(name, draw) {
+  views.set(name, draw);
+  draw();
 }
+const forget = (...names) => { for (const n of names) views.delete(n); };
+
+// engineText is an engine message in the page's language: in English the
+// engine's own text (the most detailed), in another language the text
+// rendered from its codes and parameters.
+const engineText = (english, list) => (language() === 'en' && english ? english : (list && list.length ? msgs(list) : english || ''));
+
+// causeText renders a summary line by cause ("Phone: 1 row left out (no
+// digits in it)") from its codes, as i18n.RenderCause does.
+function causeText(c) {
+  if (language() === 'en' && (c.text || c.summary)) return c.text || c.summary;
+  const outcome = t(c.error ? 'cause.failed' : `cause.${c.action}`, { count: c.rows });
+  const hint = msgs(c.hintMsgs);
+  return c.column ? t('cause.line', { column: c.column, outcome, hint }) : t('cause.line.no_column', { outcome, hint });
+}
+
+const entityName = (e) => t(`ui.entity.${e}`);
+
+function drawLanguages() {
+  const sel = $('lang');
+  sel.replaceChildren(...LANGUAGES.map((l) => el('option', { value: l, lang: l, text: catalog(l)['language.name'] || l, selected: l === language() })));
+}
+
+async function switchLanguage(lang) {
+  await setLanguage(lang, true);
+  translate();
+  drawLanguages();
+  for (const draw of views.values()) draw();
+  document.body.dataset.lang = language();
+}
+$('lang').addEventListener('change', () => switchLanguage($('lang').value).catch(fail));
 
 function guessEntity(name) {
   const n = name.toLowerCase();
@@ -88,24 +126,33 @@ function remember() {
 // ---- Start ----
 
 async function start() {
+  // Every catalog (a few kB each) names its language for the switcher.
+  await loadCatalogs(LANGUAGES);
+  await setLanguage(preferred());
+  translate();
+  drawLanguages();
+  document.body.dataset.lang = language();
+  view('account', () => { $('account').textContent = t('ui.connecting'); });
+  view('engine', () => { $('engine').textContent = t('ui.engine.loading'); });
   fetch('serve.json').then((r) => (r.ok ? r.json() : null)).then((info) => {
-    if (!info) { $('account').textContent = ''; return; }
-    $('account').textContent = info.emulator
-      ? 'Account: the built-in emulator (nothing leaves this machine)'
-      : `Account: ${info.account}`;
-    if (!info.wasm) $('engine').textContent = 'This server was built without the engine: run make build.';
-  }).catch(() => { $('account').textContent = ''; });
+    view('account', () => {
+      $('account').textContent = !info ? '' : info.emulator ? t('ui.account.emulator') : t('ui.account', { account: info.account });
+    });
+    if (info && !info.wasm) view('engine', () => { $('engine').textContent = t('ui.engine.missing'); });
+  }).catch(() => { view('account', () => { $('account').textContent = ''; }); });
 
   try {
     state.kb = await load();
   } catch (err) {
-    $('engine').textContent = `The engine did not start: ${err.message}`;
+    view('engine', () => { $('engine').textContent = t('ui.engine.failed', { error: err.message }); });
     return;
   }
-  $('engine').textContent = `Engine ${state.kb.version} ready`;
+  engineReady();
   document.body.dataset.ready = 'true';
   state.kb.schema().then((s) => { state.schema = s; fillExportFilters(); }).catch(fail);
 }
+
+const engineReady = () => view('engine', () => { $('engine').textContent = t('ui.engine.ready', { version: state.kb.version }); });
 
 // ---- Tabs ----
 
@@ -154,12 +201,15 @@ async function openFile(file, options = {}) {
   if (!state.kb) return;
   blob = file;
   await busy(null, async () => {
-    $('engine').textContent = `Reading ${file.name}…`;
+    view('engine', () => { $('engine').textContent = t('ui.reading_file', { file: file.name }); });
     if (state.file) state.kb.closeFile(state.file.id);
     // A workbook is copied into the engine once (a CSV is read in slices).
-    const onProgress = (p) => { $('engine').textContent = `Reading ${file.name}… ${percent(p)}`; };
-    state.file = await state.kb.openFile(file, file.name, options, { onProgress });
-    $('engine').textContent = `Engine ${state.kb.version} ready`;
+    const onProgress = (p) => { view('engine', () => { $('engine').textContent = t('ui.reading_file.progress', { file: file.name, percent: percent(p) }); }); };
+    try {
+      state.file = await state.kb.openFile(file, file.name, options, { onProgress });
+    } finally {
+      engineReady();
+    }
     showFile();
     if (!options.sheet) $('entity').value = guessEntity(file.name);
     await propose();
@@ -170,15 +220,18 @@ function showFile() {
   const f = state.file;
   $('file-info').hidden = false;
   $('file-name').textContent = f.name;
-  $('file-meta').textContent = `${f.format.toUpperCase()}, ${fmtBytes(f.size)}, ${f.header.length} columns` + (f.needsSave ? `. ${f.needsSave}` : '');
   const sheets = f.sheets || [];
   $('sheet-label').hidden = sheets.length === 0;
   $('sheet').replaceChildren(...sheets.map((s) => el('option', { value: s, text: s, selected: s === f.sheet })));
-  const table = $('preview');
-  table.replaceChildren(
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Row' }), ...f.header.map((h) => el('th', { scope: 'col', text: h })))),
-    el('tbody', {}, ...f.preview.map((r) => el('tr', {}, el('th', { scope: 'row', text: r.row }), ...f.header.map((_, i) => el('td', { text: r.values[i] ?? '' }))))),
-  );
+  view('file', () => {
+    const meta = t('ui.file.meta', { format: f.format.toUpperCase(), size: fmtBytes(f.size), count: f.header.length });
+    const save = f.needsSave ? engineText(f.needsSave, f.needsSaveMsg ? [f.needsSaveMsg] : null) : '';
+    $('file-meta').textContent = meta + (save ? `. ${save}` : '');
+    $('preview').replaceChildren(
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('ui.col.row') }), ...f.header.map((h) => el('th', { scope: 'col', text: h })))),
+      el('tbody', {}, ...f.preview.map((r) => el('tr', {}, el('th', { scope: 'row', text: fmtInt(r.row) }), ...f.header.map((_, i) => el('td', { text: r.values[i] ?? '' }))))),
+    );
+  });
   for (const id of ['step-check', 'step-run']) $(id).hidden = true;
   resetResults();
 }
@@ -188,6 +241,7 @@ $('entity').addEventListener('change', () => { if (state.file) busy(null, propos
 
 function resetResults() {
   state.validation = null;
+  forget('check', 'dry', 'result', 'progress');
   for (const id of ['bad', 'warn', 'check-causes', 'dry', 'result', 'progress-box', 'errors-file']) $(id).hidden = true;
   $('check-summary').textContent = '';
 }
@@ -200,11 +254,11 @@ async function propose() {
   const saved = loadSaved();
   if (saved) {
     state.spec = saved.spec;
-    $('map-note').textContent = `Using the mapping you saved on ${new Date(saved.saved).toLocaleString()} for this header.`;
+    mapNote('ui.map.saved', { date: () => fmtDateTime(new Date(saved.saved)) });
   } else {
     state.spec = structuredClone(state.proposal.spec);
     const sure = state.proposal.columns.filter((c) => c.field && c.confidence >= 0.9).length;
-    $('map-note').textContent = `Suggested: ${sure} of ${state.file.header.length} columns matched with confidence. Check the others.`;
+    mapNote('ui.map.suggested', { sure, count: state.file.header.length });
   }
   if (state.spec.match && $('mode').value === 'create') $('mode').value = 'upsert';
   drawMapping();
@@ -213,6 +267,15 @@ async function propose() {
   $('step-run').hidden = false;
   resetResults();
   document.body.dataset.mapped = 'true';
+}
+
+// mapNote says where the mapping comes from; a parameter that is a
+// function is computed at each drawing (a date in the language's format).
+function mapNote(code, params = {}) {
+  view('map-note', () => {
+    const p = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'function' ? v() : v]));
+    $('map-note').textContent = t(code, p);
+  });
 }
 
 // fieldOptions lists what a column can go to: the primary entity's fields,
@@ -239,7 +302,13 @@ function currentTarget(column) {
   return { kind: 'none' };
 }
 
-function drawMapping() {
+const drawMapping = () => view('mapping', drawMappingTable);
+
+// fieldLabel is a field as a person reads it: a standard field by its
+// name in the page's language, a custom field by the account's name.
+const fieldLabel = (f) => (f.standard ? t(`ui.field.${f.field}`) : f.name);
+
+function drawMappingTable() {
   const entity = state.spec.entity;
   const tbody = $('mapping').querySelector('tbody');
   const groups = fieldOptions(entity);
@@ -250,21 +319,21 @@ function drawMapping() {
   const rows = state.file.header.map((h, i) => {
     const prop = state.proposal.columns.find((c) => c.column === h) || { confidence: 0 };
     const cur = currentTarget(h);
-    const select = el('select', { 'aria-label': `Kommo field for column ${h}`, 'data-column': h });
-    select.append(el('option', { value: optValue({ kind: 'none' }), text: '— do not import —' }));
-    select.append(el('option', { value: optValue({ kind: 'key' }), text: 'row key (the source’s id, for links between files)' }));
+    const select = el('select', { 'aria-label': t('ui.map.field_label', { column: h }), 'data-column': h });
+    select.append(el('option', { value: optValue({ kind: 'none' }), text: t('ui.map.none') }));
+    select.append(el('option', { value: optValue({ kind: 'key' }), text: t('ui.map.key') }));
     for (const ref of ['companies', 'contacts', 'leads']) {
-      if (ref !== entity) select.append(el('option', { value: optValue({ kind: 'ref', entity: ref }), text: `key of a ${ref.replace(/s$/, '').replace(/ie$/, 'y')} in another file` }));
+      if (ref !== entity) select.append(el('option', { value: optValue({ kind: 'ref', entity: ref }), text: t(`ui.map.ref.${ref}`) }));
     }
     let found = cur.kind !== 'field';
     for (const g of groups) {
-      const og = el('optgroup', { label: g.ent === entity ? `${entity} fields` : `the row’s ${g.ent}` });
+      const og = el('optgroup', { label: g.ent === entity ? t('ui.map.group.own', { entity: entityName(entity) }) : t('ui.map.group.related', { entity: entityName(g.ent) }) });
       for (const f of g.fields) {
         const ent = g.ent === entity ? '' : g.ent;
         const enums = f.enums && f.enums.length ? f.enums : [''];
         for (const en of enums) {
           const v = { kind: 'field', entity: ent, field: f.field, enum: en };
-          const label = `${f.name}${en ? ` (${en})` : ''}${f.standard ? '' : ' ·custom'}`;
+          const label = `${fieldLabel(f)}${en ? ` (${en})` : ''}${f.standard ? '' : ` ·${t('ui.map.custom')}`}`;
           og.append(el('option', { value: optValue(v), text: label }));
         }
       }
@@ -281,15 +350,18 @@ function drawMapping() {
     select.addEventListener('change', () => { setTarget(h, JSON.parse(select.value)); drawMapping(); });
     const pct = Math.round((prop.confidence || 0) * 100);
     const level = pct >= 90 ? 'high' : pct >= 60 ? 'mid' : 'low';
-    const link = prop.reason === 'key' ? 'looks like the source’s id'
-      : prop.reason === 'ref' ? `looks like the key of a row in ${(state.proposal.refs.find((r) => r.column === h) || {}).entity || 'another file'}` : '';
+    const refEntity = prop.reason === 'ref' ? (state.proposal.refs.find((r) => r.column === h) || {}).entity : '';
+    const link = prop.reason === 'key' ? t('ui.map.looks_key')
+      : prop.reason === 'ref' ? (refEntity ? t('ui.map.looks_ref', { entity: entityName(refEntity) }) : t('ui.map.looks_ref.other')) : '';
+    const reason = prop.reason ? t(`ui.match.${prop.reason}`) : '';
+    const propField = prop.field ? fieldLabel({ ...(fieldInfo({ entity: prop.entity || entity, field: prop.field }) || { field: prop.field, name: prop.field }) }) : '';
     const conf = link ? el('span', { class: 'conf link', text: link })
       : prop.field
-      ? el('span', { class: `conf ${level}`, title: prop.reason ? `matched by ${prop.reason}` : '' },
-        el('meter', { min: 0, max: 100, low: 60, high: 90, optimum: 100, value: pct, 'aria-label': `confidence ${pct}%` }),
-        ` ${pct}% `, el('span', { class: 'muted', text: prop.reason || '' }),
-        prop.field ? el('span', { class: 'muted', text: ` → ${prop.entity && prop.entity !== entity ? prop.entity + '.' : ''}${prop.field}` }) : null)
-      : el('span', { class: 'muted', text: 'no match' });
+      ? el('span', { class: `conf ${level}`, title: reason ? t('ui.map.matched_by', { reason }) : '' },
+        el('meter', { min: 0, max: 100, low: 60, high: 90, optimum: 100, value: pct, 'aria-label': t('ui.map.confidence', { percent: fmtPercent(pct / 100) }) }),
+        ` ${fmtPercent(pct / 100)} `, el('span', { class: 'muted', text: reason }),
+        el('span', { class: 'muted', text: ` → ${prop.entity && prop.entity !== entity ? entityName(prop.entity) + '.' : ''}${propField}` }))
+      : el('span', { class: 'muted', text: t('ui.map.no_match') });
     return el('tr', { 'data-column': h }, el('th', { scope: 'row', text: h }), el('td', { class: 'sample', text: sample(i) }), el('td', {}, select),
       el('td', {}, policySelect(h, cur)), el('td', {}, conf));
   });
@@ -312,12 +384,12 @@ function policySelect(column, cur) {
   const f = fieldInfo(cur);
   const lenient = /^(PHONE|EMAIL)$/i.test(cur.field);
   const options = [
-    ['', lenient ? 'default: lands with a warning' : 'default: the row fails'],
-    ['error', 'the row fails'],
-    ...(f && f.keepable ? [['keep', 'send it as written']] : []),
-    ['drop', 'leave the value out'],
+    ['', t(lenient ? 'ui.policy.default_warn' : 'ui.policy.default_fail')],
+    ['error', t('ui.policy.error')],
+    ...(f && f.keepable ? [['keep', t('ui.policy.keep')]] : []),
+    ['drop', t('ui.policy.drop')],
   ];
-  const sel = el('select', { class: 'policy', 'aria-label': `If a value of column ${column} does not validate`, 'data-column': column },
+  const sel = el('select', { class: 'policy', 'aria-label': t('ui.policy.label', { column }), 'data-column': column },
     ...options.map(([v, t]) => el('option', { value: v, text: t, selected: (c && c.on_invalid || '') === v })));
   sel.addEventListener('change', () => {
     const col = (state.spec.columns || []).find((x) => x.column === column);
@@ -378,7 +450,7 @@ $('accept').addEventListener('click', () => {
   state.spec = structuredClone(state.proposal.spec);
   drawMapping();
   remember();
-  $('map-note').textContent = 'Using the suggested mapping.';
+  mapNote('ui.map.accepted');
   resetResults();
 });
 
@@ -398,20 +470,20 @@ $('load-mapping').addEventListener('change', (ev) => busy(null, async () => {
   state.spec = spec;
   drawMapping();
   remember();
-  $('map-note').textContent = `Using the mapping from ${f.name}.`;
+  mapNote('ui.map.loaded', { file: f.name });
   resetResults();
 }));
 
 // ---- 3. Check ----
 
-const percent = (p) => `${p.total ? Math.floor((100 * p.read) / p.total) : 100}%`;
+const percent = (p) => fmtPercent(p.total ? Math.floor((100 * p.read) / p.total) / 100 : 1);
 
 // showRead shows how far a pass over the file has got: the bytes of a CSV
 // or of an XLSX sheet read so far.
 function showRead(p) {
   $('read-box').hidden = false;
   $('read-progress').value = p.total ? p.read / p.total : 1;
-  $('read-text').textContent = `Reading rows… ${percent(p)} (${fmtBytes(p.read)} of ${fmtBytes(p.total)})`;
+  $('read-text').textContent = t('ui.check.reading', { percent: percent(p), read: fmtBytes(p.read), total: fmtBytes(p.total) });
 }
 
 async function validate() {
@@ -424,15 +496,17 @@ async function validate() {
   }
   state.validation = v;
   remember();
-  const cols = Object.entries(v.byColumn).map(([c, n]) => `${c || 'row'}: ${n}`).join(', ');
-  const warned = v.warned ? ` ${fmtInt(v.warned)} of the ready rows ${v.warned === 1 ? 'lands' : 'land'} with warnings.` : '';
-  $('check-summary').textContent = v.bad === 0
-    ? `All ${fmtInt(v.rows)} rows are ready to import.${warned}`
-    : `${fmtInt(v.rows)} rows: ${fmtInt(v.good)} ready, ${fmtInt(v.bad)} with errors (${cols}).${warned}`;
   $('errors-file').hidden = v.bad === 0;
-  drawCauses($('check-causes'), v.causes, v.regions);
-  drawChecked($('warn'), $('warn-grid'), v.warnRows, v.warned, 'warn');
-  drawBad(v);
+  view('check', () => {
+    const cols = Object.entries(v.byColumn).map(([c, n]) => `${c || t('ui.check.row_level')}: ${fmtInt(n)}`).join(', ');
+    const warned = v.warned ? ` ${t('ui.check.warned', { count: v.warned })}` : '';
+    $('check-summary').textContent = (v.bad === 0
+      ? t('ui.check.all_ready', { count: v.rows })
+      : t('ui.check.summary', { count: v.rows, good: v.good, bad: v.bad, columns: cols })) + warned;
+    drawCauses($('check-causes'), v.causes, v.regions);
+    drawChecked($('warn'), $('warn-grid'), v.warnRows, v.warned, 'warn');
+    drawBad(v);
+  });
   document.body.dataset.checked = String(v.bad);
   document.body.dataset.warned = String(v.warned);
   return v;
@@ -442,14 +516,18 @@ async function validate() {
 // kept as written (no country code: …)") and where phones without a
 // country code were read.
 function drawCauses(list, causes, regions) {
-  const from = { spec: 'the mapping’s region', column: 'the row’s country column', account: 'the account’s country' };
-  const items = (causes || []).map((c) => el('li', { class: c.error ? 'error' : 'warn', text: c.text }));
+  const items = (causes || []).map((c) => el('li', { class: c.error ? 'error' : 'warn', text: causeText(c) }));
   if (regions && regions.length) {
-    items.push(el('li', { text: `Phones without a country code were read as ${regions.map((r) => `${r.region} (${from[r.from] || r.from}${r.column ? ` “${r.column}”` : ''}): ${fmtInt(r.rows)} row${r.rows === 1 ? '' : 's'}`).join(', ')}.` }));
+    const list = regions.map((r) => t('ui.region.item', { region: r.region, from: regionFrom(r), count: r.rows })).join(', ');
+    items.push(el('li', { text: t('ui.region.line', { list }) }));
   }
   list.replaceChildren(...items);
   list.hidden = items.length === 0;
 }
+
+// regionFrom says where a region came from: "the mapping’s region", "the
+// row’s country column “Country”".
+const regionFrom = (r) => `${t(`ui.region.${r.from}`)}${r.column ? ` “${r.column}”` : ''}`;
 
 // drawChecked draws rows with their cells marked: the warnings' cells in
 // amber (the rows land), the errors' in red with an input to fix them.
@@ -457,7 +535,8 @@ function drawChecked(box, grid, rows, total, kind) {
   box.hidden = !rows || rows.length === 0;
   if (box.hidden) return;
   const header = state.file.header;
-  const thead = el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Row' }), ...header.map((h) => el('th', { scope: 'col', text: h })), el('th', { scope: 'col', text: kind === 'warn' ? 'What was done' : 'Problem' })));
+  const thead = el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('ui.col.row') }), ...header.map((h) => el('th', { scope: 'col', text: h })), el('th', { scope: 'col', text: t(kind === 'warn' ? 'ui.check.what_done' : 'ui.check.problem') })));
+  const message = (e) => engineText(e.message, e.msgs);
   const body = el('tbody');
   for (const br of rows) {
     const marks = new Map();
@@ -468,17 +547,17 @@ function drawChecked(box, grid, rows, total, kind) {
       if (!e) return el('td', { text: value });
       const id = `${kind === 'warn' ? 'warn' : 'fix'}-${br.row}-${i}`;
       const input = el('input', {
-        id, value, 'aria-invalid': kind === 'warn' ? undefined : 'true', 'aria-describedby': `${id}-msg`, 'aria-label': `Row ${br.row}, ${h}`,
+        id, value, 'aria-invalid': kind === 'warn' ? undefined : 'true', 'aria-describedby': `${id}-msg`, 'aria-label': t('ui.check.cell_label', { row: br.row, column: h }),
         'data-row': br.row, 'data-column': h, class: 'fix',
       });
-      return el('td', { class: kind === 'warn' ? 'warn' : 'bad', 'data-code': e.code }, input, el('span', { id: `${id}-msg`, class: 'msg', text: e.message }));
+      return el('td', { class: kind === 'warn' ? 'warn' : 'bad', 'data-code': e.code }, input, el('span', { id: `${id}-msg`, class: 'msg', text: message(e) }));
     });
-    const problems = (kind === 'warn' ? br.warnings : br.errors).map((e) => `${e.column ? e.column + ': ' : ''}${e.message}`).join('; ');
-    body.append(el('tr', {}, el('th', { scope: 'row', text: br.row }), ...cells, el('td', { class: kind === 'warn' ? 'msg warn-msg' : 'msg', text: problems })));
+    const problems = (kind === 'warn' ? br.warnings : br.errors).map((e) => `${e.column ? e.column + ': ' : ''}${message(e)}`).join('; ');
+    body.append(el('tr', {}, el('th', { scope: 'row', text: fmtInt(br.row) }), ...cells, el('td', { class: kind === 'warn' ? 'msg warn-msg' : 'msg', text: problems })));
   }
   grid.replaceChildren(thead, body);
   if (total > rows.length) {
-    grid.append(el('caption', { text: `The first ${rows.length} of ${fmtInt(total)} rows ${kind === 'warn' ? 'with warnings: the success file lists them all after the import' : 'with errors: the errors file has them all'}.` }));
+    grid.append(el('caption', { text: t(kind === 'warn' ? 'ui.check.first_warn' : 'ui.check.first_bad', { shown: rows.length, count: total }) }));
   }
 }
 
@@ -492,7 +571,7 @@ $('apply-fixes').addEventListener('click', () => busy($('apply-fixes'), async ()
   const inputs = [...document.querySelectorAll('#bad-grid input.fix, #warn-grid input.fix')].filter((i) => i.value !== i.defaultValue);
   for (const i of inputs) await state.kb.setCell(state.file.id, Number(i.dataset.row), i.dataset.column, i.value);
   const v = await validate();
-  toast(inputs.length ? `${inputs.length} cell${inputs.length > 1 ? 's' : ''} fixed; ${v.bad} rows still have errors.` : 'Nothing was changed.');
+  toast(inputs.length ? `${t('ui.check.cells_fixed', { count: inputs.length })}; ${t('ui.check.still_bad', { count: v.bad })}` : t('ui.check.nothing_changed'));
 }));
 
 // Enter in a fix applies it.
@@ -508,15 +587,17 @@ $('errors-file').addEventListener('click', () => busy($('errors-file'), async ()
 
 // ---- 4. Dry run and import ----
 
-function counts(list, r, verb) {
+// counts lists an import's counts; dry says "to be created".
+function counts(list, r, dry) {
+  const would = dry ? '.dry' : '';
   const items = [
-    [`${fmtInt(r.created)} ${verb}created`, 'create'],
-    [`${fmtInt(r.updated)} ${verb}updated`, 'update'],
-    [`${fmtInt(r.skipped)} ${verb}skipped`, 'skip'],
-    [`${fmtInt(r.failed)} with errors`, 'error'],
+    [t(`ui.count.created${would}`, { count: r.created }), 'create'],
+    [t(`ui.count.updated${would}`, { count: r.updated }), 'update'],
+    [t(`ui.count.skipped${would}`, { count: r.skipped }), 'skip'],
+    [t('ui.count.failed', { count: r.failed }), 'error'],
   ];
-  if (r.warned) items.push([`${fmtInt(r.warned)} with warnings`, 'warn']);
-  if (r.pending) items.push([`${fmtInt(r.pending)} not reached`, 'pending']);
+  if (r.warned) items.push([t('ui.count.warned', { count: r.warned }), 'warn']);
+  if (r.pending) items.push([t('ui.count.pending', { count: r.pending }), 'pending']);
   list.replaceChildren(...items.map(([t, c]) => el('li', { class: c, text: t })));
 }
 
@@ -524,20 +605,27 @@ function importParams(dryRun) {
   return { mode: $('mode').value, dryRun };
 }
 
-function showProgress(p) {
+// progressCounts is a run's counts so far: "3 created, 0 updated, 0
+// skipped, 0 errors".
+const progressCounts = (p) => t('ui.progress.counts', { created: p.created, updated: p.updated, skipped: p.skipped, failed: p.failed });
+// rowsOf is "6 of 6 rows", or "6 rows" when the total is unknown.
+const rowsOf = (rows, expected) => (expected ? t('ui.progress.rows_of', { rows, count: expected }) : t('ui.progress.rows', { count: rows }));
+
+const showProgress = (p) => view('progress', () => drawProgress(p));
+function drawProgress(p) {
   const box = $('progress-box');
   box.hidden = false;
   const bar = $('progress');
   if (p.expected > 0) { bar.max = p.expected; bar.value = p.rows; } else bar.removeAttribute('value');
   const parts = [];
-  if (p.phase === 'validating') parts.push('Counting the rows…');
+  if (p.phase === 'validating') parts.push(t('ui.progress.counting'));
   else {
-    parts.push(`${fmtInt(p.rows)}${p.expected ? ' of ' + fmtInt(p.expected) : ''} rows`);
-    parts.push(`${fmtInt(p.created)} created, ${fmtInt(p.updated)} updated, ${fmtInt(p.skipped)} skipped, ${fmtInt(p.failed)} errors`);
-    if (p.rate > 0) parts.push(`${p.rate.toFixed(1)} rows/s`);
-    if (p.etaMs > 0) parts.push(`about ${fmtDuration(p.etaMs)} left`);
-    if (p.paused) parts.push('paused');
-    if (p.phase === 'writing') parts.push('writing the result files…');
+    parts.push(rowsOf(p.rows, p.expected));
+    parts.push(progressCounts(p));
+    if (p.rate > 0) parts.push(t('ui.progress.rate', { rate: fmtDecimal(p.rate) }));
+    if (p.etaMs > 0) parts.push(t('ui.progress.eta', { duration: fmtDuration(p.etaMs) }));
+    if (p.paused || (state.job && state.job.paused)) parts.push(t('ui.progress.paused'));
+    if (p.phase === 'writing') parts.push(t('ui.progress.writing'));
   }
   $('progress-text').textContent = parts.join(' · ');
 }
@@ -548,7 +636,14 @@ function running(on) {
   $('validate').disabled = on;
   $('pause').hidden = !on;
   $('cancel').hidden = !on;
-  $('pause').textContent = 'Pause';
+  pauseButton($('pause'), false);
+}
+
+// pauseButton shows Pause or Resume (data-paused says which).
+function pauseButton(b, paused) {
+  b.dataset.paused = String(paused);
+  b.dataset.i18n = paused ? 'ui.resume' : 'ui.pause';
+  b.textContent = t(b.dataset.i18n);
 }
 
 async function runJob(dryRun) {
@@ -571,28 +666,43 @@ $('dry-run').addEventListener('click', () => busy(null, async () => {
   const r = await runJob(true);
   $('progress-box').hidden = true;
   $('dry').hidden = false;
-  counts($('dry-counts'), r, 'to be ');
-  drawCauses($('dry-causes'), r.warnings, null);
-  const t = $('dry-details');
-  t.replaceChildren(
-    el('thead', {}, el('tr', {}, ...['Row', 'Action', 'Kommo id', 'Details'].map((h) => el('th', { scope: 'col', text: h })))),
-    el('tbody', {}, ...r.details.slice(0, 100).map((d) => el('tr', { class: d.action },
-      el('th', { scope: 'row', text: d.row }), el('td', { text: d.action }),
-      el('td', { text: Object.values(d.ids).join(', ') }),
-      el('td', { class: d.warnings ? 'warn-msg' : undefined, text: d.error || [...(d.changes || []), ...(d.warnings || [])].join('; ') })))),
-  );
+  view('dry', () => {
+    counts($('dry-counts'), r, true);
+    drawCauses($('dry-causes'), r.warnings, null);
+    $('dry-details').replaceChildren(
+      el('thead', {}, el('tr', {}, ...['ui.col.row', 'ui.col.action', 'ui.col.kommo_id', 'ui.col.details'].map((h) => el('th', { scope: 'col', text: t(h) })))),
+      el('tbody', {}, ...r.details.slice(0, 100).map((d) => el('tr', { class: d.action },
+        el('th', { scope: 'row', text: fmtInt(d.row) }), el('td', { text: t(`ui.action.${d.action}`) }),
+        el('td', { text: Object.values(d.ids).join(', ') }),
+        el('td', { class: d.warnings ? 'warn-msg' : undefined, text: detailText(d) })))),
+    );
+  });
   state.files.dry = r.successFile;
   $('dry-heading').focus();
   document.body.dataset.dryRun = 'done';
 }));
+// detailText is what a dry run says of a row: its error, or its changes
+// and warnings.
+function detailText(d) {
+  const withColumn = (m) => `${m.column ? m.column + ': ' : ''}${msgs(m.msgs)}`;
+  if (d.error) return language() === 'en' || !d.errorMsgs ? d.error : d.errorMsgs.map(withColumn).join('; ');
+  const warnings = (d.warnings || []).map((w, i) => {
+    const m = (d.warningMsgs || [])[i];
+    return language() === 'en' || !m ? w : withColumn(m);
+  });
+  return [...(d.changes || []), ...warnings].join('; ');
+}
+
 $('dry-file').addEventListener('click', () => state.files.dry && saveFile(state.files.dry));
 
 $('run').addEventListener('click', () => busy(null, async () => {
   const r = await runJob(false);
   $('result').hidden = false;
-  $('result-heading').textContent = r.canceled ? 'Import canceled' : r.error ? `Import stopped: ${r.error}` : 'Import finished';
-  counts($('result-counts'), r, '');
-  drawCauses($('result-causes'), r.warnings, null);
+  view('result', () => {
+    $('result-heading').textContent = r.canceled ? t('ui.result.canceled') : r.error ? t('ui.result.stopped', { error: r.error }) : t('ui.result.finished');
+    counts($('result-counts'), r, false);
+    drawCauses($('result-causes'), r.warnings, null);
+  });
   state.files.success = r.successFile;
   state.files.errors = r.errorsFile;
   $('result-errors-file').hidden = !r.errorsFile;
@@ -605,8 +715,8 @@ $('result-errors-file').addEventListener('click', () => state.files.errors && sa
 $('pause').addEventListener('click', async () => {
   if (!state.job) return;
   const b = $('pause');
-  if (b.textContent === 'Pause') { await state.job.pause(); b.textContent = 'Resume'; $('progress-text').textContent += ' · paused'; }
-  else { await state.job.resume(); b.textContent = 'Pause'; }
+  if (b.dataset.paused !== 'true') { await state.job.pause(); state.job.paused = true; pauseButton(b, true); $('progress-text').textContent += ` · ${t('ui.progress.paused')}`; }
+  else { await state.job.resume(); state.job.paused = false; pauseButton(b, false); }
 });
 $('cancel').addEventListener('click', () => { if (state.job) state.job.cancel(); });
 
@@ -629,12 +739,12 @@ $('export-form').addEventListener('submit', (ev) => {
     if ($('export-pipeline').value) filter.pipelineIds = [Number($('export-pipeline').value)];
     const format = document.querySelector('input[name=export-format]:checked').value;
     $('export-save').hidden = true;
-    $('export-status').textContent = 'Exporting…';
+    view('export', () => { $('export-status').textContent = t('ui.export.running'); });
     const f = await state.kb.export({ entity: $('export-entity').value, format, filter, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }, {
-      onProgress: (p) => { $('export-status').textContent = `Exporting… ${fmtInt(p.rows)} rows (${p.pages} pages)`; },
+      onProgress: (p) => { view('export', () => { $('export-status').textContent = t('ui.export.progress', { count: p.rows, pages: p.pages }); }); },
     });
     state.files.export = f;
-    $('export-status').textContent = `${fmtInt(f.rows)} rows exported to ${f.name} (${fmtBytes(f.bytes.length)}).`;
+    view('export', () => { $('export-status').textContent = t('ui.export.done', { count: f.rows, file: f.name, size: fmtBytes(f.bytes.length) }); });
     $('export-save').hidden = false;
     $('export-save').focus();
     document.body.dataset.exported = String(f.rows);
@@ -697,38 +807,38 @@ async function detect() {
     Object.assign(f, { source: d.source, entity: d.entity, confidence: d.confidence, candidates: d.candidates, ignored: d.ignored, detected: `${d.source}/${d.entity}` });
   }
   const name = (det.sources.find((s) => s.source === det.source) || {}).name || det.source;
-  $('mig-source-note').textContent = det.source
-    ? `These look like ${name} exports. Change the source or the kind of a file if it is wrong.`
-    : 'No preset recognises these files: choose the source and the kind of each.';
+  view('mig-source', () => { $('mig-source-note').textContent = det.source ? t('ui.mig.looks_like', { source: name }) : t('ui.mig.no_preset'); });
   drawMigrationFiles();
   resetCheck();
   setMigState('migDetected', String(mig.files.length));
 }
 
-function drawMigrationFiles() {
+const drawMigrationFiles = () => view('mig-files', drawMigrationFilesNow);
+function drawMigrationFilesNow() {
   $('mig-files-box').hidden = mig.files.length === 0;
   $('mig-step-options').hidden = mig.files.length === 0;
   const rows = mig.files.map((f, i) => {
-    const src = el('select', { 'aria-label': `Source of ${f.info.name}`, class: 'mig-source', 'data-file': f.info.name });
-    src.append(el('option', { value: '', text: '— choose —' }));
+    const src = el('select', { 'aria-label': t('ui.mig.source_label', { file: f.info.name }), class: 'mig-source', 'data-file': f.info.name });
+    src.append(el('option', { value: '', text: t('ui.mig.choose') }));
     for (const s of mig.sources) src.append(el('option', { value: s.source, text: s.name, selected: s.source === f.source }));
     const kinds = ((mig.sources.find((s) => s.source === f.source) || {}).entities) || ['companies', 'contacts', 'leads', 'tasks'];
-    const kind = el('select', { 'aria-label': `Kind of ${f.info.name}`, class: 'mig-kind', 'data-file': f.info.name });
-    kind.append(el('option', { value: '', text: '— choose —' }));
-    for (const k of kinds) kind.append(el('option', { value: k, text: k === 'leads' ? 'deals (leads)' : k, selected: k === f.entity }));
+    const kind = el('select', { 'aria-label': t('ui.mig.kind_label', { file: f.info.name }), class: 'mig-kind', 'data-file': f.info.name });
+    kind.append(el('option', { value: '', text: t('ui.mig.choose') }));
+    for (const k of kinds) kind.append(el('option', { value: k, text: k === 'leads' ? t('ui.mig.kind.leads') : entityName(k), selected: k === f.entity }));
     src.addEventListener('change', () => { f.source = src.value; drawMigrationFiles(); resetCheck(); });
     kind.addEventListener('change', () => { f.entity = kind.value; drawMigrationFiles(); resetCheck(); });
     const overridden = f.detected !== `${f.source}/${f.entity}`;
     const pct = Math.round((f.confidence || 0) * 100);
     const level = pct >= 70 ? 'high' : pct >= 45 ? 'mid' : 'low';
-    const guesses = (f.candidates || []).map((c) => `${c.source} ${c.entity} ${Math.round(c.confidence * 100)}%`).join(', ');
+    const sourceName = (s) => (mig.sources.find((x) => x.source === s) || {}).name || s;
+    const guesses = (f.candidates || []).map((c) => `${sourceName(c.source)} ${entityName(c.entity)} ${fmtPercent(c.confidence)}`).join(', ');
     const conf = overridden
-      ? el('span', { class: 'conf', text: 'chosen by you' })
+      ? el('span', { class: 'conf', text: t('ui.mig.chosen') })
       : f.source
-        ? el('span', { class: `conf ${level}`, title: guesses ? `best guesses: ${guesses}` : '' },
-          el('meter', { min: 0, max: 100, low: 45, high: 70, optimum: 100, value: pct, 'aria-label': `confidence ${pct}%` }), ` ${pct}%`)
-        : el('span', { class: 'conf low', text: 'not recognised' });
-    const remove = el('button', { type: 'button', class: 'link', 'aria-label': `Remove ${f.info.name}`, text: 'Remove' });
+        ? el('span', { class: `conf ${level}`, title: guesses ? t('ui.mig.guesses', { list: guesses }) : '' },
+          el('meter', { min: 0, max: 100, low: 45, high: 70, optimum: 100, value: pct, 'aria-label': t('ui.map.confidence', { percent: fmtPercent(pct / 100) }) }), ` ${fmtPercent(pct / 100)}`)
+        : el('span', { class: 'conf low', text: t('ui.mig.not_recognised') });
+    const remove = el('button', { type: 'button', class: 'link', 'aria-label': t('ui.mig.remove_label', { file: f.info.name }), text: t('ui.mig.remove') });
     remove.addEventListener('click', () => {
       state.kb.closeFile(f.info.id);
       mig.files.splice(i, 1);
@@ -774,8 +884,8 @@ function migrationParams(extra = {}) {
 async function checkMigration() {
   delete document.body.dataset.migStatus;
   const missing = mig.files.filter((f) => !f.source || !f.entity).map((f) => f.info.name);
-  if (missing.length) throw new Error(`Choose the source and the kind of ${missing.join(', ')}.`);
-  $('mig-check-summary').textContent = 'Reading the files and looking everything up in the account…';
+  if (missing.length) throw new Error(t('ui.mig.choose_missing', { files: fmtList(missing) }));
+  view('mig-check', () => { $('mig-check-summary').textContent = t('ui.mig.checking'); });
   const r = await state.kb.checkMigration(migrationParams());
   mig.check = r;
   // A new unmatched value starts empty: its closest names are offered, not
@@ -792,24 +902,25 @@ async function checkMigration() {
 
 function drawCheck(r) {
   const un = r.report.unmatched || [];
-  const summary = {
-    done: 'Every file, owner and stage matches: ready to migrate.',
-    unmatched: `${un.length} source value${un.length === 1 ? '' : 's'} match nothing in the account. Nothing was written.`,
-    missingFields: `The account lacks ${r.missingFields.length} custom field${r.missingFields.length === 1 ? '' : 's'} the files need.`,
-  }[r.status] || `The check stopped: ${r.error}`;
-  $('mig-check-summary').textContent = summary;
+  view('mig-check', () => {
+    $('mig-check-summary').textContent = {
+      done: () => t('ui.mig.ready'),
+      unmatched: () => t('ui.mig.unmatched', { count: un.length }),
+      missingFields: () => t('ui.mig.missing_fields', { count: r.missingFields.length }),
+    }[r.status]?.() ?? t('ui.mig.check_stopped', { error: r.error });
+    $('mig-missing').replaceChildren(...r.missingFields.map((f) => el('li', { text: `${entityName(f.entity)}: “${f.name}” (${f.type}${f.options && f.options.length ? `: ${f.options.join(', ')}` : ''})` })));
+    if (r.status === 'done') drawFileCounts($('mig-dry'), r.report, true);
+    sampleButton();
+  });
   $('mig-unmatched-box').hidden = un.length === 0;
-  if (un.length) drawUnmatched(un);
+  if (un.length) view('mig-unmatched', () => drawUnmatched(un));
   $('mig-missing-box').hidden = r.status !== 'missingFields';
-  $('mig-missing').replaceChildren(...r.missingFields.map((f) => el('li', { text: `${f.entity}: “${f.name}” (${f.type}${f.options && f.options.length ? `: ${f.options.join(', ')}` : ''})` })));
   $('mig-dry-box').hidden = r.status !== 'done';
-  if (r.status === 'done') {
-    drawFileCounts($('mig-dry'), r.report, 'would be ');
-  }
   $('mig-step-run').hidden = r.status !== 'done';
-  $('mig-run-sample').textContent = `Migrate a sample of ${$('mig-sample').value || 20} deals`;
   if (un.length) $('mig-unmatched-heading').focus();
 }
+
+const sampleButton = () => { $('mig-run-sample').textContent = t('ui.mig.run_sample_n', { count: Number($('mig-sample').value) || 20 }); };
 
 function fillDatalists() {
   const s = state.schema;
@@ -831,25 +942,26 @@ function drawUnmatched(un) {
     const id = `${u.kind}\u0000${u.value}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    const where = `${u.file}, column ${u.column}`;
+    const where = t('ui.mig.where', { file: u.file, column: u.column });
+    const kind = kindName(u.kind);
     if (!table) {
-      rows.push(el('tr', {}, el('td', { text: u.kind }), el('th', { scope: 'row', text: u.value }), el('td', { text: where }), el('td', { text: u.rows }),
-        el('td', { class: 'muted', text: 'fix it in the file' }), el('td', { text: (u.closest || []).join(', ') })));
+      rows.push(el('tr', {}, el('td', { text: kind }), el('th', { scope: 'row', text: u.value }), el('td', { text: where }), el('td', { text: fmtInt(u.rows) }),
+        el('td', { class: 'muted', text: t('ui.mig.fix_in_file') }), el('td', { text: (u.closest || []).join(', ') })));
       continue;
     }
     const input = el('input', {
       value: mig.tables[table][u.value] || '', list: `mig-${table}`, 'data-kind': u.kind, 'data-value': u.value,
-      'aria-label': `Kommo ${u.kind} for ${u.value}`, class: 'mig-match', size: 22,
+      'aria-label': t('ui.mig.match_label', { kind, value: u.value }), class: 'mig-match', size: 22,
     });
     input.addEventListener('input', () => { mig.tables[table][u.value] = input.value; });
     const chips = (u.closest || []).map((c) => {
-      const b = el('button', { type: 'button', class: 'chip', text: c, 'aria-label': `Use ${c} for ${u.value}` });
+      const b = el('button', { type: 'button', class: 'chip', text: c, 'aria-label': t('ui.mig.use_label', { name: c, value: u.value }) });
       b.addEventListener('click', () => { input.value = c; mig.tables[table][u.value] = c; input.focus(); });
       return b;
     });
     rows.push(el('tr', { 'data-kind': u.kind, 'data-value': u.value },
-      el('td', { text: u.kind }), el('th', { scope: 'row', text: u.value }), el('td', { class: 'muted', text: where }), el('td', { text: u.rows }),
-      el('td', {}, input), el('td', {}, ...(chips.length ? chips : [el('span', { class: 'muted', text: 'nothing close' })]))));
+      el('td', { text: kind }), el('th', { scope: 'row', text: u.value }), el('td', { class: 'muted', text: where }), el('td', { text: fmtInt(u.rows) }),
+      el('td', {}, input), el('td', {}, ...(chips.length ? chips : [el('span', { class: 'muted', text: t('ui.mig.nothing_close') })]))));
   }
   $('mig-unmatched').querySelector('tbody').replaceChildren(...rows);
 }
@@ -859,24 +971,25 @@ $('mig-recheck').addEventListener('click', () => busy($('mig-recheck'), checkMig
 $('mig-unmatched').addEventListener('keydown', (ev) => {
   if (ev.key === 'Enter' && ev.target.matches('input.mig-match')) { ev.preventDefault(); $('mig-recheck').click(); }
 });
-$('mig-sample').addEventListener('change', () => { $('mig-run-sample').textContent = `Migrate a sample of ${$('mig-sample').value || 20} deals`; });
+$('mig-sample').addEventListener('change', sampleButton);
 
-function showMigrationProgress(p) {
+const showMigrationProgress = (p) => view('mig-progress', () => drawMigrationProgress(p));
+function drawMigrationProgress(p) {
   $('mig-progress-box').hidden = false;
   const bar = $('mig-progress');
   const parts = [];
   if (p.phase === 'checking') {
     bar.removeAttribute('value');
-    parts.push('Reading the files and looking everything up…');
+    parts.push(t('ui.mig.progress.checking'));
   } else {
     bar.max = Math.max(p.files, 1);
     const within = p.fileExpected > 0 ? Math.min(p.fileRows / p.fileExpected, 1) : 0;
     bar.value = p.phase === 'migrating' ? p.fileIndex - 1 + within : p.files;
-    if (p.phase === 'migrating') parts.push(`File ${p.fileIndex} of ${p.files}: ${p.file} (${fmtInt(p.fileRows)}${p.fileExpected ? ' of ' + fmtInt(p.fileExpected) : ''} rows)`);
-    parts.push(`${fmtInt(p.created)} created, ${fmtInt(p.updated)} updated, ${fmtInt(p.skipped)} skipped, ${fmtInt(p.failed)} errors`);
-    if (p.phase === 'reporting') parts.push('writing the report and the result files…');
-    if (p.phase === 'done') parts.push(`done in ${fmtDuration(p.elapsedMs)}`);
-    if (p.paused) parts.push('paused');
+    if (p.phase === 'migrating') parts.push(t('ui.mig.progress.file', { index: p.fileIndex, count: p.files, file: p.file, rows: rowsOf(p.fileRows, p.fileExpected) }));
+    parts.push(progressCounts(p));
+    if (p.phase === 'reporting') parts.push(t('ui.mig.progress.reporting'));
+    if (p.phase === 'done') parts.push(t('ui.mig.progress.done', { duration: fmtDuration(p.elapsedMs) }));
+    if (p.paused || (mig.job && mig.job.paused)) parts.push(t('ui.progress.paused'));
   }
   $('mig-progress-text').textContent = parts.join(' · ');
 }
@@ -885,7 +998,7 @@ function migRunning(on) {
   for (const id of ['mig-run-sample', 'mig-run-all', 'mig-check', 'mig-recheck']) $(id).disabled = on;
   $('mig-pause').hidden = !on;
   $('mig-cancel').hidden = !on;
-  $('mig-pause').textContent = 'Pause';
+  pauseButton($('mig-pause'), false);
 }
 
 async function runMigration(sample) {
@@ -912,73 +1025,94 @@ $('mig-run-all').addEventListener('click', () => busy(null, () => runMigration(0
 $('mig-pause').addEventListener('click', async () => {
   if (!mig.job) return;
   const b = $('mig-pause');
-  if (b.textContent === 'Pause') { await mig.job.pause(); b.textContent = 'Resume'; $('mig-progress-text').textContent += ' · paused'; }
-  else { await mig.job.resume(); b.textContent = 'Pause'; }
+  if (b.dataset.paused !== 'true') { await mig.job.pause(); mig.job.paused = true; pauseButton(b, true); $('mig-progress-text').textContent += ` · ${t('ui.progress.paused')}`; }
+  else { await mig.job.resume(); mig.job.paused = false; pauseButton(b, false); }
 });
 $('mig-cancel').addEventListener('click', () => { if (mig.job) mig.job.cancel(); });
 
 // ---- The report, drawn from its JSON ----
 
+// kindName is the kind of an unmatched value: user, pipeline, stage, ...
+const kindName = (k) => t(`ui.kind.${k.replace(/ /g, '_')}`);
+
+// grid is a report table; headers are codes of the catalogs.
 function grid(caption, headers, rows, numeric = []) {
   return el('div', { class: 'scroll' }, el('table', { class: 'grid' },
     el('caption', { class: 'sr-only', text: caption }),
-    el('thead', {}, el('tr', {}, ...headers.map((h, i) => el('th', { scope: 'col', class: numeric.includes(i) ? 'n' : null, text: h })))),
+    el('thead', {}, el('tr', {}, ...headers.map((h, i) => el('th', { scope: 'col', class: numeric.includes(i) ? 'n' : null, text: t(h) })))),
     el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c, i) => el('td', { class: numeric.includes(i) ? 'n' : null, text: c ?? '' })))))));
 }
 
-function drawFileCounts(table, rep, verb) {
+// drawFileCounts is a migration's counts per file; dry says "would be
+// created".
+function drawFileCounts(table, rep, dry) {
   const files = rep.files || [];
+  const would = dry ? '.dry' : '';
+  const num = (v) => (v === undefined || v === null ? '' : fmtInt(v));
   table.replaceChildren(
-    el('thead', {}, el('tr', {}, ...['File', 'Kind', 'Rows', `${verb}created`, `${verb}updated`, 'merged', 'skipped', 'with errors', verb ? 'would land' : 'landed', 'with warnings']
-      .map((h) => el('th', { scope: 'col', text: h })))),
+    el('thead', {}, el('tr', {}, ...['report.col.file', 'ui.col.kind', 'report.col.rows', `ui.mig.col.created${would}`, `ui.mig.col.updated${would}`, 'ui.mig.col.merged',
+      'ui.mig.col.skipped', 'ui.mig.col.failed', `ui.mig.col.landed${would}`, 'ui.mig.col.warned']
+      .map((h) => el('th', { scope: 'col', text: t(h) })))),
     el('tbody', {}, ...files.map((f) => el('tr', { 'data-file': f.file }, el('th', { scope: 'row', text: f.file }),
-      ...[f.entity, f.rows, f.created, f.updated, f.merged, f.skipped, f.failed].map((v) => el('td', { text: v })),
-      el('td', { text: f.landed ?? '' }), el('td', { class: f.warned ? 'warn' : null, text: f.warned ?? '' })))),
+      el('td', { text: entityName(f.entity) }), ...[f.rows, f.created, f.updated, f.merged, f.skipped, f.failed].map((v) => el('td', { text: num(v) })),
+      el('td', { text: num(f.landed) }), el('td', { class: f.warned ? 'warn' : null, text: num(f.warned) })))),
   );
 }
 
 function drawReport(r) {
+  view('mig-report', () => drawReportNow(r));
+  $('mig-step-report').hidden = false;
+  $('mig-report-heading').focus();
+}
+
+function drawReportNow(r) {
   const rep = r.report;
   const box = $('mig-report');
   const parts = [];
-  const title = r.status === 'canceled' ? 'Migration canceled'
-    : r.status !== 'done' ? `Migration stopped: ${r.error}`
-      : r.sample ? `Sample of ${r.sample} migrated: check it in Kommo, then migrate everything` : 'Migration finished';
+  const title = r.status === 'canceled' ? t('ui.mig.report.canceled')
+    : r.status !== 'done' ? t('ui.mig.report.stopped', { error: r.error })
+      : r.sample ? t('ui.mig.report.sample', { count: r.sample }) : t('ui.mig.report.finished');
   $('mig-report-heading').textContent = title;
   const files = rep.files || [];
   if (files.length) {
-    const t = el('table', { class: 'grid', id: 'mig-report-files' });
-    drawFileCounts(t, rep, '');
-    parts.push(el('h3', { text: 'Records' }), el('div', { class: 'scroll' }, t));
+    const tbl = el('table', { class: 'grid', id: 'mig-report-files' });
+    drawFileCounts(tbl, rep, false);
+    parts.push(el('h3', { text: t('report.records') }), el('div', { class: 'scroll' }, tbl));
   }
   const section = (name, list, headers, row, numeric) => {
     if (list && list.length) parts.push(el('h3', { text: name }), grid(name, headers, list.map(row), numeric));
   };
-  const warnings = files.flatMap((f) => (f.warnings || []).map((c) => ({ file: f.file, ...c })));
+  // The causes as the engine gave them, with their codes (r.warnings), or
+  // as the report's JSON has them.
+  const warnings = r.warnings && r.warnings.length ? r.warnings.flatMap((f) => f.causes.map((c) => ({ file: f.file, ...c })))
+    : files.flatMap((f) => (f.warnings || []).map((c) => ({ file: f.file, ...c })));
   if (warnings.length) {
-    parts.push(el('h3', { text: 'Warnings' }), el('p', { class: 'muted', text: 'These rows landed, with the values below normalised, kept as written or left out, or without a link; the success files list them row by row.' }),
-      el('ul', { class: 'causes', id: 'mig-report-warnings' }, ...warnings.map((c) => el('li', { class: 'warn', text: `${c.file}: ${c.summary}` }))));
+    parts.push(el('h3', { text: t('report.warnings') }), el('p', { class: 'muted', text: t('report.warnings.note') }),
+      el('ul', { class: 'causes', id: 'mig-report-warnings' }, ...warnings.map((c) => el('li', { class: 'warn', text: `${c.file}: ${causeText(c)}` }))));
   }
-  section('Values that match nothing in Kommo', rep.unmatched, ['File', 'Column', 'Kind', 'Value', 'Rows', 'Closest'], (u) => [u.file, u.column, u.kind, u.value, u.rows, (u.closest || []).join(', ')], [4]);
-  section(rep.dry_run ? 'Custom fields to create' : 'Custom fields created', rep.fields_created, ['Entity', 'Field', 'Type', 'Options'], (f) => [f.entity, f.name, f.type, (f.options || []).join(', ')]);
-  section('Owners', rep.owners, ['Source value', 'Kommo', 'Matched by'], (m) => [m.value, m.to, m.by]);
-  section('Stages', rep.stages, ['Source value', 'Kommo', 'Matched by'], (m) => [m.value, m.to, m.by]);
-  section('Duplicates merged', rep.merges, ['File', 'Row', 'Key', 'Same', 'Written into'], (m) => [m.file, m.line, m.key, m.by, m.into], [1]);
-  section('Rows not migrated', rep.skipped, ['File', 'Row', 'Key', 'Column', 'Reason'], (s) => [s.file, s.line, s.key, s.column, s.reason], [1]);
-  section('Sample records', rep.records, ['File', 'Row', 'Key', 'Action', 'Kommo ids'], (x) => [x.file, x.line, x.key, x.action,
-    Object.entries(x.ids || {}).map(([e, id]) => `${e} ${id}`).join(', ')], [1]);
+  const by = (b) => t(`report.by.${b}`);
+  const action = (a) => t(`ui.action.${a}`);
+  const n = (v) => fmtInt(v);
+  section(t('report.unmatched'), rep.unmatched, ['report.col.file', 'report.col.column', 'report.col.kind', 'report.col.value', 'report.col.rows', 'report.col.closest'],
+    (u) => [u.file, u.column, kindName(u.kind), u.value, n(u.rows), (u.closest || []).join(', ')], [4]);
+  section(t(rep.dry_run ? 'report.fields.to_create' : 'report.fields.created'), rep.fields_created, ['report.col.entity', 'report.col.field', 'report.col.type', 'report.col.options'],
+    (f) => [entityName(f.entity), f.name, f.type, (f.options || []).join(', ')]);
+  section(t('report.owners'), rep.owners, ['report.col.source_value', 'report.col.kommo', 'report.col.matched_by'], (m) => [m.value, m.to, by(m.by)]);
+  section(t('report.stages'), rep.stages, ['report.col.source_value', 'report.col.kommo', 'report.col.matched_by'], (m) => [m.value, m.to, by(m.by)]);
+  section(t('report.merges'), rep.merges, ['report.col.file', 'report.col.row', 'report.col.key', 'report.col.same', 'report.col.into'], (m) => [m.file, n(m.line), m.key, m.by, m.into], [1]);
+  section(t('report.skipped'), rep.skipped, ['report.col.file', 'report.col.row', 'report.col.key', 'report.col.column', 'report.col.reason'], (s) => [s.file, n(s.line), s.key, s.column, s.reason], [1]);
+  section(t('report.sample'), rep.records, ['report.col.file', 'report.col.row', 'report.col.key', 'report.col.action', 'report.col.ids'], (x) => [x.file, n(x.line), x.key, action(x.action),
+    Object.entries(x.ids || {}).map(([e, id]) => `${t(`ui.entity.one.${e}`)} ${id}`).join(', ')], [1]);
   box.replaceChildren(...parts);
   const byExt = (ext) => r.reportFiles.find((f) => f.name.endsWith(ext));
   state.files.migMd = byExt('.md');
   state.files.migJson = byExt('.json');
   state.files.migHtml = byExt('.html');
   $('mig-result-files').replaceChildren(...r.resultFiles.map((f) => {
-    const b = el('button', { type: 'button', class: 'mig-result-file', 'data-name': f.name, text: `${f.name} (${fmtInt(f.rows)} rows)` });
+    const b = el('button', { type: 'button', class: 'mig-result-file', 'data-name': f.name, text: t('ui.mig.result_file', { file: f.name, count: f.rows }) });
     b.addEventListener('click', () => saveFile(f));
     return b;
   }));
-  $('mig-step-report').hidden = false;
-  $('mig-report-heading').focus();
 }
 $('mig-report-md').addEventListener('click', () => state.files.migMd && saveFile(state.files.migMd));
 $('mig-report-json').addEventListener('click', () => state.files.migJson && saveFile(state.files.migJson));

@@ -106,6 +106,20 @@ export interface FileInfo {
   preview: Array<{ row: number; values: string[] }>;
   /** Formula cells saved without values (they read as empty), and the fix: save the file in Excel or LibreOffice first. */
   needsSave?: string;
+  /** needsSave as a message of the catalogs. */
+  needsSaveMsg?: Msg;
+}
+
+/**
+ * A message of the catalogs (web/locales, the Go package i18n's) by code,
+ * with its parameters: the engine's messages come so, beside their
+ * English text, to be rendered in the page's language.
+ */
+export interface Msg {
+  /** "error.phone_invalid", "reason.phone_invalid.too_short.cc", "action.left_out", ... */
+  code: string;
+  /** {placeholder} values: "value", "name", "closest", "country_code", "count", ... */
+  params?: Record<string, string>;
 }
 
 export interface FieldInfo {
@@ -184,6 +198,12 @@ export interface CellError {
   field?: string;
   value?: string;
   message: string;
+  /** phone_invalid, email_invalid, number_invalid, date_invalid, name_unknown, value_required, ... */
+  code: string;
+  /** too_short, leading_dot, stage, ... */
+  reason?: string;
+  /** message as codes, rendered and joined with ": ". */
+  msgs: Msg[];
 }
 
 /**
@@ -206,6 +226,8 @@ export interface CellWarning {
   sent?: string;
   /** "kept as written: invalid phone number: no country code and no default region" */
   message: string;
+  /** message as codes, rendered and joined with ": ". */
+  msgs: Msg[];
 }
 
 /** A row with errors (it fails) or with warnings (it lands), with its values. */
@@ -234,6 +256,8 @@ export interface Cause {
   firstRow: number;
   /** "Phone: 137 rows kept as written (no country code: add options.region or a country column)" */
   text: string;
+  /** hint as codes; the outcome is the code cause.failed or cause.<action>, by rows (as count). */
+  hintMsgs: Msg[];
 }
 
 /** Where phones without a country code were read, and in how many rows. */
@@ -310,6 +334,10 @@ export interface RowDetail {
   changes?: string[];
   /** The row's warnings, as "Column: text". */
   warnings?: string[];
+  /** error as codes: the row's errors, each with its column. */
+  errorMsgs?: Array<{ column?: string; msgs: Msg[] }>;
+  /** warnings as codes, each with its column. */
+  warningMsgs?: Array<{ column?: string; msgs: Msg[] }>;
 }
 
 export interface ImportResult {
@@ -501,6 +529,8 @@ export interface MigrationResult {
   reportFiles: FileBytes[];
   /** Per input file, in the order they ran: its success file, and its errors file when rows failed. */
   resultFiles: FileBytes[];
+  /** The files' warnings by cause, with their codes. */
+  warnings: Array<{ file: string; causes: Cause[] }>;
 }
 
 export interface MigrationJob {

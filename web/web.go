@@ -8,7 +8,13 @@
 // built by "make wasm-build", which "make build" and "make test" run first;
 // a clean clone has only dist/README.md there, and Files then serves the
 // page without the engine (see WASMBuilt).
+//
+// locales/ holds copies of the message catalogs of package i18n, which
+// i18n.js loads: "go generate ./web" writes them, and the tests fail while
+// they differ from i18n/locales.
 package web
+
+//go:generate go run ./internal/locales
 
 import (
 	"embed"
@@ -17,7 +23,7 @@ import (
 
 // Files is the page, the module and the built engine, by path.
 //
-//go:embed index.html app.js app.css kommo-bulk.js kommo-bulk-worker.js kommo-bulk.d.ts example dist
+//go:embed index.html app.js app.css i18n.js locales kommo-bulk.js kommo-bulk-worker.js kommo-bulk.d.ts example dist
 var Files embed.FS
 
 // WASM is the path of the engine in Files.
