@@ -22,7 +22,7 @@ import (
 
 // BenchmarkImportAtRateLimit imports 20,000 contacts (2,000 with -short)
 // into an emulator that enforces Kommo's 7 requests/s, through a client
-// and pacer at the same rate, as the CLI does. It reports how close the
+// and adaptive rate at the same rate, as the CLI does. It reports how close the
 // job runs to the limit (req/s over 7: the goal is at least 0.95), the
 // 429s it drew (the goal is none) and records/s. Run it alone:
 //
@@ -39,10 +39,8 @@ func BenchmarkImportAtRateLimit(b *testing.B) {
 		}
 		srv := httptest.NewServer(emu)
 		limiter := rate.NewLimiter(kommo.DefaultRate, 1)
-		pacer := NewPacer(limiter, kommo.DefaultRate)
-		var hc = *srv.Client()
-		hc.Transport = pacer.Wrap(srv.Client().Transport)
-		c, err := kommo.NewClient(srv.URL, kommo.WithToken(importToken), kommo.WithLimiter(limiter), kommo.WithHTTPClient(&hc))
+		c, err := kommo.NewClient(srv.URL, kommo.WithToken(importToken), kommo.WithLimiter(limiter), kommo.WithHTTPClient(srv.Client()),
+			kommo.WithAdaptiveRate(kommo.AdaptiveRate{Max: kommo.DefaultRate}))
 		if err != nil {
 			b.Fatal(err)
 		}

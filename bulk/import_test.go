@@ -812,56 +812,6 @@ func TestImportLeadsWithContactCompanyAndTasks(t *testing.T) {
 	}
 }
 
-func TestPacer(t *testing.T) {
-	l := rate.NewLimiter(8, 1)
-	p := NewPacer(l, 8)
-	p.Observe(429)
-	if l.Limit() != 4 {
-		t.Errorf("after 429: %v, want 4", l.Limit())
-	}
-	for range 5 {
-		p.Observe(429)
-	}
-	if l.Limit() != 0.5 {
-		t.Errorf("floor: %v, want 0.5", l.Limit())
-	}
-	for range 20 * 40 {
-		p.Observe(200)
-	}
-	if l.Limit() != 8 {
-		t.Errorf("recovered to %v, want 8", l.Limit())
-	}
-	if p.Throttled() != 6 {
-		t.Errorf("throttled = %d", p.Throttled())
-	}
-}
-
-// TestPacerJobsShareALimiter runs two jobs in turn on one limiter, as the
-// steps of a run or the jobs of a browser session do: the first is
-// throttled, and the second starts from, and recovers to, the configured
-// rate, not the rate the first left behind.
-func TestPacerJobsShareALimiter(t *testing.T) {
-	l := rate.NewLimiter(8, 1)
-	first := NewPacer(l, 8)
-	for range 3 {
-		first.Observe(http.StatusTooManyRequests)
-	}
-	if l.Limit() != 1 {
-		t.Fatalf("first job, after three 429s: %v, want 1", l.Limit())
-	}
-	second := NewPacer(l, 8)
-	if l.Limit() != 8 {
-		t.Errorf("second job starts at %v, want the configured 8", l.Limit())
-	}
-	second.Observe(http.StatusTooManyRequests)
-	for range 20 * 40 {
-		second.Observe(http.StatusOK)
-	}
-	if l.Limit() != 8 {
-		t.Errorf("second job recovered to %v, want the configured 8", l.Limit())
-	}
-}
-
 func TestResultName(t *testing.T) {
 	for in, want := range map[string]string{
 		"contacts.csv": "contacts.success.csv", "dir.v2/leads.xlsx": "dir.v2/leads.success.xlsx", "noext": "noext.success", "dir.x/noext": "dir.x/noext.success",
@@ -992,7 +942,7 @@ func TestOnRowStreamsInInputOrder(t *testing.T) {
 
 // TestImportBacksOffWhenTheBudgetIsShared runs an import while another
 // integration spends part of the account's budget: the emulator answers
-// 429s, the pacer slows the job down, and every row still lands once.
+// 429s, the client's adaptive rate slows the job down, and every row still lands once.
 // It runs in real time (about two seconds).
 func TestImportBacksOffWhenTheBudgetIsShared(t *testing.T) {
 	emu, err := kt.NewServer(kt.Options{Tokens: []string{importToken}, Rate: 40, Burst: 4})
@@ -1002,11 +952,8 @@ func TestImportBacksOffWhenTheBudgetIsShared(t *testing.T) {
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
 	limiter := rate.NewLimiter(40, 1)
-	pacer := NewPacer(limiter, 40)
-	pacer.Recover = 5
-	hc := *srv.Client()
-	hc.Transport = pacer.Wrap(srv.Client().Transport)
-	c, err := kommo.NewClient(srv.URL, kommo.WithToken(importToken), kommo.WithLimiter(limiter), kommo.WithHTTPClient(&hc),
+	c, err := kommo.NewClient(srv.URL, kommo.WithToken(importToken), kommo.WithLimiter(limiter), kommo.WithHTTPClient(srv.Client()),
+		kommo.WithAdaptiveRate(kommo.AdaptiveRate{Max: 40, Recover: 5}),
 		kommo.WithRetry(kommo.RetryPolicy{MaxRetries: 20, MinWait: 20 * time.Millisecond, MaxWait: 200 * time.Millisecond, RateLimitWait: 50 * time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
@@ -1035,11 +982,11 @@ func TestImportBacksOffWhenTheBudgetIsShared(t *testing.T) {
 	if res.Created != 60 || len(emu.Snapshot().Contacts) != 60 {
 		t.Fatalf("created %d, %d contacts; want 60", res.Created, len(emu.Snapshot().Contacts))
 	}
-	if pacer.Throttled() == 0 {
+	if c.Pacing().Throttled == 0 {
 		t.Error("the shared budget never answered 429: the test proved nothing")
 	}
-	if low := pacer.Lowest(); low == 0 || low >= 40 {
-		t.Errorf("the pacer never slowed the job (lowest rate %v)", low)
+	if low := c.Pacing().Lowest; low == 0 || low >= 40 {
+		t.Errorf("the adaptive rate never slowed the job (lowest rate %v)", low)
 	}
 }
 
@@ -1098,3 +1045,7 @@ func TestImportUpsertScanConcurrent(t *testing.T) {
 		t.Errorf("%d contacts, %d companies in the account; want %d and %d", len(st.Contacts), len(st.Companies), old+fresh, n/2)
 	}
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -15,7 +15,7 @@ import (
 )
 
 // BenchmarkSlidingWindow imports 7,500 contacts (150 batches; 1,500 with
-// -short) at the default rate, through a limiter and pacer as the CLI
+// -short) at the default rate, through a limiter with an adaptive rate as the CLI
 // sets them up, into an emulator that counts Kommo's limit as Kommo
 // documents it: 7 arrivals from one IP in any sliding second, each request
 // arriving 0–30 ms late (network jitter). It reports the request rate
@@ -42,10 +42,8 @@ func BenchmarkSlidingWindow(b *testing.B) {
 				}
 				srv := httptest.NewServer(emu)
 				limiter := rate.NewLimiter(kommo.DefaultRate, 1)
-				pacer := NewPacer(limiter, kommo.DefaultRate)
-				hc := *srv.Client()
-				hc.Transport = pacer.Wrap(srv.Client().Transport)
-				opts := append([]kommo.Option{kommo.WithToken(importToken), kommo.WithLimiter(limiter), kommo.WithHTTPClient(&hc)}, tc.margin...)
+				opts := append([]kommo.Option{kommo.WithToken(importToken), kommo.WithLimiter(limiter), kommo.WithHTTPClient(srv.Client()),
+					kommo.WithAdaptiveRate(kommo.AdaptiveRate{Max: kommo.DefaultRate})}, tc.margin...)
 				c, err := kommo.NewClient(srv.URL, opts...)
 				if err != nil {
 					b.Fatal(err)

@@ -52,7 +52,7 @@ type Engine struct {
 	mu      sync.Mutex
 	cfg     Config
 	limiter *rate.Limiter
-	maxRate rate.Limit // the configured rate, up to which pacers steer limiter
+	maxRate rate.Limit // the configured rate, up to which jobs' adaptive rates steer limiter
 	schema  *mapping.Schema
 	files   map[int]*file
 	jobs    map[int]*Job
@@ -91,8 +91,8 @@ func (e *Engine) Configure(cfg Config) error {
 }
 
 // client returns a client of the configured account whose transport is
-// wrapped by wrap (nil: none).
-func (e *Engine) client(wrap func(http.RoundTripper) http.RoundTripper) (*kommo.Client, error) {
+// wrapped by wrap (nil: none), with extra options.
+func (e *Engine) client(wrap func(http.RoundTripper) http.RoundTripper, extra ...kommo.Option) (*kommo.Client, error) {
 	e.mu.Lock()
 	cfg, limiter := e.cfg, e.limiter
 	e.mu.Unlock()
@@ -121,7 +121,17 @@ func (e *Engine) client(wrap func(http.RoundTripper) http.RoundTripper) (*kommo.
 	if cfg.Token != "" {
 		opts = append(opts, kommo.WithToken(cfg.Token))
 	}
-	return kommo.NewClient(cfg.BaseURL, opts...)
+	return kommo.NewClient(cfg.BaseURL, append(opts, extra...)...)
+}
+
+// jobClient is the client of a job: its requests wait at gate g (pause),
+// at the session's limiter, which its adaptive rate steers below the
+// configured rate while Kommo answers 429 (every job starts at that rate).
+func (e *Engine) jobClient(g *gate) (*kommo.Client, error) {
+	e.mu.Lock()
+	maxRate := e.maxRate
+	e.mu.Unlock()
+	return e.client(g.wrap, kommo.WithAdaptiveRate(kommo.AdaptiveRate{Max: maxRate}))
 }
 
 // accountSchema returns the account's schema, fetched once per Configure.

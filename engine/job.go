@@ -134,14 +134,11 @@ func (e *Engine) StartImport(ctx context.Context, id int, specText string, p Imp
 		return nil, err
 	}
 	g := newGate()
-	pacerWrap := func(rt http.RoundTripper) http.RoundTripper { return g.wrap(rt) }
 	e.mu.Lock()
-	limiter, maxRate := e.limiter, e.maxRate
 	e.nextID++
 	jobID := e.nextID
 	e.mu.Unlock()
-	pacer := bulk.NewPacer(limiter, maxRate)
-	client, err := e.client(func(rt http.RoundTripper) http.RoundTripper { return pacer.Wrap(pacerWrap(rt)) })
+	client, err := e.jobClient(g)
 	if err != nil {
 		return nil, err
 	}

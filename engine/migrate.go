@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
@@ -207,12 +206,10 @@ func (e *Engine) StartMigration(ctx context.Context, p MigrateParams, progress f
 	}
 	g := newGate()
 	e.mu.Lock()
-	limiter, maxRate := e.limiter, e.maxRate
 	e.nextID++
 	jobID := e.nextID
 	e.mu.Unlock()
-	pacer := bulk.NewPacer(limiter, maxRate)
-	client, err := e.client(func(rt http.RoundTripper) http.RoundTripper { return pacer.Wrap(g.wrap(rt)) })
+	client, err := e.jobClient(g)
 	if err != nil {
 		return nil, err
 	}

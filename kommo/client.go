@@ -58,6 +58,7 @@ type Client struct {
 	baseURL   *url.URL // always ends in "/"
 	userAgent string
 	limiter   *rate.Limiter
+	pacer     *pacer // WithAdaptiveRate; nil: the limiter keeps its rate
 	retry     RetryPolicy
 	creds     credentials
 
@@ -234,6 +235,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	}
 	if c.doer == nil {
 		return nil, errNoDoer
+	}
+	if c.pacer != nil {
+		c.pacer.start(c.limiter)
 	}
 	if err := c.setupWindow(); err != nil {
 		return nil, fmt.Errorf("kommo: %w", err)
@@ -498,6 +502,9 @@ func (c *Client) send(req *http.Request, slept time.Time) (*Response, error) {
 			return nil, ctx.Err()
 		}
 		return nil, &NetworkError{Op: op, Err: scrubURLError(err)}
+	}
+	if c.pacer != nil {
+		c.pacer.observe(r.StatusCode)
 	}
 	resp := newResponse(r)
 	if req.Header.Get("If-Modified-Since") != "" && r.StatusCode == http.StatusNotModified {

@@ -12,7 +12,6 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 )
 
@@ -56,11 +55,10 @@ type oauthFile struct {
 	Expiry       time.Time `json:"expiry,omitempty"`
 }
 
-// client builds a kommo client from the flags and environment. wrap, if
-// non-nil, wraps the HTTP transport (the bulk engine's pacer does). The
-// client waits on m.Limiter when it is set, so the commands one process
-// runs in turn (demo, run) share the account's budget.
-func (c *connFlags) client(m *Main, wrap func(http.RoundTripper) http.RoundTripper) (*kommo.Client, error) {
+// client builds a kommo client from the flags and environment, with extra
+// options. The client waits on m.Limiter when it is set, so the commands
+// one process runs in turn (demo, run) share the account's budget.
+func (c *connFlags) client(m *Main, extra ...kommo.Option) (*kommo.Client, error) {
 	getenv := m.Getenv
 	if c.limiter == nil {
 		c.limiter = m.Limiter
@@ -78,12 +76,8 @@ func (c *connFlags) client(m *Main, wrap func(http.RoundTripper) http.RoundTripp
 	if base == "" {
 		return nil, &usageError{msg: "no account: set --subdomain (or KOMMO_SUBDOMAIN) or --base-url (or KOMMO_BASE_URL)"}
 	}
-	var rt http.RoundTripper = http.DefaultTransport
-	if wrap != nil {
-		rt = wrap(rt)
-	}
 	opts := []kommo.Option{
-		kommo.WithHTTPClient(&http.Client{Timeout: c.timeout, Transport: rt}),
+		kommo.WithHTTPClient(&http.Client{Timeout: c.timeout}),
 		kommo.WithUserAgent("kommo-bulk-cli/" + version),
 	}
 	switch {
@@ -118,7 +112,7 @@ func (c *connFlags) client(m *Main, wrap func(http.RoundTripper) http.RoundTripp
 	default:
 		return nil, &usageError{msg: "no credentials: set KOMMO_TOKEN (or --token) or --oauth-file"}
 	}
-	return kommo.NewClient(base, opts...)
+	return kommo.NewClient(base, append(opts, extra...)...)
 }
 
 // rateDir is the directory of the rate budget files the processes of this
@@ -142,26 +136,20 @@ func (m *Main) rateDir() string {
 	return dir
 }
 
-// pacedClient builds a client whose rate the bulk engine's pacer steers:
-// it waits on m.Limiter when set (one budget per process), otherwise on a
-// limiter at --rate (0: none). The pacer steers it up to --rate, whatever
-// an earlier command's pacer left it at.
-func (c *connFlags) pacedClient(m *Main) (*kommo.Client, *bulk.Pacer, error) {
+// pacedClient builds a client with an adaptive rate (kommo's
+// WithAdaptiveRate): it waits on m.Limiter when set (one budget per
+// process), otherwise on a limiter at --rate (0: none), and steers it
+// below --rate while Kommo answers 429, back up to --rate after.
+func (c *connFlags) pacedClient(m *Main) (*kommo.Client, error) {
 	configured := rate.Inf
 	if c.rate > 0 {
 		configured = rate.Limit(c.rate)
 	}
-	limiter := m.Limiter
-	if limiter == nil {
-		limiter = rate.NewLimiter(configured, 1)
+	c.limiter = m.Limiter
+	if c.limiter == nil {
+		c.limiter = rate.NewLimiter(configured, 1)
 	}
-	pacer := bulk.NewPacer(limiter, configured)
-	c.limiter = limiter
-	client, err := c.client(m, pacer.Wrap)
-	if err != nil {
-		return nil, nil, err
-	}
-	return client, pacer, nil
+	return c.client(m, kommo.WithAdaptiveRate(kommo.AdaptiveRate{Max: configured}))
 }
 
 func readOAuthFile(path string) (*oauthFile, error) {

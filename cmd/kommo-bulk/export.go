@@ -300,7 +300,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 
-	client, err := conn.client(c.m, nil)
+	client, err := conn.client(c.m)
 	if err != nil {
 		return err
 	}

@@ -286,7 +286,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	}
 	defer table.Close()
 
-	client, _, err := a.conn.pacedClient(m)
+	client, err := a.conn.pacedClient(m)
 	if err != nil {
 		return err
 	}
@@ -825,7 +825,7 @@ func (c *UndoCommand) Run(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 {
 		return &usageError{msg: "undo wants one journal file", hint: "kommo-bulk undo contacts-20260101-120000.journal"}
 	}
-	client, err := conn.client(c.m, nil)
+	client, err := conn.client(c.m)
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 	if offline {
 		fmt.Fprintf(c.m.Stderr, "%s\n", unchecked)
 	} else {
-		client, err := conn.client(c.m, nil)
+		client, err := conn.client(c.m)
 		if err != nil {
 			return err
 		}

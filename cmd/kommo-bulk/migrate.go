@@ -367,7 +367,7 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 		files = append(files, mf)
 	}
 
-	client, _, err := a.conn.pacedClient(c.m)
+	client, err := a.conn.pacedClient(c.m)
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ func (c *SchemaCommand) Run(ctx context.Context, args []string) error {
 	default:
 		return &usageError{msg: fmt.Sprintf("--format %q: want text, json or csv", *format), hint: "kommo-bulk schema -h"}
 	}
-	client, err := conn.client(c.m, nil)
+	client, err := conn.client(c.m)
 	if err != nil {
 		return err
 	}

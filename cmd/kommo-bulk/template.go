@@ -82,7 +82,7 @@ func (c *TemplateCommand) Run(ctx context.Context, args []string) error {
 	case spec != nil && e != "" && spec.Entity != e:
 		return &usageError{msg: fmt.Sprintf("--entity %s, but the mapping is for %s", e, spec.Entity)}
 	}
-	client, err := conn.client(c.m, nil)
+	client, err := conn.client(c.m)
 	if err != nil {
 		return err
 	}
