@@ -178,32 +178,7 @@ func fingerprint(r *mapping.Row) string {
 }
 
 // primary returns the row's request for its primary entity.
-func primary(r *mapping.Row) any {
-	switch r.Entity {
-	case kommo.EntityLeads:
-		return r.Lead
-	case kommo.EntityContacts:
-		return r.Contact
-	case kommo.EntityCompanies:
-		return r.Company
-	case kommo.EntityTasks:
-		return r.Task
-	}
-	return nil
-}
-
-func setPrimary(r *mapping.Row, req any) {
-	switch x := req.(type) {
-	case *kommo.LeadRequest:
-		r.Lead = x
-	case *kommo.ContactRequest:
-		r.Contact = x
-	case *kommo.CompanyRequest:
-		r.Company = x
-	case *kommo.TaskRequest:
-		r.Task = x
-	}
-}
+func primary(r *mapping.Row) kommo.EntityRequest { return r.Request(r.Entity) }
 
 // fieldValues are a request's or record's values by field key (the keys
 // of KeptField.Field). cur names custom fields given by code.
@@ -394,7 +369,7 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 				return nil, fmt.Errorf("delta: row %d: %w", dr.it.Row.Line, err)
 			}
 			r := *dr.it.Row
-			setPrimary(&r, nreq)
+			r.SetRequest(nreq)
 			dr.it.Row = &r
 		}
 		updates = append(updates, dr.it)
@@ -563,7 +538,7 @@ func applyGone(ctx context.Context, c *kommo.Client, e kommo.EntityType, g GoneA
 		return 0, nil
 	}
 	slices.Sort(ids)
-	var reqs []any
+	var reqs []kommo.EntityRequest
 	for _, id := range ids {
 		switch g.Action {
 		case "tag":

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
-	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
@@ -74,30 +73,7 @@ func taskView(t *kommo.Task) *View {
 		UpdatedAt: int64(t.UpdatedAt)}
 }
 
-// requestOf returns the request for entity e in a row, or nil.
-func requestOf(r *mapping.Row, e kommo.EntityType) any {
-	switch e {
-	case kommo.EntityLeads:
-		if r.Lead != nil {
-			return r.Lead
-		}
-	case kommo.EntityContacts:
-		if r.Contact != nil {
-			return r.Contact
-		}
-	case kommo.EntityCompanies:
-		if r.Company != nil {
-			return r.Company
-		}
-	case kommo.EntityTasks:
-		if r.Task != nil {
-			return r.Task
-		}
-	}
-	return nil
-}
-
-func reqView(req any) *View {
+func reqView(req kommo.EntityRequest) *View {
 	switch r := req.(type) {
 	case *kommo.LeadRequest:
 		v := &View{Name: r.Name, Price: r.Price, StatusID: r.StatusID, PipelineID: r.PipelineID, ResponsibleUserID: r.ResponsibleUserID, CFV: r.CustomFieldsValues,
@@ -123,7 +99,7 @@ func reqView(req any) *View {
 		return &View{Text: r.Text, CompleteTill: r.CompleteTill, IsCompleted: r.IsCompleted, TaskTypeID: r.TaskTypeID,
 			EntityID: r.EntityID, EntityType: r.EntityType, ResponsibleUserID: r.ResponsibleUserID}
 	}
-	return &View{}
+	panic(fmt.Sprintf("bulk: a request of %T", req))
 }
 
 // displayName is the name a request gives its entity (contacts may have
@@ -135,43 +111,17 @@ func (v *View) displayName() string {
 	return strings.TrimSpace(v.FirstName + " " + v.LastName)
 }
 
-func setRequestID(req any, rid string) {
-	switch r := req.(type) {
-	case *kommo.LeadRequest:
-		r.RequestID = rid
-	case *kommo.ContactRequest:
-		r.RequestID = rid
-	case *kommo.CompanyRequest:
-		r.RequestID = rid
-	case *kommo.TaskRequest:
-		r.RequestID = rid
-	}
-}
-
-func setID(req any, id int) {
-	switch r := req.(type) {
-	case *kommo.LeadRequest:
-		r.ID = id
-	case *kommo.ContactRequest:
-		r.ID = id
-	case *kommo.CompanyRequest:
-		r.ID = id
-	case *kommo.TaskRequest:
-		r.ID = id
-	}
-}
-
 // typed collects the requests of items into the client's slice type.
-func typed[T any](reqs []any) []T {
+func typed[T any](reqs []kommo.EntityRequest) []T {
 	out := make([]T, len(reqs))
 	for i, r := range reqs {
-		out[i] = *r.(*T)
+		out[i] = *any(r).(*T)
 	}
 	return out
 }
 
 // createBatch and updateBatch send one write request for entity e.
-func createBatch(ctx context.Context, c *kommo.Client, e kommo.EntityType, reqs []any) ([]*kommo.WriteResult, error) {
+func createBatch(ctx context.Context, c *kommo.Client, e kommo.EntityType, reqs []kommo.EntityRequest) ([]*kommo.WriteResult, error) {
 	var res []*kommo.WriteResult
 	var err error
 	switch e {
@@ -189,7 +139,7 @@ func createBatch(ctx context.Context, c *kommo.Client, e kommo.EntityType, reqs 
 	return res, err
 }
 
-func updateBatch(ctx context.Context, c *kommo.Client, e kommo.EntityType, reqs []any) ([]*kommo.WriteResult, error) {
+func updateBatch(ctx context.Context, c *kommo.Client, e kommo.EntityType, reqs []kommo.EntityRequest) ([]*kommo.WriteResult, error) {
 	var res []*kommo.WriteResult
 	var err error
 	switch e {
@@ -313,7 +263,7 @@ func findCF(have kommo.CustomFieldValues, want kommo.CustomFieldValue) (kommo.Cu
 
 // diff compares what req sets with the record old, and returns the changes
 // and a request that restores the old values of the changed fields.
-func diff(e kommo.EntityType, old *View, req any) ([]FieldChange, any) {
+func diff(e kommo.EntityType, old *View, req kommo.EntityRequest) ([]FieldChange, any) {
 	nv := reqView(req)
 	var ch []FieldChange
 	add := func(field, o, n string) { ch = append(ch, FieldChange{Entity: e, Field: field, Old: o, New: n}) }
@@ -555,7 +505,7 @@ func restoreValues(f kommo.CustomFieldValue) []kommo.FieldValue {
 // the type of new values, and re-sending a known phone must not reclassify
 // it (an export re-imported as an update would otherwise turn every MOB
 // phone into WORK).
-func keepMultitextTypes(old *View, req any) {
+func keepMultitextTypes(old *View, req kommo.EntityRequest) {
 	var cfv kommo.CustomFieldValues
 	switch r := req.(type) {
 	case *kommo.ContactRequest:

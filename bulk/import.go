@@ -301,7 +301,7 @@ func (im *importer) newTask(it Item, seq int) *rowTask {
 		rt.pending = im.st.pending[it.Line]
 	}
 	for _, e := range WriteOrder {
-		req := requestOf(it.Row, e)
+		req := it.Row.Request(e)
 		if req == nil || !im.dedupes(it.Row, e) {
 			continue
 		}
@@ -347,7 +347,7 @@ func (im *importer) dedupes(r *mapping.Row, e kommo.EntityType) bool {
 
 // matchKey is the row's key for entity e; related entities without one
 // are matched by name.
-func (im *importer) matchKey(r *mapping.Row, e kommo.EntityType, req any) mapping.MatchKey {
+func (im *importer) matchKey(r *mapping.Row, e kommo.EntityType, req kommo.EntityRequest) mapping.MatchKey {
 	k, ok := r.Match[e]
 	primary := e == im.opts.Job.Entity
 	if ok && k.Kind != mapping.MatchNone && (k.Kind != mapping.MatchID) == (!primary || im.opts.Job.Mode != ModeUpdate) {
@@ -366,7 +366,7 @@ func (im *importer) matchKey(r *mapping.Row, e kommo.EntityType, req any) mappin
 // work is one entity of one row in a batch step.
 type work struct {
 	rt     *rowTask
-	req    any
+	req    kommo.EntityRequest
 	key    mapping.MatchKey
 	id     int
 	action Action
@@ -470,7 +470,7 @@ func (im *importer) resolveRefs(b *batch) {
 		row := rt.item.Row
 		for _, e := range WriteOrder {
 			key := row.Refs[e]
-			if key == "" || requestOf(row, e) != nil {
+			if key == "" || row.Request(e) != nil {
 				continue
 			}
 			var id int
@@ -498,7 +498,7 @@ func (im *importer) step(ctx context.Context, b *batch, e kommo.EntityType) erro
 		if rt.failed {
 			continue
 		}
-		req := requestOf(rt.item.Row, e)
+		req := rt.item.Row.Request(e)
 		if req == nil {
 			continue
 		}
@@ -597,18 +597,8 @@ func ownerWork(ws []*work, c *claim) *work {
 	return nil
 }
 
-// entityOf finds which entity of its row a work is (by request type).
-func (w *work) entityOf() kommo.EntityType {
-	switch w.req.(type) {
-	case *kommo.LeadRequest:
-		return kommo.EntityLeads
-	case *kommo.ContactRequest:
-		return kommo.EntityContacts
-	case *kommo.CompanyRequest:
-		return kommo.EntityCompanies
-	}
-	return kommo.EntityTasks
-}
+// entityOf is the entity type of a work's request.
+func (w *work) entityOf() kommo.EntityType { return w.req.Kind() }
 
 func keyLabel(k mapping.MatchKey) string {
 	if len(k.Values) == 0 {

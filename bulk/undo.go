@@ -73,7 +73,7 @@ func Undo(ctx context.Context, c *kommo.Client, journalPath string) (*UndoResult
 	}
 	tag := []kommo.TagRef{{Name: res.Tag}}
 	for _, e := range []kommo.EntityType{kommo.EntityCompanies, kommo.EntityContacts, kommo.EntityLeads} {
-		var reqs []any
+		var reqs []kommo.EntityRequest
 		for _, id := range res.Created[e] {
 			switch e {
 			case kommo.EntityLeads:
@@ -93,19 +93,10 @@ func Undo(ctx context.Context, c *kommo.Client, journalPath string) (*UndoResult
 	return res, nil
 }
 
-func decodeRequest(e kommo.EntityType, raw json.RawMessage) (any, error) {
-	var req any
-	switch e {
-	case kommo.EntityLeads:
-		req = &kommo.LeadRequest{}
-	case kommo.EntityContacts:
-		req = &kommo.ContactRequest{}
-	case kommo.EntityCompanies:
-		req = &kommo.CompanyRequest{}
-	case kommo.EntityTasks:
-		req = &kommo.TaskRequest{}
-	default:
-		return nil, fmt.Errorf("unknown entity %q", e)
+func decodeRequest(e kommo.EntityType, raw json.RawMessage) (kommo.EntityRequest, error) {
+	req, err := kommo.NewRequest(e)
+	if err != nil {
+		return nil, err
 	}
 	if err := json.Unmarshal(raw, req); err != nil {
 		return nil, err

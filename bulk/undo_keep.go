@@ -296,7 +296,7 @@ func restoreKeeping(ctx context.Context, c *kommo.Client, path string, st *repla
 		for _, p := range plan {
 			resend = append(resend, undoTarget{e, p.ID, p.Prev})
 		}
-		var reqs []any
+		var reqs []kommo.EntityRequest
 		var reqIDs []int
 		var nothing []entry
 		for _, t := range resend {

@@ -47,10 +47,10 @@ func (im *importer) sendCreates(ctx context.Context, e kommo.EntityType, ws []*w
 	if len(ws) == 0 {
 		return nil
 	}
-	reqs := make([]any, len(ws))
+	reqs := make([]kommo.EntityRequest, len(ws))
 	lines := make([]int, len(ws))
 	for i, w := range ws {
-		setRequestID(w.req, requestID(w.rt.line))
+		w.req.SetRequestID(requestID(w.rt.line))
 		reqs[i] = w.req
 		lines[i] = w.rt.line
 	}
@@ -283,7 +283,7 @@ func (im *importer) writeUpdates(ctx context.Context, e kommo.EntityType, ws []*
 			w.action = ActionSkip // nothing to change
 			continue
 		}
-		setID(w.req, w.id)
+		w.req.SetID(w.id)
 		send = append(send, w)
 		prevs = append(prevs, entry{Op: opPrev, Entity: e, ID: w.id, Row: w.rt.line, Prev: marshalPrev(restore)})
 	}
@@ -306,9 +306,9 @@ func (im *importer) sendUpdates(ctx context.Context, e kommo.EntityType, ws []*w
 	if len(ws) == 0 {
 		return nil
 	}
-	reqs := make([]any, len(ws))
+	reqs := make([]kommo.EntityRequest, len(ws))
 	for i, w := range ws {
-		setRequestID(w.req, requestID(w.rt.line))
+		w.req.SetRequestID(requestID(w.rt.line))
 		reqs[i] = w.req
 	}
 	if err := im.j.append(true, entry{Op: opSent, Entity: e, Action: ActionUpdate, Rows: lines(ws), At: im.opts.Now().Unix()}); err != nil {
@@ -390,7 +390,7 @@ func (im *importer) reconcileBy(ctx context.Context, e kommo.EntityType, ws []*w
 	for _, w := range ws {
 		if w.id == 0 && !w.rt.failed {
 			open = append(open, w)
-			if at := requestCreatedAt(w.req); at > 0 && at < sentAt {
+			if at := w.req.Created(); at > 0 && at < sentAt {
 				sentAt = at
 			}
 			if n := reqView(w.req).Name; n != "" {
@@ -431,21 +431,6 @@ func (im *importer) reconcileBy(ctx context.Context, e kommo.EntityType, ws []*w
 		return nil
 	}
 	return im.j.append(true, entry{Op: opAck, Entity: e, Action: ActionCreate, IDs: ids})
-}
-
-// requestCreatedAt is the created_at a create request sets, or 0.
-func requestCreatedAt(req any) int64 {
-	switch r := req.(type) {
-	case *kommo.LeadRequest:
-		return r.CreatedAt
-	case *kommo.ContactRequest:
-		return r.CreatedAt
-	case *kommo.CompanyRequest:
-		return r.CreatedAt
-	case *kommo.TaskRequest:
-		return r.CreatedAt
-	}
-	return 0
 }
 
 // sameRecord reports whether a read record is what a work's request

@@ -182,3 +182,43 @@ func (s *Schema) location() *time.Location {
 	}
 	return s.Location
 }
+
+// Request returns the row's request for entity e, or nil (a nil
+// interface, not a typed nil) when the row writes none.
+func (r *Row) Request(e kommo.EntityType) kommo.EntityRequest {
+	switch e {
+	case kommo.EntityLeads:
+		if r.Lead != nil {
+			return r.Lead
+		}
+	case kommo.EntityContacts:
+		if r.Contact != nil {
+			return r.Contact
+		}
+	case kommo.EntityCompanies:
+		if r.Company != nil {
+			return r.Company
+		}
+	case kommo.EntityTasks:
+		if r.Task != nil {
+			return r.Task
+		}
+	}
+	return nil
+}
+
+// SetRequest puts req in the row's slot for its kind.
+func (r *Row) SetRequest(req kommo.EntityRequest) {
+	switch x := req.(type) {
+	case *kommo.LeadRequest:
+		r.Lead = x
+	case *kommo.ContactRequest:
+		r.Contact = x
+	case *kommo.CompanyRequest:
+		r.Company = x
+	case *kommo.TaskRequest:
+		r.Task = x
+	default:
+		panic(fmt.Sprintf("mapping: SetRequest of %T", req))
+	}
+}
