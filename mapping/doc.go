@@ -1,10 +1,13 @@
-// Package mapping turns spreadsheets into Kommo write requests and Kommo
-// records back into spreadsheets. It is pure and streaming: no network, no
-// package-level state, and it builds for GOOS=js GOARCH=wasm.
+// Package mapping turns the records of a table into Kommo write requests:
+// the mapping spec, its compilation against an account, the mapping of
+// rows with positional errors and warnings, the resolution of names and
+// the proposal of a spec. It is pure and streaming: no network, no
+// package-level state, and it builds for GOOS=js GOARCH=wasm. Tables are
+// package sheet's; cell values are parsed by package value.
 //
 // The pieces, in the order a file goes through them:
 //
-//   - Open reads a CSV or XLSX file as a Table of Records (encodings,
+//   - sheet.Open reads a CSV or XLSX file as a Table of Records (encodings,
 //     delimiters, date serials and resource limits are handled there).
 //   - Propose looks at the header and a few rows and suggests a mapping;
 //     Proposal.Spec turns it into a Spec the user can save and edit.

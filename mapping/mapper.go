@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kommo-bulk/kommo-bulk/internal/phonenumber"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/sheet"
 	"github.com/kommo-bulk/kommo-bulk/value"
@@ -300,7 +299,7 @@ func (c *compiler) options() {
 	o := c.spec.Options
 	if o.Region != "" {
 		c.region = strings.ToUpper(strings.TrimSpace(o.Region))
-		if phonenumber.CountryCodeForRegion(c.region) == 0 {
+		if !value.IsPhoneRegion(c.region) {
 			c.fail("options.region", fmt.Errorf("unknown phone region %q; want an ISO 3166 code such as RU, BR, US", o.Region))
 		}
 	}

@@ -33,7 +33,7 @@ const IDField = "@id"
 // with the column's spellings in every interface language the source
 // exports in.
 //
-// Presets are data (YAML files in mapping/presets); [Presets] loads the
+// Presets are data (YAML files in migrate/presets); [Presets] loads the
 // built-in ones, and [PresetFile.Fit] turns one into a normal [Spec] for a
 // file's header.
 type Preset struct {

@@ -215,3 +215,7 @@ func allDigits(s string) bool {
 	}
 	return true
 }
+
+// IsPhoneRegion reports whether region is an ISO 3166 code that phone
+// numbers can be read in (ParsePhone's region): "BR", "RU", "US".
+func IsPhoneRegion(region string) bool { return phonenumber.CountryCodeForRegion(region) != 0 }
