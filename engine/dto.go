@@ -638,6 +638,9 @@ type MigrateParams struct {
 	JobID        string            `json:"jobId,omitempty"`
 	BatchSize    int               `json:"batchSize,omitempty"`
 	Workers      int               `json:"workers,omitempty"`
+	// Lang is the language of the report's Markdown and HTML (en, es,
+	// pt-BR, ru; default English). Its JSON stays English, with codes.
+	Lang string `json:"lang,omitempty"`
 }
 
 // MigrationProgress is a progress event of a migration; the counts are

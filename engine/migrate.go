@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/i18n"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/migrate"
 )
@@ -298,7 +299,7 @@ func (e *Engine) migrate(ctx context.Context, client *kommo.Client, files []migr
 	progress(MigrationProgress{Phase: "reporting", Files: len(files), Rows: last.Rows, Created: last.Created, Updated: last.Updated,
 		Skipped: last.Skipped, Failed: last.Failed, ElapsedMs: time.Since(start).Milliseconds()})
 	if rep != nil {
-		out.ReportFiles = reportFiles(rep, jobID)
+		out.ReportFiles = reportFiles(rep, jobID, p.Lang)
 	}
 	// Result files in each input's format, in the order the files ran.
 	for _, name := range order {
@@ -328,15 +329,15 @@ func (e *Engine) migrate(ctx context.Context, client *kommo.Client, files []migr
 }
 
 // reportFiles writes the report as Markdown, JSON and HTML files.
-func reportFiles(rep *migrate.Report, jobID string) []*FileBytes {
+func reportFiles(rep *migrate.Report, jobID, lang string) []*FileBytes {
 	var out []*FileBytes
 	for _, r := range []struct {
 		ext, typ string
 		write    func(w *bytes.Buffer) error
 	}{
-		{".md", "text/markdown", func(w *bytes.Buffer) error { return rep.WriteMarkdown(w) }},
+		{".md", "text/markdown", func(w *bytes.Buffer) error { return rep.WriteMarkdownLang(w, i18n.Negotiate(lang)) }},
 		{".json", "application/json", func(w *bytes.Buffer) error { return rep.WriteJSON(w) }},
-		{".html", "text/html", func(w *bytes.Buffer) error { return rep.WriteHTML(w) }},
+		{".html", "text/html", func(w *bytes.Buffer) error { return rep.WriteHTMLLang(w, i18n.Negotiate(lang)) }},
 	} {
 		var buf bytes.Buffer
 		if err := r.write(&buf); err != nil {

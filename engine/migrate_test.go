@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
+	"github.com/kommo-bulk/kommo-bulk/migrate"
 )
 
 var hubspotFixtures = []string{
@@ -299,5 +300,29 @@ func TestMigrationPauseCancel(t *testing.T) {
 	defer mu.Unlock()
 	if last.Phase != "done" {
 		t.Errorf("last progress = %+v, want done", last)
+	}
+}
+
+// TestReportFilesLanguage: a migration's Markdown and HTML reports are in
+// the page's language (MigrateParams.Lang), its JSON in English.
+func TestReportFilesLanguage(t *testing.T) {
+	rep := &migrate.Report{}
+	files := map[string]string{}
+	for _, f := range reportFiles(rep, "j", "pt-BR") {
+		files[f.Name] = string(f.Data)
+	}
+	if !strings.HasPrefix(files["j-report.md"], "# Relatório de migração") {
+		t.Errorf("Markdown report = %.80q, want it in Portuguese", files["j-report.md"])
+	}
+	if !strings.Contains(files["j-report.html"], "Relatório de migração") || !strings.Contains(files["j-report.html"], `lang="pt-BR"`) {
+		t.Errorf("HTML report = %.300q, want it in Portuguese", files["j-report.html"])
+	}
+	if files["j-report.json"] == "" {
+		t.Error("no JSON report")
+	}
+	for _, f := range reportFiles(rep, "j", "") {
+		if f.Name == "j-report.md" && !strings.HasPrefix(string(f.Data), "# Migration report") {
+			t.Errorf("default report = %.80q, want English", f.Data)
+		}
 	}
 }

@@ -872,6 +872,7 @@ function migrationParams(extra = {}) {
     stages: nonEmpty(mig.tables.stages),
     createFields: $('mig-create-fields').checked,
     idField: $('mig-id-field').value.trim(),
+    lang: language(),
     ...extra,
   };
   const region = $('mig-region').value.trim().toUpperCase();

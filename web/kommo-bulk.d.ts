@@ -454,6 +454,8 @@ export interface MigrateParams {
   /** IANA zone of dates without an offset (default the preset's). */
   timeZone?: string;
   jobId?: string;
+  /** Language of the report's Markdown and HTML: en, es, pt-BR, ru (default en). */
+  lang?: string;
   batchSize?: number;
   workers?: number;
 }

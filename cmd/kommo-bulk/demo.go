@@ -116,7 +116,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(out, "%d. %-14s %s %d rows: %d landed, %d with warnings, %d failed (%d created, %d updated)\n",
 			i+1, s.file, s.mode, sum.Rows, sum.Landed, sum.Warned, sum.Failed, sum.Created, sum.Updated)
-		printCauses(out, "     ", sum.Warnings, nil, nil)
+		printCauses(out, "     ", "", sum.Warnings, nil, nil)
 		if sum.Errors != "" {
 			if err := printErrorRows(out, sum.Errors); err != nil {
 				return err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/i18n"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/migrate"
@@ -57,6 +58,7 @@ type ImportCommand struct {
 // importArgs are an import's settings, from flags or a job file.
 type importArgs struct {
 	conn      connFlags
+	lang      string // --lang: the summary's language ("" from the environment)
 	input     string
 	mapping   string
 	mode      string
@@ -114,6 +116,7 @@ func (a *importArgs) register(fs interface {
 	fs.Var(&a.pipelines, "pipeline", "pipeline table entry `SOURCE=KOMMO` (repeatable)")
 	fs.BoolVar(&a.dryRun, "dry-run", false, "validate, look up and report what would happen per row, without writing")
 	fs.BoolVar(&a.json, "json", false, "print a JSON summary on stdout")
+	fs.StringVar(&a.lang, "lang", "", "`language` of the summary by cause at the end: en, es, pt-BR, ru (default from LANG; errors, logs and --json stay English)")
 	a.delta.register(fs)
 	fs.StringVar(&a.password, "password", "", "password of an encrypted XLSX file (default $"+passwordEnv+"; prefer the variable: flags show in ps)")
 }
@@ -458,7 +461,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		err = errRowErrors
 	}
 	if !a.json || err == nil {
-		printSummary(m, sum, a.json)
+		printSummary(m, sum, a.json, cliLang(m, a.lang))
 	}
 	var rle *kommo.RetryLaterError
 	switch {
@@ -685,7 +688,7 @@ func (rf *resultFiles) close() error {
 	return first
 }
 
-func printSummary(m *Main, s importSummary, asJSON bool) {
+func printSummary(m *Main, s importSummary, asJSON bool, lang string) {
 	if asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
@@ -698,7 +701,7 @@ func printSummary(m *Main, s importSummary, asJSON bool) {
 	}
 	fmt.Fprintf(m.Stdout, "%d rows: %d %s, %d with warnings, %d failed (%d %screated, %d %supdated, %d %sskipped; %.1fs)\n",
 		s.Rows, s.Landed, land, s.Warned, s.Failed, s.Created, verb, s.Updated, verb, s.Skipped, verb, s.Seconds)
-	printCauses(m.Stdout, "", s.Warnings, s.Failures, s.Regions)
+	printCauses(m.Stdout, "", lang, s.Warnings, s.Failures, s.Regions)
 	if s.Resumed > 0 {
 		fmt.Fprintf(m.Stdout, "%d rows were already done before this resume\n", s.Resumed)
 	}
@@ -712,27 +715,50 @@ func printSummary(m *Main, s importSummary, asJSON bool) {
 
 // printCauses prints warnings and failures grouped by cause, and the
 // regions phones without a country code were read in, each line indented
-// by indent.
-func printCauses(w io.Writer, indent string, warnings, failures mapping.Summary, regions []mapping.RegionCount) {
+// by indent, in language lang (English as mapping writes it).
+func printCauses(w io.Writer, indent, lang string, warnings, failures mapping.Summary, regions []mapping.RegionCount) {
+	en := lang == "" || lang == i18n.Default
+	text := func(code string) string { return i18n.Render(lang, code, nil) }
+	line := func(c mapping.Cause) string {
+		if en {
+			return c.String()
+		}
+		return i18n.RenderCause(lang, c.Error, c.Column, c.Code, c.Reason, c.Action, c.Rows, c.Example)
+	}
 	if len(warnings) > 0 {
-		fmt.Fprintf(w, "%swarnings (the rows landed):\n", indent)
+		fmt.Fprintf(w, "%s%s\n", indent, text("cli.warnings"))
 		for _, c := range warnings.Causes() {
-			fmt.Fprintf(w, "%s  %s\n", indent, c)
+			fmt.Fprintf(w, "%s  %s\n", indent, line(c))
 		}
 	}
 	if len(failures) > 0 {
-		fmt.Fprintf(w, "%sfailed:\n", indent)
+		fmt.Fprintf(w, "%s%s\n", indent, text("cli.failed"))
 		for _, c := range failures.Causes() {
-			fmt.Fprintf(w, "%s  %s\n", indent, c)
+			fmt.Fprintf(w, "%s  %s\n", indent, line(c))
 		}
 	}
 	if len(regions) > 0 {
 		var rs []string
 		for _, r := range regions {
-			rs = append(rs, r.String())
+			if en {
+				rs = append(rs, r.String())
+			} else {
+				rs = append(rs, i18n.Render(lang, "report.region."+string(r.From), map[string]string{"region": r.Region, "column": r.Column})+
+					": "+i18n.FormatInt(lang, r.Rows))
+			}
 		}
-		fmt.Fprintf(w, "%sphones without a country code read as: %s\n", indent, strings.Join(rs, ", "))
+		fmt.Fprintf(w, "%s%s\n", indent, i18n.Render(lang, "cli.regions", map[string]string{"regions": strings.Join(rs, ", ")}))
 	}
+}
+
+// cliLang is the language of what the CLI writes for a person to read as
+// a document (summaries by cause, the migration report): flag, else the
+// environment's (LC_ALL, LC_MESSAGES, LANG), else English.
+func cliLang(m *Main, flag string) string {
+	if flag != "" {
+		return i18n.Negotiate(flag)
+	}
+	return i18n.FromEnv(m.Getenv)
 }
 
 // dryRunPrinter lists what would happen to the first rows of a dry run.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"cmp"
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
@@ -109,7 +110,7 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	a.conn.register(fs)
 	fs.StringVar(&a.from, "from", "", "source `CRM`: hubspot, salesforce, pipedrive, zoho, bitrix24 or amocrm (default detected from the headers)")
 	fs.BoolVar(&a.dump, "dump-preset", false, "print the mapping spec of each FILE (or, without files, the preset of --from) as an editable YAML spec, and stop")
-	fs.StringVar(&a.lang, "lang", "en", "interface `language` of the headers in --dump-preset without files (en, ru, cs, de, es, pt, api)")
+	fs.StringVar(&a.lang, "lang", "", "`language` of the report and summaries: en, es, pt-BR, ru (default from LANG); with --dump-preset and no files, of the source's headers: en, ru, cs, de, es, pt, api (default en)")
 	fs.StringVar(&a.entity, "entity", "", "with --dump-preset: only this entity's spec (companies, contacts, leads, tasks)")
 	fs.Var(&a.mappings, "mapping", "mapping spec `file` to use instead of the preset for the files of its entity (repeatable)")
 	fs.StringVar(&a.tables, "tables", "", "YAML `file` with users, pipelines and stages tables for source values that match nothing by name, or the CSV of --unmatched-csv filled in")
@@ -290,7 +291,7 @@ func (c *MigrateCommand) dump(a *migrateArgs) error {
 		if a.entity != "" && string(f.Entity) != a.entity {
 			continue
 		}
-		fit := f.Template(a.lang, a.idField)
+		fit := f.Template(cmp.Or(a.lang, "en"), a.idField)
 		if err := emit(fmt.Sprintf("# %s %s export (%s headers)", p.Name, f.Entity, fit.Language), fit.Spec); err != nil {
 			return err
 		}
@@ -418,12 +419,12 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 		say = c.m.Stderr
 	}
 	if rep != nil {
-		if werr := writeReport(reportBase, rep); werr != nil {
+		if werr := writeReport(reportBase, rep, cliLang(c.m, a.lang)); werr != nil {
 			return werr
 		}
 		switch {
 		case !a.asJSON:
-			printMigration(c.m.Stdout, rep)
+			printMigration(c.m.Stdout, rep, cliLang(c.m, a.lang))
 		case err == nil:
 			rep.WriteJSON(c.m.Stdout)
 		default:
@@ -449,8 +450,12 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 	return err
 }
 
-func writeReport(base string, rep *migrate.Report) error {
-	for ext, write := range map[string]func(io.Writer) error{".md": rep.WriteMarkdown, ".json": rep.WriteJSON, ".html": rep.WriteHTML} {
+// writeReport writes the report as Markdown and HTML in language lang,
+// and as JSON (English, with codes) and CSV tables.
+func writeReport(base string, rep *migrate.Report, lang string) error {
+	md := func(w io.Writer) error { return rep.WriteMarkdownLang(w, lang) }
+	html := func(w io.Writer) error { return rep.WriteHTMLLang(w, lang) }
+	for ext, write := range map[string]func(io.Writer) error{".md": md, ".json": rep.WriteJSON, ".html": html} {
 		f, err := os.Create(base + ext)
 		if err != nil {
 			return err
@@ -466,8 +471,9 @@ func writeReport(base string, rep *migrate.Report) error {
 	return writeReportCSV(base, rep)
 }
 
-// printMigration prints the counts, merges and sample records.
-func printMigration(w io.Writer, rep *migrate.Report) {
+// printMigration prints the counts, merges and sample records; the
+// summaries by cause in language lang.
+func printMigration(w io.Writer, rep *migrate.Report, lang string) {
 	verb, land := "", "landed"
 	if rep.DryRun {
 		verb, land = "would be ", "would land"
@@ -478,7 +484,7 @@ func printMigration(w io.Writer, rep *migrate.Report) {
 	for _, f := range rep.Files {
 		fmt.Fprintf(w, "%-28s %-9s %d rows: %d %s, %d with warnings, %d failed (%d %screated, %d %supdated, %d merged, %d skipped)\n",
 			f.File, f.Entity, f.Rows, f.Landed, land, f.Warned, f.Failed, f.Created, verb, f.Updated, verb, f.Merged, f.Skipped)
-		printCauses(w, "  ", f.Warnings, nil, f.Regions)
+		printCauses(w, "  ", lang, f.Warnings, nil, f.Regions)
 	}
 	if len(rep.FieldsCreated) > 0 {
 		var names []string

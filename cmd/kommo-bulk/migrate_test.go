@@ -501,3 +501,52 @@ func TestMigrateResumesAfterAStop(t *testing.T) {
 		t.Errorf("account after the resume:\n%s\nwant:\n%s", got, hubspotWant)
 	}
 }
+
+// TestMigrateReportLanguage: --lang es writes the report's Markdown and
+// HTML and the summaries by cause in Spanish, LANG=ru_RU.UTF-8 in
+// Russian; the JSON report and the counts line stay English.
+func TestMigrateReportLanguage(t *testing.T) {
+	tables := fixtureFiles(t, "hubspot", "tables.yaml")[0]
+	for _, tt := range []struct {
+		name, flag, env      string
+		title, warn, leftOut string
+	}{
+		{"flag es", "es", "", "# Informe de migración", "  avisos (las filas se importaron):", "Phone Number: 1 fila con el valor omitido"},
+		{"LANG ru", "", "ru_RU.UTF-8", "# Отчёт о переносе", "  предупреждения (строки загружены):", "Phone Number: 1 строка: значение пропущено"},
+		{"default en", "", "", "# Migration report", "  warnings (the rows landed):", "Phone Number: 1 row left out (no digits in it)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newCLIEnv(t)
+			if tt.env != "" {
+				e.env["LANG"] = tt.env
+			}
+			args := []string{"migrate", "--from", "hubspot", "--create-fields", "--tables", tables, "--results", e.dir, "--rate", "0", "--job", "l1"}
+			if tt.flag != "" {
+				args = append(args, "--lang", tt.flag)
+			}
+			code, out, errb := e.run(t, append(args, hubspotFiles(t)...)...)
+			if code != exitOK {
+				t.Fatalf("migrate = %d\n%s\n%s", code, out, errb)
+			}
+			for _, want := range []string{tt.warn, tt.leftOut, "contacts  6 rows: 6 landed, 1 with warnings, 0 failed"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			md, err := os.ReadFile(filepath.Join(e.dir, "l1-report.md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(string(md), tt.title) {
+				t.Errorf("report starts %.60q, want %q", md, tt.title)
+			}
+			js, err := os.ReadFile(filepath.Join(e.dir, "l1-report.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(js), `"left_out"`) && !strings.Contains(string(js), `"left out"`) {
+				t.Errorf("JSON report lost its English action codes:\n%.400s", js)
+			}
+		})
+	}
+}
