@@ -2,6 +2,8 @@ package kommotest
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"net/http"
 	"slices"
 	"strconv"
@@ -204,9 +206,16 @@ func routedRequest(r *http.Request) (*http.Request, bool) {
 	return rr, true
 }
 
-// routeNotFound answers a path that is not a route of the API.
+// routeNotFound answers a path that is not a route of the API as Kommo
+// does: the text "Cannot GET <path>" is confirmed (kommo-api.md,
+// Corrections), its wrapping is not; this is the HTML page the Express
+// server that text comes from sends.
 func routeNotFound(w http.ResponseWriter, r *http.Request) {
-	writeProblem(w, http.StatusNotFound, "Not Found")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusNotFound)
+	fmt.Fprintf(w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>Cannot %s %s</pre>\n</body>\n</html>\n",
+		r.Method, html.EscapeString(r.URL.Path))
 }
 
 // id is the value of the route's id wildcard name, checked by the mux's
