@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kommo-bulk/kommo-bulk/internal/atomicfile"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/sheet"
@@ -146,7 +147,7 @@ func saveDeltaState(path string, st *DeltaState) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(path, b, 0o755); err != nil {
+	if err := atomicfile.WriteFile(path, b, 0o755); err != nil {
 		return fmt.Errorf("delta state %s: %w", path, err)
 	}
 	return nil

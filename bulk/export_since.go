@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kommo-bulk/kommo-bulk/internal/atomicfile"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
@@ -77,7 +78,7 @@ func SaveSinceState(path string, st *SinceState) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(path, append(b, '\n'), 0o755); err != nil {
+	if err := atomicfile.WriteFile(path, append(b, '\n'), 0o755); err != nil {
 		return fmt.Errorf("export state %s: %w", path, err)
 	}
 	return nil

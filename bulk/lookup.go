@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kommo-bulk/kommo-bulk/internal/atomicfile"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/value"
@@ -407,7 +408,7 @@ func loadScanCache(path string) (*scanCache, bool) {
 // only.
 func saveScanCache(path string, c *scanCache) {
 	if b, err := json.Marshal(c); err == nil {
-		writeFileAtomic(path, b, 0o700) // a cache: a failed write only costs a scan
+		atomicfile.WriteFile(path, b, 0o700) // a cache: a failed write only costs a scan
 	}
 }
 

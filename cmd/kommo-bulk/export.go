@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/internal/atomicfile"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/sheet"
@@ -350,19 +350,13 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	// The destination: stdout, or a temporary file renamed into place once
 	// the export is complete, so a failed run leaves no half file behind.
 	var dst io.Writer = c.m.Stdout
-	var tmp *os.File
+	var file *atomicfile.File
 	if out != "-" {
-		tmp, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".partial-*")
-		if err != nil {
+		if file, err = atomicfile.Create(out); err != nil {
 			return err
 		}
-		defer func() {
-			if tmp != nil {
-				tmp.Close()
-				os.Remove(tmp.Name())
-			}
-		}()
-		dst = tmp
+		defer file.Abort()
+		dst = file
 	}
 	var w sheet.TableWriter
 	finish := func() error { return nil }
@@ -412,17 +406,10 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		// No file is left behind; with --json the counts come with the error.
 		return &partialError{err: err, result: exportProgress{Entity: string(entity), Rows: st.Rows, Pages: st.Pages}}
 	}
-	if tmp != nil {
-		if err := tmp.Sync(); err != nil {
+	if file != nil {
+		if err := file.Commit(); err != nil {
 			return err
 		}
-		if err := tmp.Close(); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp.Name(), out); err != nil {
-			return err
-		}
-		tmp = nil
 	}
 	if err := saveSince(*sinceLast, next); err != nil {
 		return err

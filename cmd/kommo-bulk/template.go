@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/internal/atomicfile"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/workbook"
@@ -91,30 +92,21 @@ func (c *TemplateCommand) Run(ctx context.Context, args []string) error {
 		return fmt.Errorf("read the account's schema: %w", err)
 	}
 	printNotes(c.m, schema)
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".partial-*")
+	dst, err := atomicfile.Create(out)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if tmp != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	defer dst.Abort()
 	opts := workbook.TemplateOptions{Entity: e, Spec: spec, Schema: schema}
-	if err := workbook.WriteTemplate(tmp, opts); err != nil {
+	if err := workbook.WriteTemplate(dst, opts); err != nil {
 		if *specFile != "" {
 			return fmt.Errorf("%s: %w", *specFile, err)
 		}
 		return err
 	}
-	if err := tmp.Close(); err != nil {
+	if err := dst.Commit(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return err
-	}
-	tmp = nil
 	fmt.Fprintf(c.m.Stderr, "wrote %s; once filled: kommo-bulk import %s\n", out, out)
 	return nil
 }

@@ -1,4 +1,4 @@
-package bulk
+package atomicfile
 
 import (
 	"os"
@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-func TestWriteFileAtomic(t *testing.T) {
+func TestWriteFileMode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "new", "dir", "state.json")
 	for _, data := range []string{`{"a":1}`, `{"b":2}`} {
-		if err := writeFileAtomic(path, []byte(data), 0o755); err != nil {
+		if err := WriteFile(path, []byte(data), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		got, err := os.ReadFile(path)
@@ -29,7 +29,7 @@ func TestWriteFileAtomic(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(filepath.Dir(path), "taken"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeFileAtomic(filepath.Join(filepath.Dir(path), "taken"), []byte("x"), 0o755); err == nil {
+	if err := WriteFile(filepath.Join(filepath.Dir(path), "taken"), []byte("x"), 0o755); err == nil {
 		t.Error("rename over a directory succeeded")
 	}
 	if left, _ := os.ReadDir(filepath.Dir(path)); len(left) != 2 {
