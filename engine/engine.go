@@ -409,7 +409,7 @@ func (e *Engine) Propose(ctx context.Context, id int, entity string) (*ProposalI
 	if err != nil {
 		return nil, err
 	}
-	ent, err := parseEntity(entity)
+	ent, err := ParseEntity(entity)
 	if err != nil {
 		return nil, err
 	}
@@ -422,20 +422,11 @@ func (e *Engine) Propose(ctx context.Context, id int, entity string) (*ProposalI
 		return nil, err
 	}
 	defer t.Close()
-	rows, err := sheet.Sample(t, 50)
+	p, err := ProposeTable(t, ent, s)
 	if err != nil {
 		return nil, err
 	}
-	p := mapping.Propose(t.Header(), rows, ent, s)
 	return proposalInfo(p)
-}
-
-func parseEntity(s string) (kommo.EntityType, error) {
-	switch e := kommo.EntityType(s); e {
-	case kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, kommo.EntityTasks:
-		return e, nil
-	}
-	return "", fmt.Errorf("entity %q: want leads, contacts, companies or tasks", s)
 }
 
 // compile parses a spec (YAML or JSON) and compiles it against the
@@ -479,32 +470,19 @@ func (e *Engine) Validate(ctx context.Context, id int, specText string, opts Val
 		return nil, err
 	}
 	defer t.Close()
-	var rep mapping.Report
 	info := &ValidationInfo{BadRows: []BadRow{}, WarnRows: []BadRow{}}
-	for rec, err := range sheet.Records(t) {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if sheet.EndsTable(err) {
-			// A cell over the limit cannot be fixed here: the file is
-			// not read past it.
-			return nil, err
-		}
-		var errs []*sheet.RowError
-		var row *mapping.Row
-		var re *sheet.RowError
-		if errors.As(err, &re) {
-			errs = []*sheet.RowError{re}
-		} else {
-			row, errs = m.Map(rec)
-		}
-		rep.Add(row, errs)
+	rep, err := Check(ctx, m, t, CheckOptions{Row: func(rec sheet.Record, row *mapping.Row, errs []*sheet.RowError) {
 		if len(errs) > 0 && len(info.BadRows) < max {
 			info.BadRows = append(info.BadRows, badRow(f.header, rec, errs))
 		}
 		if len(errs) == 0 && row != nil && len(row.Warnings) > 0 && len(info.WarnRows) < max {
 			info.WarnRows = append(info.WarnRows, warnRow(f.header, rec, row.Warnings))
 		}
+	}})
+	if err != nil {
+		// A cell over the limit cannot be fixed here: the file is not
+		// read past it.
+		return nil, err
 	}
 	// Rows with warnings land: they are good rows.
 	info.Rows, info.Good, info.Warned, info.Bad, info.Errors, info.Warnings = rep.Rows, rep.Good+rep.Warned, rep.Warned, rep.Bad, rep.Errors, rep.Warnings

@@ -124,7 +124,7 @@ func (e *Engine) migrationFiles(p MigrateParams) ([]migrate.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		ent, err := parseEntity(mf.Entity)
+		ent, err := ParseEntity(mf.Entity)
 		if err != nil {
 			return nil, fmt.Errorf("migrate: %s: %w", f.name, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/engine"
 	"github.com/kommo-bulk/kommo-bulk/i18n"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
@@ -194,6 +195,13 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	default:
 		return &usageError{msg: fmt.Sprintf("unknown --lookup %q (want auto, query or scan)", a.lookup)}
 	}
+	if a.entity != "" {
+		e, err := engine.ParseEntity(a.entity)
+		if err != nil {
+			return &usageError{msg: "--" + err.Error()}
+		}
+		a.entity = string(e)
+	}
 	if a.batch < 1 || a.batch > kommo.MaxBatch {
 		return &usageError{msg: fmt.Sprintf("--batch-size %d: want 1 to %d", a.batch, kommo.MaxBatch)}
 	}
@@ -342,7 +350,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	// the rows (for the lookup strategy and the ETA) and reports bad rows
 	// before anything is written.
 	unmatched := migrate.NewUnmatchedNames(filepath.Base(a.input), names.Unmatched)
-	report, err := checkRows(ctx, mapper, table, unmatched)
+	report, err := engine.Check(ctx, mapper, table, engine.CheckOptions{Unmatched: unmatched, MaxErrors: 5})
 	if err != nil {
 		return err
 	}
@@ -540,11 +548,10 @@ func loadImportSpec(a *importArgs, mode bulk.Mode, t sheet.Table, schema *mappin
 	if a.entity == "" {
 		return nil, &usageError{msg: "no --mapping and no --entity", hint: "kommo-bulk map " + a.input + " --entity contacts > contacts.yaml"}
 	}
-	rows, err := sheet.Sample(t, 20)
+	p, err := engine.ProposeTable(t, kommo.EntityType(a.entity), schema)
 	if err != nil {
 		return nil, err
 	}
-	p := mapping.Propose(header, rows, kommo.EntityType(a.entity), schema)
 	var unsure []string
 	for _, c := range p.Columns {
 		if c.Field != "" && c.Confidence < mapping.ConfidenceAlias {
@@ -556,39 +563,6 @@ func loadImportSpec(a *importArgs, mode bulk.Mode, t sheet.Table, schema *mappin
 			hint: "kommo-bulk map " + a.input + " --entity " + a.entity + " > mapping.yaml, review it, then --mapping mapping.yaml"}
 	}
 	return p.Spec(), nil
-}
-
-// checkRows is an import's first pass: it maps every row of t without
-// touching Kommo and counts the good and the bad ones, keeping the first
-// errors. A read error that ends the file (a cell over the limit, say)
-// stops it and is returned: nothing is written from a file that cannot be
-// read to its end. So does a done ctx: the pass may be long.
-//
-// Names that match nothing (owners, stages, options) go to un, not to the
-// report's first errors: the import stops on them before writing.
-func checkRows(ctx context.Context, m *mapping.Mapper, t sheet.Table, un *migrate.UnmatchedNames) (*mapping.Report, error) {
-	report := &mapping.Report{MaxErrors: 5}
-	for rec, err := range sheet.Records(t) {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if sheet.EndsTable(err) {
-			return nil, err // it names the file, and the row and column of a limit
-		}
-		var re *sheet.RowError
-		if errors.As(err, &re) {
-			report.Add(nil, []*sheet.RowError{re})
-			continue
-		}
-		row, errs := m.Map(rec)
-		if len(errs) > 0 && un.Add(errs) {
-			report.Rows++
-			report.Bad++
-			continue
-		}
-		report.Add(row, errs)
-	}
-	return report, nil
 }
 
 // failures are the error causes of a validation pass.

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/engine"
 	"github.com/kommo-bulk/kommo-bulk/internal/hang"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
@@ -126,8 +127,10 @@ func TestCheckRowsStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	tb.cancel = cancel
 	var rerr error
-	hang.Returns(t, "checkRows", func() { _, rerr = checkRows(ctx, m, tb, migrate.NewUnmatchedNames("huge.csv", nil)) })
+	hang.Returns(t, "engine.Check", func() {
+		_, rerr = engine.Check(ctx, m, tb, engine.CheckOptions{Unmatched: migrate.NewUnmatchedNames("huge.csv", nil)})
+	})
 	if !errors.Is(rerr, context.Canceled) || tb.row > 1001 {
-		t.Errorf("checkRows = %v after %d rows, want context.Canceled after 1001", rerr, tb.row)
+		t.Errorf("engine.Check = %v after %d rows, want context.Canceled after 1001", rerr, tb.row)
 	}
 }

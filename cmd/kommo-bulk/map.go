@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/engine"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/sheet"
@@ -54,10 +55,9 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return &usageError{msg: "map wants one input file", hint: "kommo-bulk map contacts.csv --entity contacts > contacts.yaml"}
 	}
-	switch kommo.EntityType(*entity) {
-	case kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, kommo.EntityTasks:
-	default:
-		return &usageError{msg: fmt.Sprintf("--entity %q: want leads, contacts, companies or tasks", *entity)}
+	ent, err := engine.ParseEntity(*entity)
+	if err != nil {
+		return &usageError{msg: "--" + err.Error()}
 	}
 	f, err := os.Open(pos[0])
 	if err != nil {
@@ -86,11 +86,10 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 			return fmt.Errorf("read the account's schema: %w", err)
 		}
 	}
-	rows, err := sheet.Sample(t, 50)
+	p, err := engine.ProposeTable(t, ent, schema)
 	if err != nil {
 		return err // a cell over the limit, say: named by file, row and column
 	}
-	p := mapping.Propose(t.Header(), rows, kommo.EntityType(*entity), schema)
 
 	var w io.Writer = c.m.Stdout
 	var file *os.File
@@ -101,7 +100,7 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 		defer file.Close()
 		w = file
 	}
-	fmt.Fprintf(w, "# Mapping proposed by kommo-bulk for %s (%s). Review before importing:\n", filepath.Base(pos[0]), *entity)
+	fmt.Fprintf(w, "# Mapping proposed by kommo-bulk for %s (%s). Review before importing:\n", filepath.Base(pos[0]), ent)
 	if offline {
 		fmt.Fprintf(w, "# %s.\n", unchecked)
 	}
