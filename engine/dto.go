@@ -502,6 +502,15 @@ type ExportFilterParams struct {
 	UpdatedTo          string        `json:"updatedTo,omitempty"`
 	IsCompleted        *bool         `json:"isCompleted,omitempty"`
 	TaskTypes          []int         `json:"taskTypes,omitempty"`
+
+	// The same filters by name (or id), matched as an import matches
+	// them (bulk.ExportNames): case and accents aside, won and lost in
+	// any language; they add to the ids above.
+	Pipeline      string   `json:"pipeline,omitempty"`
+	Stages        []string `json:"stages,omitempty"`
+	Responsible   []string `json:"responsible,omitempty"`
+	CreatedBy     []string `json:"createdBy,omitempty"`
+	TaskTypeNames []string `json:"taskTypeNames,omitempty"`
 }
 
 // StatusParam is one stage of one pipeline.
@@ -516,12 +525,17 @@ type ExportProgressInfo struct {
 	Pages int `json:"pages"`
 }
 
-// filter reads the filters, YYYY-MM-DD dates as days of loc.
-func (p ExportFilterParams) filter(loc *time.Location) (bulk.ExportFilter, error) {
+// filter reads the filters, names against schema and YYYY-MM-DD dates as
+// days of loc.
+func (p ExportFilterParams) filter(schema *mapping.Schema, loc *time.Location) (bulk.ExportFilter, error) {
 	f := bulk.ExportFilter{Query: p.Query, IDs: p.IDs, ResponsibleUserIDs: p.ResponsibleUserIDs, PipelineIDs: p.PipelineIDs,
 		IsCompleted: p.IsCompleted, TaskTypes: p.TaskTypes}
 	for _, s := range p.Statuses {
 		f.Statuses = append(f.Statuses, kommo.StatusFilter{PipelineID: s.PipelineID, StatusID: s.StatusID})
+	}
+	names := bulk.ExportNames{Pipeline: p.Pipeline, Stages: p.Stages, Responsible: p.Responsible, CreatedBy: p.CreatedBy, TaskTypes: p.TaskTypeNames}
+	if err := names.Resolve(schema, &f); err != nil {
+		return f, fmt.Errorf("export: %w", err)
 	}
 	var err error
 	if f.CreatedAt, err = dateRange(p.CreatedFrom, p.CreatedTo, loc); err != nil {

@@ -653,7 +653,7 @@ func (e *Engine) Export(ctx context.Context, opts ExportParams, progress func(Ex
 	if loc == nil {
 		loc = time.UTC
 	}
-	filter, err := opts.Filter.filter(loc)
+	filter, err := opts.Filter.filter(s, loc)
 	if err != nil {
 		return nil, err
 	}

@@ -8,9 +8,10 @@ import (
 )
 
 // A Resolver looks names up in an account's schema the way [Compile]
-// does (ignoring case, accents and punctuation), for callers that resolve
-// a file's distinct values before mapping it: a migration matching the
-// source's owners and stages to the account's users and statuses.
+// does (ignoring case, accents and punctuation; won and lost in any
+// language), for callers that resolve names outside a mapping: a
+// migration matching the source's owners and stages to the account's
+// users and statuses, an export's filters (bulk.ExportNames).
 type Resolver struct {
 	ix *index
 }
@@ -42,6 +43,12 @@ func (r *Resolver) Pipeline(s string) (int, error) {
 // реализовано", ...) are 142 and 143 in every pipeline.
 func (r *Resolver) Stage(s string, pipeline int) (pipelineID, statusID int, err error) {
 	return r.ix.stage(strings.TrimSpace(s), pipeline)
+}
+
+// TaskType finds a task type by name, code or id; the follow-up (1) and
+// meeting (2) types also by their names in Kommo's languages.
+func (r *Resolver) TaskType(s string) (int, error) {
+	return r.ix.taskTypes.lookup(strings.TrimSpace(s), "")
 }
 
 // PipelineName returns the name of pipeline id, or the id.

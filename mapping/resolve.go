@@ -346,6 +346,15 @@ func (ix *index) stageName(s string, pipeline int) (pipelineID, statusID int, er
 		return ix.main.id, id, nil
 	}
 	refs := ix.allStages[value.Normalize(s)]
+	if n, aerr := strconv.Atoi(strings.TrimSpace(s)); aerr == nil && len(refs) == 0 {
+		// A stage's id is unique to its pipeline (but for won and lost,
+		// which the main pipeline has).
+		for _, p := range ix.byID {
+			if _, ok := p.stages.desc[n]; ok {
+				refs = append(refs, stageRef{p.id, n})
+			}
+		}
+	}
 	switch {
 	case len(refs) == 1:
 		return refs[0].pipeline, refs[0].status, nil

@@ -395,6 +395,20 @@ export interface ExportParams {
     updatedTo?: string;
     isCompleted?: boolean;
     taskTypes?: number[];
+    /**
+     * The same filters by name (or id), matched as an import matches names:
+     * case and accents aside, users also by e-mail, won and lost in any
+     * language ("Won", "Ganado", "Успешно реализовано": the won leads of
+     * every pipeline, or of `pipeline`'s). A stage in several pipelines is
+     * the main pipeline's ("Pipeline / Stage" names another). They add to
+     * the ids above; an unknown or ambiguous name rejects with the closest
+     * names or the candidates.
+     */
+    pipeline?: string;
+    stages?: string[];
+    responsible?: string[];
+    createdBy?: string[];
+    taskTypeNames?: string[];
   };
 }
 

@@ -39,8 +39,12 @@ a spreadsheet re-imports with "kommo-bulk import --mode update" and no
 mapping.
 
 Names given to --pipeline, --stage, --responsible, --created-by and
---task-type are resolved through the account ("kommo-bulk schema" lists
-them); ids work too. Dates are YYYY-MM-DD (a whole day, in --tz) or RFC 3339.
+--task-type are matched as an import matches them ("kommo-bulk schema"
+lists them): case, accents and punctuation aside, users also by e-mail,
+won and lost in any language ("Won", "Ganado", "Успешно реализовано": the
+won leads of every pipeline, or of --pipeline's); ids work too. A stage
+in several pipelines is the main pipeline's ("Pipeline / Stage" names
+another). Dates are YYYY-MM-DD (a whole day, in --tz) or RFC 3339.
 
 Examples:
 
@@ -316,35 +320,11 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		}
 	}
 
-	// Names to ids.
-	var pipeline *kommo.Pipeline
-	if pipelineF != "" {
-		if pipeline, err = resolvePipeline(schema, pipelineF); err != nil {
-			return err
-		}
-	}
-	for _, s := range stages.vals {
-		sf, err := resolveStage(schema, pipeline, s)
-		if err != nil {
-			return err
-		}
-		filter.Statuses = append(filter.Statuses, sf...)
-	}
-	if pipeline != nil && len(filter.Statuses) == 0 {
-		filter.PipelineIDs = []int{pipeline.ID}
-	}
-	if filter.ResponsibleUserIDs, err = resolveUsers(schema, "responsible", resp.vals); err != nil {
-		return err
-	}
-	if filter.CreatedBy, err = resolveUsers(schema, "created-by", createdBy.vals); err != nil {
-		return err
-	}
-	for _, s := range taskTypes.vals {
-		id, err := resolveTaskType(schema, s)
-		if err != nil {
-			return err
-		}
-		filter.TaskTypes = append(filter.TaskTypes, id)
+	// Names to ids, as an import resolves them.
+	names := bulk.ExportNames{Pipeline: pipelineF, Stages: stages.vals, Responsible: resp.vals,
+		CreatedBy: createdBy.vals, TaskTypes: taskTypes.vals}
+	if err := names.Resolve(schema, &filter); err != nil {
+		return exportNameError(err)
 	}
 
 	// The destination: stdout, or a temporary file renamed into place once
@@ -574,99 +554,20 @@ func setEntityFilter(f *bulk.ExportFilter, entity kommo.EntityType, vals []strin
 	return nil
 }
 
-// candidates formats at most 20 choices for an error message.
-func candidates(names []string) string {
-	if len(names) > 20 {
-		names = append(names[:20:20], fmt.Sprintf("... (%d more)", len(names)-20))
+// exportNameError turns a filter's unknown or ambiguous name into a usage
+// error that says which flag, with the schema listing as the hint.
+func exportNameError(err error) error {
+	var ne *bulk.ExportNameError
+	if !errors.As(err, &ne) {
+		return err
 	}
-	return strings.Join(names, ", ")
-}
-
-func resolvePipeline(s *mapping.Schema, v string) (*kommo.Pipeline, error) {
-	v = strings.TrimSpace(v)
-	id, isID := strconv.Atoi(v)
-	var names []string
-	for _, p := range s.Pipelines {
-		if (isID == nil && p.ID == id) || strings.EqualFold(p.Name, v) {
-			return p, nil
-		}
-		names = append(names, fmt.Sprintf("%q (%d)", p.Name, p.ID))
-	}
-	return nil, &usageError{msg: fmt.Sprintf("no pipeline %q; pipelines: %s", v, candidates(names)), hint: "kommo-bulk schema pipelines"}
-}
-
-// resolveStage finds a stage by id or name, in pipeline or (when nil) in
-// every pipeline: "Closed - won" (142) exists in each, so it selects the
-// won leads of all of them.
-func resolveStage(s *mapping.Schema, pipeline *kommo.Pipeline, v string) ([]kommo.StatusFilter, error) {
-	v = strings.TrimSpace(v)
-	id, isID := strconv.Atoi(v)
-	var out []kommo.StatusFilter
-	var names []string
-	for _, p := range s.Pipelines {
-		if pipeline != nil && p.ID != pipeline.ID {
-			continue
-		}
-		for _, st := range p.Statuses() {
-			if (isID == nil && st.ID == id) || strings.EqualFold(st.Name, v) {
-				out = append(out, kommo.StatusFilter{PipelineID: p.ID, StatusID: st.ID})
-			}
-			names = append(names, fmt.Sprintf("%q (%s, %d)", st.Name, p.Name, st.ID))
+	hint := map[string]string{"pipeline": "kommo-bulk schema pipelines", "stage": "kommo-bulk schema stages",
+		"task-type": "kommo-bulk schema task-types"}[ne.Filter]
+	if hint == "" {
+		hint = "kommo-bulk schema users"
+		if errors.Is(err, mapping.ErrUsersHidden) {
+			hint = "--" + ne.Filter + " 12345 (a user id)"
 		}
 	}
-	if len(out) == 0 {
-		where := ""
-		if pipeline != nil {
-			where = " in pipeline " + strconv.Quote(pipeline.Name)
-		}
-		return nil, &usageError{msg: fmt.Sprintf("no stage %q%s; stages: %s", v, where, candidates(names)), hint: "kommo-bulk schema stages"}
-	}
-	return out, nil
-}
-
-// resolveUsers turns names, emails and ids into user ids. A number is taken
-// as an id even if the user is no longer listed (records keep the ids of
-// deleted users).
-func resolveUsers(s *mapping.Schema, flagName string, vals []string) ([]int, error) {
-	var out []int
-	for _, v := range vals {
-		if id, err := strconv.Atoi(v); err == nil {
-			out = append(out, id)
-			continue
-		}
-		if s.UsersHidden {
-			return nil, &usageError{msg: fmt.Sprintf("--%s %q: cannot match a user name: %v", flagName, v, mapping.ErrUsersHidden), hint: "--" + flagName + " 12345 (a user id)"}
-		}
-		var match []*kommo.User
-		var names []string
-		for _, u := range s.Users {
-			if strings.EqualFold(u.Email, v) || strings.EqualFold(u.Name, v) {
-				match = append(match, u)
-			}
-			names = append(names, fmt.Sprintf("%q <%s> (%d)", u.Name, u.Email, u.ID))
-		}
-		switch len(match) {
-		case 0:
-			return nil, &usageError{msg: fmt.Sprintf("--%s: no user %q; users: %s", flagName, v, candidates(names)), hint: "kommo-bulk schema users"}
-		case 1:
-			out = append(out, match[0].ID)
-		default:
-			return nil, &usageError{msg: fmt.Sprintf("--%s: %d users are named %q; give an email or id", flagName, len(match), v), hint: "kommo-bulk schema users"}
-		}
-	}
-	return out, nil
-}
-
-func resolveTaskType(s *mapping.Schema, v string) (int, error) {
-	if id, err := strconv.Atoi(v); err == nil {
-		return id, nil
-	}
-	var names []string
-	for _, t := range s.TaskTypes {
-		if strings.EqualFold(t.Name, v) || (t.Code != "" && strings.EqualFold(t.Code, v)) {
-			return t.ID, nil
-		}
-		names = append(names, fmt.Sprintf("%q (%d)", t.Name, t.ID))
-	}
-	return 0, &usageError{msg: fmt.Sprintf("--task-type: no task type %q; task types: %s", v, candidates(names)), hint: "kommo-bulk schema task-types"}
+	return &usageError{msg: "--" + ne.Filter + ": " + ne.Err.Error(), hint: hint}
 }
