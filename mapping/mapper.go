@@ -48,6 +48,8 @@ type Mapper struct {
 	order     value.NameOrder
 	sepSpec   string
 	sh        *mapShared
+	inline    []*inlineNote // the spec's notes
+	nf        *noteFile     // a notes file's spec
 }
 
 type refOp struct {
@@ -156,10 +158,19 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 		k := value.Normalize(h)
 		c.hdrN[k] = append(c.hdrN[k], i)
 	}
+	if isNotesEntity(spec.Entity) {
+		m.entity, m.primary = EntityNotes, -1
+		c.options()
+		c.compileNoteFile()
+		if len(c.errs) > 0 {
+			return nil, errors.Join(c.errs...)
+		}
+		return m, nil
+	}
 	m.entity = ParseEntity(string(spec.Entity))
 	m.primary = entitySlot(m.entity)
 	if m.primary < 0 {
-		c.fail("entity", fmt.Errorf("unknown entity %q; want leads, contacts, companies or tasks", spec.Entity))
+		c.fail("entity", fmt.Errorf("unknown entity %q; want leads, contacts, companies, tasks or notes", spec.Entity))
 		return nil, errors.Join(c.errs...)
 	}
 	m.ents[m.primary].used = true
@@ -271,6 +282,7 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 			p.slots[p.altCF].alt = true
 		}
 	}
+	c.inlineNotes()
 	// Check constants once: a bad constant is a spec error, not a row error.
 	if len(c.errs) == 0 && m.nconst > 0 {
 		b := m.newBuild(sheet.Record{})

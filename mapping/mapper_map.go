@@ -141,6 +141,9 @@ func (m *Mapper) putBuild(b *build) {
 // same fields from the same columns; it must not be modified (see Row).
 // Everything else in a Row is its own.
 func (m *Mapper) Map(rec sheet.Record) (*Row, []*sheet.RowError) {
+	if m.nf != nil {
+		return m.mapNoteFile(rec, m.nf.ops)
+	}
 	b := m.newBuild(rec)
 	defer m.putBuild(b)
 	n := len(m.ops) - m.nconst
@@ -169,10 +172,16 @@ func (m *Mapper) Map(rec sheet.Record) (*Row, []*sheet.RowError) {
 	m.finishLead(b)
 	m.finishTask(b)
 	m.checkKeys(b)
+	var notes []Note
+	if len(m.inline) > 0 {
+		notes = m.mapInline(b)
+	}
 	if len(b.errs) > 0 {
 		return nil, b.errs
 	}
-	return m.row(b), nil
+	r := m.row(b)
+	r.Notes = notes
+	return r, nil
 }
 
 // apply reads raw for o and sets it in b.

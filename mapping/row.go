@@ -69,6 +69,12 @@ type Row struct {
 	// instead of costing it the link. Rows of a Mapper share it:
 	// read-only.
 	RequiredRefs []kommo.EntityType
+
+	// Notes are the notes the row writes: those of the spec's notes, on
+	// the row's records once they are written; or, in a notes file (Entity
+	// EntityNotes), the row's one note on the record it names. nil when
+	// none.
+	Notes []Note
 }
 
 // RefNotFound is the warning of a row whose reference to entity names no

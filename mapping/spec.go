@@ -45,6 +45,10 @@ type Spec struct {
 	Constants []ConstantSpec `yaml:"constants,omitempty" json:"constants,omitempty"`
 	// Refs name columns holding the key of a related row in another file.
 	Refs []RefSpec `yaml:"refs,omitempty" json:"refs,omitempty"`
+	// Notes make notes on the row's records from columns; see
+	// [NoteSpec]. A spec whose Entity is notes maps a notes file instead:
+	// its columns name note fields (docs/mapping.md).
+	Notes []NoteSpec `yaml:"notes,omitempty" json:"notes,omitempty"`
 }
 
 // MatchSpec is the upsert key of each entity of a row: "email", "phone",

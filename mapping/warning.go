@@ -123,6 +123,12 @@ func (w *RowWarning) Text() string {
 		fmt.Fprintf(&b, "matched by %s instead of %s", w.Params["by"], w.Params["key"])
 	case ActionNotLinked:
 		b.WriteString("not linked")
+	case ActionKeptInText:
+		if w.Reason == "call_result" {
+			b.WriteString("kept in the call's result")
+		} else {
+			b.WriteString("kept in the note's text")
+		}
 	}
 	if w.Err != nil {
 		b.WriteString(": " + w.Err.Error())
@@ -419,6 +425,8 @@ func (c Cause) Outcome() string {
 		return "landed without its link"
 	case c.Action == ActionNotLinked:
 		return "landed without their link"
+	case c.Action == ActionKeptInText:
+		return "kept in the note's text"
 	}
 	return c.Action
 }
@@ -446,32 +454,34 @@ var actionable = map[string]bool{"no_country_code": true, "scientific_notation":
 // reasonHints are the hints of the causes that have one, by "code/reason"
 // or reason.
 var reasonHints = map[string]string{
-	"no_country_code":             "no country code: add options.region or a country column",
-	"not_valid":                   "a number of its country's shape that the phone metadata does not know; check it",
-	"not_a_number":                "not a phone number",
-	"unknown_country_code":        "unknown country code",
-	"too_short":                   "too short for a phone number",
-	"too_long":                    "too long for a phone number",
-	"invalid_length":              "wrong number of digits for its country",
-	"scientific_notation":         "the spreadsheet turned it into a number and lost digits: format the column as text and export again",
-	"fraction":                    "a fraction, not a phone number",
-	"empty":                       "no phone number in it",
-	"leading_dot":                 "starts with a dot",
-	"dot_before_at":               "dot right before @",
-	"double_dot":                  "two dots in a row",
-	"no_at":                       "no @",
-	"several_at":                  "more than one @",
-	"space":                       "space inside",
-	"control_character":           "control character inside",
-	"no_local_part":               "nothing before @",
-	"no_domain":                   "no domain after @",
-	"domain_without_dot":          "domain without a dot",
-	"bad_domain":                  "malformed domain",
-	"forbidden_character":         "forbidden character",
-	"match_key_replaced/phone":    "the phone could not be the match key; matched by e-mail",
-	"match_key_replaced/email":    "the e-mail could not be the match key; matched by phone",
-	"phone_left_out/not_a_number": "no digits in it",
-	"ref_not_found/company":       "the company is in no file of this run: add its file, or its import's journal (--refs)",
-	"ref_not_found/contact":       "the contact is in no file of this run: add its file, or its import's journal (--refs)",
-	"ref_not_found/lead":          "the lead is in no file of this run: add its file, or its import's journal (--refs)",
+	"no_country_code":                "no country code: add options.region or a country column",
+	"not_valid":                      "a number of its country's shape that the phone metadata does not know; check it",
+	"not_a_number":                   "not a phone number",
+	"unknown_country_code":           "unknown country code",
+	"too_short":                      "too short for a phone number",
+	"too_long":                       "too long for a phone number",
+	"invalid_length":                 "wrong number of digits for its country",
+	"scientific_notation":            "the spreadsheet turned it into a number and lost digits: format the column as text and export again",
+	"fraction":                       "a fraction, not a phone number",
+	"empty":                          "no phone number in it",
+	"leading_dot":                    "starts with a dot",
+	"dot_before_at":                  "dot right before @",
+	"double_dot":                     "two dots in a row",
+	"no_at":                          "no @",
+	"several_at":                     "more than one @",
+	"space":                          "space inside",
+	"control_character":              "control character inside",
+	"no_local_part":                  "nothing before @",
+	"no_domain":                      "no domain after @",
+	"domain_without_dot":             "domain without a dot",
+	"bad_domain":                     "malformed domain",
+	"forbidden_character":            "forbidden character",
+	"match_key_replaced/phone":       "the phone could not be the match key; matched by e-mail",
+	"match_key_replaced/email":       "the e-mail could not be the match key; matched by phone",
+	"phone_left_out/not_a_number":    "no digits in it",
+	"ref_not_found/company":          "the company is in no file of this run: add its file, or its import's journal (--refs)",
+	"ref_not_found/contact":          "the contact is in no file of this run: add its file, or its import's journal (--refs)",
+	"ref_not_found/lead":             "the lead is in no file of this run: add its file, or its import's journal (--refs)",
+	"note_value_in_text/text":        "a value the note's type cannot carry, or a type Kommo does not take: kept as a line of the note's text",
+	"note_value_in_text/call_result": "a call carries no text: kept in the call's result",
 }
