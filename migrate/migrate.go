@@ -81,6 +81,9 @@ type Options struct {
 	Results func(file string, res *bulk.Result)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// OverdueTasks says what becomes of open tasks past their deadline
+	// (default OverdueOpen: open, the deadline kept); see taskState.
+	OverdueTasks OverduePolicy
 }
 
 // Report is what a migration did, for the consultant and the
@@ -297,6 +300,9 @@ func Run(ctx context.Context, c *kommo.Client, files []File, opts Options) (*Rep
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if err := opts.normalizeOverdue(); err != nil {
+		return &Report{}, fmt.Errorf("migrate: %w", err)
 	}
 	m := &migration{c: c, opts: opts, idField: map[kommo.EntityType]int{}, account: map[kommo.EntityType]*accountIndex{},
 		keys: map[kommo.EntityType]map[string]int{},

@@ -70,6 +70,17 @@ type PresetFile struct {
 	// SkipIf drops rows whose column has one of the values (Salesforce's
 	// IsDeleted = true).
 	SkipIf []PresetFilter `yaml:"skip_if,omitempty"`
+
+	// History files (entity notes) only:
+	// Attachments are the columns naming a note's files, which are not
+	// migrated: the report lists them.
+	Attachments Aliases `yaml:"attachments,omitempty"`
+	// DurationMS says the duration column counts milliseconds.
+	DurationMS bool `yaml:"duration_ms,omitempty"`
+	// AnyEntity says the source's ids name one record across objects
+	// (Salesforce): a reference not found among the records of its
+	// entity is looked up among the others'.
+	AnyEntity bool `yaml:"any_entity,omitempty"`
 }
 
 // PresetFilter matches rows by the value of a column.
@@ -194,10 +205,14 @@ func ParsePreset(b []byte) (*Preset, error) {
 		return nil, fmt.Errorf("preset without a source")
 	}
 	for i, f := range p.Files {
-		if mapping.ParseEntity(string(f.Entity)) == "" {
+		switch {
+		case isHistoryEntity(f.Entity):
+			f.Entity = EntityNotes
+		case mapping.ParseEntity(string(f.Entity)) == "":
 			return nil, fmt.Errorf("files[%d]: unknown entity %q", i, f.Entity)
+		default:
+			f.Entity = mapping.ParseEntity(string(f.Entity))
 		}
-		f.Entity = mapping.ParseEntity(string(f.Entity))
 		for j, c := range f.Columns {
 			if len(c.Names) == 0 || c.Field == "" {
 				return nil, fmt.Errorf("files[%d].columns[%d]: a column needs names and a field", i, j)
@@ -259,6 +274,9 @@ type Fit struct {
 	// Skip are the rows to leave out: column → values (compared after
 	// Normalize).
 	Skip []SkipRule
+	// History is set for a history file (Spec.Entity notes): its
+	// attachment columns and how its values read.
+	History *History
 }
 
 // A SkipRule leaves out the rows whose Column holds one of Values.
@@ -330,7 +348,7 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 	}
 	match := map[kommo.EntityType]string{}
 	addID := func(col string, e kommo.EntityType) {
-		if idField == "" || e == kommo.EntityTasks { // tasks have no custom fields
+		if idField == "" || e == kommo.EntityTasks || e == EntityNotes { // tasks and notes have no custom fields
 			return
 		}
 		s.Columns = append(s.Columns, mapping.ColumnSpec{Column: col, Target: mapping.Target{Entity: entityOrEmpty(e, f.Entity), Field: idField}})
@@ -346,6 +364,17 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 		if i := find(r.Names); i >= 0 {
 			used[i] = true
 			s.Refs = append(s.Refs, mapping.RefSpec{Column: header[i], Entity: mapping.ParseEntity(string(r.Entity))})
+		}
+	}
+	if f.Entity == EntityNotes {
+		fit.History = &History{DurationMS: f.DurationMS, AnyEntity: f.AnyEntity}
+		for {
+			i := find(f.Attachments)
+			if i < 0 {
+				break
+			}
+			used[i] = true
+			fit.History.Attachments = append(fit.History.Attachments, header[i])
 		}
 	}
 	type placed struct {
@@ -591,6 +620,7 @@ func (f *PresetFile) keys() []string {
 			add(a)
 		}
 	}
+	add(f.Attachments)
 	return out
 }
 

@@ -134,6 +134,18 @@ func TestDetect(t *testing.T) {
 		{"bitrix24 leads en", "LEAD.csv", "ID;Lead name;Salutation;First name;Last name;Patronymic;Date of birth;Address;Work phone;Mobile phone;Work e-mail;Personal e-mail;Company name;Position;Comment;Stage;Source;Responsible;Closing date", "bitrix24", kommo.EntityLeads},
 		{"amocrm leads ru", "amocrm_export_leads_2024-03-15.csv", "ID;Название сделки;Бюджет;Этап сделки;Воронка;Ответственный;Дата создания;Дата закрытия;Теги;Основной контакт;Компания контакта;Примечание;utm_source;Рабочий телефон", "amocrm", kommo.EntityLeads},
 		{"kommo leads en", "kommo_export_leads.csv", "ID;Lead title;Sale;Responsible user;Pipeline;Lead status;Date created;Tags;Contact;Company", "amocrm", kommo.EntityLeads},
+		// History files (docs/history-exports.md).
+		{"hubspot notes", "hubspot-crm-exports-notes.csv", "Record ID,Note body,Activity date,Activity assigned to,Associated Contact IDs,Associated Deal IDs,Attachments", "hubspot", EntityNotes},
+		{"hubspot calls", "calls.csv", "Record ID,Call title,Call notes,Call direction,Call duration,To number,Call outcome,Activity date,Activity assigned to,Associated Contact IDs", "hubspot", EntityNotes},
+		{"hubspot emails internal", "emails.csv", "hs_object_id,hs_email_subject,hs_email_text,hs_timestamp,hubspot_owner_id,Associated Contact IDs", "hubspot", EntityNotes},
+		{"salesforce notes", "Note.csv", "Id,IsDeleted,ParentId,Title,IsPrivate,Body,OwnerId,CreatedDate,CreatedById", "salesforce", EntityNotes},
+		{"salesforce events", "Event.csv", "Id,WhoId,WhatId,Subject,ActivityDateTime,DurationInMinutes,Description,OwnerId,IsDeleted", "salesforce", EntityNotes},
+		{"pipedrive notes", "notes-export.csv", "Note - ID,Note - Content,Note - Deal ID,Note - Person ID,Note - Organization ID,Note - User,Note - Add time", "pipedrive", EntityNotes},
+		{"zoho notes", "Notes.csv", "Record Id,Note Title,Note Content,Parent ID,Parent Module,Note Owner,Created Time", "zoho", EntityNotes},
+		{"zoho calls", "Calls.csv", "Record Id,Subject,Call Type,Call Start Time,Call Duration,Call Result,Description,Who Id,What Id,Related Module,Call Owner", "zoho", EntityNotes},
+		{"bitrix24 comments", "comments.csv", "ID;CREATED;ENTITY_ID;ENTITY_TYPE;AUTHOR_ID;COMMENT;FILES", "bitrix24", EntityNotes},
+		{"bitrix24 activities", "activities.csv", "ID;OWNER_TYPE_ID;OWNER_ID;SUBJECT;DESCRIPTION;START_TIME;AUTHOR_ID", "bitrix24", EntityNotes},
+		{"kommo-bulk notes export", "notes.csv", "ID,Entity type,Entity ID,Note type,Created at,Created by,Created by ID,Updated at,Text,Phone,Duration,Call source,Call link,Call ID,Call result,Call status,Service,Subject,Params", "amocrm", EntityNotes},
 	}
 	ps := Presets()
 	for _, tt := range tests {

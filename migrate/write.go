@@ -95,6 +95,13 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 					row.Match[f.primary] = mapping.MatchKey{Kind: mapping.MatchField, FieldID: fid, Values: []string{alias}}
 					dropField(row, f.primary, fid)
 				}
+				if f.primary == kommo.EntityTasks {
+					if why, ok := m.taskState(row); ok {
+						m.rep.Skipped = append(m.rep.Skipped, SkippedRow{File: f.Name, Line: line, Key: row.Key, Reason: "left out: " + why})
+						skipped++
+						continue
+					}
+				}
 				if f.primary == kommo.EntityTasks && row.Task != nil && acc != nil && (known == nil || !known(line)) {
 					if dup := m.existingTask(row); dup {
 						m.rep.Skipped = append(m.rep.Skipped, SkippedRow{File: f.Name, Line: line, Key: row.Key, Reason: "already in Kommo (same text, deadline and record)"})

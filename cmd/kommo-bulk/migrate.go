@@ -99,6 +99,7 @@ type migrateArgs struct {
 	region       string
 	timeZone     string
 	asJSON       bool
+	overdue      string
 	files        []string
 }
 
@@ -131,6 +132,7 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&a.encoding, "encoding", "", "text encoding of the CSV files (default detected)")
 	fs.StringVar(&a.region, "region", "", "ISO `country` of phones written without a country code (default the preset's: RU for Russian exports)")
 	fs.StringVar(&a.timeZone, "time-zone", "", "IANA `zone` of the source's dates without an offset (default the preset's)")
+	fs.StringVar(&a.overdue, "overdue-tasks", "open", "open tasks past their deadline: `open` (kept open with their deadline), done (written done) or skip (left out, listed in the report)")
 	fs.BoolVar(&a.asJSON, "json", false, "print the report as JSON on stdout (with each file's landed, warned and failed rows and warnings by cause)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -318,6 +320,10 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 	if a.batch < 1 || a.batch > kommo.MaxBatch {
 		return &usageError{msg: fmt.Sprintf("--batch %d: want 1 to %d", a.batch, kommo.MaxBatch)}
 	}
+	overdue, err := migrate.ParseOverduePolicy(a.overdue)
+	if err != nil {
+		return &usageError{msg: "--" + err.Error()}
+	}
 	cls, err := c.classify(a)
 	if err != nil {
 		return err
@@ -383,6 +389,7 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 		Sample:       a.sample,
 		DryRun:       a.dryRun,
 		Resume:       a.resume != "",
+		OverdueTasks: overdue,
 		BatchSize:    a.batch,
 		Workers:      a.workers,
 		Progress:     func(_ string, p bulk.Progress) { progress(p) },
