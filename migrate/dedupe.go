@@ -114,6 +114,9 @@ func (m *migration) scanAccount(ctx context.Context) error {
 	for e := range need {
 		idx := &accountIndex{byKey: map[string]int{}, byDedup: map[string]int{}, extOf: map[int]string{}, tasks: map[string]bool{}}
 		m.account[e] = idx
+		if !m.needScan(e) {
+			continue // a delta run knows every record it needs of e
+		}
 		fid := m.idField[e]
 		if e != kommo.EntityTasks && fid <= 0 && e != kommo.EntityContacts && e != kommo.EntityCompanies {
 			continue

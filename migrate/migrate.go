@@ -84,6 +84,11 @@ type Options struct {
 	// OverdueTasks says what becomes of open tasks past their deadline
 	// (default OverdueOpen: open, the deadline kept); see taskState.
 	OverdueTasks OverduePolicy
+	// Delta, if set, makes the run a delta run (see DeltaOptions): the
+	// files' rows unchanged since the last run with the same Delta.Dir
+	// are not sent, and fields changed both in the source and in Kommo
+	// are conflicts, not overwritten.
+	Delta *DeltaOptions
 }
 
 // Report is what a migration did, for the consultant and the
@@ -114,6 +119,11 @@ type Report struct {
 	// Notes are the schema's warnings: no user list (owners by id only),
 	// no time zone (UTC).
 	Notes []string `json:"notes,omitempty"`
+	// Conflicts and Gone are a delta run's (Options.Delta): the fields
+	// changed both in the source and in Kommo, and the rows gone from the
+	// source.
+	Conflicts []Conflict `json:"conflicts,omitempty"`
+	Gone      []GoneRow  `json:"gone,omitempty"`
 }
 
 // FileReport counts one file's rows.
@@ -138,6 +148,8 @@ type FileReport struct {
 	Resumed  int                   `json:"resumed,omitempty"`
 	Journal  string                `json:"journal,omitempty"`
 	Selected int                   `json:"selected,omitempty"` // sample runs: rows in the sample
+	// Delta is what a delta run did with the file.
+	Delta *FileDelta `json:"delta,omitempty"`
 }
 
 // Merge is one row written into a record that another row (or the
@@ -271,6 +283,7 @@ type migration struct {
 	account map[kommo.EntityType]*accountIndex
 	keys    map[kommo.EntityType]map[string]int // source key → Kommo id
 	claims  []claimWrite
+	delta   *deltaRun // Options.Delta's states
 }
 
 var migrationOrder = map[kommo.EntityType]int{kommo.EntityCompanies: 0, kommo.EntityContacts: 1, kommo.EntityLeads: 2, kommo.EntityTasks: 3}
@@ -318,6 +331,9 @@ func Run(ctx context.Context, c *kommo.Client, files []File, opts Options) (*Rep
 		m.files = append(m.files, mf)
 	}
 	slices.SortStableFunc(m.files, func(a, b *migFile) int { return cmp.Compare(migrationOrder[a.primary], migrationOrder[b.primary]) })
+	if err := m.checkDelta(); err != nil {
+		return m.rep, err
+	}
 	// The run holds every file's journal from the start: a second run of
 	// the same migration must not create fields or write records either.
 	if !opts.DryRun {
@@ -378,6 +394,9 @@ func (m *migration) run(ctx context.Context) error {
 		if err := m.createFields(ctx); err != nil {
 			return err
 		}
+	}
+	if err := m.loadDelta(); err != nil {
+		return err
 	}
 	if err := m.scanAccount(ctx); err != nil {
 		return err

@@ -47,6 +47,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
+	r.writeDeltaMarkdown(&b, english)
 	if causes := r.warningCauses(); len(causes) > 0 {
 		b.WriteString("## Warnings\n\nThese rows landed, with the values below normalised, kept as written or left out, or without a link; the success files list them row by row.\n\n")
 		b.WriteString("| File | Column | Rows | What was done | Why | First row | Example |\n|---|---|---:|---|---|---:|---|\n")
@@ -239,6 +240,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		p.td(f.File, string(f.Entity))
 		p.tdn(f.Rows, f.Landed, f.Warned, f.Failed, f.Created, f.Updated, f.Merged, f.Skipped)
 	})
+	r.writeDeltaHTML(&p, english)
 	causes := r.warningCauses()
 	p.section(`<h2 id="warnings">Warnings</h2>
 <p class="warn">These rows landed, with the values below normalised, kept as written or left out, or without a link; the success files list them row by row.</p>

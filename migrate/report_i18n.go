@@ -55,6 +55,7 @@ func (r *Report) WriteMarkdownLang(w io.Writer, lang string) error {
 		}
 		b.WriteString("\n")
 	}
+	r.writeDeltaMarkdown(&b, l)
 	if causes := r.warningCauses(); len(causes) > 0 {
 		fmt.Fprintf(&b, "## %s\n\n%s\n\n", l.t("report.warnings"), l.t("report.warnings.note"))
 		row(l.cols("file", "column", "rows", "what_done", "why", "first_row", "example")...)
@@ -195,6 +196,7 @@ func (r *Report) WriteHTMLLang(w io.Writer, lang string) error {
 		p.td(f.File, l.entity(f.Entity))
 		p.tdt(l.n(f.Rows), l.n(f.Landed), l.n(f.Warned), l.n(f.Failed), l.n(f.Created), l.n(f.Updated), l.n(f.Merged), l.n(f.Skipped))
 	})
+	r.writeDeltaHTML(&p, l)
 	causes := r.warningCauses()
 	p.section(head("warnings", l.t("report.warnings"), "warn", l.t("report.warnings.note"), "file", "column", "rows", "what_done", "why", "first_row", "example"), len(causes), func(i int) {
 		c := causes[i].cause

@@ -102,7 +102,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 						continue
 					}
 				}
-				if f.primary == kommo.EntityTasks && row.Task != nil && acc != nil && (known == nil || !known(line)) {
+				if f.primary == kommo.EntityTasks && row.Task != nil && acc != nil && (known == nil || !known(line)) && !m.deltaKnows(f, row.Key) {
 					if dup := m.existingTask(row); dup {
 						m.rep.Skipped = append(m.rep.Skipped, SkippedRow{File: f.Name, Line: line, Key: row.Key, Reason: "already in Kommo (same text, deadline and record)"})
 						skipped++
@@ -157,7 +157,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 		name := f.Name
 		opts.Progress = func(p bulk.Progress) { m.opts.Progress(name, p) }
 	}
-	res, err := bulk.Import(ctx, m.c, items, opts)
+	res, err := m.importRows(ctx, f, items, opts, &fr)
 	if res != nil {
 		m.collect(f, res, &fr)
 		if m.opts.Results != nil {
@@ -166,6 +166,9 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 	}
 	fr.Skipped += skipped
 	fr.Landed += already // in Kommo from an earlier run
+	if fr.Delta != nil {
+		fr.Landed += fr.Delta.Unchanged // a delta run's rows unchanged since the last
+	}
 	m.rep.Files = append(m.rep.Files, fr)
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.Name, err)
@@ -340,6 +343,9 @@ func (m *migration) collect(f *migFile, res *bulk.Result, fr *FileReport) {
 // extraLinks links the records a row names beyond the first in a cell of
 // several ids (a deal with two contacts).
 func (m *migration) extraLinks(ctx context.Context, f *migFile, res *bulk.Result, extra map[int][]string) error {
+	if res == nil {
+		return nil // a delta run that sent nothing
+	}
 	var links []kommo.EntityLink
 	for line, list := range extra {
 		rr, ok := res.Rows[line]
