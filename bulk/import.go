@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -129,19 +128,24 @@ func Import(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opts Imp
 
 // lockJournal takes the journal's lock for the import, unless the caller
 // holds it (ImportOptions.Lock); it returns the lock Import must release.
-func (im *importer) lockJournal() (*JournalLock, error) {
+func (im *importer) lockJournal() (Unlocker, error) {
 	path := im.opts.Journal
 	if path == "" || im.opts.DryRun {
-		return nil, nil
+		return noLock{}, nil
 	}
 	if l := im.opts.Lock; l != nil {
 		if l.f == nil || l.Journal() != path {
 			return nil, fmt.Errorf("import: ImportOptions.Lock holds %s, not the journal %s", l.Journal(), path)
 		}
-		return nil, nil
+		return noLock{}, nil
 	}
-	return LockJournal(path)
+	return storeOf(im.opts.Store).Lock(path)
 }
+
+// noLock is a lock Import does not release.
+type noLock struct{}
+
+func (noLock) Unlock() error { return nil }
 
 // openJournal reads the journal of a resumed job, mends a torn tail, and
 // opens the journal for appending. The journal's lock is held.
@@ -150,13 +154,14 @@ func (im *importer) openJournal() error {
 	if path == "" || im.opts.DryRun {
 		return nil
 	}
-	if _, err := os.Stat(path); err == nil {
+	store := storeOf(im.opts.Store)
+	if data, err := store.ReadFile(path); err == nil {
 		if !im.opts.Resume {
 			return fmt.Errorf("%s: %w", path, ErrJournalExists)
 		}
-		st, err := readJournal(path)
+		st, err := replayJournal(data)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", path, err)
 		}
 		h := st.header
 		if h.ID != im.opts.Job.ID || h.Entity != im.opts.Job.Entity || h.Mode != im.opts.Job.Mode {
@@ -166,17 +171,17 @@ func (im *importer) openJournal() error {
 		if h.InputHash != "" && im.opts.Job.InputHash != "" && h.InputHash != im.opts.Job.InputHash {
 			return fmt.Errorf("%s: the input file changed since the job started (it was %s); resuming would mix two files", path, h.Input)
 		}
-		if err := repairTail(path, st); err != nil {
+		if err := repairTail(store, path, st); err != nil {
 			return err
 		}
 		im.st = st
 		im.res.Job = *h
-	} else if !errors.Is(err, os.ErrNotExist) {
+	} else if !errNoJournal(err) {
 		return fmt.Errorf("journal: %w", err)
 	} else if im.opts.Resume {
 		return fmt.Errorf("%s: no journal to resume", path)
 	}
-	j, err := createJournal(path, !im.opts.NoSync)
+	j, err := openJournalIn(store, path, !im.opts.NoSync)
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,8 @@ const (
 	// send for a record, and that it was written.
 	opUndoSent = "undo_sent"
 	opUndone   = "undone"
+	// An undo finished (readers that predate it ignore it).
+	opUndoEnd = "undo_end"
 )
 
 // JobHeader identifies a job and what it imports, so a resume can refuse
@@ -83,13 +85,18 @@ type entry struct {
 // journal appends entries; safe for concurrent use.
 type journal struct {
 	mu   sync.Mutex
-	f    *os.File
+	f    JournalFile
 	w    *bufio.Writer
 	sync bool
 }
 
 func createJournal(path string, fsync bool) (*journal, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	return openJournalIn(OSStore{}, path, fsync)
+}
+
+// openJournalIn opens the journal name of store s for appending.
+func openJournalIn(s JournalStore, name string, fsync bool) (*journal, error) {
+	f, err := s.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
@@ -169,36 +176,35 @@ type replayed struct {
 	// newline (a crash between the two).
 	size         int64
 	unterminated bool
+	// total is the length of the journal as read, torn tail included.
+	total int64
 }
 
-// repairTail cuts the torn tail off the journal at path (a line a crash
-// cut short: nothing was told of it) and ends a complete last line that
-// lacks its newline, then syncs, so that what a resume appends starts a
-// line of its own: appended to a torn line, it would be lost with it and
+// repairTail cuts the torn tail off the journal name of store s (a line a
+// crash cut short: nothing was told of it) and ends a complete last line
+// that lacks its newline, then syncs, so that what a resume appends starts
+// a line of its own: appended to a torn line, it would be lost with it and
 // make the journal unreadable past that line. The journal's lock is held.
-func repairTail(path string, st *replayed) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+func repairTail(s JournalStore, name string, st *replayed) error {
+	if st.total == st.size && !st.unterminated {
+		return nil
+	}
+	f, err := s.Open(name)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("journal: %w", err)
-	}
-	if fi.Size() == st.size && !st.unterminated {
-		return nil
-	}
 	if err := f.Truncate(st.size); err != nil {
-		return fmt.Errorf("journal: cut the torn tail of %s: %w", path, err)
+		return fmt.Errorf("journal: cut the torn tail of %s: %w", name, err)
 	}
 	if st.unterminated {
-		if _, err := f.WriteAt([]byte{'\n'}, st.size); err != nil {
+		if _, err := f.Write([]byte{'\n'}); err != nil {
 			return fmt.Errorf("journal: %w", err)
 		}
 		st.size++
 		st.unterminated = false
 	}
+	st.total = st.size
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
@@ -206,18 +212,7 @@ func repairTail(path string, st *replayed) error {
 }
 
 // readJournal replays the journal file at path.
-func readJournal(path string) (*replayed, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := replayJournal(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return st, nil
-}
+func readJournal(path string) (*replayed, error) { return readJournalIn(OSStore{}, path) }
 
 // KnownRows reads the journal at path and returns whether it knows a row
 // (its 1-based line): done, written, or sent without an answer.
@@ -312,14 +307,11 @@ func parseEntry(line []byte, e *entry) error {
 
 // replayJournal reads a journal. A torn last line (a crash mid-write) is
 // ignored; a bad line elsewhere is an error.
-func replayJournal(r io.Reader) (*replayed, error) {
+func replayJournal(data []byte) (*replayed, error) {
 	st := &replayed{rows: map[int]RowResult{}, unlinked: map[int][]kommo.EntityType{}, written: map[int]map[kommo.EntityType]int{}, pending: map[int]map[kommo.EntityType]int64{},
 		wrote: map[int]map[kommo.EntityType]Action{}, created: map[kommo.EntityType][]int{},
 		ackedAt: map[kommo.EntityType]map[int]int64{}}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
+	st.total = int64(len(data))
 	lines := bytes.Split(data, []byte{'\n'})
 	var off int64
 	for i, line := range lines {
@@ -393,7 +385,7 @@ func replayJournal(r io.Reader) (*replayed, error) {
 			if len(e.Unlinked) > 0 {
 				st.unlinked[e.Row] = e.Unlinked
 			}
-		case opUndoSent, opUndone:
+		case opUndoSent, opUndone, opUndoEnd:
 			st.undo = append(st.undo, e)
 		case opEnd:
 			st.ended = true

@@ -93,6 +93,9 @@ type ImportOptions struct {
 	// an existing journal is an error.
 	Journal string
 	Resume  bool
+	// Store keeps Journal, by name; nil is the file system, where
+	// Journal is a path. The page keeps its journals in the browser.
+	Store JournalStore
 	// Lock, if set, is the journal's lock, taken by the caller with
 	// LockJournal (to hold it across more than the import, e.g. while it
 	// writes result files); otherwise Import takes it and releases it

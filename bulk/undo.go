@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 )
@@ -35,15 +35,12 @@ func UndoTag(jobID string) string { return "kommo-bulk undo " + jobID }
 // (see UndoResult). It is idempotent: running it twice does no harm. It
 // holds the journal's lock (see LockJournal): the job must not be running.
 func Undo(ctx context.Context, c *kommo.Client, journalPath string) (*UndoResult, error) {
-	if _, err := os.Stat(journalPath); err != nil {
-		return nil, fmt.Errorf("undo: %w", err)
-	}
-	lock, err := LockJournal(journalPath)
-	if err != nil {
-		return nil, fmt.Errorf("undo: %w", err)
-	}
-	defer lock.Unlock()
-	st, err := readJournal(journalPath)
+	return UndoStore(ctx, c, OSStore{}, journalPath)
+}
+
+// undo is Undo of a journal whose lock is held.
+func undo(ctx context.Context, c *kommo.Client, s JournalStore, journalPath string) (*UndoResult, error) {
+	st, err := readJournalIn(s, journalPath)
 	if err != nil {
 		return nil, fmt.Errorf("undo: %w", err)
 	}
@@ -63,7 +60,7 @@ func Undo(ctx context.Context, c *kommo.Client, journalPath string) (*UndoResult
 		}
 		targets = append(targets, undoTarget{p.Entity, p.ID, p.Prev})
 	}
-	if err := restoreKeeping(ctx, c, journalPath, st, targets, res); err != nil {
+	if err := restoreKeeping(ctx, c, s, journalPath, st, targets, res); err != nil {
 		return res, fmt.Errorf("undo: %w", err)
 	}
 
@@ -89,6 +86,18 @@ func Undo(ctx context.Context, c *kommo.Client, journalPath string) (*UndoResult
 				return res, fmt.Errorf("undo: tag created %s: %w", e, err)
 			}
 		}
+	}
+	// The journal says the job was undone (a history shows it).
+	j, err := openJournalIn(s, journalPath, true)
+	if err != nil {
+		return res, fmt.Errorf("undo: %w", err)
+	}
+	err = j.append(true, entry{Op: opUndoEnd, At: time.Now().Unix()})
+	if cerr := j.close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return res, fmt.Errorf("undo: %w", err)
 	}
 	return res, nil
 }

@@ -180,7 +180,7 @@ type undoTarget struct {
 //
 // An edit made in the same second as the job's write cannot be told from
 // it and is not kept.
-func restoreKeeping(ctx context.Context, c *kommo.Client, path string, st *replayed, ts []undoTarget, res *UndoResult) error {
+func restoreKeeping(ctx context.Context, c *kommo.Client, s JournalStore, path string, st *replayed, ts []undoTarget, res *UndoResult) error {
 	type key struct {
 		e  kommo.EntityType
 		id int
@@ -197,7 +197,7 @@ func restoreKeeping(ctx context.Context, c *kommo.Client, path string, st *repla
 			done[k] = true
 		}
 	}
-	j, err := createJournal(path, true)
+	j, err := openJournalIn(s, path, true)
 	if err != nil {
 		return err
 	}
