@@ -20,22 +20,66 @@ import (
 // they are sent (batches already on the wire finish); Cancel stops it, and
 // Wait then returns the rows done so far with the result files.
 type Job struct {
+	jobBase
+	res *ImportResult
+	err error
+}
+
+// jobBase is what an import and a migration job share: an id, a gate in
+// front of the job's own client, and a context Cancel ends (a job owns
+// its run, so it holds the context its goroutine runs under).
+type jobBase struct {
 	ID     int
-	cancel context.CancelFunc
 	gate   *gate
+	client *kommo.Client
+	ctx    context.Context
+	cancel context.CancelFunc
 	done   chan struct{}
-	res    *ImportResult
-	err    error
 }
 
 // Pause holds the job's next requests until Resume.
-func (j *Job) Pause() { j.gate.pause() }
+func (j *jobBase) Pause() { j.gate.pause() }
 
 // Resume lets a paused job go on.
-func (j *Job) Resume() { j.gate.resume() }
+func (j *jobBase) Resume() { j.gate.resume() }
 
 // Cancel stops the job; Wait returns what it did.
-func (j *Job) Cancel() { j.gate.resume(); j.cancel() }
+func (j *jobBase) Cancel() { j.gate.resume(); j.cancel() }
+
+// newJob numbers a job and gives it a client behind a gate of its own and
+// a context, under ctx, that Cancel ends.
+func (e *Engine) newJob(ctx context.Context) (jobBase, error) {
+	g := newGate()
+	e.mu.Lock()
+	e.nextID++
+	id := e.nextID
+	e.mu.Unlock()
+	client, err := e.jobClient(g)
+	if err != nil {
+		return jobBase{}, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	return jobBase{ID: id, gate: g, client: client, ctx: ctx, cancel: cancel, done: make(chan struct{})}, nil
+}
+
+// checkBatchSize refuses a job's batch size Kommo would not take (0 is
+// the default).
+func checkBatchSize(n int) error {
+	if n < 0 || n > kommo.MaxBatch {
+		return fmt.Errorf("batchSize %d: want 1 to %d", n, kommo.MaxBatch)
+	}
+	return nil
+}
+
+// run runs fn in the job's goroutine with the job's context; done is
+// closed once fn has returned and the context is released.
+func (j *jobBase) run(fn func(ctx context.Context)) {
+	go func() {
+		defer close(j.done)
+		defer j.cancel()
+		fn(j.ctx)
+	}()
+}
 
 // Wait waits for the job and returns its result. A canceled or failed job
 // still has a result (with Canceled or Error set) when its rows could be
@@ -126,26 +170,20 @@ func (e *Engine) StartImport(ctx context.Context, id int, specText string, p Imp
 			return nil, err
 		}
 	}
-	if p.BatchSize < 0 || p.BatchSize > kommo.MaxBatch {
-		return nil, fmt.Errorf("batchSize %d: want 1 to %d", p.BatchSize, kommo.MaxBatch)
+	if err := checkBatchSize(p.BatchSize); err != nil {
+		return nil, err
 	}
 	spec, m, err := e.compile(ctx, f, specText)
 	if err != nil {
 		return nil, err
 	}
-	g := newGate()
-	e.mu.Lock()
-	e.nextID++
-	jobID := e.nextID
-	e.mu.Unlock()
-	client, err := e.jobClient(g)
+	base, err := e.newJob(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	j := &Job{ID: jobID, cancel: cancel, gate: g, done: make(chan struct{})}
+	j := &Job{jobBase: base}
 	e.mu.Lock()
-	e.jobs[jobID] = j
+	e.jobs[j.ID] = j
 	e.mu.Unlock()
 	name := p.JobID
 	if name == "" {
@@ -153,20 +191,18 @@ func (e *Engine) StartImport(ctx context.Context, id int, specText string, p Imp
 	}
 	report := func(pi ProgressInfo) {
 		if progress != nil {
-			pi.Paused = g.isPaused()
+			pi.Paused = j.gate.isPaused()
 			progress(pi)
 		}
 	}
-	go func() {
-		defer close(j.done)
-		defer cancel()
+	j.run(func(ctx context.Context) {
 		defer func() {
 			e.mu.Lock()
-			delete(e.jobs, jobID)
+			delete(e.jobs, j.ID)
 			e.mu.Unlock()
 		}()
-		j.res, j.err = e.runImport(ctx, f, spec, m, mode, name, p, client, report)
-	}()
+		j.res, j.err = e.runImport(ctx, f, spec, m, mode, name, p, j.client, report)
+	})
 	return j, nil
 }
 

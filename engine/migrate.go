@@ -156,21 +156,9 @@ func (e *Engine) migrationFiles(p MigrateParams) ([]migrate.File, error) {
 // MigrationJob is a running migration. Pause holds its requests before
 // they are sent; Cancel stops it, and Wait then returns what it did.
 type MigrationJob struct {
-	ID     int
-	cancel context.CancelFunc
-	gate   *gate
-	done   chan struct{}
-	res    *MigrationResult
+	jobBase
+	res *MigrationResult
 }
-
-// Pause holds the migration's next requests until Resume.
-func (j *MigrationJob) Pause() { j.gate.pause() }
-
-// Resume lets a paused migration go on.
-func (j *MigrationJob) Resume() { j.gate.resume() }
-
-// Cancel stops the migration.
-func (j *MigrationJob) Cancel() { j.gate.resume(); j.cancel() }
 
 // Wait waits for the migration and returns its result; a migration that
 // stopped has one too, with its Status and Error.
@@ -195,8 +183,8 @@ func (e *Engine) CheckMigration(ctx context.Context, p MigrateParams) (*Migratio
 // with p.DryRun) and returns at once; progress is called from the job's
 // goroutines, one call at a time.
 func (e *Engine) StartMigration(ctx context.Context, p MigrateParams, progress func(MigrationProgress)) (*MigrationJob, error) {
-	if p.BatchSize < 0 || p.BatchSize > kommo.MaxBatch {
-		return nil, fmt.Errorf("batchSize %d: want 1 to %d", p.BatchSize, kommo.MaxBatch)
+	if err := checkBatchSize(p.BatchSize); err != nil {
+		return nil, err
 	}
 	if p.Sample < 0 {
 		return nil, fmt.Errorf("sample %d: want a positive number of records", p.Sample)
@@ -205,27 +193,19 @@ func (e *Engine) StartMigration(ctx context.Context, p MigrateParams, progress f
 	if err != nil {
 		return nil, err
 	}
-	g := newGate()
-	e.mu.Lock()
-	e.nextID++
-	jobID := e.nextID
-	e.mu.Unlock()
-	client, err := e.jobClient(g)
+	base, err := e.newJob(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	j := &MigrationJob{ID: jobID, cancel: cancel, gate: g, done: make(chan struct{})}
-	go func() {
-		defer close(j.done)
-		defer cancel()
-		j.res = e.migrate(ctx, client, files, p, func(mp MigrationProgress) {
+	j := &MigrationJob{jobBase: base}
+	j.run(func(ctx context.Context) {
+		j.res = e.migrate(ctx, j.client, files, p, func(mp MigrationProgress) {
 			if progress != nil {
-				mp.Paused = g.isPaused()
+				mp.Paused = j.gate.isPaused()
 				progress(mp)
 			}
 		})
-	}()
+	})
 	return j, nil
 }
 

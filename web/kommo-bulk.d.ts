@@ -514,6 +514,8 @@ export interface MigrationReport {
     }>;
     regions?: RegionCount[];
     resumed?: number; selected?: number;
+    /** The job's journal file, where a run keeps one. */
+    journal?: string;
   }> | null;
   merges: Array<{ file: string; line: number; entity: Entity; key: string; by: string; into: string }> | null;
   skipped: Array<{ file: string; line: number; key?: string; column?: string; reason: string }> | null;
@@ -537,7 +539,7 @@ export interface MigrationResult {
   status: 'done' | 'unmatched' | 'missingFields' | 'canceled' | 'stopped';
   error?: string;
   report: MigrationReport;
-  missingFields: Array<{ entity: Entity; name: string; type: string; options?: string[] }>;
+  missingFields: Array<{ entity: Entity; name: string; type: string; id?: number; options?: string[] }>;
   /** The entries to fill in for the unmatched values, each with its closest match ("" when none). */
   tables: { users: Record<string, string>; pipelines: Record<string, string>; stages: Record<string, string> };
   seconds: number;
