@@ -255,7 +255,7 @@ func TestNonAdminToken(t *testing.T) {
 		t.Errorf("export = %q", rows)
 	}
 	code, _, errOut = e.run(t, "export", "contacts", "-o", out1, "--rate", "0", "--responsible", "Boris Manager")
-	if code == exitOK || !strings.Contains(errOut, `--responsible "Boris Manager": cannot match a user name: the account's user list is admin-only`) {
+	if code == exitOK || !strings.Contains(errOut, `--responsible: user "Boris Manager" cannot be matched: the account's user list is admin-only`) {
 		t.Errorf("export --responsible NAME exit %d\n%s", code, errOut)
 	}
 	code, out, errOut = e.run(t, "schema", "--json")
