@@ -153,8 +153,9 @@ func (m *migration) needScan(e kommo.EntityType) bool {
 			if f.Spec.Key == "" {
 				return true
 			}
-			for k := range f.keys {
-				if !m.deltaKnows(f, k) {
+			dup := duplicateLines(f)
+			for k, line := range f.keys {
+				if !m.deltaKnows(f, k) && !dup[line] {
 					return true
 				}
 			}
@@ -168,6 +169,24 @@ func (m *migration) needScan(e kommo.EntityType) bool {
 		}
 	}
 	return false
+}
+
+// duplicateLines are the lines of f that share an e-mail, phone or name
+// with an earlier line of f: written into that line's record (folded),
+// they have no state of their own.
+func duplicateLines(f *migFile) map[int]bool {
+	lines := slices.Sorted(maps.Keys(f.dedupe))
+	seen := map[string]bool{}
+	out := map[int]bool{}
+	for _, l := range lines {
+		for _, d := range f.dedupe[l] {
+			if seen[d] {
+				out[l] = true
+			}
+			seen[d] = true
+		}
+	}
+	return out
 }
 
 // importRows imports one file's rows: bulk.Import, or bulk.ImportDelta

@@ -99,6 +99,7 @@ type migrateArgs struct {
 	region       string
 	timeZone     string
 	asJSON       bool
+	delta        deltaArgs
 	files        []string
 }
 
@@ -131,6 +132,7 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&a.encoding, "encoding", "", "text encoding of the CSV files (default detected)")
 	fs.StringVar(&a.region, "region", "", "ISO `country` of phones written without a country code (default the preset's: RU for Russian exports)")
 	fs.StringVar(&a.timeZone, "time-zone", "", "IANA `zone` of the source's dates without an offset (default the preset's)")
+	a.delta.registerMigrate(fs)
 	fs.BoolVar(&a.asJSON, "json", false, "print the report as JSON on stdout (with each file's landed, warned and failed rows and warnings by cause)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -387,7 +389,15 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 		Workers:      a.workers,
 		Progress:     func(_ string, p bulk.Progress) { progress(p) },
 	}
+	if opts.Delta, err = a.delta.migrateOptions(); err != nil {
+		return err
+	}
 	rep, runErr := migrate.Run(ctx, client, files, opts)
+	if rep != nil && opts.Delta != nil {
+		if derr := a.delta.migrateSummary(c.m, rep, filepath.Join(results, a.jobID+"-conflicts.csv")); runErr == nil {
+			runErr = derr
+		}
+	}
 	fmt.Fprintln(c.m.Stderr)
 	if errors.Is(runErr, bulk.ErrJournalLocked) {
 		return runErr // the process that holds the migration writes its report
