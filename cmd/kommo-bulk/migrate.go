@@ -42,6 +42,7 @@ Examples:
 	kommo-bulk migrate --from pipedrive --dump-preset --entity leads --lang cs > deals.yaml
 	kommo-bulk migrate --dump-preset deals.csv            # the spec each file would be mapped by
 	kommo-bulk migrate --from hubspot --mapping deals.yaml contacts.csv deals.csv
+	kommo-bulk migrate --from hubspot --delta state contacts.csv deals.csv   # a week later: the same, sends what changed
 
 A tables file (--tables) is YAML:
 
