@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 
+	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 )
@@ -432,4 +434,62 @@ func deltaAccount(st kt.State) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Under take-source the source's value is written over the salesperson's,
+// and still reported; a contact gone from the source is tagged once.
+// A delta run refuses a sample and files without journals.
+func TestMigrateDeltaPolicies(t *testing.T) {
+	ce := newClockEnv(t)
+	src := baseSource()
+	ce.runDelta(t, src, Options{})
+	ce.tick(time.Hour)
+	ada := contactID(t, ce.emu, "Ada")
+	bob := contactID(t, ce.emu, "Bob")
+	if _, _, err := ce.boris.Contacts.Update(t.Context(), []kommo.ContactRequest{{ID: ada, Name: "Ada Lovelace"}}); err != nil {
+		t.Fatal(err)
+	}
+	ce.tick(time.Hour)
+	src.set("contacts.csv", "p1", "p1,Ada King,ada@acme.io,c1")
+	src.drop("contacts.csv", "p2")
+	d := &DeltaOptions{Dir: ce.dir, Policy: bulk.TakeSource, Gone: bulk.GoneAction{Action: "tag"}}
+	rep, _ := ce.runDelta(t, src, Options{Delta: d})
+	if len(rep.Conflicts) != 1 || rep.Conflicts[0].Resolution != bulk.TakeSource || rep.Conflicts[0].ID != ada {
+		t.Errorf("conflicts %+v", rep.Conflicts)
+	}
+	tagged := func() []string {
+		var out []string
+		for _, c := range ce.emu.Snapshot().Contacts {
+			for _, tg := range c.Tags {
+				out = append(out, fmt.Sprintf("%d %s", c.ID, tg.Name))
+			}
+		}
+		return out
+	}
+	for _, c := range ce.emu.Snapshot().Contacts {
+		if c.ID == ada && c.Name != "Ada King" {
+			t.Errorf("take-source: Ada is %q", c.Name)
+		}
+	}
+	if got, want := tagged(), []string{fmt.Sprintf("%d %s", bob, bulk.DefaultGoneTag)}; !slices.Equal(got, want) {
+		t.Errorf("tags %v, want %v", got, want)
+	}
+	if len(rep.Gone) != 1 || rep.Gone[0].ID != bob {
+		t.Errorf("gone %+v", rep.Gone)
+	}
+	// Again: Bob is listed, not tagged twice.
+	writes := ce.emu.Stats().Writes
+	rep, _ = ce.runDelta(t, src, Options{Delta: d})
+	if len(rep.Gone) != 1 || ce.emu.Stats().Writes != writes {
+		t.Errorf("third run: gone %+v, %d writes", rep.Gone, ce.emu.Stats().Writes-writes)
+	}
+
+	if _, err := Run(t.Context(), ce.c, src.files(t, t.TempDir()), Options{Sample: 1, Delta: d}); err == nil || !strings.Contains(err.Error(), "sample") {
+		t.Errorf("sample and delta: %v", err)
+	}
+	files := src.files(t, t.TempDir())
+	files[1].Journal = ""
+	if _, err := Run(t.Context(), ce.c, files, Options{Delta: d}); err == nil || !strings.Contains(err.Error(), "journal") {
+		t.Errorf("no journal: %v", err)
+	}
 }
