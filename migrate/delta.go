@@ -222,6 +222,27 @@ func (m *migration) importRows(ctx context.Context, f *migFile, items iter.Seq[b
 	return rep.Result, err
 }
 
+// deltaCounts adds to a file's counts, after the import's, the rows a
+// delta run did not send: they are in Kommo since an earlier run (landed),
+// and so are the duplicates folded into them (merged).
+func (m *migration) deltaCounts(f *migFile, res *bulk.Result, fr *FileReport) {
+	if fr.Delta == nil {
+		return
+	}
+	fr.Landed += fr.Delta.Unchanged
+	for _, l0 := range f.folded {
+		if res != nil {
+			if _, sent := res.Rows[l0]; sent {
+				continue // counted with the import's result
+			}
+		}
+		if _, left := f.skip[l0]; !left && m.deltaKnows(f, keyAt(f, l0)) {
+			fr.Merged++
+			fr.Landed++
+		}
+	}
+}
+
 // deltaLinks puts the companies of the contacts a delta run sent (their
 // source changed) where the source says: a contact that moved to another
 // company is linked to it and unlinked from the old one. The import links

@@ -159,9 +159,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 	}
 	fr.Skipped += skipped
 	fr.Landed += already // in Kommo from an earlier run
-	if fr.Delta != nil {
-		fr.Landed += fr.Delta.Unchanged // a delta run's rows unchanged since the last
-	}
+	m.deltaCounts(f, res, &fr)
 	m.rep.Files = append(m.rep.Files, fr)
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.Name, err)

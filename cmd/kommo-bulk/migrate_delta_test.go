@@ -31,11 +31,13 @@ func TestMigrateDelta(t *testing.T) {
 	}
 	tables := fixtureFiles(t, "hubspot", "tables.yaml")[0]
 	state := filepath.Join(e.dir, "state")
+	var out string
 	run := func(job string) string {
 		t.Helper()
 		args := append([]string{"migrate", "--from", "hubspot", "--create-fields", "--tables", tables, "--results", e.dir, "--rate", "0",
 			"--job", job, "--delta", state}, files...)
-		code, out, errOut := e.run(t, args...)
+		code, o, errOut := e.run(t, args...)
+		out = o
 		if code != exitOK {
 			t.Fatalf("%s = exit %d\n%s\n%s", job, code, out, errOut)
 		}
@@ -68,6 +70,9 @@ func TestMigrateDelta(t *testing.T) {
 	}
 	if w := after.Writes - before.Writes; w != 2 || after.ByEndpoint["PATCH /api/v4/leads"]-before.ByEndpoint["PATCH /api/v4/leads"] != 1 {
 		t.Errorf("second run: %d writes, want the deal's update and its links", w)
+	}
+	if !strings.Contains(out, "hubspot-crm-exports-all-contacts-2024-03-15.csv contacts  6 rows: 6 landed, 0 with warnings, 0 failed (0 created, 0 updated, 1 merged, 0 skipped)") {
+		t.Errorf("second run's summary:\n%s", out)
 	}
 	if !strings.Contains(accountText(e.emu.Snapshot()), `lead "Globex renewal" price=9950 `) {
 		t.Errorf("the deal's new amount did not land:\n%s", accountText(e.emu.Snapshot()))
