@@ -82,6 +82,10 @@ type DeltaRecord struct {
 	// one is someone else's change.
 	At   int64 `json:"at"`
 	Gone bool  `json:"gone,omitempty"`
+	// Refs are the row's references to rows of other files (Row.Refs)
+	// when it was last written: a caller that links records (migrate)
+	// tells by them whether the source moved a link.
+	Refs map[kommo.EntityType]string `json:"refs,omitempty"`
 }
 
 // DeltaState is the state file of a delta job.
@@ -515,7 +519,7 @@ func recordDelta(journal string, state *DeltaState, send []*deltaRow, cur map[in
 			continue
 		}
 		id := rr.IDs[e]
-		rec := &DeltaRecord{FP: dr.fp, ID: id, Wrote: fieldValues(reqView(primary(dr.orig)), cur[id])}
+		rec := &DeltaRecord{FP: dr.fp, ID: id, Wrote: fieldValues(reqView(primary(dr.orig)), cur[id]), Refs: dr.orig.Refs}
 		if len(dr.kept) > 0 {
 			rec.Kept = dr.kept
 		}

@@ -493,3 +493,63 @@ func TestMigrateDeltaPolicies(t *testing.T) {
 		t.Errorf("no journal: %v", err)
 	}
 }
+
+// A contact the source moved to another company is moved in Kommo (linked
+// to the new one, unlinked from the old); one that a salesperson moved
+// too is a conflict (who, when) and stays where the salesperson put it
+// under keep-kommo, and goes where the source says under take-source.
+func TestMigrateDeltaCompanyMoves(t *testing.T) {
+	for _, p := range []bulk.ConflictPolicy{bulk.KeepKommo, bulk.TakeSource} {
+		t.Run(string(p), func(t *testing.T) {
+			ce := newClockEnv(t)
+			ctx := t.Context()
+			src := baseSource()
+			ce.runDelta(t, src, Options{})
+			ce.tick(time.Hour)
+			company := map[string]int{}
+			for _, c := range ce.emu.Snapshot().Companies {
+				company[c.Name] = c.ID
+			}
+			cy := contactID(t, ce.emu, "Cy")
+			// Boris moves Cy from Initech to Globex.
+			if _, err := ce.boris.Links.UnlinkMany(ctx, kommo.EntityContacts, []kommo.EntityLink{{EntityID: cy, ToEntityID: company["Initech"], ToEntityType: kommo.EntityCompanies}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := ce.boris.Links.LinkMany(ctx, kommo.EntityContacts, []kommo.EntityLink{{EntityID: cy, ToEntityID: company["Globex"], ToEntityType: kommo.EntityCompanies}}); err != nil {
+				t.Fatal(err)
+			}
+			ce.tick(time.Hour)
+			// The source moves Cy to Acme, and Dee from Acme to Globex.
+			src.set("contacts.csv", "p3", "p3,Cy,cy@initech.io,c1")
+			src.set("contacts.csv", "p4", "p4,Dee,dee@acme.io,c2")
+			rep, _ := ce.runDelta(t, src, Options{Delta: &DeltaOptions{Dir: ce.dir, Policy: p}})
+			cyCompany := "Cy → Globex" // where Boris put Cy
+			if p == bulk.TakeSource {
+				cyCompany = "Cy → Acme"
+			}
+			var got []string
+			for _, l := range deltaAccount(ce.emu.Snapshot()) {
+				if strings.HasPrefix(l, "contact Cy") || strings.HasPrefix(l, "contact Dee") {
+					got = append(got, l)
+				}
+			}
+			want := []string{"contact " + cyCompany, "contact Dee → Globex"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("contacts (-want +got):\n%s", diff)
+			}
+			if len(rep.Conflicts) != 1 {
+				t.Fatalf("conflicts %+v", rep.Conflicts)
+			}
+			c := rep.Conflicts[0]
+			if c.Field != "company" || c.ID != cy || c.ByName != "Boris Manager" || c.At != time.Date(2026, 12, 3, 15, 0, 0, 0, time.UTC).Unix() ||
+				c.Source != fmt.Sprintf("company %d", company["Acme"]) || c.Kommo != fmt.Sprintf("company %d", company["Globex"]) || c.Resolution != p {
+				t.Errorf("conflict %+v", c)
+			}
+			for _, f := range rep.Files {
+				if f.File == "contacts.csv" && (f.Delta.Sent != 2 || f.Delta.Conflicts != 1) {
+					t.Errorf("contacts: %+v", f.Delta)
+				}
+			}
+		})
+	}
+}
