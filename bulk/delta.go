@@ -291,6 +291,11 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 				r.Match = map[kommo.EntityType]mapping.MatchKey{}
 			}
 			r.Match[e] = mapping.MatchKey{Kind: mapping.MatchID, Values: []string{strconv.Itoa(rec.ID)}}
+			if len(rec.Refs) > 0 && maps.Equal(rec.Refs, r.Refs) {
+				// The links are as the last run left them, or as someone
+				// changed them since: not sent again.
+				r.Refs = nil
+			}
 			dr.it.Row = &r
 		}
 	}

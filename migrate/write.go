@@ -350,6 +350,9 @@ func (m *migration) extraLinks(ctx context.Context, f *migFile, res *bulk.Result
 		for _, item := range list {
 			parts := strings.Split(item, "\x00")
 			e := kommo.EntityType(parts[0])
+			if rr.IDs[e] == 0 {
+				continue // the import linked no e (a delta run's unchanged references)
+			}
 			for _, k := range parts[1:] {
 				if id, ok := m.ref(e, k); ok && id > 0 {
 					links = append(links, kommo.EntityLink{EntityID: from, ToEntityID: id, ToEntityType: e})
