@@ -82,6 +82,10 @@ type DeltaRecord struct {
 	// one is someone else's change.
 	At   int64 `json:"at"`
 	Gone bool  `json:"gone,omitempty"`
+	// Refs are the row's references to rows of other files (Row.Refs)
+	// when it was last written: a caller that links records (migrate)
+	// tells by them whether the source moved a link.
+	Refs map[kommo.EntityType]string `json:"refs,omitempty"`
 }
 
 // DeltaState is the state file of a delta job.
@@ -287,6 +291,11 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 				r.Match = map[kommo.EntityType]mapping.MatchKey{}
 			}
 			r.Match[e] = mapping.MatchKey{Kind: mapping.MatchID, Values: []string{strconv.Itoa(rec.ID)}}
+			if len(rec.Refs) > 0 && maps.Equal(rec.Refs, r.Refs) {
+				// The links are as the last run left them, or as someone
+				// changed them since: not sent again.
+				r.Refs = nil
+			}
 			dr.it.Row = &r
 		}
 	}
@@ -515,7 +524,7 @@ func recordDelta(journal string, state *DeltaState, send []*deltaRow, cur map[in
 			continue
 		}
 		id := rr.IDs[e]
-		rec := &DeltaRecord{FP: dr.fp, ID: id, Wrote: fieldValues(reqView(primary(dr.orig)), cur[id])}
+		rec := &DeltaRecord{FP: dr.fp, ID: id, Wrote: fieldValues(reqView(primary(dr.orig)), cur[id]), Refs: dr.orig.Refs}
 		if len(dr.kept) > 0 {
 			rec.Kept = dr.kept
 		}

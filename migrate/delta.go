@@ -153,8 +153,9 @@ func (m *migration) needScan(e kommo.EntityType) bool {
 			if f.Spec.Key == "" {
 				return true
 			}
-			for k := range f.keys {
-				if !m.deltaKnows(f, k) {
+			dup := duplicateLines(f)
+			for k, line := range f.keys {
+				if !m.deltaKnows(f, k) && !dup[line] {
 					return true
 				}
 			}
@@ -168,6 +169,24 @@ func (m *migration) needScan(e kommo.EntityType) bool {
 		}
 	}
 	return false
+}
+
+// duplicateLines are the lines of f that share an e-mail, phone or name
+// with an earlier line of f: written into that line's record (folded),
+// they have no state of their own.
+func duplicateLines(f *migFile) map[int]bool {
+	lines := slices.Sorted(maps.Keys(f.dedupe))
+	seen := map[string]bool{}
+	out := map[int]bool{}
+	for _, l := range lines {
+		for _, d := range f.dedupe[l] {
+			if seen[d] {
+				out[l] = true
+			}
+			seen[d] = true
+		}
+	}
+	return out
 }
 
 // importRows imports one file's rows: bulk.Import, or bulk.ImportDelta
@@ -198,23 +217,47 @@ func (m *migration) importRows(ctx context.Context, f *migFile, items iter.Seq[b
 		m.rep.Gone = append(m.rep.Gone, g)
 	}
 	if err == nil && !opts.DryRun {
-		err = m.deltaLinks(ctx, f, rep.Result)
+		err = m.deltaLinks(ctx, f, rep.Result, fd)
 	}
 	return rep.Result, err
 }
 
-// deltaLinks puts the companies of the contacts a delta run sent (their
-// source changed) where the source says: a contact that moved to another
-// company is linked to it and unlinked from the old one. The import links
-// a contact to its company only with a write, and never unlinks one; a
-// Kommo contact has one company (UNCONFIRMED for the links API: the old
-// link is removed either way). One request reads each such contact's
-// companies; the rows not sent keep their links as they are. Leads are
-// linked by the import itself, written or not.
-func (m *migration) deltaLinks(ctx context.Context, f *migFile, res *bulk.Result) error {
+// deltaCounts adds to a file's counts, after the import's, the rows a
+// delta run did not send: they are in Kommo since an earlier run (landed),
+// and so are the duplicates folded into them (merged).
+func (m *migration) deltaCounts(f *migFile, res *bulk.Result, fr *FileReport) {
+	if fr.Delta == nil {
+		return
+	}
+	fr.Landed += fr.Delta.Unchanged
+	for _, l0 := range f.folded {
+		if res != nil {
+			if _, sent := res.Rows[l0]; sent {
+				continue // counted with the import's result
+			}
+		}
+		if _, left := f.skip[l0]; !left && m.deltaKnows(f, keyAt(f, l0)) {
+			fr.Merged++
+			fr.Landed++
+		}
+	}
+}
+
+// deltaLinks puts the contacts a delta run sent (their source changed)
+// in the company the source names, when the source moved them: the import
+// links a contact to its company only with a write, and never unlinks the
+// old one (a Kommo contact has one company; UNCONFIRMED for the links
+// API, so the old link is removed either way). The state says which
+// company the last run linked; when the contact is no longer in it,
+// someone moved it in Kommo since: a conflict (field "company") decided by
+// the policy, not an overwrite. A contact whose company the source did not
+// change keeps its links as they are, and so do the rows not sent. Leads
+// are linked by the import itself.
+func (m *migration) deltaLinks(ctx context.Context, f *migFile, res *bulk.Result, fd *FileDelta) error {
 	if res == nil || f.primary != kommo.EntityContacts {
 		return nil
 	}
+	old := m.delta.state[f]
 	var link, unlink []kommo.EntityLink
 	for _, l := range slices.Sorted(maps.Keys(res.Rows)) {
 		rr := res.Rows[l]
@@ -222,18 +265,45 @@ func (m *migration) deltaLinks(ctx context.Context, f *migFile, res *bulk.Result
 		if rr.Action == bulk.ActionError || rr.Action == bulk.ActionCreate || from == 0 || to == 0 {
 			continue // failed, or created with its company
 		}
+		rec := old.Records[rr.Key]
+		was := 0 // the company the last run linked
+		if rec != nil {
+			if id, ok := m.ref(kommo.EntityCompanies, rec.Refs[kommo.EntityCompanies]); ok && id > 0 {
+				was = id
+			}
+			if was == to {
+				continue // not moved by the source
+			}
+		}
+		var others []int // companies in Kommo other than the source's
 		linked := false
 		for el, err := range m.c.Links.ListIter(ctx, kommo.EntityContacts, from, &kommo.LinkListOptions{ToEntityType: kommo.EntityCompanies}) {
 			if err != nil {
 				return fmt.Errorf("%s: row %d: read the contact's company: %w", f.Name, l, err)
 			}
-			if el.ToEntityType != kommo.EntityCompanies {
+			switch {
+			case el.ToEntityType != kommo.EntityCompanies:
+			case el.ToEntityID == to:
+				linked = true
+			default:
+				others = append(others, el.ToEntityID)
+			}
+		}
+		moved := rec != nil && slices.ContainsFunc(others, func(id int) bool { return id != was })
+		if moved {
+			// Moved in Kommo since the last run, and by the source too.
+			p, err := m.companyConflict(ctx, f, l, rr.Key, from, rec, to, others)
+			fd.Conflicts++
+			if err != nil {
+				return err
+			}
+			if p != bulk.TakeSource {
 				continue
 			}
-			if el.ToEntityID == to {
-				linked = true
-			} else {
-				unlink = append(unlink, kommo.EntityLink{EntityID: from, ToEntityID: el.ToEntityID, ToEntityType: kommo.EntityCompanies})
+		}
+		for _, id := range others {
+			if moved || id == was {
+				unlink = append(unlink, kommo.EntityLink{EntityID: from, ToEntityID: id, ToEntityType: kommo.EntityCompanies})
 			}
 		}
 		if !linked {
@@ -251,4 +321,38 @@ func (m *migration) deltaLinks(ctx context.Context, f *migFile, res *bulk.Result
 		}
 	}
 	return nil
+}
+
+// companyConflict reports a contact moved to another company both in the
+// source and in Kommo since the last run, with who moved it in Kommo and
+// when (the contact's latest link event since then), and returns the
+// policy that decides it.
+func (m *migration) companyConflict(ctx context.Context, f *migFile, line int, key string, id int, rec *bulk.DeltaRecord, to int, others []int) (bulk.ConflictPolicy, error) {
+	d := m.opts.Delta
+	p := d.Policy
+	if fp, ok := d.FieldPolicy["company"]; ok {
+		p = fp
+	}
+	if p == "" {
+		p = bulk.KeepKommo
+	}
+	c := bulk.Conflict{Line: line, Key: key, Entity: kommo.EntityContacts, ID: id, Field: "company",
+		Source: "company " + strconv.Itoa(to), Kommo: "company " + strconv.Itoa(others[0]), Resolution: p}
+	opts := &kommo.EventListOptions{ListOptions: kommo.ListOptions{Limit: kommo.MaxEventsLimit}, Types: []string{kommo.EventEntityLinked, kommo.EventEntityUnlinked},
+		Entities: []string{kommo.EntityContacts.Singular()}, EntityIDs: []int{id}, CreatedAt: &kommo.Range{From: rec.At + 1}}
+	for ev, err := range m.c.Events.ListIter(ctx, opts) {
+		if err != nil {
+			return p, fmt.Errorf("%s: row %d: read the contact's link events: %w", f.Name, line, err)
+		}
+		if at := int64(ev.CreatedAt); at >= c.At {
+			c.At, c.By = at, ev.CreatedBy
+		}
+	}
+	for _, u := range m.schema.Users {
+		if u.ID == c.By {
+			c.ByName = u.Name
+		}
+	}
+	m.rep.Conflicts = append(m.rep.Conflicts, Conflict{File: f.Name, Conflict: c})
+	return p, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 
+	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 )
@@ -285,6 +287,10 @@ func TestMigrateDeltaKeepsSalesEdits(t *testing.T) {
 	if _, _, err := ce.boris.Leads.Update(ctx, []kommo.LeadRequest{{ID: lead["Small deal"], Price: &price}}); err != nil {
 		t.Fatal(err)
 	}
+	// ... and takes Dee off the renewal.
+	if _, err := ce.boris.Links.UnlinkMany(ctx, kommo.EntityLeads, []kommo.EntityLink{{EntityID: lead["Renewal"], ToEntityID: contactID(t, ce.emu, "Dee"), ToEntityType: kommo.EntityContacts}}); err != nil {
+		t.Fatal(err)
+	}
 	ce.tick(time.Hour)
 	// The source renames Ada (overlap), reprices the small deal (overlap),
 	// renames the renewal, moves Dee to Initech, adds Eve and loses task t2.
@@ -323,9 +329,9 @@ func TestMigrateDeltaKeepsSalesEdits(t *testing.T) {
 	}
 	// Contacts: Eve created and linked, Dee moved (unlinked from Acme,
 	// linked to Initech), Ada's rename a conflict: nothing written. Deals:
-	// the renewal renamed; both changed deals' links sent again, one of
-	// them for its second contact.
-	wantWrites := []string{"PATCH /api/v4/leads=1", "POST /api/v4/contacts/link=2", "POST /api/v4/contacts/unlink=1", "POST /api/v4/contacts=1", "POST /api/v4/leads/link=2"}
+	// the renewal renamed; the changed deals' links are as they were in
+	// the source, so none is sent (Dee stays off the renewal).
+	wantWrites := []string{"PATCH /api/v4/leads=1", "POST /api/v4/contacts/link=2", "POST /api/v4/contacts/unlink=1", "POST /api/v4/contacts=1"}
 	if diff := cmp.Diff(wantWrites, writes(reqs)); diff != "" {
 		t.Errorf("writes (-want +got):\n%s", diff)
 	}
@@ -356,7 +362,7 @@ func TestMigrateDeltaKeepsSalesEdits(t *testing.T) {
 		"contact Dee → Initech",
 		"contact Eve → Globex Corp",
 		"lead Big deal 1000 → Acme, Ada Lovelace",
-		"lead Renewal 2027 300 → Cy, Dee, Initech",
+		"lead Renewal 2027 300 → Cy, Initech",
 		"lead Small deal 250 → Bob, Globex Corp",
 		"lead Upsell 400 → Acme, Dee",
 	}
@@ -432,4 +438,122 @@ func deltaAccount(st kt.State) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Under take-source the source's value is written over the salesperson's,
+// and still reported; a contact gone from the source is tagged once.
+// A delta run refuses a sample and files without journals.
+func TestMigrateDeltaPolicies(t *testing.T) {
+	ce := newClockEnv(t)
+	src := baseSource()
+	ce.runDelta(t, src, Options{})
+	ce.tick(time.Hour)
+	ada := contactID(t, ce.emu, "Ada")
+	bob := contactID(t, ce.emu, "Bob")
+	if _, _, err := ce.boris.Contacts.Update(t.Context(), []kommo.ContactRequest{{ID: ada, Name: "Ada Lovelace"}}); err != nil {
+		t.Fatal(err)
+	}
+	ce.tick(time.Hour)
+	src.set("contacts.csv", "p1", "p1,Ada King,ada@acme.io,c1")
+	src.drop("contacts.csv", "p2")
+	d := &DeltaOptions{Dir: ce.dir, Policy: bulk.TakeSource, Gone: bulk.GoneAction{Action: "tag"}}
+	rep, _ := ce.runDelta(t, src, Options{Delta: d})
+	if len(rep.Conflicts) != 1 || rep.Conflicts[0].Resolution != bulk.TakeSource || rep.Conflicts[0].ID != ada {
+		t.Errorf("conflicts %+v", rep.Conflicts)
+	}
+	tagged := func() []string {
+		var out []string
+		for _, c := range ce.emu.Snapshot().Contacts {
+			for _, tg := range c.Tags {
+				out = append(out, fmt.Sprintf("%d %s", c.ID, tg.Name))
+			}
+		}
+		return out
+	}
+	for _, c := range ce.emu.Snapshot().Contacts {
+		if c.ID == ada && c.Name != "Ada King" {
+			t.Errorf("take-source: Ada is %q", c.Name)
+		}
+	}
+	if got, want := tagged(), []string{fmt.Sprintf("%d %s", bob, bulk.DefaultGoneTag)}; !slices.Equal(got, want) {
+		t.Errorf("tags %v, want %v", got, want)
+	}
+	if len(rep.Gone) != 1 || rep.Gone[0].ID != bob {
+		t.Errorf("gone %+v", rep.Gone)
+	}
+	// Again: Bob is listed, not tagged twice.
+	writes := ce.emu.Stats().Writes
+	rep, _ = ce.runDelta(t, src, Options{Delta: d})
+	if len(rep.Gone) != 1 || ce.emu.Stats().Writes != writes {
+		t.Errorf("third run: gone %+v, %d writes", rep.Gone, ce.emu.Stats().Writes-writes)
+	}
+
+	if _, err := Run(t.Context(), ce.c, src.files(t, t.TempDir()), Options{Sample: 1, Delta: d}); err == nil || !strings.Contains(err.Error(), "sample") {
+		t.Errorf("sample and delta: %v", err)
+	}
+	files := src.files(t, t.TempDir())
+	files[1].Journal = ""
+	if _, err := Run(t.Context(), ce.c, files, Options{Delta: d}); err == nil || !strings.Contains(err.Error(), "journal") {
+		t.Errorf("no journal: %v", err)
+	}
+}
+
+// A contact the source moved to another company is moved in Kommo (linked
+// to the new one, unlinked from the old); one that a salesperson moved
+// too is a conflict (who, when) and stays where the salesperson put it
+// under keep-kommo, and goes where the source says under take-source.
+func TestMigrateDeltaCompanyMoves(t *testing.T) {
+	for _, p := range []bulk.ConflictPolicy{bulk.KeepKommo, bulk.TakeSource} {
+		t.Run(string(p), func(t *testing.T) {
+			ce := newClockEnv(t)
+			ctx := t.Context()
+			src := baseSource()
+			ce.runDelta(t, src, Options{})
+			ce.tick(time.Hour)
+			company := map[string]int{}
+			for _, c := range ce.emu.Snapshot().Companies {
+				company[c.Name] = c.ID
+			}
+			cy := contactID(t, ce.emu, "Cy")
+			// Boris moves Cy from Initech to Globex.
+			if _, err := ce.boris.Links.UnlinkMany(ctx, kommo.EntityContacts, []kommo.EntityLink{{EntityID: cy, ToEntityID: company["Initech"], ToEntityType: kommo.EntityCompanies}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := ce.boris.Links.LinkMany(ctx, kommo.EntityContacts, []kommo.EntityLink{{EntityID: cy, ToEntityID: company["Globex"], ToEntityType: kommo.EntityCompanies}}); err != nil {
+				t.Fatal(err)
+			}
+			ce.tick(time.Hour)
+			// The source moves Cy to Acme, and Dee from Acme to Globex.
+			src.set("contacts.csv", "p3", "p3,Cy,cy@initech.io,c1")
+			src.set("contacts.csv", "p4", "p4,Dee,dee@acme.io,c2")
+			rep, _ := ce.runDelta(t, src, Options{Delta: &DeltaOptions{Dir: ce.dir, Policy: p}})
+			cyCompany := "Cy → Globex" // where Boris put Cy
+			if p == bulk.TakeSource {
+				cyCompany = "Cy → Acme"
+			}
+			var got []string
+			for _, l := range deltaAccount(ce.emu.Snapshot()) {
+				if strings.HasPrefix(l, "contact Cy") || strings.HasPrefix(l, "contact Dee") {
+					got = append(got, l)
+				}
+			}
+			want := []string{"contact " + cyCompany, "contact Dee → Globex"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("contacts (-want +got):\n%s", diff)
+			}
+			if len(rep.Conflicts) != 1 {
+				t.Fatalf("conflicts %+v", rep.Conflicts)
+			}
+			c := rep.Conflicts[0]
+			if c.Field != "company" || c.ID != cy || c.ByName != "Boris Manager" || c.At != time.Date(2026, 12, 3, 15, 0, 0, 0, time.UTC).Unix() ||
+				c.Source != fmt.Sprintf("company %d", company["Acme"]) || c.Kommo != fmt.Sprintf("company %d", company["Globex"]) || c.Resolution != p {
+				t.Errorf("conflict %+v", c)
+			}
+			for _, f := range rep.Files {
+				if f.File == "contacts.csv" && (f.Delta.Sent != 2 || f.Delta.Conflicts != 1) {
+					t.Errorf("contacts: %+v", f.Delta)
+				}
+			}
+		})
+	}
 }

@@ -166,9 +166,7 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 	}
 	fr.Skipped += skipped
 	fr.Landed += already // in Kommo from an earlier run
-	if fr.Delta != nil {
-		fr.Landed += fr.Delta.Unchanged // a delta run's rows unchanged since the last
-	}
+	m.deltaCounts(f, res, &fr)
 	m.rep.Files = append(m.rep.Files, fr)
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.Name, err)
@@ -359,6 +357,9 @@ func (m *migration) extraLinks(ctx context.Context, f *migFile, res *bulk.Result
 		for _, item := range list {
 			parts := strings.Split(item, "\x00")
 			e := kommo.EntityType(parts[0])
+			if rr.IDs[e] == 0 {
+				continue // the import linked no e (a delta run's unchanged references)
+			}
 			for _, k := range parts[1:] {
 				if id, ok := m.ref(e, k); ok && id > 0 {
 					links = append(links, kommo.EntityLink{EntityID: from, ToEntityID: id, ToEntityType: e})

@@ -42,6 +42,7 @@ Examples:
 	kommo-bulk migrate --from pipedrive --dump-preset --entity leads --lang cs > deals.yaml
 	kommo-bulk migrate --dump-preset deals.csv            # the spec each file would be mapped by
 	kommo-bulk migrate --from hubspot --mapping deals.yaml contacts.csv deals.csv
+	kommo-bulk migrate --from hubspot --delta state contacts.csv deals.csv   # a week later: the same, sends what changed
 
 A tables file (--tables) is YAML:
 
@@ -100,6 +101,7 @@ type migrateArgs struct {
 	timeZone     string
 	asJSON       bool
 	overdue      string
+	delta        deltaArgs
 	files        []string
 }
 
@@ -133,6 +135,7 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&a.region, "region", "", "ISO `country` of phones written without a country code (default the preset's: RU for Russian exports)")
 	fs.StringVar(&a.timeZone, "time-zone", "", "IANA `zone` of the source's dates without an offset (default the preset's)")
 	fs.StringVar(&a.overdue, "overdue-tasks", "open", "open tasks past their deadline: `open` (kept open with their deadline), done (written done) or skip (left out, listed in the report)")
+	a.delta.registerMigrate(fs)
 	fs.BoolVar(&a.asJSON, "json", false, "print the report as JSON on stdout (with each file's landed, warned and failed rows and warnings by cause)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -394,7 +397,15 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 		Workers:      a.workers,
 		Progress:     func(_ string, p bulk.Progress) { progress(p) },
 	}
+	if opts.Delta, err = a.delta.migrateOptions(); err != nil {
+		return err
+	}
 	rep, runErr := migrate.Run(ctx, client, files, opts)
+	if rep != nil && opts.Delta != nil {
+		if derr := a.delta.migrateSummary(c.m, rep, filepath.Join(results, a.jobID+"-conflicts.csv")); runErr == nil {
+			runErr = derr
+		}
+	}
 	fmt.Fprintln(c.m.Stderr)
 	if errors.Is(runErr, bulk.ErrJournalLocked) {
 		return runErr // the process that holds the migration writes its report
