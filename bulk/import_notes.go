@@ -197,3 +197,59 @@ func resolveParent(ctx context.Context, find *finder, refs func(kommo.EntityType
 	}
 	return 0, "", mapping.ErrNoteNoRecord
 }
+
+// noteImportFields are the note fields of the notes export's columns,
+// by the column's field key: what NoteExportSpec maps.
+var noteImportFields = map[string]string{
+	StdNoteType: "note_type", StdText: "text", StdCreatedAt: "created_at", StdCreatedBy: "author",
+	StdPhone: "phone", StdDuration: "duration", StdCallSource: "call_source", StdCallLink: "call_link",
+	StdCallID: "call_uniq", StdCallResult: "call_result", StdCallStatus: "call_status", StdService: "service",
+	StdSubject: "subject", StdID: "source_id", StdEntityType: "entity_type",
+}
+
+// IsNoteExportLayout reports whether header is a notes export's
+// (ExportNotes): its ID, Entity type, Entity ID, Note type and Text
+// columns at least.
+func IsNoteExportLayout(header []string) bool {
+	have := map[string]bool{}
+	for _, h := range header {
+		have[h] = true
+	}
+	for _, c := range noteColumns {
+		switch c.Field {
+		case StdID, StdEntityType, StdEntityID, StdNoteType, StdText:
+			if !have[c.Header] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// NoteExportSpec is the spec that imports a notes export (ExportNotes)
+// into an account: each note on the record that the import of the
+// exported records made, found by the exported record id (Entity ID) as
+// a row key of those imports (their journals, given as Refs, key the
+// records by the exported ID); the exported note id is the note's source
+// id, so a note is never written twice; the author by name.
+func NoteExportSpec(header []string) *mapping.Spec {
+	s := &mapping.Spec{Entity: mapping.EntityNotes}
+	byHeader := map[string]string{}
+	for _, c := range noteColumns {
+		byHeader[c.Header] = c.Field
+	}
+	for _, h := range header {
+		f, ok := byHeader[h]
+		if !ok {
+			continue
+		}
+		if f == StdEntityID {
+			s.Refs = append(s.Refs, mapping.RefSpec{Column: h})
+			continue
+		}
+		if nf := noteImportFields[f]; nf != "" {
+			s.Columns = append(s.Columns, mapping.ColumnSpec{Column: h, Target: mapping.Target{Field: nf}})
+		}
+	}
+	return s
+}

@@ -569,6 +569,12 @@ func loadImportSpec(a *importArgs, mode bulk.Mode, t sheet.Table, schema *mappin
 		}
 		return spec, nil
 	}
+	if mapping.IsNotesEntity(kommo.EntityType(a.entity)) || a.entity == "" && bulk.IsNoteExportLayout(header) {
+		if !bulk.IsNoteExportLayout(header) {
+			return nil, &usageError{msg: "--entity notes without --mapping takes a notes export of ours (kommo-bulk export notes)", hint: "see docs/mapping.md#a-notes-file"}
+		}
+		return bulk.NoteExportSpec(header), nil
+	}
 	entities := []kommo.EntityType{kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, kommo.EntityTasks}
 	if a.entity != "" {
 		entities = []kommo.EntityType{kommo.EntityType(a.entity)}
