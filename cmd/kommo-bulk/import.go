@@ -460,7 +460,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 			}
 			row, errs := mapper.Map(rec)
 			if noteIDs != nil && row != nil && len(row.Notes) > 0 {
-				noteIDs.mark(rec.Row)
+				noteIDs.mark(rec.Row, len(row.Notes))
 			}
 			if !yield(bulk.Item{Line: rec.Row, Row: row, Errs: errs, Values: rec.Values}) {
 				return
@@ -480,7 +480,10 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	}
 	// The notes of the spec's notes:, once their records are written.
 	var noteSum *notesSummary
-	if noteIDs != nil && runErr == nil && !a.dryRun {
+	switch {
+	case noteIDs != nil && a.dryRun:
+		noteSum = &notesSummary{Created: noteIDs.landed}
+	case noteIDs != nil && runErr == nil:
 		noteSum, runErr = writeRowNotes(ctx, m, a, client, mapper, open, journal, mode, noteIDs)
 	}
 	counts := rf.w.Counts()
@@ -720,7 +723,9 @@ func printSummary(m *Main, s importSummary, asJSON bool, lang string) {
 	if s.Resumed > 0 {
 		fmt.Fprintf(m.Stdout, "%d rows were already done before this resume\n", s.Resumed)
 	}
-	if n := s.NotesWritten; n != nil {
+	if n := s.NotesWritten; n != nil && s.DryRun {
+		fmt.Fprintf(m.Stdout, "notes: %d would be written on the rows' records\n", n.Created)
+	} else if n != nil {
 		fmt.Fprintf(m.Stdout, "notes: %d created, %d already there, %d failed (journal %s)\n", n.Created, n.Skipped, n.Failed, n.Journal)
 	}
 	if s.Success != "" {

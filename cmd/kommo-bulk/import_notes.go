@@ -21,6 +21,7 @@ import (
 // notesSummary counts the notes an import of records wrote from its
 // spec's notes: (the import's own counts are its rows').
 type notesSummary struct {
+	// Created counts, in a dry run, the notes that would be written.
 	Created int    `json:"created"`
 	Skipped int    `json:"skipped"`
 	Failed  int    `json:"failed"`
@@ -62,18 +63,20 @@ func authorTables(spec *mapping.Spec, users map[string]string) {
 // import gave their records: the notes are written after the records.
 type lineIDs struct {
 	mu   sync.Mutex
-	want map[int]bool
+	want map[int]int    // line → its number of notes
 	ids  map[int][3]int // leads, contacts, companies
+	// landed counts the notes of the rows that landed (a dry run's).
+	landed int
 }
 
 var noteEntities = [3]kommo.EntityType{kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies}
 
-func newLineIDs() *lineIDs { return &lineIDs{want: map[int]bool{}, ids: map[int][3]int{}} }
+func newLineIDs() *lineIDs { return &lineIDs{want: map[int]int{}, ids: map[int][3]int{}} }
 
-// mark says line has notes.
-func (l *lineIDs) mark(line int) {
+// mark says line has n notes.
+func (l *lineIDs) mark(line, n int) {
 	l.mu.Lock()
-	l.want[line] = true
+	l.want[line] = n
 	l.mu.Unlock()
 }
 
@@ -84,10 +87,12 @@ func (l *lineIDs) set(rr bulk.RowResult) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.want[rr.Line] {
+	n := l.want[rr.Line]
+	if n == 0 {
 		return
 	}
 	delete(l.want, rr.Line)
+	l.landed += n
 	var ids [3]int
 	for i, e := range noteEntities {
 		ids[i] = rr.IDs[e]

@@ -98,7 +98,12 @@ notes:
 		"Alpha,\"Called, agreed\nto meet\",Boris Manager,,\n"+
 		"Beta,,,call back,5000\n"+
 		"Gamma,,,,\n")
-	code, out, errOut := e.run(t, "import", "--rate", "0", "--mapping", spec, "--json", input)
+	// A dry run counts the notes and writes nothing.
+	code, out, errOut := e.run(t, "import", "--rate", "0", "--mapping", spec, "--dry-run", input)
+	if code != exitOK || !strings.Contains(out, "notes: 2 would be written") || e.writes() != 0 {
+		t.Fatalf("dry run: exit %d, %d writes\n%s\n%s", code, e.writes(), out, errOut)
+	}
+	code, out, errOut = e.run(t, "import", "--rate", "0", "--mapping", spec, "--json", input)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -237,8 +242,14 @@ func TestImportNotesFile(t *testing.T) {
 		t.Errorf("the warning of row 4: %q", w)
 	}
 
-	// Another job over the same file: the notes are on their leads already.
+	// A resume of the job: the journal settles every note.
 	n := len(got)
+	code, out, errOut = e.run(t, "import", "--rate", "0", "--resume", sum.Journal)
+	if code != exitRowErrors || !strings.Contains(out, "3 rows were already done") || len(e.notePosts(t)) != n {
+		t.Fatalf("resume: exit %d, %d notes sent\n%s\n%s", code, len(e.notePosts(t))-n, out, errOut)
+	}
+
+	// Another job over the same file: the notes are on their leads already.
 	code, out, errOut = e.run(t, "import", "--rate", "0", "--mapping", spec, "--job", "second", input)
 	if code != exitRowErrors || !strings.Contains(out, "3 skipped") {
 		t.Fatalf("second run exit %d\n%s\n%s", code, out, errOut)
