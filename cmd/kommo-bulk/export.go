@@ -41,7 +41,7 @@ mapping.
 Names given to --pipeline, --stage, --responsible, --created-by and
 --task-type are resolved through the account ("kommo-bulk schema" lists
 them); ids work too. Dates are YYYY-MM-DD (a whole day, in --tz) or RFC 3339.
-` + exportNotesHelp + `
+
 Examples:
 
 	kommo-bulk export leads -o leads.xlsx
@@ -55,7 +55,7 @@ Examples:
 	kommo-bulk export notes --updated-from 2025-06-01 -o recent-notes.csv
 	kommo-bulk export leads --for-edit -o leads.xlsx            # edit, then: kommo-bulk import leads.xlsx --mode update
 	KOMMO_BULK_PASSWORD=... kommo-bulk export contacts --encrypt -o contacts.xlsx
-
+` + exportNotesHelp + `
 Flags:`
 
 // ExportCommand exports a dataset to a CSV or XLSX file.
