@@ -158,7 +158,7 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 		k := value.Normalize(h)
 		c.hdrN[k] = append(c.hdrN[k], i)
 	}
-	if isNotesEntity(spec.Entity) {
+	if IsNotesEntity(spec.Entity) {
 		m.entity, m.primary = EntityNotes, -1
 		c.options()
 		c.compileNoteFile()

@@ -254,8 +254,9 @@ type inlineNote struct {
 	dateCol   string
 }
 
-// isNotesEntity reports whether a spec's entity is notes.
-func isNotesEntity(e kommo.EntityType) bool {
+// IsNotesEntity reports whether a spec's entity is notes (or a synonym:
+// note, примечания, notas).
+func IsNotesEntity(e kommo.EntityType) bool {
 	switch value.Normalize(string(e)) {
 	case "notes", "note", "примечания", "примечание", "notas", "nota":
 		return true
@@ -451,7 +452,7 @@ func (c *compiler) compileNoteFile() {
 		}
 	}
 	add := func(o *noteOp, path string, t Target) bool {
-		if t.Entity != "" && !isNotesEntity(t.Entity) {
+		if t.Entity != "" && !IsNotesEntity(t.Entity) {
 			c.fail(path+".entity", fmt.Errorf("a notes file has note fields only, not %s", t.Entity))
 			return false
 		}

@@ -24,7 +24,7 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
-const exportSynopsis = `export leads|contacts|companies|tasks|events|pipelines|fields -o FILE [flags]
+const exportSynopsis = `export leads|contacts|companies|tasks|events|notes|pipelines|fields -o FILE [flags]
 
 Writes every record of a dataset that matches the filters to a CSV or XLSX
 file (the format follows the extension, or --format), reading Kommo page by
@@ -54,9 +54,12 @@ Examples:
 	kommo-bulk export tasks --completed=false --entity leads -o open-tasks.csv
 	kommo-bulk export events --event-types lead_status_changed --created-from 2025-06-01 -o moves.csv
 	kommo-bulk export fields --entity contacts -o fields.csv --json
+	kommo-bulk export notes -o history.csv                      # every note of leads, contacts, companies
+	kommo-bulk export notes --entity leads --ids 101,102 --note-types call_in,call_out -o calls.xlsx
+	kommo-bulk export notes --updated-from 2025-06-01 -o recent-notes.csv
 	kommo-bulk export leads --for-edit -o leads.xlsx            # edit, then: kommo-bulk import leads.xlsx --mode update
 	KOMMO_BULK_PASSWORD=... kommo-bulk export contacts --encrypt -o contacts.xlsx
-
+` + exportNotesHelp + `
 Flags:`
 
 // ExportCommand exports a dataset to a CSV or XLSX file.
@@ -116,17 +119,18 @@ var exportFlagScope = map[string][]kommo.EntityType{
 	"stage":        {kommo.EntityLeads},
 	"responsible":  {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks},
 	"created-by":   {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks, bulk.ExportEvents},
-	"created-from": {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks, bulk.ExportEvents},
-	"created-to":   {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks, bulk.ExportEvents},
-	"updated-from": {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks},
-	"updated-to":   {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks},
+	"created-from": {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks, bulk.ExportEvents, bulk.NotesJob},
+	"created-to":   {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks, bulk.ExportEvents, bulk.NotesJob},
+	"updated-from": {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks, bulk.NotesJob},
+	"updated-to":   {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks, bulk.NotesJob},
 	"since-last":   {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks},
 	"query":        {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies},
-	"ids":          {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks},
+	"ids":          {kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, bulk.ExportTasks, bulk.NotesJob},
 	"completed":    {bulk.ExportTasks},
 	"task-type":    {bulk.ExportTasks},
 	"event-types":  {bulk.ExportEvents},
-	"entity":       {bulk.ExportTasks, bulk.ExportEvents, bulk.ExportFields},
+	"entity":       {bulk.ExportTasks, bulk.ExportEvents, bulk.ExportFields, bulk.NotesJob},
+	"note-types":   {bulk.NotesJob},
 }
 
 // exportSummary is the --json output.
@@ -198,7 +202,9 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	eventTypes := &listFlag{split: true}
 	fs.Var(eventTypes, "event-types", "events of these `TYPES` (comma-separated, e.g. lead_added,lead_status_changed)")
 	entityF := &listFlag{split: true}
-	fs.Var(entityF, "entity", "tasks: attached to leads|contacts|companies; events: of lead,contact,company,task; fields: of leads,contacts,companies (`LIST`)")
+	fs.Var(entityF, "entity", "tasks: attached to leads|contacts|companies; events: of lead,contact,company,task; fields and notes: of leads,contacts,companies (`LIST`)")
+	noteTypes := &listFlag{split: true}
+	fs.Var(noteTypes, "note-types", "notes of these `TYPES` (comma-separated, e.g. common,call_in,call_out)")
 
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -212,8 +218,8 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		return &usageError{msg: fmt.Sprintf("unexpected argument %q", pos[1]), hint: hint}
 	}
 	entity := kommo.EntityType(strings.ToLower(pos[0]))
-	if !slices.Contains(bulk.ExportEntities, entity) {
-		return &usageError{msg: fmt.Sprintf("unknown dataset %q: want %s", pos[0], entityNames(bulk.ExportEntities)), hint: hint}
+	if !slices.Contains(bulk.ExportEntities, entity) && entity != bulk.NotesJob {
+		return &usageError{msg: fmt.Sprintf("unknown dataset %q: want %s or notes", pos[0], entityNames(bulk.ExportEntities)), hint: hint}
 	}
 	var scopeErr error
 	fs.Visit(func(f *flag.Flag) {
@@ -300,7 +306,12 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	if err := parseRanges(cmp.Or(loc, time.UTC)); err != nil {
 		return err
 	}
-	if err := setEntityFilter(&filter, entity, entityF.vals); err != nil {
+	var noteOpts bulk.NoteExportOptions
+	if entity == bulk.NotesJob {
+		if noteOpts, err = noteExportOptions(filter, entityF.vals, noteTypes.vals); err != nil {
+			return err
+		}
+	} else if err := setEntityFilter(&filter, entity, entityF.vals); err != nil {
 		return err
 	}
 
@@ -372,7 +383,15 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 			})
 		}
 	}
-	st, next, err := exportSince(ctx, client, w, opts, *sinceLast, now)
+	var st bulk.ExportStats
+	var next *bulk.SinceState
+	if entity == bulk.NotesJob {
+		// The ranges were read again in the account's zone.
+		noteOpts.CreatedAt, noteOpts.UpdatedAt = filter.CreatedAt, filter.UpdatedAt
+		st, err = exportNotes(ctx, client, w, noteOpts, opts)
+	} else {
+		st, next, err = exportSince(ctx, client, w, opts, *sinceLast, now)
+	}
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}

@@ -38,6 +38,15 @@ fails. Owners, pipelines, stages and options that match nothing in the account s
 the import before anything is written, with a tables skeleton: --tables, --user,
 --stage and --pipeline resolve them.
 
+History moves as notes (docs/mapping.md#notes). A spec's notes: turns columns into
+notes on each row's records, written after the records with a journal beside the
+job's (JOB.notes.journal): a resume or a re-run adds none twice, and an import that
+matches records (not create) skips the notes a record has already. A spec whose
+entity is notes imports a file of notes, one per row, on the record the row names
+(its Kommo id, a match key, or a row key of an earlier import: --refs); notes the
+record has already are skipped. Authors are matched as owners are: one that matches
+nobody stops the import before anything is written.
+
 Examples:
 
 	kommo-bulk import contacts.csv --mapping contacts.yaml --mode upsert
@@ -47,6 +56,7 @@ Examples:
 	kommo-bulk import leads.xlsx                               # a filled "kommo-bulk template"
 	KOMMO_BULK_PASSWORD=... kommo-bulk import locked.xlsx --mapping leads.yaml
 	kommo-bulk import --resume contacts-20261121-120000.journal
+	kommo-bulk import notes.csv --mapping notes.yaml --refs leads.journal,contacts.journal
 
 Flags:`
 
@@ -97,7 +107,7 @@ func (a *importArgs) register(fs interface {
 	Var(flag.Value, string, string)
 }) {
 	fs.StringVar(&a.mapping, "mapping", "", "mapping spec `file` (YAML or JSON); without it the proposed mapping is used when every column is a confident match, and an export of ours re-imports with --mode update")
-	fs.StringVar(&a.entity, "entity", "", "leads, contacts, companies or tasks (default the mapping's)")
+	fs.StringVar(&a.entity, "entity", "", "leads, contacts, companies, tasks or notes (default the mapping's)")
 	fs.StringVar(&a.match, "match", "", "upsert key, overriding the mapping's: email, phone, id, name or field:NAME")
 	fs.StringVar(&a.mode, "mode", "create", "create, update (by Kommo id), upsert (by the spec's match key) or skip-existing")
 	fs.StringVar(&a.sheet, "sheet", "", "worksheet `name` of an XLSX file (default the first)")
@@ -180,6 +190,9 @@ type importSummary struct {
 	Unmatched []migrate.Unmatched `json:"unmatched,omitempty"`
 	// Notes are the schema's (see printNotes).
 	Notes []string `json:"notes,omitempty"`
+	// NotesWritten counts the notes of the spec's notes: (an import of
+	// records).
+	NotesWritten *notesSummary `json:"notes_written,omitempty"`
 }
 
 func runImport(ctx context.Context, m *Main, a *importArgs) error {
@@ -195,10 +208,10 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	default:
 		return &usageError{msg: fmt.Sprintf("unknown --lookup %q (want auto, query or scan)", a.lookup)}
 	}
-	if a.entity != "" {
+	if a.entity != "" && !mapping.IsNotesEntity(kommo.EntityType(a.entity)) {
 		e, err := engine.ParseEntity(a.entity)
 		if err != nil {
-			return &usageError{msg: "--" + err.Error()}
+			return &usageError{msg: "--" + err.Error() + " (or notes)"}
 		}
 		a.entity = string(e)
 	}
@@ -313,7 +326,8 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if err != nil {
 		return err
 	}
-	if a.entity != "" && spec.Entity != kommo.EntityType(a.entity) {
+	notes := mapping.IsNotesEntity(spec.Entity)
+	if a.entity != "" && spec.Entity != kommo.EntityType(a.entity) && !(notes && mapping.IsNotesEntity(kommo.EntityType(a.entity))) {
 		return &usageError{msg: fmt.Sprintf("--entity %s, but the mapping is for %s", a.entity, spec.Entity)}
 	}
 	if a.match != "" {
@@ -324,6 +338,10 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		if table, err = open(); err != nil {
 			return err
 		}
+	}
+	if notes {
+		return runImportNotes(ctx, m, notesRun{a: a, journal: journal, lock: lock, resume: header != nil, results: results, lookup: lookup,
+			client: client, schema: schema, spec: spec, table: table, open: open, language: cliLang(m, a.lang)})
 	}
 	// Owners and stages are matched value by value, as a migration's:
 	// a value that matches nothing stops the import below, before anything
@@ -337,6 +355,7 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		return err
 	}
 	spec = names.Spec
+	authorTables(spec, tables.Users)
 	mapper, err := mapping.Compile(spec, schema, table.Header())
 	if err != nil {
 		return fmt.Errorf("%s: %w", a.mapping, err)
@@ -410,7 +429,14 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	}
 	var werr error
 	dry := &dryRunPrinter{w: m.Stdout}
+	var noteIDs *lineIDs
+	if len(spec.Notes) > 0 {
+		noteIDs = newLineIDs()
+	}
 	opts.OnRow = func(rr bulk.RowResult) {
+		if noteIDs != nil {
+			noteIDs.set(rr)
+		}
 		if werr == nil {
 			werr = rf.w.Write(rr)
 		}
@@ -433,6 +459,9 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 				continue
 			}
 			row, errs := mapper.Map(rec)
+			if noteIDs != nil && row != nil && len(row.Notes) > 0 {
+				noteIDs.mark(rec.Row, len(row.Notes))
+			}
 			if !yield(bulk.Item{Line: rec.Row, Row: row, Errs: errs, Values: rec.Values}) {
 				return
 			}
@@ -449,6 +478,14 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if werr != nil {
 		return fmt.Errorf("write result files: %w", werr)
 	}
+	// The notes of the spec's notes:, once their records are written.
+	var noteSum *notesSummary
+	switch {
+	case noteIDs != nil && a.dryRun:
+		noteSum = &notesSummary{Created: noteIDs.landed}
+	case noteIDs != nil && runErr == nil:
+		noteSum, runErr = writeRowNotes(ctx, m, a, client, mapper, open, journal, mode, noteIDs)
+	}
 	counts := rf.w.Counts()
 	sum := importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: counts.Success + counts.Errors, Created: res.Created,
 		Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed, Resumed: res.Resumed, Seconds: time.Since(start).Seconds(),
@@ -462,10 +499,11 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if !a.dryRun {
 		sum.Journal = journal
 	}
+	sum.NotesWritten = noteSum
 	a.summary = &sum
 	dry.done()
 	err = runErr
-	if err == nil && res.Failed > 0 {
+	if err == nil && (res.Failed > 0 || noteSum != nil && noteSum.Failed > 0) {
 		err = errRowErrors
 	}
 	if !a.json || err == nil {
@@ -533,6 +571,12 @@ func loadImportSpec(a *importArgs, mode bulk.Mode, t sheet.Table, schema *mappin
 			return nil, fmt.Errorf("%s: %w", a.mapping, err)
 		}
 		return spec, nil
+	}
+	if mapping.IsNotesEntity(kommo.EntityType(a.entity)) || a.entity == "" && bulk.IsNoteExportLayout(header) {
+		if !bulk.IsNoteExportLayout(header) {
+			return nil, &usageError{msg: "--entity notes without --mapping takes a notes export of ours (kommo-bulk export notes)", hint: "see docs/mapping.md#a-notes-file"}
+		}
+		return bulk.NoteExportSpec(header), nil
 	}
 	entities := []kommo.EntityType{kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies, kommo.EntityTasks}
 	if a.entity != "" {
@@ -678,6 +722,11 @@ func printSummary(m *Main, s importSummary, asJSON bool, lang string) {
 	printCauses(m.Stdout, "", lang, s.Warnings, s.Failures, s.Regions)
 	if s.Resumed > 0 {
 		fmt.Fprintf(m.Stdout, "%d rows were already done before this resume\n", s.Resumed)
+	}
+	if n := s.NotesWritten; n != nil && s.DryRun {
+		fmt.Fprintf(m.Stdout, "notes: %d would be written on the rows' records\n", n.Created)
+	} else if n != nil {
+		fmt.Fprintf(m.Stdout, "notes: %d created, %d already there, %d failed (journal %s)\n", n.Created, n.Skipped, n.Failed, n.Journal)
 	}
 	if s.Success != "" {
 		fmt.Fprintf(m.Stdout, "results: %s\n", s.Success)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
 )
 
 // jobFile is a scheduled job: everything an import or export needs, so
@@ -215,7 +216,7 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 				if a.results == "" {
 					a.results = filepath.Dir(f)
 				}
-				job, err := planImport(f, a.results, a.dryRun)
+				job, err := planImport(f, a.results, a.dryRun, specHasNotes(a.mapping))
 				if err != nil {
 					sum.add("failed", f, err.Error())
 					sum.print(c.m.Stdout)
@@ -296,7 +297,11 @@ type importPlan struct {
 // (a new file, or new content under a name imported before, like a
 // nightly incoming/contacts.csv) is a new job; the journals of earlier
 // contents stay as they are.
-func planImport(f, results string, dryRun bool) (*importPlan, error) {
+//
+// With notes (the mapping's notes:, written after the records with a
+// journal of their own), a job whose records are all written but whose
+// notes are not is resumed too.
+func planImport(f, results string, dryRun, notes bool) (*importPlan, error) {
 	hash, err := bulk.HashFile(f)
 	if err != nil {
 		return nil, err
@@ -325,6 +330,12 @@ func planImport(f, results string, dryRun bool) (*importPlan, error) {
 			continue // another content of the file: a job of its own
 		}
 		p.id, p.journal = h.ID, j
+		if ended && notes {
+			if _, nended, err := bulk.JobStatus(bulk.NotesJournal(j)); err != nil || !nended {
+				p.action, p.why = "resumed", "its notes were not all written ("+bulk.NotesJournal(j)+")"
+				return p, nil
+			}
+		}
 		if ended {
 			p.action, p.why = "skipped", "imported before with the same content ("+j+")"
 		} else {
@@ -413,4 +424,20 @@ func (s *stepSummary) print(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "step %d: %s\n%s\n", s.step, strings.Join(parts, ", "), strings.Join(s.lines, "\n"))
+}
+
+// specHasNotes reports whether the mapping spec at path makes notes from
+// its rows' columns (notes:); false when it cannot be read (the import
+// reports that).
+func specHasNotes(path string) bool {
+	if path == "" {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	spec, err := mapping.LoadSpec(f)
+	return err == nil && len(spec.Notes) > 0
 }
