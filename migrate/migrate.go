@@ -38,6 +38,9 @@ type File struct {
 	Skip func(header []string, rec []string) (string, bool)
 	// Journal is the import journal of the file ("" keeps none).
 	Journal string
+	// History, if set, says more of a history file (a Spec of entity
+	// notes) or of the notes a card file's Spec makes: see History.
+	History *History
 }
 
 // Options configure a migration. The zero value of each field
@@ -114,6 +117,9 @@ type Report struct {
 	// Notes are the schema's warnings: no user list (owners by id only),
 	// no time zone (UTC).
 	Notes []string `json:"notes,omitempty"`
+	// Attachments are the files of the source's notes, which are not
+	// migrated.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // FileReport counts one file's rows.
@@ -138,6 +144,9 @@ type FileReport struct {
 	Resumed  int                   `json:"resumed,omitempty"`
 	Journal  string                `json:"journal,omitempty"`
 	Selected int                   `json:"selected,omitempty"` // sample runs: rows in the sample
+	// Notes count the file's notes: a history file's, or those its
+	// spec makes of a card file's columns.
+	Notes *NoteCounts `json:"notes,omitempty"`
 }
 
 // Merge is one row written into a record that another row (or the
@@ -271,6 +280,10 @@ type migration struct {
 	account map[kommo.EntityType]*accountIndex
 	keys    map[kommo.EntityType]map[string]int // source key → Kommo id
 	claims  []claimWrite
+	// The history (notes.go).
+	history    []*histFile
+	notesLocks map[*migFile]*bulk.JournalLock
+	created    map[kommo.EntityType]map[int]bool
 }
 
 var migrationOrder = map[kommo.EntityType]int{kommo.EntityCompanies: 0, kommo.EntityContacts: 1, kommo.EntityLeads: 2, kommo.EntityTasks: 3}
@@ -311,6 +324,10 @@ func Run(ctx context.Context, c *kommo.Client, files []File, opts Options) (*Rep
 		if f.Spec == nil || f.Open == nil {
 			return m.rep, fmt.Errorf("migrate: file %q has no spec or no reader", f.Name)
 		}
+		if isHistory(f) {
+			m.history = append(m.history, &histFile{File: f, idx: i})
+			continue
+		}
 		mf := &migFile{File: f, idx: i, primary: f.Spec.Entity}
 		if _, ok := migrationOrder[mf.primary]; !ok {
 			return m.rep, fmt.Errorf("migrate: %s: cannot migrate %q", f.Name, mf.primary)
@@ -333,6 +350,9 @@ func Run(ctx context.Context, c *kommo.Client, files []File, opts Options) (*Rep
 			f.lock = l
 		}
 		defer m.unlock()
+		if err := m.lockHistory(); err != nil {
+			return m.rep, fmt.Errorf("migrate: %w", err)
+		}
 	}
 	err := m.run(ctx)
 	m.rep.Finished = opts.Now()
@@ -344,6 +364,7 @@ func (m *migration) unlock() {
 		f.lock.Unlock()
 		f.lock = nil
 	}
+	m.unlockHistory()
 }
 
 func (m *migration) run(ctx context.Context) error {
@@ -369,6 +390,9 @@ func (m *migration) run(ctx context.Context) error {
 		if err := m.validate(ctx, f); err != nil {
 			return err
 		}
+	}
+	if err := m.checkHistory(ctx); err != nil {
+		return err
 	}
 	if len(m.rep.Unmatched) > 0 {
 		sort.SliceStable(m.rep.Unmatched, func(i, j int) bool { return m.rep.Unmatched[i].File < m.rep.Unmatched[j].File })
@@ -396,7 +420,7 @@ func (m *migration) run(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return m.writeHistory(ctx)
 }
 
 // Totals sums the files' counts per entity.
