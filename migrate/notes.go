@@ -427,7 +427,7 @@ func (m *migration) writeHistoryFile(ctx context.Context, h *histFile) error {
 				continue
 			}
 			for _, n := range row.Notes {
-				id, reason := m.noteRecord(n, hist)
+				e, id, reason := m.noteRecord(n, hist)
 				if id == 0 {
 					if m.opts.Sample > 0 {
 						continue // a record not in the sample
@@ -436,7 +436,6 @@ func (m *migration) writeHistoryFile(ctx context.Context, h *histFile) error {
 					nc.Failed++
 					continue
 				}
-				e := n.Entity
 				if hist.DurationMS && n.Params.Duration > 0 {
 					n.Params.Duration = (n.Params.Duration + 500) / 1000
 				}
@@ -489,16 +488,17 @@ func (m *migration) noteFailed(file string, line int, column, reason string, nc 
 
 // noteRecord finds the Kommo id of the record a note of a history file
 // names: the record this migration (or an earlier run of it) wrote for
-// the source id, or a Kommo id given as such. 0 and why when none.
-func (m *migration) noteRecord(n mapping.Note, hist *History) (int, string) {
+// the source id, or a Kommo id given as such: its entity and id, or 0
+// and why.
+func (m *migration) noteRecord(n mapping.Note, hist *History) (kommo.EntityType, int, string) {
 	if n.ID > 0 {
-		return n.ID, ""
+		return n.Entity, n.ID, ""
 	}
 	if n.Key != nil {
-		return 0, "a note of a migration names its record by the source id (refs), not by entity_key"
+		return "", 0, "a note of a migration names its record by the source id (refs), not by entity_key"
 	}
 	if id, ok := m.ref(n.Entity, n.Ref); ok && id != 0 {
-		return id, ""
+		return n.Entity, id, ""
 	}
 	if hist.AnyEntity {
 		for _, e := range []kommo.EntityType{kommo.EntityLeads, kommo.EntityContacts, kommo.EntityCompanies} {
@@ -506,11 +506,11 @@ func (m *migration) noteRecord(n mapping.Note, hist *History) (int, string) {
 				continue
 			}
 			if id, ok := m.ref(e, n.Ref); ok && id != 0 {
-				return id, ""
+				return e, id, ""
 			}
 		}
 	}
-	return 0, fmt.Sprintf("its %s %s is in no file of this migration and not in the account; the note was not written", n.Entity.Singular(), n.Ref)
+	return "", 0, fmt.Sprintf("its %s %s is in no file of this migration and not in the account; the note was not written", n.Entity.Singular(), n.Ref)
 }
 
 // noteItem is the note to write for n on record id: its author and
