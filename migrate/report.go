@@ -47,6 +47,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
+	if nf := r.noteFiles(); len(nf) > 0 {
+		b.WriteString("## Notes\n\n| File | Written | Already there | Failed |\n|---|---:|---:|---:|\n")
+		for _, f := range nf {
+			fmt.Fprintf(&b, "| %s | %d | %d | %d |\n", md(f.File), f.Notes.Written, f.Notes.Existing, f.Notes.Failed)
+		}
+		b.WriteString("\n")
+	}
 	if causes := r.warningCauses(); len(causes) > 0 {
 		b.WriteString("## Warnings\n\nThese rows landed, with the values below normalised, kept as written or left out, or without a link; the success files list them row by row.\n\n")
 		b.WriteString("| File | Column | Rows | What was done | Why | First row | Example |\n|---|---|---:|---|---|---:|---|\n")
@@ -100,6 +107,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(r.Attachments) > 0 {
+		b.WriteString("## Attachments not migrated\n\n" + attachmentsNote + "\n\n| File | Row | Column | Name |\n|---|---:|---|---|\n")
+		for _, a := range r.Attachments {
+			fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", md(a.File), a.Line, md(a.Column), md(a.Name))
+		}
+		b.WriteString("\n")
+	}
 	if len(r.Records) > 0 {
 		b.WriteString("## Sample records\n\n| File | Row | Key | Action | Kommo ids |\n|---|---:|---|---|---|\n")
 		for _, rec := range r.Records {
@@ -109,6 +123,21 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// attachmentsNote says what the attachments section is.
+const attachmentsNote = "The files of the source's notes are not migrated: move these by hand if they are needed."
+
+// noteFiles are the files with notes: history files and card files whose
+// spec makes notes.
+func (r *Report) noteFiles() []FileReport {
+	var out []FileReport
+	for _, f := range r.Files {
+		if f.Notes != nil {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // fileCause is one cause of a file's warnings.
@@ -239,6 +268,13 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		p.td(f.File, string(f.Entity))
 		p.tdn(f.Rows, f.Landed, f.Warned, f.Failed, f.Created, f.Updated, f.Merged, f.Skipped)
 	})
+	nf := r.noteFiles()
+	p.section(`<h2 id="notes">Notes</h2>
+<table><thead><tr><th>File</th><th class="n">Written</th><th class="n">Already there</th><th class="n">Failed</th></tr></thead><tbody>
+`, len(nf), func(i int) {
+		p.td(nf[i].File)
+		p.tdn(nf[i].Notes.Written, nf[i].Notes.Existing, nf[i].Notes.Failed)
+	})
 	causes := r.warningCauses()
 	p.section(`<h2 id="warnings">Warnings</h2>
 <p class="warn">These rows landed, with the values below normalised, kept as written or left out, or without a link; the success files list them row by row.</p>
@@ -290,6 +326,15 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		p.td(s.File)
 		p.tdn(s.Line)
 		p.td(s.Key, s.Column, s.Reason)
+	})
+	p.section(`<h2 id="attachments">Attachments not migrated</h2>
+<p class="warn">`+attachmentsNote+`</p>
+<table><thead><tr><th>File</th><th class="n">Row</th><th>Column</th><th>Name</th></tr></thead><tbody>
+`, len(r.Attachments), func(i int) {
+		a := r.Attachments[i]
+		p.td(a.File)
+		p.tdn(a.Line)
+		p.td(a.Column, a.Name)
 	})
 	p.section(`<h2 id="sample">Sample records</h2>
 <table><thead><tr><th>File</th><th class="n">Row</th><th>Key</th><th>Action</th><th>Kommo ids</th></tr></thead><tbody>
