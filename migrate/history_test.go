@@ -364,3 +364,50 @@ func TestMigrateHistoryUnknownAuthor(t *testing.T) {
 		t.Errorf("requests that write were sent: %v", slices.Collect(maps.Keys(e.bodies)))
 	}
 }
+
+// The history can come after the cards, in a migration of its own: its
+// notes land on the records the earlier one wrote, found by their source
+// ids in the account.
+func TestMigrateHistoryLater(t *testing.T) {
+	src := histSources[0]
+	e := newTestEnv(t)
+	var cards, history [][2]string
+	for _, f := range src.files {
+		if f[0] == "notes.csv" || f[0] == "calls.csv" {
+			history = append(history, f)
+		} else {
+			cards = append(cards, f)
+		}
+	}
+	if _, err := Run(t.Context(), e.c, fitFiles(t, e.dir, "cards", src.source, cards), Options{CreateFields: true, Users: src.users, JobID: "cards"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.emu.Snapshot().Notes); n != 0 {
+		t.Fatalf("%d notes after the cards", n)
+	}
+	if _, err := Run(t.Context(), e.c, fitFiles(t, e.dir, "history", src.source, history), Options{Users: src.users, JobID: "history"}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(src.want, noteLines(e.emu.Snapshot())); diff != "" {
+		t.Errorf("notes (-want +got):\n%s", diff)
+	}
+}
+
+// A dry run counts the notes it would write and writes none.
+func TestMigrateHistoryDryRun(t *testing.T) {
+	src := histSources[0]
+	e := newTestEnv(t)
+	rep, err := Run(t.Context(), e.c, fitFiles(t, e.dir, "dry", src.source, src.files), Options{CreateFields: true, Users: src.users, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	would := 0
+	for _, f := range rep.Files {
+		if f.Notes != nil {
+			would += f.Notes.Written
+		}
+	}
+	if st := e.emu.Snapshot(); len(st.Notes) != 0 || len(st.Leads) != 0 || would != len(src.want) {
+		t.Errorf("dry run: %d notes and %d leads written, %d notes counted; want 0, 0, %d", len(st.Notes), len(st.Leads), would, len(src.want))
+	}
+}
