@@ -411,3 +411,22 @@ func TestMigrateHistoryDryRun(t *testing.T) {
 		t.Errorf("dry run: %d notes and %d leads written, %d notes counted; want 0, 0, %d", len(st.Notes), len(st.Leads), would, len(src.want))
 	}
 }
+
+// A sample writes the notes of its records; the full run afterwards adds
+// the rest and none twice.
+func TestMigrateHistorySampleThenRest(t *testing.T) {
+	src := histSources[0]
+	e := newTestEnv(t)
+	if _, err := Run(t.Context(), e.c, fitFiles(t, e.dir, "s", src.source, src.files), Options{CreateFields: true, Users: src.users, Sample: 1, JobID: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.emu.Snapshot().Notes); n == 0 {
+		t.Fatal("the sample wrote no notes")
+	}
+	if _, err := Run(t.Context(), e.c, fitFiles(t, e.dir, "full", src.source, src.files), Options{CreateFields: true, Users: src.users, JobID: "full"}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(src.want, noteLines(e.emu.Snapshot())); diff != "" {
+		t.Errorf("notes after the sample and the rest (-want +got):\n%s", diff)
+	}
+}
