@@ -262,7 +262,11 @@ func PresetFor(source string) (*Preset, error) {
 
 // File returns the preset's file kind for entity e, or nil.
 func (p *Preset) File(e kommo.EntityType) *PresetFile {
-	e = mapping.ParseEntity(string(e))
+	if isHistoryEntity(e) {
+		e = EntityNotes // the first history kind
+	} else {
+		e = mapping.ParseEntity(string(e))
+	}
 	for _, f := range p.Files {
 		if f.Entity == e {
 			return f
