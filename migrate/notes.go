@@ -68,12 +68,13 @@ type Attachment struct {
 // isHistory reports whether f is a history file.
 func isHistory(f File) bool { return f.Spec != nil && isHistoryEntity(f.Spec.Entity) }
 
-// notesJournal is the journal of the notes a card file's spec makes.
+// notesJournal is the journal of the notes a card file's spec makes:
+// bulk.NotesJournal of its import's, as an import's notes have.
 func notesJournal(j string) string {
 	if j == "" {
 		return ""
 	}
-	return strings.TrimSuffix(j, ".journal") + "-notes.journal"
+	return bulk.NotesJournal(j)
 }
 
 // lockHistory takes the journals of the history: the history files' and
