@@ -57,6 +57,9 @@ type Options struct {
 	Users map[string]string
 	// Pipelines maps source pipeline names to Kommo pipelines.
 	Pipelines map[string]string
+	// OverdueTasks says what becomes of open tasks past their deadline
+	// (default OverdueOpen: open, the deadline kept); see taskState.
+	OverdueTasks OverduePolicy
 	// Stages maps source stages ("Stage", or "Pipeline/Stage" for one
 	// pipeline's) to Kommo stages ("Stage", "Pipeline/Stage", "won",
 	// "lost" or a status id).
@@ -84,9 +87,6 @@ type Options struct {
 	Results func(file string, res *bulk.Result)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// OverdueTasks says what becomes of open tasks past their deadline
-	// (default OverdueOpen: open, the deadline kept); see taskState.
-	OverdueTasks OverduePolicy
 }
 
 // Report is what a migration did, for the consultant and the
@@ -104,6 +104,9 @@ type Report struct {
 	Merges []Merge `json:"merges"`
 	// Skipped are the rows not migrated, with the reason.
 	Skipped []SkippedRow `json:"skipped"`
+	// Attachments are the files of the source's notes, which are not
+	// migrated.
+	Attachments []Attachment `json:"attachments,omitempty"`
 	// Unmatched are source values (owners, stages, options) that match
 	// nothing in the account; a migration with any stops before writing.
 	Unmatched []Unmatched `json:"unmatched"`
@@ -117,9 +120,6 @@ type Report struct {
 	// Notes are the schema's warnings: no user list (owners by id only),
 	// no time zone (UTC).
 	Notes []string `json:"notes,omitempty"`
-	// Attachments are the files of the source's notes, which are not
-	// migrated.
-	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // FileReport counts one file's rows.
@@ -138,15 +138,15 @@ type FileReport struct {
 	Landed   int             `json:"landed"`
 	Warned   int             `json:"warned"`
 	Warnings mapping.Summary `json:"warnings,omitempty"`
+	// Notes count the file's notes: a history file's, or those its
+	// spec makes of a card file's columns.
+	Notes *NoteCounts `json:"notes,omitempty"`
 	// Regions are the regions the file's phones without a country code
 	// were read in, with where each came from, and how many rows.
 	Regions  []mapping.RegionCount `json:"regions,omitempty"`
 	Resumed  int                   `json:"resumed,omitempty"`
 	Journal  string                `json:"journal,omitempty"`
 	Selected int                   `json:"selected,omitempty"` // sample runs: rows in the sample
-	// Notes count the file's notes: a history file's, or those its
-	// spec makes of a card file's columns.
-	Notes *NoteCounts `json:"notes,omitempty"`
 }
 
 // Merge is one row written into a record that another row (or the
@@ -270,6 +270,11 @@ type migFile struct {
 
 // migration is one running Migrate.
 type migration struct {
+	// The history (notes.go).
+	history    []*histFile
+	notesLocks map[*migFile]*bulk.JournalLock
+	created    map[kommo.EntityType]map[int]bool
+
 	c       *kommo.Client
 	opts    Options
 	schema  *mapping.Schema
@@ -280,10 +285,6 @@ type migration struct {
 	account map[kommo.EntityType]*accountIndex
 	keys    map[kommo.EntityType]map[string]int // source key → Kommo id
 	claims  []claimWrite
-	// The history (notes.go).
-	history    []*histFile
-	notesLocks map[*migFile]*bulk.JournalLock
-	created    map[kommo.EntityType]map[int]bool
 }
 
 var migrationOrder = map[kommo.EntityType]int{kommo.EntityCompanies: 0, kommo.EntityContacts: 1, kommo.EntityLeads: 2, kommo.EntityTasks: 3}

@@ -47,19 +47,19 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	if nf := r.noteFiles(); len(nf) > 0 {
-		b.WriteString("## Notes\n\n| File | Written | Already there | Failed |\n|---|---:|---:|---:|\n")
-		for _, f := range nf {
-			fmt.Fprintf(&b, "| %s | %d | %d | %d |\n", md(f.File), f.Notes.Written, f.Notes.Existing, f.Notes.Failed)
-		}
-		b.WriteString("\n")
-	}
 	if causes := r.warningCauses(); len(causes) > 0 {
 		b.WriteString("## Warnings\n\nThese rows landed, with the values below normalised, kept as written or left out, or without a link; the success files list them row by row.\n\n")
 		b.WriteString("| File | Column | Rows | What was done | Why | First row | Example |\n|---|---|---:|---|---|---:|---|\n")
 		for _, fc := range causes {
 			c := fc.cause
 			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %d | %s |\n", md(fc.file), md(c.Column), c.Rows, c.Outcome(), md(c.Hint()), c.FirstRow, md(c.Example))
+		}
+		b.WriteString("\n")
+	}
+	if nf := r.noteFiles(); len(nf) > 0 {
+		b.WriteString("## Notes\n\n| File | Written | Already there | Failed |\n|---|---:|---:|---:|\n")
+		for _, f := range nf {
+			fmt.Fprintf(&b, "| %s | %d | %d | %d |\n", md(f.File), f.Notes.Written, f.Notes.Existing, f.Notes.Failed)
 		}
 		b.WriteString("\n")
 	}
@@ -268,13 +268,6 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		p.td(f.File, string(f.Entity))
 		p.tdn(f.Rows, f.Landed, f.Warned, f.Failed, f.Created, f.Updated, f.Merged, f.Skipped)
 	})
-	nf := r.noteFiles()
-	p.section(`<h2 id="notes">Notes</h2>
-<table><thead><tr><th>File</th><th class="n">Written</th><th class="n">Already there</th><th class="n">Failed</th></tr></thead><tbody>
-`, len(nf), func(i int) {
-		p.td(nf[i].File)
-		p.tdn(nf[i].Notes.Written, nf[i].Notes.Existing, nf[i].Notes.Failed)
-	})
 	causes := r.warningCauses()
 	p.section(`<h2 id="warnings">Warnings</h2>
 <p class="warn">These rows landed, with the values below normalised, kept as written or left out, or without a link; the success files list them row by row.</p>
@@ -286,6 +279,13 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		p.td(c.Outcome(), c.Hint())
 		p.tdn(c.FirstRow)
 		p.td(c.Example)
+	})
+	nf := r.noteFiles()
+	p.section(`<h2 id="notes">Notes</h2>
+<table><thead><tr><th>File</th><th class="n">Written</th><th class="n">Already there</th><th class="n">Failed</th></tr></thead><tbody>
+`, len(nf), func(i int) {
+		p.td(nf[i].File)
+		p.tdn(nf[i].Notes.Written, nf[i].Notes.Existing, nf[i].Notes.Failed)
 	})
 	regions := r.regions()
 	p.section(`<h2 id="regions">Phones without a country code</h2>

@@ -124,14 +124,14 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 <table><thead><tr><th>File</th><th>Entity</th><th class="n">Rows</th><th class="n">Landed</th><th class="n">With warnings</th><th class="n">Failed</th><th class="n">Created</th><th class="n">Updated</th><th class="n">Merged</th><th class="n">Skipped</th></tr></thead><tbody>
 {{range .Files}}<tr><td>{{.File}}</td><td>{{thing .Entity}}</td><td class="n">{{.Rows}}</td><td class="n">{{.Landed}}</td><td class="n">{{.Warned}}</td><td class="n">{{.Failed}}</td><td class="n">{{.Created}}</td><td class="n">{{.Updated}}</td><td class="n">{{.Merged}}</td><td class="n">{{.Skipped}}</td></tr>
 {{end}}</tbody></table>{{end}}
-{{if .NoteFiles}}<h2 id="notes">Notes</h2>
-<table><thead><tr><th>File</th><th class="n">Written</th><th class="n">Already there</th><th class="n">Failed</th></tr></thead><tbody>
-{{range .NoteFiles}}<tr><td>{{.File}}</td><td class="n">{{.Notes.Written}}</td><td class="n">{{.Notes.Existing}}</td><td class="n">{{.Notes.Failed}}</td></tr>
-{{end}}</tbody></table>{{end}}
 {{if .Causes}}<h2 id="warnings">Warnings</h2>
 <p class="warn">These rows landed, with the values below normalised, kept as written or left out, or without a link; the success files list them row by row.</p>
 <table><thead><tr><th>File</th><th>Column</th><th class="n">Rows</th><th>What was done</th><th>Why</th><th class="n">First row</th><th>Example</th></tr></thead><tbody>
 {{range .Causes}}<tr><td>{{.File}}</td><td>{{.Column}}</td><td class="n">{{.Rows}}</td><td>{{.Outcome}}</td><td>{{.Hint}}</td><td class="n">{{.FirstRow}}</td><td>{{.Example}}</td></tr>
+{{end}}</tbody></table>{{end}}
+{{if .NoteFiles}}<h2 id="notes">Notes</h2>
+<table><thead><tr><th>File</th><th class="n">Written</th><th class="n">Already there</th><th class="n">Failed</th></tr></thead><tbody>
+{{range .NoteFiles}}<tr><td>{{.File}}</td><td class="n">{{.Notes.Written}}</td><td class="n">{{.Notes.Existing}}</td><td class="n">{{.Notes.Failed}}</td></tr>
 {{end}}</tbody></table>{{end}}
 {{if .Regions}}<h2 id="regions">Phones without a country code</h2>
 <table><thead><tr><th>File</th><th>Read in</th><th class="n">Rows</th></tr></thead><tbody>

@@ -55,13 +55,6 @@ func (r *Report) WriteMarkdownLang(w io.Writer, lang string) error {
 		}
 		b.WriteString("\n")
 	}
-	if nf := r.noteFiles(); len(nf) > 0 {
-		head(l.t("report.notes"), []string{"file", "written", "existing", "failed"}, "|---|---:|---:|---:|")
-		for _, f := range nf {
-			row(md(f.File), l.n(f.Notes.Written), l.n(f.Notes.Existing), l.n(f.Notes.Failed))
-		}
-		b.WriteString("\n")
-	}
 	if causes := r.warningCauses(); len(causes) > 0 {
 		fmt.Fprintf(&b, "## %s\n\n%s\n\n", l.t("report.warnings"), l.t("report.warnings.note"))
 		row(l.cols("file", "column", "rows", "what_done", "why", "first_row", "example")...)
@@ -69,6 +62,13 @@ func (r *Report) WriteMarkdownLang(w io.Writer, lang string) error {
 		for _, fc := range causes {
 			c := fc.cause
 			row(md(fc.file), md(c.Column), l.n(c.Rows), l.outcome(c), md(l.hint(c)), l.n(c.FirstRow), md(c.Example))
+		}
+		b.WriteString("\n")
+	}
+	if nf := r.noteFiles(); len(nf) > 0 {
+		head(l.t("report.notes"), []string{"file", "written", "existing", "failed"}, "|---|---:|---:|---:|")
+		for _, f := range nf {
+			row(md(f.File), l.n(f.Notes.Written), l.n(f.Notes.Existing), l.n(f.Notes.Failed))
 		}
 		b.WriteString("\n")
 	}
@@ -211,11 +211,6 @@ func (r *Report) WriteHTMLLang(w io.Writer, lang string) error {
 		p.td(f.File, l.entity(f.Entity))
 		p.tdt(l.n(f.Rows), l.n(f.Landed), l.n(f.Warned), l.n(f.Failed), l.n(f.Created), l.n(f.Updated), l.n(f.Merged), l.n(f.Skipped))
 	})
-	nf := r.noteFiles()
-	p.section(head("notes", l.t("report.notes"), "", "", "file", "written", "existing", "failed"), len(nf), func(i int) {
-		p.td(nf[i].File)
-		p.tdt(l.n(nf[i].Notes.Written), l.n(nf[i].Notes.Existing), l.n(nf[i].Notes.Failed))
-	})
 	causes := r.warningCauses()
 	p.section(head("warnings", l.t("report.warnings"), "warn", l.t("report.warnings.note"), "file", "column", "rows", "what_done", "why", "first_row", "example"), len(causes), func(i int) {
 		c := causes[i].cause
@@ -224,6 +219,11 @@ func (r *Report) WriteHTMLLang(w io.Writer, lang string) error {
 		p.td(l.outcome(c), l.hint(c))
 		p.tdt(l.n(c.FirstRow))
 		p.td(c.Example)
+	})
+	nf := r.noteFiles()
+	p.section(head("notes", l.t("report.notes"), "", "", "file", "written", "existing", "failed"), len(nf), func(i int) {
+		p.td(nf[i].File)
+		p.tdt(l.n(nf[i].Notes.Written), l.n(nf[i].Notes.Existing), l.n(nf[i].Notes.Failed))
 	})
 	regions := r.regions()
 	p.section(head("regions", l.t("report.regions"), "", "", "file", "read_in", "rows"), len(regions), func(i int) {
