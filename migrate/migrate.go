@@ -57,9 +57,6 @@ type Options struct {
 	Users map[string]string
 	// Pipelines maps source pipeline names to Kommo pipelines.
 	Pipelines map[string]string
-	// OverdueTasks says what becomes of open tasks past their deadline
-	// (default OverdueOpen: open, the deadline kept); see taskState.
-	OverdueTasks OverduePolicy
 	// Stages maps source stages ("Stage", or "Pipeline/Stage" for one
 	// pipeline's) to Kommo stages ("Stage", "Pipeline/Stage", "won",
 	// "lost" or a status id).
@@ -87,6 +84,9 @@ type Options struct {
 	Results func(file string, res *bulk.Result)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// OverdueTasks says what becomes of open tasks past their deadline
+	// (default OverdueOpen: open, the deadline kept); see taskState.
+	OverdueTasks OverduePolicy
 }
 
 // Report is what a migration did, for the consultant and the

@@ -81,7 +81,6 @@ type migrateArgs struct {
 	entity       string
 	mappings     repeatFlag
 	tables       string
-	overdue      string
 	users        repeatFlag
 	stages       repeatFlag
 	pipelines    repeatFlag
@@ -100,6 +99,7 @@ type migrateArgs struct {
 	region       string
 	timeZone     string
 	asJSON       bool
+	overdue      string
 	files        []string
 }
 
@@ -115,7 +115,6 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&a.entity, "entity", "", "with --dump-preset: only this entity's spec (companies, contacts, leads, tasks)")
 	fs.Var(&a.mappings, "mapping", "mapping spec `file` to use instead of the preset for the files of its entity (repeatable)")
 	fs.StringVar(&a.tables, "tables", "", "YAML `file` with users, pipelines and stages tables for source values that match nothing by name, or the CSV of --unmatched-csv filled in")
-	fs.StringVar(&a.overdue, "overdue-tasks", "open", "open tasks past their deadline: `open` (kept open with their deadline), done (written done) or skip (left out, listed in the report)")
 	fs.StringVar(&a.unmatchedCSV, "unmatched-csv", "", "write the source values that match nothing to this CSV `file`: fill its Kommo column and pass it to --tables")
 	fs.Var(&a.users, "user", "owner table entry `SOURCE=KOMMO` (user name, e-mail or id; repeatable)")
 	fs.Var(&a.stages, "stage", "stage table entry `SOURCE=KOMMO` (\"Stage\" or \"Pipeline/Stage\" on both sides; repeatable)")
@@ -133,6 +132,7 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&a.encoding, "encoding", "", "text encoding of the CSV files (default detected)")
 	fs.StringVar(&a.region, "region", "", "ISO `country` of phones written without a country code (default the preset's: RU for Russian exports)")
 	fs.StringVar(&a.timeZone, "time-zone", "", "IANA `zone` of the source's dates without an offset (default the preset's)")
+	fs.StringVar(&a.overdue, "overdue-tasks", "open", "open tasks past their deadline: `open` (kept open with their deadline), done (written done) or skip (left out, listed in the report)")
 	fs.BoolVar(&a.asJSON, "json", false, "print the report as JSON on stdout (with each file's landed, warned and failed rows and warnings by cause)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
