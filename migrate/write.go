@@ -81,13 +81,6 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 			}
 			if row != nil {
 				m.relatedKey(row, f.primary)
-				if f.primary == kommo.EntityTasks {
-					if why, ok := m.taskState(row); ok {
-						m.rep.Skipped = append(m.rep.Skipped, SkippedRow{File: f.Name, Line: line, Key: row.Key, Reason: "left out: " + why})
-						skipped++
-						continue
-					}
-				}
 				if x := f.extra[line]; len(x) > 0 {
 					switch {
 					case row.Contact != nil && f.primary == kommo.EntityContacts:
@@ -101,6 +94,13 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 					// found by that row's id, which it keeps.
 					row.Match[f.primary] = mapping.MatchKey{Kind: mapping.MatchField, FieldID: fid, Values: []string{alias}}
 					dropField(row, f.primary, fid)
+				}
+				if f.primary == kommo.EntityTasks {
+					if why, ok := m.taskState(row); ok {
+						m.rep.Skipped = append(m.rep.Skipped, SkippedRow{File: f.Name, Line: line, Key: row.Key, Reason: "left out: " + why})
+						skipped++
+						continue
+					}
 				}
 				if f.primary == kommo.EntityTasks && row.Task != nil && acc != nil && (known == nil || !known(line)) {
 					if dup := m.existingTask(row); dup {
