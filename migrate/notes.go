@@ -424,7 +424,11 @@ func (m *migration) writeHistoryFile(ctx context.Context, h *histFile) error {
 			}
 			if row == nil {
 				e := errs[0]
-				m.noteFailed(h.Name, line, e.Column, e.Error(), nc)
+				reason := e.Error()
+				if e.Value != "" {
+					reason += fmt.Sprintf(" (%q)", e.Value)
+				}
+				m.noteFailed(h.Name, line, e.Column, reason, nc)
 				continue
 			}
 			for _, n := range row.Notes {
