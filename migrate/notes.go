@@ -325,6 +325,7 @@ func (m *migration) writeCardNotes(ctx context.Context, f *migFile) error {
 	var src iter.Seq[noteIn] = func(yield func(noteIn) bool) {
 		t, err := f.Open()
 		if err != nil {
+			m.noteFailed(f.Name, 0, "", err.Error(), nc)
 			return
 		}
 		defer t.Close()
