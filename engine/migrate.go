@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -93,7 +94,9 @@ func sourceInfos(presets []*migrate.Preset) []SourceInfo {
 	for _, p := range presets {
 		si := SourceInfo{Source: p.Source, Name: p.Name, Entities: []string{}}
 		for _, f := range p.Files {
-			si.Entities = append(si.Entities, string(f.Entity))
+			if !slices.Contains(si.Entities, string(f.Entity)) { // several history kinds are one: notes
+				si.Entities = append(si.Entities, string(f.Entity))
+			}
 		}
 		out = append(out, si)
 	}
@@ -124,15 +127,14 @@ func (e *Engine) migrationFiles(p MigrateParams) ([]migrate.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		ent, err := ParseEntity(mf.Entity)
+		ent, pf, err := presetKind(preset, mf.Entity, f.name, f.header)
 		if err != nil {
 			return nil, fmt.Errorf("migrate: %s: %w", f.name, err)
 		}
-		pf := preset.File(ent)
 		if pf == nil {
 			return nil, fmt.Errorf("migrate: %s: the %s preset has no %s export", f.name, preset.Name, ent)
 		}
-		if prev, dup := seen[ent]; dup {
+		if prev, dup := seen[ent]; dup && ent != migrate.EntityNotes {
 			return nil, fmt.Errorf("migrate: %s and %s are both %s files; migrate one file per kind", prev, f.name, ent)
 		}
 		seen[ent] = f.name
@@ -144,13 +146,38 @@ func (e *Engine) migrationFiles(p MigrateParams) ([]migrate.File, error) {
 		if p.TimeZone != "" {
 			fit.Spec.Options.TimeZone = p.TimeZone
 		}
-		bf := migrate.File{Name: f.name, Spec: fit.Spec, Open: f.open, FieldTypes: fit.Types}
+		switch {
+		case fit.History != nil:
+			fit.History.Source = preset.Name
+		case len(fit.Spec.Notes) > 0:
+			fit.History = &migrate.History{Source: preset.Name}
+		}
+		bf := migrate.File{Name: f.name, Spec: fit.Spec, Open: f.open, FieldTypes: fit.Types, History: fit.History}
 		if len(fit.Skip) > 0 {
 			bf.Skip = fit.Skips
 		}
 		files = append(files, bf)
 	}
 	return files, nil
+}
+
+// presetKind is the kind of export of a file: the preset's kind of entity
+// e; of the history kinds (notes, calls, e-mails, ...), the one the
+// file's name and header fit best.
+func presetKind(p *migrate.Preset, e, name string, header []string) (kommo.EntityType, *migrate.PresetFile, error) {
+	if kommo.EntityType(e) != migrate.EntityNotes {
+		ent, err := ParseEntity(e)
+		if err != nil {
+			return "", nil, err
+		}
+		return ent, p.File(ent), nil
+	}
+	for _, d := range migrate.Detect([]*migrate.Preset{p}, name, header) {
+		if d.Entity == migrate.EntityNotes {
+			return d.Entity, d.File, nil
+		}
+	}
+	return migrate.EntityNotes, p.File(migrate.EntityNotes), nil
 }
 
 // MigrationJob is a running migration. Pause holds its requests before

@@ -111,6 +111,13 @@ func (m *migration) scanAccount(ctx context.Context) error {
 			}
 		}
 	}
+	if len(m.history) > 0 {
+		// History files name records of any entity, which an earlier
+		// migration may have written.
+		for _, e := range []kommo.EntityType{kommo.EntityCompanies, kommo.EntityContacts, kommo.EntityLeads} {
+			need[e] = true
+		}
+	}
 	for e := range need {
 		idx := &accountIndex{byKey: map[string]int{}, byDedup: map[string]int{}, extOf: map[int]string{}, tasks: map[string]bool{}}
 		m.account[e] = idx

@@ -2,12 +2,13 @@ package migrate
 
 import (
 	"github.com/kommo-bulk/kommo-bulk/kommo"
+	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/value"
 )
 
 // EntityNotes is the entity of a history file: each row a note (a note,
 // a call, an e-mail, a meeting, a comment) on a record of the migration.
-const EntityNotes kommo.EntityType = "notes"
+const EntityNotes = mapping.EntityNotes
 
 // isHistoryEntity reports whether e names notes.
 func isHistoryEntity(e kommo.EntityType) bool {
@@ -21,6 +22,10 @@ func isHistoryEntity(e kommo.EntityType) bool {
 // History is what a migration needs to know of a history file beyond its
 // spec, and of the notes a card file's spec makes.
 type History struct {
+	// Kind names the kind of history file ("calls"): it prefixes the
+	// notes' source ids, so that a note and a call with the same id stay
+	// two notes.
+	Kind string
 	// Source is the source's name, written in the first line of each
 	// note ("Ana Admin, 2024-03-15 14:02, from HubSpot").
 	Source string

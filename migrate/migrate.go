@@ -38,6 +38,9 @@ type File struct {
 	Skip func(header []string, rec []string) (string, bool)
 	// Journal is the import journal of the file ("" keeps none).
 	Journal string
+	// History, if set, says more of a history file (a Spec of entity
+	// notes) or of the notes a card file's Spec makes: see History.
+	History *History
 }
 
 // Options configure a migration. The zero value of each field
@@ -106,6 +109,9 @@ type Report struct {
 	Merges []Merge `json:"merges"`
 	// Skipped are the rows not migrated, with the reason.
 	Skipped []SkippedRow `json:"skipped"`
+	// Attachments are the files of the source's notes, which are not
+	// migrated.
+	Attachments []Attachment `json:"attachments,omitempty"`
 	// Unmatched are source values (owners, stages, options) that match
 	// nothing in the account; a migration with any stops before writing.
 	Unmatched []Unmatched `json:"unmatched"`
@@ -142,6 +148,9 @@ type FileReport struct {
 	Landed   int             `json:"landed"`
 	Warned   int             `json:"warned"`
 	Warnings mapping.Summary `json:"warnings,omitempty"`
+	// Notes count the file's notes: a history file's, or those its
+	// spec makes of a card file's columns.
+	Notes *NoteCounts `json:"notes,omitempty"`
 	// Regions are the regions the file's phones without a country code
 	// were read in, with where each came from, and how many rows.
 	Regions  []mapping.RegionCount `json:"regions,omitempty"`
@@ -273,6 +282,11 @@ type migFile struct {
 
 // migration is one running Migrate.
 type migration struct {
+	// The history (notes.go).
+	history    []*histFile
+	notesLocks map[*migFile]*bulk.JournalLock
+	created    map[kommo.EntityType]map[int]bool
+
 	c       *kommo.Client
 	opts    Options
 	schema  *mapping.Schema
@@ -324,6 +338,10 @@ func Run(ctx context.Context, c *kommo.Client, files []File, opts Options) (*Rep
 		if f.Spec == nil || f.Open == nil {
 			return m.rep, fmt.Errorf("migrate: file %q has no spec or no reader", f.Name)
 		}
+		if isHistory(f) {
+			m.history = append(m.history, &histFile{File: f, idx: i})
+			continue
+		}
 		mf := &migFile{File: f, idx: i, primary: f.Spec.Entity}
 		if _, ok := migrationOrder[mf.primary]; !ok {
 			return m.rep, fmt.Errorf("migrate: %s: cannot migrate %q", f.Name, mf.primary)
@@ -349,6 +367,9 @@ func Run(ctx context.Context, c *kommo.Client, files []File, opts Options) (*Rep
 			f.lock = l
 		}
 		defer m.unlock()
+		if err := m.lockHistory(); err != nil {
+			return m.rep, fmt.Errorf("migrate: %w", err)
+		}
 	}
 	err := m.run(ctx)
 	m.rep.Finished = opts.Now()
@@ -360,6 +381,7 @@ func (m *migration) unlock() {
 		f.lock.Unlock()
 		f.lock = nil
 	}
+	m.unlockHistory()
 }
 
 func (m *migration) run(ctx context.Context) error {
@@ -385,6 +407,9 @@ func (m *migration) run(ctx context.Context) error {
 		if err := m.validate(ctx, f); err != nil {
 			return err
 		}
+	}
+	if err := m.checkHistory(ctx); err != nil {
+		return err
 	}
 	if len(m.rep.Unmatched) > 0 {
 		sort.SliceStable(m.rep.Unmatched, func(i, j int) bool { return m.rep.Unmatched[i].File < m.rep.Unmatched[j].File })
@@ -415,7 +440,7 @@ func (m *migration) run(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return m.writeHistory(ctx)
 }
 
 // Totals sums the files' counts per entity.

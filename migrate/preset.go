@@ -71,6 +71,10 @@ type PresetFile struct {
 	// IsDeleted = true).
 	SkipIf []PresetFilter `yaml:"skip_if,omitempty"`
 
+	// Notes are columns of a card file that each become a note on the
+	// row's record (amoCRM's lead export's Note column).
+	Notes []PresetNote `yaml:"notes,omitempty"`
+
 	// History files (entity notes) only:
 	// Attachments are the columns naming a note's files, which are not
 	// migrated: the report lists them.
@@ -81,6 +85,14 @@ type PresetFile struct {
 	// (Salesforce): a reference not found among the records of its
 	// entity is looked up among the others'.
 	AnyEntity bool `yaml:"any_entity,omitempty"`
+}
+
+// PresetNote is a column of a card file written as a note on the row's
+// record.
+type PresetNote struct {
+	Names Aliases `yaml:"names"`
+	// Type is the note type (default common).
+	Type string `yaml:"type,omitempty"`
 }
 
 // PresetFilter matches rows by the value of a column.
@@ -250,7 +262,11 @@ func PresetFor(source string) (*Preset, error) {
 
 // File returns the preset's file kind for entity e, or nil.
 func (p *Preset) File(e kommo.EntityType) *PresetFile {
-	e = mapping.ParseEntity(string(e))
+	if isHistoryEntity(e) {
+		e = EntityNotes // the first history kind
+	} else {
+		e = mapping.ParseEntity(string(e))
+	}
 	for _, f := range p.Files {
 		if f.Entity == e {
 			return f
@@ -366,8 +382,17 @@ func (f *PresetFile) Fit(header []string, idField string) *Fit {
 			s.Refs = append(s.Refs, mapping.RefSpec{Column: header[i], Entity: mapping.ParseEntity(string(r.Entity))})
 		}
 	}
+	for _, n := range f.Notes {
+		if i := find(n.Names); i >= 0 {
+			used[i] = true
+			s.Notes = append(s.Notes, mapping.NoteSpec{Column: header[i], Type: n.Type})
+		}
+	}
 	if f.Entity == EntityNotes {
 		fit.History = &History{DurationMS: f.DurationMS, AnyEntity: f.AnyEntity}
+		if len(f.FileNames) > 0 {
+			fit.History.Kind = value.Normalize(f.FileNames[0])
+		}
 		for {
 			i := find(f.Attachments)
 			if i < 0 {
@@ -514,6 +539,9 @@ func (f *PresetFile) Template(lang, idField string) *Fit {
 			add(a)
 		}
 	}
+	for _, n := range f.Notes {
+		add(n.Names)
+	}
 	return f.Fit(sheet.UniqueHeaders(header), idField)
 }
 
@@ -621,6 +649,9 @@ func (f *PresetFile) keys() []string {
 		}
 	}
 	add(f.Attachments)
+	for _, n := range f.Notes {
+		add(n.Names)
+	}
 	return out
 }
 

@@ -74,6 +74,9 @@ func TestPresetsLoadAndCompile(t *testing.T) {
 					for _, r := range fit.Spec.Refs {
 						header = append(header, r.Column)
 					}
+					for _, n := range fit.Spec.Notes {
+						header = append(header, n.Column)
+					}
 					header = append(header, fit.Spec.Key)
 					if _, err := mapping.Compile(fit.Spec, schemaWith(fit.Types), dedupe(header)); err != nil {
 						t.Errorf("mapping.Compile(template) = %v", err)

@@ -57,6 +57,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
+	if nf := r.noteFiles(); len(nf) > 0 {
+		b.WriteString("## Notes\n\n| File | Written | Already there | Failed |\n|---|---:|---:|---:|\n")
+		for _, f := range nf {
+			fmt.Fprintf(&b, "| %s | %d | %d | %d |\n", md(f.File), f.Notes.Written, f.Notes.Existing, f.Notes.Failed)
+		}
+		b.WriteString("\n")
+	}
 	if regions := r.regions(); len(regions) > 0 {
 		b.WriteString("## Phones without a country code\n\n| File | Read in | Rows |\n|---|---|---:|\n")
 		for _, fr := range regions {
@@ -101,6 +108,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(r.Attachments) > 0 {
+		b.WriteString("## Attachments not migrated\n\n" + attachmentsNote + "\n\n| File | Row | Column | Name |\n|---|---:|---|---|\n")
+		for _, a := range r.Attachments {
+			fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", md(a.File), a.Line, md(a.Column), md(a.Name))
+		}
+		b.WriteString("\n")
+	}
 	if len(r.Records) > 0 {
 		b.WriteString("## Sample records\n\n| File | Row | Key | Action | Kommo ids |\n|---|---:|---|---|---|\n")
 		for _, rec := range r.Records {
@@ -110,6 +124,21 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// attachmentsNote says what the attachments section is.
+const attachmentsNote = "The files of the source's notes are not migrated: move these by hand if they are needed."
+
+// noteFiles are the files with notes: history files and card files whose
+// spec makes notes.
+func (r *Report) noteFiles() []FileReport {
+	var out []FileReport
+	for _, f := range r.Files {
+		if f.Notes != nil {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // fileCause is one cause of a file's warnings.
@@ -253,6 +282,13 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		p.tdn(c.FirstRow)
 		p.td(c.Example)
 	})
+	nf := r.noteFiles()
+	p.section(`<h2 id="notes">Notes</h2>
+<table><thead><tr><th>File</th><th class="n">Written</th><th class="n">Already there</th><th class="n">Failed</th></tr></thead><tbody>
+`, len(nf), func(i int) {
+		p.td(nf[i].File)
+		p.tdn(nf[i].Notes.Written, nf[i].Notes.Existing, nf[i].Notes.Failed)
+	})
 	regions := r.regions()
 	p.section(`<h2 id="regions">Phones without a country code</h2>
 <table><thead><tr><th>File</th><th>Read in</th><th class="n">Rows</th></tr></thead><tbody>
@@ -292,6 +328,15 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		p.td(s.File)
 		p.tdn(s.Line)
 		p.td(s.Key, s.Column, s.Reason)
+	})
+	p.section(`<h2 id="attachments">Attachments not migrated</h2>
+<p class="warn">`+attachmentsNote+`</p>
+<table><thead><tr><th>File</th><th class="n">Row</th><th>Column</th><th>Name</th></tr></thead><tbody>
+`, len(r.Attachments), func(i int) {
+		a := r.Attachments[i]
+		p.td(a.File)
+		p.tdn(a.Line)
+		p.td(a.Column, a.Name)
 	})
 	p.section(`<h2 id="sample">Sample records</h2>
 <table><thead><tr><th>File</th><th class="n">Row</th><th>Key</th><th>Action</th><th>Kommo ids</th></tr></thead><tbody>

@@ -27,9 +27,11 @@ import (
 // templateReport is what the page template sees.
 type templateReport struct {
 	*Report
-	Totals  []FileReport
-	Causes  []templateCause
-	Regions []templateRegion
+	Totals []FileReport
+	// NoteFiles are the files with notes (added with the history).
+	NoteFiles []FileReport
+	Causes    []templateCause
+	Regions   []templateRegion
 }
 
 // templateCause is one line of the warnings table.
@@ -57,7 +59,7 @@ func (h templateReport) Title() string {
 
 // templateHTML is the old WriteHTML.
 func templateHTML(r *Report, w io.Writer) error {
-	tr := templateReport{Report: r, Totals: r.totals()}
+	tr := templateReport{Report: r, Totals: r.totals(), NoteFiles: r.noteFiles()}
 	for _, f := range r.Files {
 		for _, c := range f.Warnings.Causes() {
 			tr.Causes = append(tr.Causes, templateCause{File: f.File, Column: c.Column, Outcome: c.Outcome(), Hint: c.Hint(), Example: c.Example, Rows: c.Rows, FirstRow: c.FirstRow})
@@ -127,6 +129,10 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 <table><thead><tr><th>File</th><th>Column</th><th class="n">Rows</th><th>What was done</th><th>Why</th><th class="n">First row</th><th>Example</th></tr></thead><tbody>
 {{range .Causes}}<tr><td>{{.File}}</td><td>{{.Column}}</td><td class="n">{{.Rows}}</td><td>{{.Outcome}}</td><td>{{.Hint}}</td><td class="n">{{.FirstRow}}</td><td>{{.Example}}</td></tr>
 {{end}}</tbody></table>{{end}}
+{{if .NoteFiles}}<h2 id="notes">Notes</h2>
+<table><thead><tr><th>File</th><th class="n">Written</th><th class="n">Already there</th><th class="n">Failed</th></tr></thead><tbody>
+{{range .NoteFiles}}<tr><td>{{.File}}</td><td class="n">{{.Notes.Written}}</td><td class="n">{{.Notes.Existing}}</td><td class="n">{{.Notes.Failed}}</td></tr>
+{{end}}</tbody></table>{{end}}
 {{if .Regions}}<h2 id="regions">Phones without a country code</h2>
 <table><thead><tr><th>File</th><th>Read in</th><th class="n">Rows</th></tr></thead><tbody>
 {{range .Regions}}<tr><td>{{.File}}</td><td>{{.Use}}</td><td class="n">{{.Rows}}</td></tr>
@@ -151,6 +157,11 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 <table><thead><tr><th>File</th><th class="n">Row</th><th>Key</th><th>Column</th><th>Reason</th></tr></thead><tbody>
 {{range .Skipped}}<tr><td>{{.File}}</td><td class="n">{{.Line}}</td><td>{{.Key}}</td><td>{{.Column}}</td><td>{{.Reason}}</td></tr>
 {{end}}</tbody></table>{{end}}
+{{if .Attachments}}<h2 id="attachments">Attachments not migrated</h2>
+<p class="warn">The files of the source's notes are not migrated: move these by hand if they are needed.</p>
+<table><thead><tr><th>File</th><th class="n">Row</th><th>Column</th><th>Name</th></tr></thead><tbody>
+{{range .Attachments}}<tr><td>{{.File}}</td><td class="n">{{.Line}}</td><td>{{.Column}}</td><td>{{.Name}}</td></tr>
+{{end}}</tbody></table>{{end}}
 {{if .Records}}<h2 id="sample">Sample records</h2>
 <table><thead><tr><th>File</th><th class="n">Row</th><th>Key</th><th>Action</th><th>Kommo ids</th></tr></thead><tbody>
 {{range .Records}}<tr><td>{{.File}}</td><td class="n">{{.Line}}</td><td>{{.Key}}</td><td>{{.Action}}</td><td>{{ids .IDs}}</td></tr>
@@ -172,7 +183,9 @@ func fill(s string) *Report {
 			{File: s, Entity: kommo.EntityContacts, Rows: 6, Created: 3, Updated: 1, Merged: 1, Skipped: 1, Failed: 1, Landed: 5, Warned: 2,
 				Warnings: warningsOf(s), Regions: []mapping.RegionCount{{Region: s, From: mapping.RegionFromColumn, Column: s, Rows: 2}}},
 			{File: s, Entity: e, Rows: 1, Created: 1},
+			{File: s, Entity: EntityNotes, Rows: 3, Created: 1, Skipped: 1, Failed: 1, Landed: 2, Notes: &NoteCounts{Written: 1, Existing: 1, Failed: 1}},
 		},
+		Attachments:   []Attachment{{File: s, Line: 2, Key: s, Column: s, Name: s}},
 		Merges:        []Merge{{File: s, Line: 4, Entity: e, Key: s, By: s, Into: s}},
 		Skipped:       []SkippedRow{{File: s, Line: 6, Key: s, Column: s, Reason: s}},
 		Unmatched:     []Unmatched{{File: s, Column: s, Kind: s, Value: s, Rows: 2, Closest: []string{s, s}}},

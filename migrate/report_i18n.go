@@ -66,6 +66,13 @@ func (r *Report) WriteMarkdownLang(w io.Writer, lang string) error {
 		}
 		b.WriteString("\n")
 	}
+	if nf := r.noteFiles(); len(nf) > 0 {
+		head(l.t("report.notes"), []string{"file", "written", "existing", "failed"}, "|---|---:|---:|---:|")
+		for _, f := range nf {
+			row(md(f.File), l.n(f.Notes.Written), l.n(f.Notes.Existing), l.n(f.Notes.Failed))
+		}
+		b.WriteString("\n")
+	}
 	if regions := r.regions(); len(regions) > 0 {
 		head(l.t("report.regions"), []string{"file", "read_in", "rows"}, "|---|---|---:|")
 		for _, fr := range regions {
@@ -104,6 +111,15 @@ func (r *Report) WriteMarkdownLang(w io.Writer, lang string) error {
 		head(l.t("report.skipped"), []string{"file", "row", "key", "column", "reason"}, "|---|---:|---|---|---|")
 		for _, s := range r.Skipped {
 			row(md(s.File), l.n(s.Line), md(s.Key), md(s.Column), md(s.Reason))
+		}
+		b.WriteString("\n")
+	}
+	if len(r.Attachments) > 0 {
+		fmt.Fprintf(&b, "## %s\n\n%s\n\n", l.t("report.attachments"), l.t("report.attachments.note"))
+		row(l.cols("file", "row", "column", "name")...)
+		b.WriteString("|---|---:|---|---|\n")
+		for _, a := range r.Attachments {
+			row(md(a.File), l.n(a.Line), md(a.Column), md(a.Name))
 		}
 		b.WriteString("\n")
 	}
@@ -206,6 +222,11 @@ func (r *Report) WriteHTMLLang(w io.Writer, lang string) error {
 		p.tdt(l.n(c.FirstRow))
 		p.td(c.Example)
 	})
+	nf := r.noteFiles()
+	p.section(head("notes", l.t("report.notes"), "", "", "file", "written", "existing", "failed"), len(nf), func(i int) {
+		p.td(nf[i].File)
+		p.tdt(l.n(nf[i].Notes.Written), l.n(nf[i].Notes.Existing), l.n(nf[i].Notes.Failed))
+	})
 	regions := r.regions()
 	p.section(head("regions", l.t("report.regions"), "", "", "file", "read_in", "rows"), len(regions), func(i int) {
 		p.td(regions[i].file, l.region(regions[i].RegionCount))
@@ -236,6 +257,12 @@ func (r *Report) WriteHTMLLang(w io.Writer, lang string) error {
 		p.tdt(l.n(s.Line))
 		p.td(s.Key, s.Column, s.Reason)
 	})
+	p.section(head("attachments", l.t("report.attachments"), "warn", l.t("report.attachments.note"), "file", "row", "column", "name"), len(r.Attachments), func(i int) {
+		a := r.Attachments[i]
+		p.td(a.File)
+		p.tdt(l.n(a.Line))
+		p.td(a.Column, a.Name)
+	})
 	p.section(head("sample", l.t("report.sample"), "", "", "file", "row", "key", "action", "ids"), len(r.Records), func(i int) {
 		rec := r.Records[i]
 		p.td(rec.File)
@@ -251,7 +278,7 @@ func (r *Report) WriteHTMLLang(w io.Writer, lang string) error {
 
 // numericColumn are the report's columns of numbers, right-aligned.
 var numericColumn = map[string]bool{"rows": true, "landed": true, "warned": true, "failed": true, "created": true, "updated": true,
-	"merged": true, "skipped": true, "row": true, "first_row": true}
+	"merged": true, "skipped": true, "row": true, "first_row": true, "written": true, "existing": true}
 
 // tdt writes one right-aligned cell per number already written as text.
 func (p *htmlPage) tdt(cells ...string) {

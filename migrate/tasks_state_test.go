@@ -28,13 +28,21 @@ type wireEnv struct {
 	bodies map[string][][]byte
 }
 
-func newWireEnv(tb testing.TB) *wireEnv {
+func newWireEnv(tb testing.TB) *wireEnv { return newWrappedEnv(tb, nil) }
+
+// newWrappedEnv is a wireEnv whose emulator is served through wrap (nil:
+// as it is), to fail or stop a run at a request.
+func newWrappedEnv(tb testing.TB, wrap func(http.Handler) http.Handler) *wireEnv {
 	tb.Helper()
 	emu, err := kt.NewServer(kt.Options{Tokens: []string{testToken}, Rate: rate.Inf})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	w := &wireEnv{bodies: map[string][][]byte{}}
+	var h http.Handler = emu
+	if wrap != nil {
+		h = wrap(emu)
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Method != http.MethodGet {
 			b, _ := io.ReadAll(r.Body)
@@ -44,7 +52,7 @@ func newWireEnv(tb testing.TB) *wireEnv {
 			w.bodies[k] = append(w.bodies[k], b)
 			w.mu.Unlock()
 		}
-		emu.ServeHTTP(rw, r)
+		h.ServeHTTP(rw, r)
 	}))
 	tb.Cleanup(func() { srv.Close(); emu.Close() })
 	c, err := kommo.NewClient(srv.URL, kommo.WithToken(testToken), kommo.WithRateLimit(rate.Inf, 1),

@@ -132,6 +132,9 @@ func (m *migration) importFile(ctx context.Context, f *migFile) error {
 					}
 				}
 			}
+			if row != nil {
+				row.Notes = nil // written after the records (notes.go)
+			}
 			if !yield(bulk.Item{Row: row, Errs: errs, Line: line}) {
 				return
 			}
@@ -332,6 +335,7 @@ func (m *migration) collect(f *migFile, res *bulk.Result, fr *FileReport) {
 		if id := rr.IDs[f.primary]; id != 0 && rr.Key != "" {
 			m.keys[f.primary][rr.Key] = id
 		}
+		m.noteCreated(f.primary, &rr)
 		if m.opts.Sample > 0 {
 			m.rep.Records = append(m.rep.Records, MigratedRecord{File: f.Name, Line: l, Key: rr.Key, Entity: f.primary, Action: rr.Action, IDs: rr.IDs})
 		}

@@ -431,25 +431,28 @@ export interface MigrationDetection {
   /** The source the files come from, as a whole ("" when none fits). */
   source: Source;
   /** Every source the presets know, with its kinds of export (to override a detection). */
-  sources: Array<{ source: Source; name: string; entities: Entity[] }>;
+  sources: Array<{ source: Source; name: string; entities: MigrationEntity[] }>;
   files: Array<{
     fileId: number;
     name: string;
     /** "" when nothing fits well enough: choose it. */
     source: Source;
-    entity: Entity | '';
+    entity: MigrationEntity | '';
     /** 0 to 1. */
     confidence: number;
     /** The best guesses, best first. */
-    candidates: Array<{ source: Source; entity: Entity; confidence: number }>;
+    candidates: Array<{ source: Source; entity: MigrationEntity; confidence: number }>;
     /** Columns the preset does not know: not migrated. */
     ignored: string[];
   }>;
 }
 
+/** A kind of export file: a card entity, or notes (history: notes, calls, e-mails... several files may be notes). */
+export type MigrationEntity = Entity | 'notes';
+
 export interface MigrateParams {
-  /** One file per kind; they run companies, contacts, leads, tasks. */
-  files: Array<{ fileId: number; source: Source; entity: Entity }>;
+  /** One file per kind (but notes); they run companies, contacts, leads, tasks, then the notes. */
+  files: Array<{ fileId: number; source: Source; entity: MigrationEntity }>;
   /** Source owner (name, e-mail or id) → Kommo user (name, e-mail or id). */
   users?: Record<string, string>;
   /** Source pipeline → Kommo pipeline. */
@@ -500,7 +503,7 @@ export interface MigrationReport {
   sample?: number;
   id_field: string;
   files: Array<{
-    file: string; entity: Entity; rows: number; created: number; updated: number; merged: number; skipped: number; failed: number;
+    file: string; entity: MigrationEntity; rows: number; created: number; updated: number; merged: number; skipped: number; failed: number;
     /** Rows in Kommo (created, updated, already there, merged), and those of them with warnings. */
     landed: number; warned: number;
     /** The file's warnings by cause (Go's mapping.Cause: snake_case). */
@@ -513,12 +516,16 @@ export interface MigrationReport {
       summary: string;
     }>;
     regions?: RegionCount[];
+    /** The file's notes (a history file's, or those its spec makes): written (in a dry run: would be), already there, failed. */
+    notes?: { written: number; existing: number; failed: number; resumed?: number };
     resumed?: number; selected?: number;
     /** The job's journal file, where a run keeps one. */
     journal?: string;
   }> | null;
   merges: Array<{ file: string; line: number; entity: Entity; key: string; by: string; into: string }> | null;
   skipped: Array<{ file: string; line: number; key?: string; column?: string; reason: string }> | null;
+  /** The files of the source's notes, not migrated. */
+  attachments?: Array<{ file: string; line: number; key?: string; column: string; name: string }>;
   unmatched: Array<{ file: string; column: string; kind: 'user' | 'pipeline' | 'stage' | string; value: string; rows: number; closest?: string[]; reason?: string }> | null;
   fields_created: Array<{ entity: Entity; name: string; type: string; id?: number; options?: string[] }> | null;
   owners: Array<{ value: string; to: string; by: string }> | null;

@@ -235,11 +235,18 @@ func (c *MigrateCommand) classify(a *migrateArgs) ([]*classified, error) {
 		if a.from == "" && len(out) > 0 && d.Source != out[0].source {
 			return nil, &usageError{msg: fmt.Sprintf("%s looks like a %s export, %s like a %s one; migrate one source at a time or name it with --from", out[0].path, out[0].source, path, d.Source)}
 		}
-		if prev, dup := seen[d.Entity]; dup {
+		// History files (notes, calls, e-mails...) may be several.
+		if prev, dup := seen[d.Entity]; dup && d.Entity != migrate.EntityNotes {
 			return nil, &usageError{msg: fmt.Sprintf("%s and %s both look like %s files; pass one file per entity", prev, path, d.Entity)}
 		}
 		seen[d.Entity] = path
 		cl := &classified{path: path, source: d.Source, entity: d.Entity, conf: d.Confidence, fit: d.File.Fit(header, a.idField)}
+		switch {
+		case cl.fit.History != nil:
+			cl.fit.History.Source = d.Preset.Name
+		case len(cl.fit.Spec.Notes) > 0:
+			cl.fit.History = &migrate.History{Source: d.Preset.Name}
+		}
 		if a.region != "" {
 			cl.fit.Spec.Options.Region = a.region
 		}
@@ -364,12 +371,17 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 			fmt.Fprintf(c.m.Stderr, "    not migrated (no preset column): %s\n", strings.Join(cl.fit.Ignored, ", "))
 		}
 		fit := cl.fit
+		journal := fmt.Sprintf("%s-%s.journal", a.jobID, cl.entity)
+		if cl.entity == migrate.EntityNotes {
+			journal = fmt.Sprintf("%s-notes-%s.journal", a.jobID, strings.TrimSuffix(filepath.Base(cl.path), filepath.Ext(cl.path)))
+		}
 		mf := migrate.File{
 			Name:       filepath.Base(cl.path),
 			Spec:       spec,
 			Open:       func() (sheet.Table, error) { return openTable(cl.path, a.encoding) },
 			FieldTypes: fit.Types,
-			Journal:    filepath.Join(results, fmt.Sprintf("%s-%s.journal", a.jobID, cl.entity)),
+			Journal:    filepath.Join(results, journal),
+			History:    fit.History,
 		}
 		if len(fit.Skip) > 0 {
 			mf.Skip = func(h, rec []string) (string, bool) { return fit.Skips(h, rec) }
@@ -500,9 +512,20 @@ func printMigration(w io.Writer, rep *migrate.Report, lang string) {
 		fmt.Fprintf(w, "warning: %s\n", n)
 	}
 	for _, f := range rep.Files {
+		if f.Entity == migrate.EntityNotes && f.Notes != nil {
+			fmt.Fprintf(w, "%-28s %-9s %d rows: %d notes %swritten, %d already there, %d failed, %d left out\n",
+				f.File, f.Entity, f.Rows, f.Notes.Written, verb, f.Notes.Existing, f.Notes.Failed, f.Skipped-f.Notes.Existing)
+			continue
+		}
 		fmt.Fprintf(w, "%-28s %-9s %d rows: %d %s, %d with warnings, %d failed (%d %screated, %d %supdated, %d merged, %d skipped)\n",
 			f.File, f.Entity, f.Rows, f.Landed, land, f.Warned, f.Failed, f.Created, verb, f.Updated, verb, f.Merged, f.Skipped)
 		printCauses(w, "  ", lang, f.Warnings, nil, f.Regions)
+		if f.Notes != nil {
+			fmt.Fprintf(w, "  notes: %d %swritten, %d already there, %d failed\n", f.Notes.Written, verb, f.Notes.Existing, f.Notes.Failed)
+		}
+	}
+	if n := len(rep.Attachments); n > 0 {
+		fmt.Fprintf(w, "%d attachments of notes not migrated (files are not carried): listed in the report\n", n)
 	}
 	if len(rep.FieldsCreated) > 0 {
 		var names []string
