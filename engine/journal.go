@@ -36,6 +36,19 @@ type JobStore interface {
 	List() ([]string, error)
 }
 
+// JournalFile and Unlocker are bulk's, for a JobStore made outside the
+// engine (wasm/).
+type (
+	JournalFile = bulk.JournalFile
+	Unlocker    = bulk.Unlocker
+)
+
+// JobLockedError is the error of a JobStore's Lock when another holder
+// (another tab) has the journal name.
+func JobLockedError(name, holder string) error {
+	return &bulk.LockedError{Journal: name, Holder: bulk.LockHolder{Command: holder}}
+}
+
 // ErrNotSameFile is returned by ResumeImport when the file given is not
 // the one the job started with (its size or hash differ).
 var ErrNotSameFile = errors.New("this is not the file the job started with")

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"syscall/js"
 
-	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/engine"
 )
 
@@ -27,7 +26,7 @@ type jsStore struct{ v js.Value }
 
 var _ engine.JobStore = jsStore{}
 
-func (s jsStore) Open(name string) (bulk.JournalFile, error) {
+func (s jsStore) Open(name string) (engine.JournalFile, error) {
 	h, err := await(s.v.Call("open", name))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
@@ -71,13 +70,13 @@ func (s jsStore) List() ([]string, error) {
 	return out, nil
 }
 
-func (s jsStore) Lock(name string) (bulk.Unlocker, error) {
+func (s jsStore) Lock(name string) (engine.Unlocker, error) {
 	v, err := await(s.v.Call("lock", name))
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
 	if v.IsNull() || v.IsUndefined() {
-		return nil, &bulk.LockedError{Journal: name, Holder: bulk.LockHolder{Command: "another tab of this page"}}
+		return nil, engine.JobLockedError(name, "another tab of this page")
 	}
 	return jsLock{v}, nil
 }
