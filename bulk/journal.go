@@ -53,6 +53,17 @@ type JobHeader struct {
 	Mapping string `json:"mapping,omitempty"`
 	Sheet   string `json:"sheet,omitempty"`
 	Started int64  `json:"started"`
+	// InputSize is the input file's size in bytes, which a resume checks
+	// before it hashes the file.
+	InputSize int64 `json:"input_size,omitempty"`
+	// Spec is the mapping spec's text when the job has no spec file (the
+	// page's jobs), so a resume needs only the input file.
+	Spec string `json:"spec,omitempty"`
+	// Account is the account the job wrote to (its subdomain).
+	Account string `json:"account,omitempty"`
+	// Extra is the front end's own settings of the job (the page's read
+	// options and cell fixes); bulk does not read it.
+	Extra json.RawMessage `json:"extra,omitempty"`
 }
 
 type entry struct {

@@ -77,8 +77,8 @@ func storeOf(s JournalStore) JournalStore {
 }
 
 // MemStore keeps journals in memory (tests, and a page without storage).
-// It tells what was synced from what was only written: Crash drops what
-// was not synced, as a killed process or a closed tab loses it.
+// It tells what was synced from what was only written: SyncedCopy is what
+// a killed process or a closed tab leaves.
 type MemStore struct {
 	mu     sync.Mutex
 	files  map[string]*memJournal
@@ -138,8 +138,8 @@ func (s *MemStore) Lock(name string) (Unlocker, error) {
 	return &memLock{s: s, name: name}, nil
 }
 
-// Names lists the journals, sorted.
-func (s *MemStore) Names() []string {
+// List lists the names of the store, sorted.
+func (s *MemStore) List() ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []string
@@ -147,18 +147,19 @@ func (s *MemStore) Names() []string {
 		out = append(out, n)
 	}
 	slices.Sort(out)
-	return out
+	return out, nil
 }
 
-// Crash drops every journal's bytes written since its last sync, and
-// every lock: what a killed process leaves.
-func (s *MemStore) Crash() {
+// SyncedCopy returns a store holding what this one has synced, without
+// locks: what a process killed at this instant leaves to the next one.
+func (s *MemStore) SyncedCopy() *MemStore {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, f := range s.files {
-		f.data = f.data[:f.synced]
+	out := NewMemStore()
+	for n, f := range s.files {
+		out.files[n] = &memJournal{data: slices.Clone(f.data[:f.synced]), synced: f.synced}
 	}
-	clear(s.locked)
+	return out
 }
 
 type memLock struct {

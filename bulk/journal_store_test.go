@@ -9,7 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,24 +21,37 @@ import (
 )
 
 // crashAt lets the emulator apply the n-th write (POST or PATCH) and then
-// "crashes" the importer: the connection drops without an answer and the
-// import's context is cancelled, as a closed tab leaves a write whose
-// outcome nobody learnt.
+// kills the importer at once, as a closed tab does: the store is kept as
+// it was synced at that instant, the import's context is cancelled, and
+// nothing it sends after lands. Requests are served one at a time, so
+// every write served before the crash was journaled before it was sent.
 type crashAt struct {
-	emu    *kt.Server
-	n      int64
-	writes atomic.Int64
-	cancel atomic.Pointer[context.CancelFunc]
+	emu *kt.Server
+	n   int64
+
+	mu      sync.Mutex
+	writes  int64
+	crashed bool
+	store   *MemStore
+	kept    *MemStore
+	cancel  context.CancelFunc
 }
 
 func (c *crashAt) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && c.writes.Add(1) == c.n {
-		c.emu.DropNext(1, true)
-		c.emu.ServeHTTP(w, r)
-		if f := c.cancel.Load(); f != nil {
-			(*f)()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.crashed {
+		panic(http.ErrAbortHandler)
+	}
+	if r.Method != http.MethodGet {
+		c.writes++
+		if c.writes == c.n {
+			c.emu.DropNext(1, true)
+			c.emu.ServeHTTP(w, r)
+			c.crashed, c.kept = true, c.store.SyncedCopy()
+			c.cancel()
+			return
 		}
-		return
 	}
 	c.emu.ServeHTTP(w, r)
 }
@@ -74,18 +87,19 @@ func TestMemStoreCrashResumesExactlyOnce(t *testing.T) {
 		at := 1 + rng.Int64N(20)
 		t.Run(fmt.Sprintf("write %d", at), func(t *testing.T) {
 			h, c := newCrashEnv(t, at)
-			store := NewMemStore()
-			o := ImportOptions{Job: JobHeader{ID: "mem", Entity: kommo.EntityContacts, Mode: ModeCreate},
-				Journal: "mem.journal", Store: store, BatchSize: 5, Workers: 2}
 			ctx, cancel := context.WithCancel(t.Context())
-			h.cancel.Store(&cancel)
+			h.store, h.cancel = NewMemStore(), cancel
+			o := ImportOptions{Job: JobHeader{ID: "mem", Entity: kommo.EntityContacts, Mode: ModeCreate},
+				Journal: "mem.journal", Store: h.store, BatchSize: 5, Workers: 2}
 			if _, err := Import(ctx, c, items(rows...), o); err == nil {
 				t.Fatalf("the import did not stop at write %d", at)
 			}
-			store.Crash()
-			h.cancel.Store(nil)
+			h.mu.Lock()
+			store := h.kept
+			h.crashed, h.n = false, 0
+			h.mu.Unlock()
 
-			o.Resume = true
+			o.Resume, o.Store = true, store
 			res, err := Import(t.Context(), c, items(rows...), o)
 			if err != nil {
 				t.Fatal(err)

@@ -58,12 +58,17 @@ type Engine struct {
 	jobs    map[int]*Job
 	keys    map[kommo.EntityType]map[string]int
 	nextID  int
+	// store keeps the journals of imports (SetJobStore); journals are
+	// those of running jobs, account the account's subdomain.
+	store    JobStore
+	journals map[string]bool
+	account  string
 }
 
 // New returns an engine; Configure must be called before anything
 // that talks to Kommo.
 func New() *Engine {
-	return &Engine{files: map[int]*file{}, jobs: map[int]*Job{}, keys: map[kommo.EntityType]map[string]int{}}
+	return &Engine{files: map[int]*file{}, jobs: map[int]*Job{}, keys: map[kommo.EntityType]map[string]int{}, journals: map[string]bool{}}
 }
 
 // Configure sets where the account is. It drops the cached schema.
@@ -87,6 +92,7 @@ func (e *Engine) Configure(cfg Config) error {
 	e.cfg = cfg
 	e.limiter, e.maxRate = rate.NewLimiter(r, 1), r
 	e.schema = nil
+	e.account = ""
 	return nil
 }
 

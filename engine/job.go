@@ -159,11 +159,22 @@ var _ http.RoundTripper = gatedTransport{}
 // StartImport starts importing (or dry-running) the file through the spec
 // and returns at once; progress is called from the job's goroutines, one
 // call at a time.
+//
+// With a job store (SetJobStore), an import that writes is journaled there
+// as the CLI's is: a stopped one (a closed tab) continues with
+// ResumeImport, and a finished one can be undone (UndoJob).
 func (e *Engine) StartImport(ctx context.Context, id int, specText string, p ImportParams, progress func(ProgressInfo)) (*Job, error) {
 	f, err := e.file(id)
 	if err != nil {
 		return nil, err
 	}
+	return e.startImport(ctx, f, specText, p, nil, progress)
+}
+
+// startImport starts a job, or with resume (the header of its journal)
+// continues one.
+func (e *Engine) startImport(ctx context.Context, f *file, specText string, p ImportParams, resume *bulk.JobHeader, progress func(ProgressInfo)) (*Job, error) {
+	var err error
 	mode := bulk.ModeCreate
 	if p.Mode != "" {
 		if mode, err = bulk.ParseMode(p.Mode); err != nil {
@@ -189,6 +200,21 @@ func (e *Engine) StartImport(ctx context.Context, id int, specText string, p Imp
 	if name == "" {
 		name = strings.TrimSuffix(f.name, pathExt(f.name)) + "-" + time.Now().UTC().Format("20060102-150405")
 	}
+	var jr *journalRun
+	if store := e.jobStore(); store != nil && !p.DryRun {
+		jr = &journalRun{store: store, resume: resume, spec: specText}
+		if resume != nil {
+			name = resume.ID
+		}
+		jr.name = name + JournalExt
+		if !e.claimJournal(jr.name) {
+			j.cancel()
+			e.mu.Lock()
+			delete(e.jobs, j.ID)
+			e.mu.Unlock()
+			return nil, fmt.Errorf("job %s is running", name)
+		}
+	}
 	report := func(pi ProgressInfo) {
 		if progress != nil {
 			pi.Paused = j.gate.isPaused()
@@ -199,9 +225,12 @@ func (e *Engine) StartImport(ctx context.Context, id int, specText string, p Imp
 		defer func() {
 			e.mu.Lock()
 			delete(e.jobs, j.ID)
+			if jr != nil {
+				delete(e.journals, jr.name)
+			}
 			e.mu.Unlock()
 		}()
-		j.res, j.err = e.runImport(ctx, f, spec, m, mode, name, p, j.client, report)
+		j.res, j.err = e.runImport(ctx, f, spec, m, mode, name, p, j.client, jr, report)
 	})
 	return j, nil
 }
@@ -217,7 +246,7 @@ func (e *Engine) Job(id int) (*Job, error) {
 	return j, nil
 }
 
-func (e *Engine) runImport(ctx context.Context, f *file, spec *mapping.Spec, m *mapping.Mapper, mode bulk.Mode, name string, p ImportParams, client *kommo.Client, progress func(ProgressInfo)) (*ImportResult, error) {
+func (e *Engine) runImport(ctx context.Context, f *file, spec *mapping.Spec, m *mapping.Mapper, mode bulk.Mode, name string, p ImportParams, client *kommo.Client, jr *journalRun, progress func(ProgressInfo)) (*ImportResult, error) {
 	start := time.Now()
 	// A first pass counts the rows, for the ETA and the lookup strategy.
 	progress(ProgressInfo{Phase: "validating"})
@@ -274,6 +303,12 @@ func (e *Engine) runImport(ctx context.Context, f *file, spec *mapping.Spec, m *
 		Refs:         e.refs,
 		Progress:     func(bp bulk.Progress) { progress(progressInfo(bp)) },
 	}
+	if jr != nil {
+		if err := e.journalOptions(ctx, f, jr, &opts); err != nil {
+			t.Close()
+			return nil, err
+		}
+	}
 	res, runErr := bulk.Import(ctx, client, items, opts)
 	t.Close()
 	if res == nil {
@@ -306,6 +341,11 @@ func (e *Engine) runImport(ctx context.Context, f *file, spec *mapping.Spec, m *
 	if res.Failed > 0 {
 		if out.ErrorsFile, err = f.resultFile(res, errKind, true); err != nil {
 			return nil, fmt.Errorf("write the errors file: %w", err)
+		}
+	}
+	if jr != nil && runErr == nil {
+		if err := jr.keepResults(out); err != nil {
+			return nil, err
 		}
 	}
 	out.Pending = expected - len(res.Rows)

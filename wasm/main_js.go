@@ -165,6 +165,59 @@ func main() {
 			}
 			return runMigration(e, p, callbackArg(args, 1))
 		},
+		"setJobStore": func(args []js.Value) any {
+			s, err := storeArg(args)
+			if err != nil {
+				return rejected(err.Error())
+			}
+			e.SetJobStore(s)
+			return jsPromise.Call("resolve", s != nil)
+		},
+		"jobs": func([]js.Value) any {
+			return promise(func() (any, error) { return toJS(e.Jobs()) })
+		},
+		"resumeJob": func(args []js.Value) any {
+			const usage = "resumeJob(journal: string, file: Blob | Uint8Array, onProgress?)"
+			if len(args) < 2 || args[0].Type() != js.TypeString {
+				return jobRejected(usage)
+			}
+			src, err := sourceArg(args[1])
+			if err != nil {
+				return jobRejected("resumeJob: " + err.Error())
+			}
+			return resumeJob(e, args[0].String(), src, callbackArg(args, 2))
+		},
+		"undoJob": func(args []js.Value) any {
+			if len(args) < 1 || args[0].Type() != js.TypeString {
+				return rejected("undoJob(journal: string)")
+			}
+			name := args[0].String()
+			return promise(func() (any, error) { return toJS(e.UndoJob(context.Background(), name)) })
+		},
+		"jobFile": func(args []js.Value) any {
+			if len(args) < 1 || args[0].Type() != js.TypeString {
+				return rejected("jobFile(name: string)")
+			}
+			name := args[0].String()
+			return promise(func() (any, error) { return fileToJS(e.JobFile(name)) })
+		},
+		"removeJob": func(args []js.Value) any {
+			if len(args) < 1 || args[0].Type() != js.TypeString {
+				return rejected("removeJob(journal: string)")
+			}
+			name := args[0].String()
+			return promise(func() (any, error) { return nil, e.RemoveJob(name) })
+		},
+		"importJournal": func(args []js.Value) any {
+			const usage = "importJournal(name: string, bytes: Uint8Array)"
+			if len(args) < 2 || args[0].Type() != js.TypeString || !args[1].InstanceOf(jsUint8) {
+				return rejected(usage)
+			}
+			name := args[0].String()
+			data := make([]byte, args[1].Get("byteLength").Int())
+			js.CopyBytesToGo(data, args[1])
+			return promise(func() (any, error) { return toJS(e.ImportJournal(name, data)) })
+		},
 	}
 	api := js.Global().Get("Object").New()
 	for name, fn := range methods {
@@ -265,4 +318,80 @@ func migrationToJS(res *engine.MigrationResult, err error) (any, error) {
 		}
 	}
 	return obj, nil
+}
+
+// resumeJob continues a stopped job and returns {id, done, pause, resume,
+// cancel}, like runImport. The job starts in a goroutine (the file is
+// hashed and the journal read first, which await the browser): controls
+// used before it started act once it has, and cancel stops it before.
+func resumeJob(e *engine.Engine, journal string, src engine.Source, onProgress js.Value) any {
+	report := func(pi engine.ProgressInfo) {
+		if onProgress.Truthy() {
+			onProgress.Invoke(mustJS(pi))
+		}
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	var job *engine.Job
+	var failed error
+	ready := make(chan struct{})
+	go func() {
+		defer close(ready)
+		job, failed = e.ResumeImport(ctx, journal, src, report)
+	}()
+	obj := js.Global().Get("Object").New()
+	control := func(act func(*engine.Job)) js.Func {
+		return js.FuncOf(func(js.Value, []js.Value) any {
+			go func() {
+				<-ready
+				if job != nil {
+					act(job)
+				}
+			}()
+			return nil
+		})
+	}
+	pause := control((*engine.Job).Pause)
+	resume := control((*engine.Job).Resume)
+	cancel := js.FuncOf(func(js.Value, []js.Value) any {
+		stop()
+		go func() {
+			<-ready
+			if job != nil {
+				job.Cancel()
+			}
+		}()
+		return nil
+	})
+	obj.Set("id", 0)
+	obj.Set("pause", pause)
+	obj.Set("resume", resume)
+	obj.Set("cancel", cancel)
+	obj.Set("done", promise(func() (any, error) {
+		<-ready
+		defer stop()
+		defer func() {
+			obj.Set("pause", noop)
+			obj.Set("resume", noop)
+			obj.Set("cancel", noop)
+			pause.Release()
+			resume.Release()
+			cancel.Release()
+		}()
+		if failed != nil {
+			return nil, failed
+		}
+		obj.Set("id", job.ID)
+		res, err := job.Wait()
+		if err != nil {
+			return nil, err
+		}
+		v, err := toJS(res, nil)
+		if err != nil {
+			return nil, err
+		}
+		attachBytes(v.(js.Value).Get("successFile"), res.SuccessFile)
+		attachBytes(v.(js.Value).Get("errorsFile"), res.ErrorsFile)
+		return v, nil
+	}))
+	return obj
 }

@@ -148,8 +148,10 @@ async function start() {
     return;
   }
   engineReady();
-  document.body.dataset.ready = 'true';
   state.kb.schema().then((s) => { state.schema = s; fillExportFilters(); }).catch(fail);
+  if (state.kb.journal) state.kb.persist().catch(() => false).finally(() => refreshJobs().catch(fail));
+  else refreshJobs().catch(fail);
+  document.body.dataset.ready = 'true';
 }
 
 const engineReady = () => view('engine', () => { $('engine').textContent = t('ui.engine.ready', { version: state.kb.version }); });
@@ -651,6 +653,7 @@ async function runJob(dryRun) {
   $('result').hidden = true;
   if (dryRun) $('dry').hidden = true;
   const job = state.kb.runImport(state.file.id, state.spec, importParams(dryRun), { onProgress: showProgress });
+  job.dry = dryRun;
   state.job = job;
   try {
     const r = await job.done;
@@ -659,6 +662,7 @@ async function runJob(dryRun) {
   } finally {
     state.job = null;
     running(false);
+    if (!dryRun) refreshJobs().catch(fail);
   }
 }
 
@@ -695,9 +699,12 @@ function detailText(d) {
 
 $('dry-file').addEventListener('click', () => state.files.dry && saveFile(state.files.dry));
 
-$('run').addEventListener('click', () => busy(null, async () => {
-  const r = await runJob(false);
+$('run').addEventListener('click', () => busy(null, async () => showResult(await runJob(false))));
+
+// showResult shows the result of an import (run or resumed).
+function showResult(r) {
   $('result').hidden = false;
+  $('result-journal').hidden = !state.kb.journal;
   view('result', () => {
     $('result-heading').textContent = r.canceled ? t('ui.result.canceled') : r.error ? t('ui.result.stopped', { error: r.error }) : t('ui.result.finished');
     counts($('result-counts'), r, false);
@@ -708,7 +715,7 @@ $('run').addEventListener('click', () => busy(null, async () => {
   $('result-errors-file').hidden = !r.errorsFile;
   $('result-heading').focus();
   document.body.dataset.imported = String(r.created + r.updated);
-}));
+}
 $('success-file').addEventListener('click', () => state.files.success && saveFile(state.files.success));
 $('result-errors-file').addEventListener('click', () => state.files.errors && saveFile(state.files.errors));
 
@@ -1118,5 +1125,156 @@ function drawReportNow(r) {
 $('mig-report-md').addEventListener('click', () => state.files.migMd && saveFile(state.files.migMd));
 $('mig-report-json').addEventListener('click', () => state.files.migJson && saveFile(state.files.migJson));
 $('mig-report-html').addEventListener('click', () => state.files.migHtml && saveFile(state.files.migHtml));
+// ---- Journals: continue, history, undo ----
+//
+// Every import keeps its journal in the browser (the engine's worker, in
+// the Origin Private File System): a tab closed mid-import leaves a job
+// the page offers to continue when it opens again, with the same file.
+
+// Leaving the page mid-import asks first: the journal makes it safe to
+// come back, but the import stops until then.
+window.addEventListener('beforeunload', (ev) => {
+  if (state.job && !state.job.dry) {
+    ev.preventDefault();
+    ev.returnValue = '';
+  }
+});
+
+const baseName = (p) => String(p || '').split(/[\\/]/).pop();
+const when = (unix) => fmtDateTime(new Date(unix * 1000));
+
+async function refreshJobs() {
+  if (!state.kb || !state.kb.journal) {
+    state.jobs = [];
+    view('history', drawHistory);
+    return;
+  }
+  const [jobs, storage] = await Promise.all([state.kb.jobs(), state.kb.storage()]);
+  state.jobs = jobs;
+  state.storage = storage;
+  view('resume', drawResume);
+  view('history', drawHistory);
+  document.body.dataset.jobs = String(jobs.length);
+  document.body.dataset.unfinished = String(jobs.filter((j) => !j.finished && !j.running && !j.error).length);
+}
+
+function drawResume() {
+  const open = (state.jobs || []).filter((j) => !j.finished && !j.running && !j.error);
+  $('resume-box').hidden = open.length === 0;
+  $('resume-list').replaceChildren(...open.map((j) => {
+    const li = el('li', { 'data-journal': j.journal },
+      el('span', { text: `${t('ui.resume.item', { file: baseName(j.file), time: when(j.started) })} · ${progressCounts(j)}` }));
+    if (j.resumable) {
+      li.append(' ', el('button', { type: 'button', class: 'resume', 'data-journal': j.journal, text: t('ui.resume.continue'), onclick: () => chooseResume(j) }));
+    } else {
+      li.append(' ', el('span', { class: 'muted', text: t('ui.resume.cli') }));
+    }
+    return li;
+  }));
+}
+
+let resumeTarget = null;
+function chooseResume(j) {
+  resumeTarget = j;
+  $('resume-input').click();
+}
+$('resume-input').addEventListener('change', (ev) => {
+  const f = ev.target.files[0];
+  ev.target.value = '';
+  const j = resumeTarget;
+  if (f && j) busy(null, () => resumeJob(j, f));
+});
+
+async function resumeJob(j, f) {
+  const wrong = () => t('ui.resume.wrong_file', { file: f.name, want: baseName(j.file), size: fmtBytes(j.size || 0) });
+  if (j.size && f.size !== j.size) throw new Error(wrong());
+  $('step-run').hidden = false;
+  running(true);
+  $('result').hidden = true;
+  $('progress-text').textContent = t('ui.resume.resuming', { file: baseName(j.file) });
+  $('progress-box').hidden = false;
+  const job = state.kb.resumeJob(j.journal, f, { onProgress: showProgress });
+  job.dry = false;
+  state.job = job;
+  document.body.dataset.resuming = j.journal;
+  try {
+    showResult(await job.done);
+  } catch (err) {
+    throw /not the file the job started with/.test(err.message) ? new Error(wrong()) : err;
+  } finally {
+    state.job = null;
+    running(false);
+    delete document.body.dataset.resuming;
+    await refreshJobs();
+  }
+}
+
+function jobStatus(j) {
+  if (j.running) return t('ui.history.running');
+  if (j.undoneAt) return t('ui.history.undone', { time: when(j.undoneAt) });
+  return t(j.finished ? 'ui.history.finished' : 'ui.history.stopped');
+}
+
+function drawHistory() {
+  const jobs = state.jobs || [];
+  const on = state.kb && state.kb.journal;
+  const st = state.storage;
+  if (on && st) {
+    const kept = jobs.reduce((n, j) => n + (j.bytes || 0), 0);
+    $('history-storage').textContent = `${t('ui.history.storage', { size: fmtBytes(kept), usage: fmtBytes(st.usage), quota: fmtBytes(st.quota) })} ${t(st.persisted ? 'ui.history.persisted' : 'ui.history.not_persisted')}`;
+  } else $('history-storage').textContent = '';
+  $('history-empty').hidden = jobs.length > 0;
+  $('history-empty').textContent = on ? t('ui.history.empty') : t('ui.history.none');
+  $('history-clear').disabled = !jobs.some((j) => j.finished && !j.running);
+  $('history').querySelector('tbody').replaceChildren(...jobs.map((j) => {
+    const actions = el('td', { class: 'actions' });
+    for (const f of j.files || []) actions.append(el('button', { type: 'button', class: 'job-file', 'data-name': f.name, text: f.label, onclick: () => busy(null, async () => saveFile(await state.kb.jobFile(f.name))) }), ' ');
+    actions.append(el('button', { type: 'button', class: 'job-journal', text: t('ui.history.journal'), onclick: () => busy(null, async () => saveFile(await state.kb.jobFile(j.journal))) }), ' ');
+    if (!j.running && !j.error) actions.append(el('button', { type: 'button', class: 'job-undo', text: t('ui.history.undo'), onclick: (ev) => undoJob(ev.target, j) }), ' ');
+    if (!j.running) actions.append(el('button', { type: 'button', class: 'job-remove', text: t('ui.history.remove'), onclick: (ev) => removeJob(ev.target, j) }));
+    return el('tr', { 'data-journal': j.journal, 'data-finished': String(j.finished), 'data-undone': String(!!j.undoneAt) },
+      el('th', { scope: 'row', text: j.error ? `${baseName(j.journal)}: ${j.error}` : baseName(j.file) }),
+      el('td', { text: j.started ? when(j.started) : '' }),
+      el('td', { text: j.account || '' }),
+      el('td', { text: j.entity ? entityName(j.entity) : '' }),
+      el('td', { text: j.error ? '' : `${progressCounts(j)} · ${jobStatus(j)}` }),
+      actions);
+  }));
+}
+
+function undoJob(button, j) {
+  if (!window.confirm(t('ui.history.undo_confirm', { file: baseName(j.file), tag: `kommo-bulk undo ${j.id}` }))) return;
+  busy(button, async () => {
+    const u = await state.kb.undoJob(j.journal);
+    const created = Object.values(u.created || {}).reduce((n, ids) => n + ids.length, 0);
+    toast(t('ui.history.undo_done', { restored: fmtInt(u.restored), created: fmtInt(created), tag: u.tag, kept: fmtInt(u.kept.length) }));
+    document.body.dataset.undone = j.journal;
+    await refreshJobs();
+  });
+}
+
+function removeJob(button, j) {
+  if (!window.confirm(t('ui.history.remove_confirm', { file: baseName(j.file || j.journal) }))) return;
+  busy(button, async () => { await state.kb.removeJob(j.journal); await refreshJobs(); });
+}
+
+$('history-clear').addEventListener('click', (ev) => busy(ev.target, async () => {
+  for (const j of state.jobs || []) if (j.finished && !j.running) await state.kb.removeJob(j.journal);
+  await refreshJobs();
+}));
+
+$('journal-input').addEventListener('change', (ev) => {
+  const f = ev.target.files[0];
+  ev.target.value = '';
+  if (f) {
+    busy(null, async () => {
+      await state.kb.importJournal(f);
+      toast(t('ui.history.added', { file: f.name }));
+      await refreshJobs();
+    });
+  }
+});
+
+$('tab-history').addEventListener('click', () => refreshJobs().catch(fail));
 
 start();

@@ -27,6 +27,107 @@ function buffers(v) {
   return out;
 }
 
+// The job store: the Origin Private File System, directory
+// kommo-bulk-jobs. The engine keeps there the journal of every import
+// (written before and after each write request, flushed before the request
+// is sent) and a finished job's result files. A file open for writing is a
+// FileSystemSyncAccessHandle (synchronous write, flush and truncate: only
+// a dedicated worker has them); the same name opened twice shares one
+// handle. A job's writer holds a Web Lock named after its journal, which a
+// closed tab or a killed browser releases, so two tabs never write one job.
+// Null where the browser has no OPFS sync access (no journal is kept then).
+async function openJobStore() {
+  if (!(self.navigator && navigator.storage && navigator.storage.getDirectory) ||
+      typeof FileSystemFileHandle === 'undefined' ||
+      !('createSyncAccessHandle' in FileSystemFileHandle.prototype)) return null;
+  let dir;
+  try {
+    dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('kommo-bulk-jobs', { create: true });
+  } catch (err) {
+    return null;
+  }
+  const open = new Map(); // name → Promise<{h, refs, closed}>
+  async function acquire(name) {
+    for (;;) {
+      let p = open.get(name);
+      if (!p) {
+        p = (async () => {
+          const fh = await dir.getFileHandle(name, { create: true });
+          return { h: await fh.createSyncAccessHandle(), refs: 0, closed: false };
+        })();
+        open.set(name, p);
+        p.catch(() => open.delete(name));
+      }
+      const o = await p;
+      if (o.closed) continue;
+      o.refs++;
+      return o;
+    }
+  }
+  function release(name, o) {
+    if (--o.refs > 0) return;
+    o.closed = true;
+    o.h.close();
+    open.delete(name);
+  }
+  async function readOpen(name) {
+    const p = open.get(name);
+    if (!p) return null;
+    const o = await p.catch(() => null);
+    if (!o || o.closed) return null;
+    const buf = new Uint8Array(o.h.getSize());
+    o.h.read(buf, { at: 0 });
+    return buf;
+  }
+  return {
+    async open(name) {
+      const o = await acquire(name);
+      let closed = false;
+      return {
+        write(bytes) { o.h.write(bytes, { at: o.h.getSize() }); },
+        flush() { o.h.flush(); },
+        truncate(n) { o.h.truncate(n); },
+        close() { if (!closed) { closed = true; release(name, o); } },
+      };
+    },
+    async readFile(name) {
+      const mine = await readOpen(name);
+      if (mine) return mine;
+      let fh;
+      try {
+        fh = await dir.getFileHandle(name);
+      } catch (err) {
+        if (err && err.name === 'NotFoundError') return null;
+        throw err;
+      }
+      return new Uint8Array(await (await fh.getFile()).arrayBuffer());
+    },
+    async remove(name) {
+      try {
+        await dir.removeEntry(name);
+        return true;
+      } catch (err) {
+        if (err && err.name === 'NotFoundError') return false;
+        throw err;
+      }
+    },
+    async list() {
+      const names = [];
+      for await (const [name, h] of dir.entries()) if (h.kind === 'file') names.push(name);
+      return names;
+    },
+    lock(name) {
+      if (!(self.navigator && navigator.locks)) return Promise.resolve({ release() {} });
+      return new Promise((resolve, reject) => {
+        navigator.locks.request('kommo-bulk-job:' + name, { ifAvailable: true }, (lock) => {
+          if (!lock) { resolve(null); return undefined; }
+          return new Promise((done) => resolve({ release: () => done() }));
+        }).catch(reject);
+      });
+    },
+  };
+}
+
 async function init(msg) {
   importScripts(msg.wasmExecURL);
   const go = new Go();
@@ -46,7 +147,12 @@ async function init(msg) {
   api = self.kommoBulk;
   if (!api) throw new Error('the wasm module did not set kommoBulk');
   await api.configure(msg.config);
-  return { version: api.version() };
+  let journal = false;
+  if (msg.journal !== false) {
+    const store = await openJobStore();
+    if (store) journal = await api.setJobStore(store);
+  }
+  return { version: api.version(), journal };
 }
 
 async function call(msg) {
@@ -55,6 +161,16 @@ async function call(msg) {
     case 'runImport': {
       const [fileId, spec, params] = args;
       const job = api.runImport(fileId, spec, params, (p) => post({ id, type: 'progress', data: p }));
+      jobs.set(id, job);
+      try {
+        return await job.done;
+      } finally {
+        jobs.delete(id);
+      }
+    }
+    case 'resumeJob': {
+      const [journal, file] = args;
+      const job = api.resumeJob(journal, file, (p) => post({ id, type: 'progress', data: p }));
       jobs.set(id, job);
       try {
         return await job.done;

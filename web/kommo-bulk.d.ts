@@ -19,6 +19,8 @@ export interface LoadOptions {
   workerURL?: string;
   wasmURL?: string;
   wasmExecURL?: string;
+  /** Keep a journal of every import in the Origin Private File System (default true where the browser has it). */
+  journal?: boolean;
 }
 
 /** Starts the engine in a worker and resolves when it is ready. */
@@ -377,6 +379,64 @@ export interface ImportJob {
   cancel(): Promise<boolean>;
 }
 
+/**
+ * A job of the history: what its journal (kept in the Origin Private File
+ * System, the same journal the CLI keeps) says. A job that did not finish
+ * (a closed tab) is resumed with resumeJob and the same input file.
+ */
+export interface JobInfo {
+  /** The journal's name in the store: JOB.journal. */
+  journal: string;
+  id: string;
+  /** The input file's name (a CLI job's path) and size in bytes. */
+  file: string;
+  size?: number;
+  sheet?: string;
+  entity: string;
+  mode: string;
+  /** The account's subdomain. */
+  account?: string;
+  /** Unix seconds: the start and the latest time the journal records. */
+  started: number;
+  last: number;
+  finished: boolean;
+  /** Not finished, and the journal has the spec (a CLI job's has not: resume it with the CLI). */
+  resumable: boolean;
+  /** Running in this tab. */
+  running: boolean;
+  rows: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  /** When an undo of the job finished (Unix seconds). */
+  undoneAt?: number;
+  /** The result files kept with the job (jobFile(name) downloads one). */
+  files: { name: string; label: string; bytes: number }[];
+  /** What the job keeps, in bytes. */
+  bytes: number;
+  /** Why the journal cannot be read. */
+  error?: string;
+}
+
+/** What undoJob did. */
+export interface UndoResult {
+  /** Records whose previous values were written back. */
+  restored: number;
+  /** Records the job created, by entity: tagged `tag` (the API cannot delete them; filter by the tag in Kommo). */
+  created: Record<string, number[]>;
+  tag: string;
+  /** Fields left as someone changed them in Kommo after the import. */
+  kept: string[];
+}
+
+/** The browser's storage for the journals. */
+export interface StorageInfo {
+  persisted: boolean;
+  usage: number;
+  quota: number;
+}
+
 export interface ExportParams {
   entity: ExportEntity;
   format?: 'xlsx' | 'csv';
@@ -582,6 +642,24 @@ export class KommoBulk {
   specToYAML(spec: Spec): Promise<string>;
   parseSpec(text: string): Promise<MappingSpec>;
   runImport(fileId: number, spec: Spec, params?: ImportParams, handlers?: { onProgress?: (p: Progress) => void }): ImportJob;
+  /** Whether imports keep a journal (load's journal option and the browser's OPFS). */
+  readonly journal: boolean;
+  /** The jobs of the store, newest first. */
+  jobs(): Promise<JobInfo[]>;
+  /** Continues a stopped job with its input file (the same bytes: checked by size and hash). */
+  resumeJob(journal: string, file: Blob | Uint8Array, handlers?: { onProgress?: (p: Progress) => void }): ImportJob;
+  /** Undoes a job: updated records get their values back, created ones are tagged. */
+  undoJob(journal: string): Promise<UndoResult>;
+  /** A kept file (a journal, a result file) with its bytes. */
+  jobFile(name: string): Promise<FileBytes>;
+  /** Deletes a job's journal and result files. */
+  removeJob(journal: string): Promise<void>;
+  /** Adds a journal from elsewhere (the CLI's) to the history. */
+  importJournal(file: File | Blob, name?: string): Promise<JobInfo>;
+  /** Usage and quota of the origin's storage, and whether it is persistent. */
+  storage(): Promise<StorageInfo>;
+  /** Asks the browser to keep the origin's storage (navigator.storage.persist). */
+  persist(): Promise<boolean>;
   export(params: ExportParams, handlers?: { onProgress?: (p: ExportProgress) => void }): Promise<FileBytes>;
   detectMigration(params: DetectParams): Promise<MigrationDetection>;
   checkMigration(params: MigrateParams): Promise<MigrationResult>;
@@ -614,6 +692,20 @@ export interface KommoBulkWasm {
     resume(): void;
     cancel(): void;
   };
+  /** The job store the worker made (see kommo-bulk-worker.js); null keeps no journal. Resolves with whether one is set. */
+  setJobStore(store: JobStoreJS | null): Promise<boolean>;
+  jobs(): Promise<JobInfo[]>;
+  resumeJob(journal: string, file: Blob | Uint8Array, onProgress?: (p: Progress) => void): {
+    id: number;
+    done: Promise<ImportResult>;
+    pause(): void;
+    resume(): void;
+    cancel(): void;
+  };
+  undoJob(journal: string): Promise<UndoResult>;
+  jobFile(name: string): Promise<FileBytes>;
+  removeJob(journal: string): Promise<void>;
+  importJournal(name: string, bytes: Uint8Array): Promise<JobInfo>;
   export(params: ExportParams, onProgress?: (p: ExportProgress) => void): Promise<FileBytes>;
   detectMigration(params: DetectParams): Promise<MigrationDetection>;
   checkMigration(params: MigrateParams): Promise<MigrationResult>;
@@ -624,6 +716,19 @@ export interface KommoBulkWasm {
     resume(): void;
     cancel(): void;
   };
+}
+
+/** The job store the worker hands the engine: files by name in the Origin Private File System. */
+export interface JobStoreJS {
+  /** Opens (creating) a file to append to: a FileSystemSyncAccessHandle's synchronous calls. */
+  open(name: string): Promise<{ write(bytes: Uint8Array): void; flush(): void; truncate(size: number): void; close(): void }>;
+  /** The file's bytes, or null if there is none. */
+  readFile(name: string): Promise<Uint8Array | null>;
+  /** Resolves false if there was no such file. */
+  remove(name: string): Promise<boolean>;
+  list(): Promise<string[]>;
+  /** A Web Lock on the job; null when another tab holds it. */
+  lock(name: string): Promise<{ release(): void } | null>;
 }
 
 declare global {

@@ -30,8 +30,9 @@ export async function load(options = {}) {
   if (options.rate !== undefined) config.rate = options.rate;
   if (options.timeoutMs) config.timeoutMs = options.timeoutMs;
   const kb = new KommoBulk(new Worker(workerURL));
-  const ready = await kb._send({ type: 'init', wasmURL, wasmExecURL, config });
+  const ready = await kb._send({ type: 'init', wasmURL, wasmExecURL, config, journal: options.journal !== false });
   kb.version = ready.version;
+  kb.journal = !!ready.journal;
   return kb;
 }
 
@@ -42,6 +43,7 @@ export class KommoBulk {
     this._next = 1;
     this._pending = new Map();
     this.version = '';
+    this.journal = false;
     worker.onmessage = (ev) => this._receive(ev.data);
     worker.onerror = (ev) => {
       const err = new Error(`kommo-bulk worker: ${ev.message || 'failed to start'}`);
@@ -143,6 +145,60 @@ export class KommoBulk {
       resume: () => control('resume'),
       cancel: () => control('cancel'),
     };
+  }
+
+  /**
+   * The jobs whose journals the browser keeps (this page's imports, and
+   * journals added with importJournal), newest first. A job that did not
+   * finish (the tab was closed) is continued with resumeJob.
+   */
+  jobs() { return this._call('jobs', []); }
+
+  /**
+   * Continues a stopped job: file must be its input file again (checked by
+   * size and hash). The writes whose answers never came are read back, the
+   * rows done are not written again. Returns a job like runImport's.
+   */
+  resumeJob(journal, file, handlers = {}) {
+    const id = this._next; // the id _send is about to use
+    const done = this._call('resumeJob', [journal, file], [], handlers.onProgress);
+    const control = (action) => this._call('jobControl', [id, action]);
+    return {
+      done,
+      pause: () => control('pause'),
+      resume: () => control('resume'),
+      cancel: () => control('cancel'),
+    };
+  }
+
+  /** Undoes a job: updated records get their old values, created ones are tagged. */
+  undoJob(journal) { return this._call('undoJob', [journal]); }
+
+  /** A kept file (a journal or a result file) with its bytes, to save. */
+  jobFile(name) { return this._call('jobFile', [name]); }
+
+  /** Deletes a job's journal and result files. */
+  removeJob(journal) { return this._call('removeJob', [journal]); }
+
+  /** Adds a journal (the CLI's, say) to the history. */
+  async importJournal(file, name) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    return this._call('importJournal', [name || file.name || 'imported.journal', bytes], [bytes.buffer]);
+  }
+
+  /** Usage and quota of this origin's storage, and whether it is persistent. */
+  async storage() {
+    const s = (typeof navigator !== 'undefined' && navigator.storage) || null;
+    if (!s || !s.estimate) return { persisted: false, usage: 0, quota: 0 };
+    const [est, persisted] = await Promise.all([s.estimate(), s.persisted ? s.persisted() : false]);
+    return { persisted: !!persisted, usage: est.usage || 0, quota: est.quota || 0 };
+  }
+
+  /** Asks the browser to keep this origin's storage (the journals) under pressure. */
+  async persist() {
+    const s = (typeof navigator !== 'undefined' && navigator.storage) || null;
+    if (!s || !s.persist) return false;
+    try { return await s.persist(); } catch (err) { return false; }
   }
 
   /**

@@ -68,10 +68,13 @@ type ImportCommand struct {
 
 // importArgs are an import's settings, from flags or a job file.
 type importArgs struct {
-	conn      connFlags
-	lang      string // --lang: the summary's language ("" from the environment)
-	input     string
-	mapping   string
+	conn    connFlags
+	lang    string // --lang: the summary's language ("" from the environment)
+	input   string
+	mapping string
+	// specText is the spec a resumed job's journal holds (the page's
+	// jobs have no spec file).
+	specText  string
 	mode      string
 	sheet     string
 	encoding  string
@@ -241,6 +244,9 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		}
 		if a.mapping == "" {
 			a.mapping = h.Mapping
+		}
+		if a.mapping == "" {
+			a.specText = h.Spec
 		}
 		if a.sheet == "" {
 			a.sheet = h.Sheet
@@ -560,6 +566,13 @@ var errRowErrors = errors.New("some rows were not imported")
 // it maps is a confident match.
 func loadImportSpec(a *importArgs, mode bulk.Mode, t sheet.Table, schema *mapping.Schema) (*mapping.Spec, error) {
 	header := t.Header()
+	if a.mapping == "" && a.specText != "" {
+		spec, err := mapping.ParseSpec([]byte(a.specText))
+		if err != nil {
+			return nil, fmt.Errorf("the journal's mapping: %w", err)
+		}
+		return spec, nil
+	}
 	if a.mapping != "" {
 		sf, err := os.Open(a.mapping)
 		if err != nil {
