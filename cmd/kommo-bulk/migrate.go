@@ -32,6 +32,12 @@ matched by name, with tables for the rest (--tables, --user, --stage); any value
 matches nothing stops the run before anything is written. A report (Markdown, JSON
 and a printable HTML page) lists what was migrated, merged and left out.
 
+History files (notes, calls, e-mails, meetings, comments, as each source exports
+them) come with the others, several of them: each row becomes a note on the record
+the migration wrote for the source id it names, signed by its author (matched like
+owners) and dated; attachments are listed in the report, not migrated. Done tasks
+stay done with their result; open overdue ones as --overdue-tasks says.
+
 Sources: hubspot, salesforce, pipedrive, zoho, bitrix24, amocrm (also Kommo's own).
 
 Examples:
@@ -39,6 +45,7 @@ Examples:
 	kommo-bulk migrate --from hubspot contacts.csv companies.csv deals.csv --create-fields --dry-run
 	kommo-bulk migrate --from hubspot contacts.csv companies.csv deals.csv --create-fields --sample 50
 	kommo-bulk migrate --from bitrix24 --tables owners-stages.yaml COMPANY.csv CONTACT.csv DEAL.csv
+	kommo-bulk migrate --from hubspot companies.csv contacts.csv deals.csv notes.csv calls.csv --tables tables.yaml
 	kommo-bulk migrate --from pipedrive --dump-preset --entity leads --lang cs > deals.yaml
 	kommo-bulk migrate --dump-preset deals.csv            # the spec each file would be mapped by
 	kommo-bulk migrate --from hubspot --mapping deals.yaml contacts.csv deals.csv
