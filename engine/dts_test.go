@@ -37,7 +37,8 @@ var dtoInterfaces = []struct {
 }{
 	{dto: Config{}, ts: "LoadOptions", tsOnly: map[string]string{
 		"workerURL": "where kommo-bulk.js finds its worker", "wasmURL": "where the worker finds the .wasm",
-		"wasmExecURL": "where the worker finds wasm_exec.js"}},
+		"wasmExecURL": "where the worker finds wasm_exec.js",
+		"journal":     "whether the worker gives the engine a job store (kommo-bulk.js), not an engine setting"}},
 	{dto: OpenOptions{}, ts: "OpenOptions"},
 	{dto: FileInfo{}, ts: "FileInfo"},
 	{dto: PreviewRow{}, ts: "FileInfo.preview"},
@@ -79,6 +80,9 @@ var dtoInterfaces = []struct {
 	{dto: MigrationResult{}, ts: "MigrationResult"},
 	{dto: MigrationTables{}, ts: "MigrationResult.tables"},
 	{dto: FileCauses{}, ts: "MigrationResult.warnings"},
+	{dto: JobInfo{}, ts: "JobInfo"},
+	{dto: StoredFile{}, ts: "JobInfo.files"},
+	{dto: UndoInfo{}, ts: "UndoResult"},
 }
 
 // TestDTSMatchesDTOs: every JSON property of every DTO (and of the structs

@@ -581,6 +581,8 @@ export interface MigrationReport {
     resumed?: number; selected?: number;
     /** The job's journal file, where a run keeps one. */
     journal?: string;
+    /** What a delta run (migrate --delta) did with the file: its state file, rows unchanged since the last run (not sent) and sent, conflicts, rows gone from the source and records the gone action changed. */
+    delta?: { state: string; first?: boolean; unchanged: number; sent: number; conflicts: number; gone: number; gone_applied?: number };
   }> | null;
   merges: Array<{ file: string; line: number; entity: Entity; key: string; by: string; into: string }> | null;
   skipped: Array<{ file: string; line: number; key?: string; column?: string; reason: string }> | null;
@@ -593,6 +595,10 @@ export interface MigrationReport {
   records?: Array<{ file: string; line: number; key: string; entity: Entity; action: string; ids: Partial<Record<Entity, number>> }>;
   /** The schema's warnings (see Schema.notes). */
   notes?: string[];
+  /** A delta run's fields changed both in the source and in Kommo since the last run, with who changed them in Kommo and the policy applied. */
+  conflicts?: Array<{ file: string; line: number; key: string; entity: Entity; id: number; field: string; source: string; kommo: string; by: number; by_name?: string; at: number; resolution: 'keep-kommo' | 'take-source' | 'report-only' | string }>;
+  /** A delta run's rows gone from the source since an earlier run. */
+  gone?: Array<{ file: string; entity: Entity; key: string; id?: number }>;
 }
 
 export interface MigrationResult {
