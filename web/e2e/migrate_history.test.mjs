@@ -61,6 +61,10 @@ test('migrate: history files are recognised as notes and land on their records',
   const rollout = s.leads.find((l) => l.name === 'Acme rollout');
   const first = notes.find((n) => n.note_type === 'common' && n.entity_type === 'leads' && n.entity_id === rollout.id);
   assert.match(first.params.text, /^Boris Manager, 2024-03-10 14:02, from HubSpot\nAda asked for the rollout plan/);
+  // The report on the page counts the notes and names the attachment.
+  const report = await text('#mig-report');
+  assert.match(report, /Notes/);
+  assert.match(report, /rollout-plan\.pdf/);
   await screenshot(page, 'migrate-history-done');
   assert.deepEqual(page.errors, []);
 });
