@@ -859,7 +859,7 @@ function resetCheck() {
   delete document.body.dataset.migStatus;
 }
 
-for (const id of ['mig-create-fields', 'mig-id-field', 'mig-region', 'mig-tz']) $(id).addEventListener('change', resetCheck);
+for (const id of ['mig-create-fields', 'mig-id-field', 'mig-region', 'mig-tz', 'mig-overdue']) $(id).addEventListener('change', resetCheck);
 
 // nonEmpty drops the table entries without a Kommo value.
 const nonEmpty = (t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v.trim() !== ''));
@@ -872,6 +872,7 @@ function migrationParams(extra = {}) {
     stages: nonEmpty(mig.tables.stages),
     createFields: $('mig-create-fields').checked,
     idField: $('mig-id-field').value.trim(),
+    overdueTasks: $('mig-overdue').value,
     lang: language(),
     ...extra,
   };

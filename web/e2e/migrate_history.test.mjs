@@ -36,6 +36,9 @@ test('migrate: history files are recognised as notes and land on their records',
   const options = await page.locator('#mig-files tbody tr[data-file$="notes-2024-03-15.csv"] select.mig-kind option').evaluateAll((os) => os.map((o) => o.value));
   assert.equal(options.filter((v) => v === 'notes').length, 1);
 
+  // Overdue open tasks stay open unless the consultant chooses.
+  assert.equal(await page.inputValue('#mig-overdue'), 'open');
+  assert.deepEqual(await page.locator('#mig-overdue option').evaluateAll((os) => os.map((o) => o.value)), ['open', 'done', 'skip']);
   await page.click('#mig-check');
   await page.waitForSelector('body[data-mig-status="unmatched"]');
   await page.fill('#mig-unmatched input[data-kind="user"][data-value="Jane Roe"]', 'Ana Admin');
