@@ -331,6 +331,9 @@ func (m *migration) writeCardNotes(ctx context.Context, f *migFile) error {
 		}
 		defer t.Close()
 		for row := range f.mapper.Rows(t, f.Name) {
+			if ctx.Err() != nil {
+				return
+			}
 			if row == nil || len(row.Notes) == 0 {
 				continue
 			}
@@ -373,13 +376,17 @@ func (m *migration) writeCardNotes(ctx context.Context, f *migFile) error {
 	}
 	job := bulk.JobHeader{ID: fmt.Sprintf("%s-%d-%s-notes", m.opts.JobID, f.idx+1, f.primary), Input: f.Name}
 	journal := notesJournal(f.Journal)
-	if err := m.writeNotes(ctx, f.Name, job, journal, m.notesLocks[f], src, nc); err != nil {
-		return err
-	}
+	err := m.writeNotes(ctx, f.Name, job, journal, m.notesLocks[f], src, nc)
 	for i := range m.rep.Files {
 		if m.rep.Files[i].File == f.Name && m.rep.Files[i].Entity == f.primary {
 			m.rep.Files[i].Notes = nc
 		}
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("%s: notes: %w", f.Name, err)
 	}
 	return nil
 }
