@@ -655,6 +655,9 @@ type MigrateParams struct {
 	// Lang is the language of the report's Markdown and HTML (en, es,
 	// pt-BR, ru; default English). Its JSON stays English, with codes.
 	Lang string `json:"lang,omitempty"`
+	// OverdueTasks is what becomes of open tasks past their deadline:
+	// open (the default: kept open with their deadline), done or skip.
+	OverdueTasks string `json:"overdueTasks,omitempty"`
 }
 
 // MigrationProgress is a progress event of a migration; the counts are

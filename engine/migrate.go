@@ -216,6 +216,9 @@ func (e *Engine) StartMigration(ctx context.Context, p MigrateParams, progress f
 	if p.Sample < 0 {
 		return nil, fmt.Errorf("sample %d: want a positive number of records", p.Sample)
 	}
+	if _, err := migrate.ParseOverduePolicy(p.OverdueTasks); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
 	files, err := e.migrationFiles(p)
 	if err != nil {
 		return nil, err
@@ -257,6 +260,7 @@ func (e *Engine) migrate(ctx context.Context, client *kommo.Client, files []migr
 	opts := migrate.Options{
 		JobID: jobID, IDField: p.IDField, Users: p.Users, Pipelines: p.Pipelines, Stages: p.Stages,
 		CreateFields: p.CreateFields, Sample: p.Sample, DryRun: p.DryRun, BatchSize: p.BatchSize, Workers: p.Workers,
+		OverdueTasks: migrate.OverduePolicy(p.OverdueTasks),
 		Progress: func(name string, bp bulk.Progress) {
 			mu.Lock()
 			defer mu.Unlock()

@@ -74,3 +74,43 @@ func TestMigrationHistoryFiles(t *testing.T) {
 		t.Errorf("report: %d notes written, %d attachments; want 5 and 1", written, len(res.Report.Attachments))
 	}
 }
+
+// The page chooses what becomes of overdue open tasks: the HubSpot task
+// due 2024-04-01, not started, is left out with skip, and lands done
+// with done; a policy the engine does not know is refused.
+func TestMigrationOverdueTasks(t *testing.T) {
+	for _, tc := range []struct {
+		policy    string
+		tasks     int
+		completed int
+	}{{"skip", 1, 1}, {"done", 2, 2}, {"", 2, 1}} {
+		t.Run(tc.policy+"_", func(t *testing.T) {
+			e, emu := setup(t)
+			p := hubspotParams(t, e, openHubSpot(t, e))
+			p.OverdueTasks = tc.policy
+			j, err := e.StartMigration(t.Context(), p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res := j.Wait(); res.Status != "done" {
+				t.Fatalf("migration: %s (%s)", res.Status, res.Error)
+			}
+			st := emu.Snapshot()
+			done := 0
+			for _, tk := range st.Tasks {
+				if tk.IsCompleted {
+					done++
+				}
+			}
+			if len(st.Tasks) != tc.tasks || done != tc.completed {
+				t.Errorf("%d tasks, %d done; want %d, %d", len(st.Tasks), done, tc.tasks, tc.completed)
+			}
+		})
+	}
+	e, _ := setup(t)
+	p := hubspotParams(t, e, openHubSpot(t, e))
+	p.OverdueTasks = "later"
+	if _, err := e.StartMigration(t.Context(), p, nil); err == nil {
+		t.Error("StartMigration with overdueTasks later = nil error")
+	}
+}

@@ -435,3 +435,48 @@ func TestMigrateHistorySampleThenRest(t *testing.T) {
 		t.Errorf("notes after the sample and the rest (-want +got):\n%s", diff)
 	}
 }
+
+// A second migration that brings new notes and is stopped in the middle
+// of them, then resumed, adds the new ones once and the first
+// migration's none again: on resume too, the notes the records already
+// have are left out.
+func TestMigrateHistorySecondRunResumed(t *testing.T) {
+	src := histSources[0]
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stop atomic.Bool
+	var posts atomic.Int32
+	e := newWrappedEnv(t, func(emu http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if stop.Load() && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/notes") && posts.Add(1) == 1 {
+				emu.ServeHTTP(w, r)
+				cancel() // stopped after the first new note
+				return
+			}
+			emu.ServeHTTP(w, r)
+		})
+	})
+	opts := Options{CreateFields: true, Users: src.users, JobID: "first", BatchSize: 1}
+	if _, err := Run(t.Context(), e.c, fitFiles(t, e.dir, "first", src.source, src.files), opts); err != nil {
+		t.Fatal(err)
+	}
+	// The export a week later: two notes more.
+	files := slices.Clone(src.files)
+	files[3][1] += "7003,Sent the contract,2024-03-20 10:00,Ana Admin,5001,,\n7004,Contract signed,2024-03-21 11:00,Ana Admin,5001,,\n"
+	stop.Store(true)
+	opts.JobID = "second"
+	if _, err := Run(ctx, e.c, fitFiles(t, e.dir, "second", src.source, files), opts); !errors.Is(err, context.Canceled) {
+		t.Fatalf("second run = %v, want context.Canceled", err)
+	}
+	opts.Resume = true
+	if _, err := Run(t.Context(), e.c, fitFiles(t, e.dir, "second", src.source, files), opts); err != nil {
+		t.Fatal(err)
+	}
+	want := append(slices.Clone(src.want),
+		"lead Acme renewal | common | 1001 | 2024-03-20 10:00 | Ana Admin, 2024-03-20 10:00, from HubSpot / Sent the contract",
+		"lead Acme renewal | common | 1001 | 2024-03-21 11:00 | Ana Admin, 2024-03-21 11:00, from HubSpot / Contract signed")
+	slices.Sort(want)
+	if diff := cmp.Diff(want, noteLines(e.emu.Snapshot())); diff != "" {
+		t.Errorf("notes after the second run, stopped and resumed (-want +got):\n%s", diff)
+	}
+}

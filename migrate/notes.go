@@ -25,10 +25,11 @@ import (
 // matched to users with the owners, before anything is written; the
 // notes are written after every record, each on the record the
 // migration wrote for the source id it names, through bulk.WriteNotes:
-// journaled, so a resumed run adds none twice. A run that is no resume
-// first reads the notes the records it did not create already have, and
-// leaves out those there: a second run adds none either, whether or not
-// Kommo kept the created_at the first one sent.
+// journaled, so a resumed run adds none twice. Every run (a resumed one
+// too) first reads the notes the records it did not create already have,
+// and leaves out those there: a second run adds none either, whether or
+// not Kommo kept the created_at the first one sent. (On a resume, the
+// notes the stopped run wrote on such records count as already there.)
 
 // histFile is a history file during a migration.
 type histFile struct {
@@ -330,6 +331,9 @@ func (m *migration) writeCardNotes(ctx context.Context, f *migFile) error {
 		}
 		defer t.Close()
 		for row := range f.mapper.Rows(t, f.Name) {
+			if ctx.Err() != nil {
+				return
+			}
 			if row == nil || len(row.Notes) == 0 {
 				continue
 			}
@@ -372,13 +376,17 @@ func (m *migration) writeCardNotes(ctx context.Context, f *migFile) error {
 	}
 	job := bulk.JobHeader{ID: fmt.Sprintf("%s-%d-%s-notes", m.opts.JobID, f.idx+1, f.primary), Input: f.Name}
 	journal := notesJournal(f.Journal)
-	if err := m.writeNotes(ctx, f.Name, job, journal, m.notesLocks[f], src, nc); err != nil {
-		return err
-	}
+	err := m.writeNotes(ctx, f.Name, job, journal, m.notesLocks[f], src, nc)
 	for i := range m.rep.Files {
 		if m.rep.Files[i].File == f.Name && m.rep.Files[i].Entity == f.primary {
 			m.rep.Files[i].Notes = nc
 		}
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("%s: notes: %w", f.Name, err)
 	}
 	return nil
 }
@@ -576,14 +584,14 @@ func (m *migration) writeNotes(ctx context.Context, file string, job bulk.JobHea
 		ex := &existing{m: m, ctx: ctx}
 		var chunk []noteIn
 		flush := func() bool {
-			if !resume {
-				if err := ex.load(chunk); err != nil {
-					checkErr = err
-					return false
-				}
+			// On a resume too: the notes an earlier job wrote are not in
+			// this job's journal.
+			if err := ex.load(chunk); err != nil {
+				checkErr = err
+				return false
 			}
 			for _, n := range chunk {
-				if !resume && ex.has(n.item) {
+				if ex.has(n.item) {
 					nc.Existing++
 					continue
 				}

@@ -866,7 +866,7 @@ function resetCheck() {
   delete document.body.dataset.migStatus;
 }
 
-for (const id of ['mig-create-fields', 'mig-id-field', 'mig-region', 'mig-tz']) $(id).addEventListener('change', resetCheck);
+for (const id of ['mig-create-fields', 'mig-id-field', 'mig-region', 'mig-tz', 'mig-overdue']) $(id).addEventListener('change', resetCheck);
 
 // nonEmpty drops the table entries without a Kommo value.
 const nonEmpty = (t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v.trim() !== ''));
@@ -879,6 +879,7 @@ function migrationParams(extra = {}) {
     stages: nonEmpty(mig.tables.stages),
     createFields: $('mig-create-fields').checked,
     idField: $('mig-id-field').value.trim(),
+    overdueTasks: $('mig-overdue').value,
     lang: language(),
     ...extra,
   };
@@ -1109,6 +1110,9 @@ function drawReportNow(r) {
   section(t('report.stages'), rep.stages, ['report.col.source_value', 'report.col.kommo', 'report.col.matched_by'], (m) => [m.value, m.to, by(m.by)]);
   section(t('report.merges'), rep.merges, ['report.col.file', 'report.col.row', 'report.col.key', 'report.col.same', 'report.col.into'], (m) => [m.file, n(m.line), m.key, m.by, m.into], [1]);
   section(t('report.skipped'), rep.skipped, ['report.col.file', 'report.col.row', 'report.col.key', 'report.col.column', 'report.col.reason'], (s) => [s.file, n(s.line), s.key, s.column, s.reason], [1]);
+  section(t('report.notes'), files.filter((f) => f.notes), ['report.col.file', 'report.col.written', 'report.col.existing', 'report.col.failed'],
+    (f) => [f.file, n(f.notes.written), n(f.notes.existing), n(f.notes.failed)], [1, 2, 3]);
+  section(t('report.attachments'), rep.attachments, ['report.col.file', 'report.col.row', 'report.col.column', 'report.col.name'], (a) => [a.file, n(a.line), a.column, a.name], [1]);
   section(t('report.sample'), rep.records, ['report.col.file', 'report.col.row', 'report.col.key', 'report.col.action', 'report.col.ids'], (x) => [x.file, n(x.line), x.key, action(x.action),
     Object.entries(x.ids || {}).map(([e, id]) => `${t(`ui.entity.one.${e}`)} ${id}`).join(', ')], [1]);
   box.replaceChildren(...parts);

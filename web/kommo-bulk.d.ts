@@ -513,6 +513,8 @@ export type MigrationEntity = Entity | 'notes';
 export interface MigrateParams {
   /** One file per kind (but notes); they run companies, contacts, leads, tasks, then the notes. */
   files: Array<{ fileId: number; source: Source; entity: MigrationEntity }>;
+  /** Open tasks past their deadline: kept open with it (default), written done, or left out. */
+  overdueTasks?: 'open' | 'done' | 'skip';
   /** Source owner (name, e-mail or id) → Kommo user (name, e-mail or id). */
   users?: Record<string, string>;
   /** Source pipeline → Kommo pipeline. */

@@ -2,12 +2,17 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	kt "github.com/kommo-bulk/kommo-bulk/kommo/kommotest"
 )
@@ -104,5 +109,57 @@ func TestMigrateHubSpotHistory(t *testing.T) {
 	}
 	if got := notesText(e.emu.Snapshot()); got != hubspotNotesWant {
 		t.Errorf("notes after a second migration:\n%s\nwant:\n%s", got, hubspotNotesWant)
+	}
+}
+
+// failingNotes answers 402 to note writes after the first, while fail is
+// set: the account stops being paid in the middle of the history.
+type failingNotes struct {
+	h     http.Handler
+	fail  atomic.Bool
+	posts atomic.Int32
+}
+
+func (f *failingNotes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.fail.Load() && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/notes") && f.posts.Add(1) > 1 {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusPaymentRequired)
+		w.Write([]byte(`{"title":"Payment Required","status":402,"detail":"account is not paid"}`))
+		return
+	}
+	f.h.ServeHTTP(w, r)
+}
+
+// TestMigrateHistoryResumes: a migration stopped in the middle of its
+// notes says how to continue; --resume writes the rest, none twice.
+func TestMigrateHistoryResumes(t *testing.T) {
+	emu, err := kt.NewServer(kt.Options{Tokens: []string{"cli-token"}, Rate: rate.Inf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := &failingNotes{h: emu}
+	fn.fail.Store(true)
+	srv := httptest.NewServer(fn)
+	t.Cleanup(func() { srv.Close(); emu.Close() })
+	e := &cliEnv{emu: emu, url: srv.URL, dir: t.TempDir(), env: map[string]string{"KOMMO_BASE_URL": srv.URL, "KOMMO_TOKEN": "cli-token"}}
+	tables := fixtureFiles(t, "hubspot", "tables.yaml")[0]
+	files := append(hubspotFiles(t), fixtureFiles(t, "hubspot",
+		"hubspot-crm-exports-all-notes-2024-03-15.csv", "hubspot-crm-exports-all-calls-2024-03-15.csv")...)
+	args := append([]string{"migrate", "--create-fields", "--tables", tables, "--results", e.dir, "--rate", "0", "--batch", "1"}, files...)
+
+	code, out, errb := e.run(t, append(args, "--job", "r")...)
+	if code != exitFailed || !strings.Contains(errb, "--resume r") {
+		t.Fatalf("migrate with note writes failing = %d\n%s\n%s", code, out, errb)
+	}
+	if n := len(e.emu.Snapshot().Notes); n != 1 {
+		t.Fatalf("after the stop: %d notes, want 1", n)
+	}
+	fn.fail.Store(false)
+	code, out, errb = e.run(t, append(args, "--resume", "r")...)
+	if code != exitOK {
+		t.Fatalf("migrate --resume = %d\n%s\n%s", code, out, errb)
+	}
+	if got := notesText(e.emu.Snapshot()); got != hubspotNotesWant {
+		t.Errorf("notes after the resume:\n%s\nwant:\n%s", got, hubspotNotesWant)
 	}
 }

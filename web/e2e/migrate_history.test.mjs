@@ -36,6 +36,9 @@ test('migrate: history files are recognised as notes and land on their records',
   const options = await page.locator('#mig-files tbody tr[data-file$="notes-2024-03-15.csv"] select.mig-kind option').evaluateAll((os) => os.map((o) => o.value));
   assert.equal(options.filter((v) => v === 'notes').length, 1);
 
+  // Overdue open tasks stay open unless the consultant chooses.
+  assert.equal(await page.inputValue('#mig-overdue'), 'open');
+  assert.deepEqual(await page.locator('#mig-overdue option').evaluateAll((os) => os.map((o) => o.value)), ['open', 'done', 'skip']);
   await page.click('#mig-check');
   await page.waitForSelector('body[data-mig-status="unmatched"]');
   await page.fill('#mig-unmatched input[data-kind="user"][data-value="Jane Roe"]', 'Ana Admin');
@@ -61,6 +64,10 @@ test('migrate: history files are recognised as notes and land on their records',
   const rollout = s.leads.find((l) => l.name === 'Acme rollout');
   const first = notes.find((n) => n.note_type === 'common' && n.entity_type === 'leads' && n.entity_id === rollout.id);
   assert.match(first.params.text, /^Boris Manager, 2024-03-10 14:02, from HubSpot\nAda asked for the rollout plan/);
+  // The report on the page counts the notes and names the attachment.
+  const report = await text('#mig-report');
+  assert.match(report, /Notes/);
+  assert.match(report, /rollout-plan\.pdf/);
   await screenshot(page, 'migrate-history-done');
   assert.deepEqual(page.errors, []);
 });
