@@ -144,6 +144,12 @@ func ImportNotes(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 			}
 		}
 		res.Rows[r.Line] = rr
+		for _, f := range r.Refused {
+			if res.NotesRefused == nil {
+				res.NotesRefused = map[string]int{}
+			}
+			res.NotesRefused[f]++
+		}
 		if r.Resumed {
 			res.Resumed++
 		}

@@ -105,6 +105,10 @@ type NoteResult struct {
 	Err    error
 	// Resumed says an earlier run of the job settled it.
 	Resumed bool
+	// Refused names the fields Kommo refused on this note (created_at,
+	// created_by) and that were left out for it to land: it is then dated
+	// when written or signed by the token's user.
+	Refused []string
 }
 
 // NotesResult is the outcome of WriteNotes.
@@ -114,6 +118,9 @@ type NotesResult struct {
 	// took them.
 	Notes                    []NoteResult
 	Created, Skipped, Failed int
+	// Refused counts, by field, the notes written without a field Kommo
+	// refused (NoteResult.Refused).
+	Refused map[string]int
 	Resumed                  int
 }
 
@@ -138,6 +145,8 @@ type noteTask struct {
 	sentAt int64
 	id     int
 	done   bool
+	// refused are the fields left out after Kommo refused them.
+	refused []string
 }
 
 type noteWriter struct {
@@ -470,7 +479,7 @@ func (w *noteWriter) ack(acks []entry, ts []*noteTask) error {
 			continue
 		}
 		t.done = true
-		r := NoteResult{Line: t.item.Line, Index: t.index, Fingerprint: t.fp, Action: a.Outcome, ID: a.ID}
+		r := NoteResult{Line: t.item.Line, Index: t.index, Fingerprint: t.fp, Action: a.Outcome, ID: a.ID, Refused: t.refused}
 		if a.Reason != "" {
 			r.Err = errors.New(a.Reason)
 		}
@@ -490,6 +499,12 @@ func (w *noteWriter) finish(r NoteResult) {
 	}
 	if r.Resumed {
 		w.res.Resumed++
+	}
+	for _, f := range r.Refused {
+		if w.res.Refused == nil {
+			w.res.Refused = map[string]int{}
+		}
+		w.res.Refused[f]++
 	}
 	if w.opts.OnNote != nil {
 		w.opts.OnNote(r)
@@ -581,15 +596,21 @@ func (w *noteWriter) writeError(ctx context.Context, e kommo.EntityType, ts []*n
 	case errors.As(err, &er) && len(er.ValidationErrors) > 0:
 		var good, bad []*noteTask
 		var acks []entry
+		dropped := false
 		for _, t := range ts {
-			if fes := er.ItemErrors(t.req.RequestID); len(fes) > 0 {
+			fes := er.ItemErrors(t.req.RequestID)
+			switch {
+			case len(fes) > 0 && t.dropRefused(fes):
+				dropped = true
+				good = append(good, t)
+			case len(fes) > 0:
 				bad = append(bad, t)
 				acks = append(acks, entry{Op: opNoteAck, Entity: e, Key: t.fp, Outcome: ActionError, Reason: kommoReason(fes).Error()})
-			} else {
+			default:
 				good = append(good, t)
 			}
 		}
-		if len(bad) == 0 {
+		if len(bad) == 0 && !dropped {
 			if len(ts) == 1 {
 				return w.failAll(e, ts, "Kommo rejected the note: "+errorDetail(err))
 			}
@@ -638,6 +659,42 @@ func (w *noteWriter) writeError(ctx context.Context, e kommo.EntityType, ts []*n
 		return halves() // Kommo: 504 means the batch was too big
 	}
 	return w.send(ctx, e, ts, tries+1)
+}
+
+// dropRefused leaves out of the note's request the dating fields Kommo
+// refused, when those are all it refused: Kommo documents created_by on
+// notes but not created_at (the official SDK sends both), so a note must
+// not be lost for either. The note is sent again without them, dated when
+// written or signed by the token's user, and its NoteResult says so. A
+// note read back after a lost answer still matches (sameNote accepts a
+// note created since it was sent).
+func (t *noteTask) dropRefused(fes []kommo.FieldError) bool {
+	var atRefused, byRefused bool
+	for _, fe := range fes {
+		switch {
+		case fieldPath(fe.Path, "created_at") && t.req.CreatedAt != 0:
+			atRefused = true
+		case fieldPath(fe.Path, "created_by") && t.req.CreatedBy != nil:
+			byRefused = true
+		default:
+			return false
+		}
+	}
+	if atRefused {
+		t.req.CreatedAt = 0
+		t.refused = append(t.refused, "created_at")
+	}
+	if byRefused {
+		t.req.CreatedBy = nil
+		t.refused = append(t.refused, "created_by")
+	}
+	return atRefused || byRefused
+}
+
+// fieldPath says whether a validation error's path names the item's
+// field: "created_at", or with the item's index before it.
+func fieldPath(path, field string) bool {
+	return path == field || strings.HasSuffix(path, "."+field)
 }
 
 // settle reads back the notes a request may have created and journals

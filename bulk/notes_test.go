@@ -372,3 +372,123 @@ func TestWriteNotesFailAlone(t *testing.T) {
 		t.Errorf("%d notes, want 2", n)
 	}
 }
+
+// refusingKommo answers a notes POST whose items carry created_at (and,
+// with by, created_by) with Kommo's 400 validation-errors naming those
+// fields, as an account that does not take them would; every other
+// request goes to the emulator. posts keeps each notes POST's body.
+type refusingKommo struct {
+	by    bool
+	posts []string
+}
+
+func (k *refusingKommo) Do(req *http.Request) (*http.Response, error) {
+	if req.Method != http.MethodPost || !strings.HasSuffix(req.URL.Path, "/notes") {
+		return http.DefaultClient.Do(req)
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	k.posts = append(k.posts, string(body))
+	var items []map[string]any
+	if err := json.Unmarshal(body, &items); err != nil {
+		return nil, err
+	}
+	type fieldErr struct{ Code, Path, Detail string }
+	type itemErr struct {
+		RequestID string     `json:"request_id"`
+		Errors    []fieldErr `json:"errors"`
+	}
+	var errs []itemErr
+	for _, it := range items {
+		var fes []fieldErr
+		if _, ok := it["created_at"]; ok {
+			fes = append(fes, fieldErr{"NotSupported", "created_at", "This field is not supported"})
+		}
+		if _, ok := it["created_by"]; ok && k.by {
+			fes = append(fes, fieldErr{"NotSupported", "created_by", "This field is not supported"})
+		}
+		if len(fes) > 0 {
+			errs = append(errs, itemErr{RequestID: fmt.Sprint(it["request_id"]), Errors: fes})
+		}
+	}
+	if len(errs) == 0 {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		return http.DefaultClient.Do(req)
+	}
+	out, _ := json.Marshal(map[string]any{"title": "Bad Request", "type": "https://httpstatus.es/400", "status": 400,
+		"detail": "Request validation failed", "validation-errors": errs})
+	return &http.Response{StatusCode: http.StatusBadRequest, Status: "400 Bad Request", Request: req,
+		Header: http.Header{"Content-Type": {"application/problem+json"}}, Body: io.NopCloser(bytes.NewReader(out))}, nil
+}
+
+// TestWriteNotesRefusedDates: Kommo documents created_by on notes but not
+// created_at. On an account that refuses them, every note still lands,
+// once, without the refused fields, and its result names them; a note
+// refused for anything else still fails alone. A second run adds none.
+func TestWriteNotesRefusedDates(t *testing.T) {
+	for _, by := range []bool{false, true} {
+		t.Run(fmt.Sprintf("created_by refused %v", by), func(t *testing.T) {
+			e := newNoteEnv(t)
+			k := &refusingKommo{by: by}
+			c := e.client(t, k)
+			hist := e.history()
+			hist = append(hist, NoteItem{Line: 12, Entity: kommo.EntityLeads, EntityID: 999, Type: kommo.NoteCommon,
+				Params: kommo.NoteParams{Text: "no such lead"}, CreatedAt: 1710511320})
+			res, err := WriteNotes(t.Context(), c, slices.Values(hist), e.opts("refused"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Created != len(hist)-1 || res.Failed != 1 {
+				t.Fatalf("%v: %+v", countActions(res), res.Notes)
+			}
+			for _, r := range res.Notes {
+				it := hist[r.Index-1]
+				var want []string
+				if it.CreatedAt != 0 {
+					want = append(want, "created_at")
+				}
+				if by && it.CreatedBy != 0 {
+					want = append(want, "created_by")
+				}
+				if r.Action == ActionError {
+					if r.Line != 12 || !strings.Contains(r.Err.Error(), "entity_id") {
+						t.Errorf("line %d failed: %v", r.Line, r.Err)
+					}
+					continue
+				}
+				if fmt.Sprint(r.Refused) != fmt.Sprint(want) {
+					t.Errorf("line %d: refused %v, want %v", r.Line, r.Refused, want)
+				}
+			}
+			// In Kommo: no note kept a refused field; created_by where
+			// the account takes it.
+			notes := e.emu.Snapshot().Notes
+			if len(notes) != len(hist)-1 {
+				t.Fatalf("%d notes, want %d:\n%s", len(notes), len(hist)-1, strings.Join(noteKeys(t, e.emu), "\n"))
+			}
+			signed := 0
+			for _, n := range notes {
+				for _, it := range hist {
+					if it.EntityID == n.EntityID && int64(n.CreatedAt) == it.CreatedAt && it.CreatedAt != 0 {
+						t.Errorf("note %d kept a refused created_at %d", n.ID, it.CreatedAt)
+					}
+				}
+				if n.CreatedBy == kt.SeedUserBoris || n.CreatedBy == kt.SeedUserChen {
+					signed++
+				}
+			}
+			if want := map[bool]int{false: 2, true: 0}[by]; signed != want {
+				t.Errorf("%d notes signed by their authors, want %d", signed, want)
+			}
+			posts := len(k.posts)
+			o := e.opts("refused")
+			o.Resume = true
+			again, err := WriteNotes(t.Context(), c, slices.Values(hist), o)
+			if err != nil || again.Resumed != len(hist) || len(k.posts) != posts || len(e.emu.Snapshot().Notes) != len(hist)-1 {
+				t.Errorf("second run: %v, %+v, %d notes", err, again, len(e.emu.Snapshot().Notes))
+			}
+		})
+	}
+}

@@ -231,6 +231,9 @@ type Result struct {
 	Warnings mapping.Summary
 	// Resumed counts the rows a resume found already done.
 	Resumed int
+	// NotesRefused counts, by field (created_at, created_by), the notes
+	// written without a field Kommo refused (see NoteResult.Refused).
+	NotesRefused map[string]int
 }
 
 // Landed is the number of rows that landed: created, updated or skipped,

@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -196,6 +198,9 @@ type importSummary struct {
 	// NotesWritten counts the notes of the spec's notes: (an import of
 	// records).
 	NotesWritten *notesSummary `json:"notes_written,omitempty"`
+	// NotesRefused counts, by field, the notes written without a field
+	// Kommo refused (created_at, created_by).
+	NotesRefused map[string]int `json:"notes_refused,omitempty"`
 }
 
 func runImport(ctx context.Context, m *Main, a *importArgs) error {
@@ -506,6 +511,9 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		sum.Journal = journal
 	}
 	sum.NotesWritten = noteSum
+	if noteSum != nil {
+		sum.NotesRefused = noteSum.refused
+	}
 	a.summary = &sum
 	dry.done()
 	err = runErr
@@ -740,6 +748,13 @@ func printSummary(m *Main, s importSummary, asJSON bool, lang string) {
 		fmt.Fprintf(m.Stdout, "notes: %d would be written on the rows' records\n", n.Created)
 	} else if n != nil {
 		fmt.Fprintf(m.Stdout, "notes: %d created, %d already there, %d failed (journal %s)\n", n.Created, n.Skipped, n.Failed, n.Journal)
+	}
+	for _, f := range slices.Sorted(maps.Keys(s.NotesRefused)) {
+		what := "dated when written"
+		if f == "created_by" {
+			what = "signed by the token's user"
+		}
+		fmt.Fprintf(m.Stdout, "warning: Kommo refused %s on %d notes: they were written without it (%s)\n", f, s.NotesRefused[f], what)
 	}
 	if s.Success != "" {
 		fmt.Fprintf(m.Stdout, "results: %s\n", s.Success)

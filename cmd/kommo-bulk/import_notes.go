@@ -27,6 +27,8 @@ type notesSummary struct {
 	Failed  int    `json:"failed"`
 	Resumed int    `json:"resumed,omitempty"`
 	Journal string `json:"journal,omitempty"`
+	// refused counts the notes written without a field Kommo refused.
+	refused map[string]int
 }
 
 // authorTables puts the users table (--user, --tables) before the author
@@ -159,7 +161,7 @@ func writeRowNotes(ctx context.Context, m *Main, a *importArgs, c *kommo.Client,
 	if res == nil {
 		return nil, err
 	}
-	return &notesSummary{Created: res.Created, Skipped: res.Skipped, Failed: res.Failed, Resumed: res.Resumed, Journal: path}, err
+	return &notesSummary{Created: res.Created, Skipped: res.Skipped, Failed: res.Failed, Resumed: res.Resumed, Journal: path, refused: res.Refused}, err
 }
 
 // notesRun is what runImport hands an import of a notes file.
@@ -303,7 +305,7 @@ func runImportNotes(ctx context.Context, m *Main, r notesRun) error {
 	sum := importSummary{Job: a.jobID, Input: a.input, Rows: counts.Success + counts.Errors, Created: res.Created, Skipped: res.Skipped,
 		Failed: res.Failed, Resumed: res.Resumed, Seconds: time.Since(start).Seconds(), Success: rf.success, Journal: r.journal,
 		Pending: report.Rows - counts.Success - counts.Errors, Notes: r.schema.Notes, Landed: res.Landed(), Warned: res.Warned,
-		Warnings: res.Warnings, Failures: failures(report.Causes)}
+		Warnings: res.Warnings, Failures: failures(report.Causes), NotesRefused: res.NotesRefused}
 	if counts.Errors > 0 {
 		sum.Errors = rf.errs
 	} else {
