@@ -26,42 +26,51 @@ func (m *migration) owners() {
 			if value.Normalize(c.Field) != "responsible user" {
 				continue
 			}
-			vm := map[string]string{}
-			for _, v := range slices.Sorted(maps.Keys(f.values[c.Column])) { // a stable report
-				rows := f.values[c.Column][v]
-				src := v
-				if t, ok := lookupTable(c.Map, v); ok {
-					src = t
-				}
-				to, by := src, "name"
-				if t, ok := lookupTable(m.opts.Users, src); ok {
-					to, by = t, "table"
-				}
-				id, err := m.res.User(to)
-				if err != nil {
-					u := Unmatched{File: f.Name, Column: c.Column, Kind: "user", Value: v, Rows: rows}
-					var ne *mapping.NameError
-					if errors.As(err, &ne) {
-						u.Closest = ne.Closest
-					}
-					if errors.Is(err, mapping.ErrUsersHidden) {
-						u.Reason = mapping.ErrUsersHidden.Error()
-					} else if len(u.Closest) == 0 {
-						u.Closest = value.Closest(to, m.res.Users(), 3)
-					}
-					m.addUnmatched(u)
-					continue
-				}
-				vm[v] = strconv.Itoa(id)
-				if !seen[v] {
-					seen[v] = true
-					m.rep.Owners = append(m.rep.Owners, ValueMatch{Value: v, To: m.userName(id), By: by})
-				}
-			}
+			vm := m.userMap(f.Name, c.Column, c.Map, f.values[c.Column], seen)
 			f.Spec.Columns[i].Map = vm
 		}
 	}
 	sort.Slice(m.rep.Owners, func(i, j int) bool { return m.rep.Owners[i].Value < m.rep.Owners[j].Value })
+}
+
+// userMap matches the distinct owners or authors of a column (vals: the
+// value's rows) to users: through the spec's own map, the users table,
+// then the account's names; it returns the column's map to user ids.
+// Names that match nothing are added to the report's unmatched values;
+// those matched are listed once (seen) in the report's owners.
+func (m *migration) userMap(file, column string, own map[string]string, vals map[string]int, seen map[string]bool) map[string]string {
+	vm := map[string]string{}
+	for _, v := range slices.Sorted(maps.Keys(vals)) {
+		src := v
+		if t, ok := lookupTable(own, v); ok {
+			src = t
+		}
+		to, by := src, "name"
+		if t, ok := lookupTable(m.opts.Users, src); ok {
+			to, by = t, "table"
+		}
+		id, err := m.res.User(to)
+		if err != nil {
+			u := Unmatched{File: file, Column: column, Kind: "user", Value: v, Rows: vals[v]}
+			var ne *mapping.NameError
+			if errors.As(err, &ne) {
+				u.Closest = ne.Closest
+			}
+			if errors.Is(err, mapping.ErrUsersHidden) {
+				u.Reason = mapping.ErrUsersHidden.Error()
+			} else if len(u.Closest) == 0 {
+				u.Closest = value.Closest(to, m.res.Users(), 3)
+			}
+			m.addUnmatched(u)
+			continue
+		}
+		vm[v] = strconv.Itoa(id)
+		if !seen[v] {
+			seen[v] = true
+			m.rep.Owners = append(m.rep.Owners, ValueMatch{Value: v, To: m.userName(id), By: by})
+		}
+	}
+	return vm
 }
 
 func (m *migration) userName(id int) string {

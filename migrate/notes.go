@@ -2,12 +2,9 @@ package migrate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
-	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -182,7 +179,7 @@ func (m *migration) checkHistory(ctx context.Context) error {
 		}
 		for _, i := range cols {
 			c := &h.Spec.Columns[i]
-			c.Map = m.authorMap(h.Name, c.Column, c.Map, authors[c.Column], seen)
+			c.Map = m.userMap(h.Name, c.Column, c.Map, authors[c.Column], seen)
 		}
 	}
 	// The authors of the card files' notes.
@@ -212,7 +209,7 @@ func (m *migration) checkHistory(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			f.Spec.Notes[i].AuthorMap = m.authorMap(f.Name, n.Author, n.AuthorMap, vals, seen)
+			f.Spec.Notes[i].AuthorMap = m.userMap(f.Name, n.Author, n.AuthorMap, vals, seen)
 		}
 	}
 	for _, h := range m.history {
@@ -221,45 +218,6 @@ func (m *migration) checkHistory(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// authorMap matches the distinct authors of a column to users: through
-// the spec's own map, the users table, then the account's names; it
-// returns the column's map to user ids. Authors that match nothing are
-// added to the report's unmatched values.
-func (m *migration) authorMap(file, column string, own map[string]string, vals map[string]int, seen map[string]bool) map[string]string {
-	vm := map[string]string{}
-	for _, v := range slices.Sorted(maps.Keys(vals)) {
-		src := v
-		if t, ok := lookupTable(own, v); ok {
-			src = t
-		}
-		to, by := src, "name"
-		if t, ok := lookupTable(m.opts.Users, src); ok {
-			to, by = t, "table"
-		}
-		id, err := m.res.User(to)
-		if err != nil {
-			u := Unmatched{File: file, Column: column, Kind: "user", Value: v, Rows: vals[v]}
-			var ne *mapping.NameError
-			if errors.As(err, &ne) {
-				u.Closest = ne.Closest
-			}
-			if errors.Is(err, mapping.ErrUsersHidden) {
-				u.Reason = mapping.ErrUsersHidden.Error()
-			} else if len(u.Closest) == 0 {
-				u.Closest = value.Closest(to, m.res.Users(), 3)
-			}
-			m.addUnmatched(u)
-			continue
-		}
-		vm[v] = strconv.Itoa(id)
-		if !seen[v] {
-			seen[v] = true
-			m.rep.Owners = append(m.rep.Owners, ValueMatch{Value: v, To: m.userName(id), By: by})
-		}
-	}
-	return vm
 }
 
 // validateHistory compiles a history file's spec and maps its rows: the
