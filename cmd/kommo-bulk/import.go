@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"os"
 	"path/filepath"
@@ -455,29 +456,13 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 			dry.print(rr)
 		}
 	}
-	items := func(yield func(bulk.Item) bool) {
-		// The first pass read the file to its end; should it have
-		// changed since, a read error that ends it is the last item.
-		for rec, err := range sheet.Records(table) {
-			if err != nil {
-				var re *sheet.RowError
-				if !errors.As(err, &re) {
-					re = &sheet.RowError{File: mapper.File, Err: err}
-				}
-				if !yield(bulk.Item{Line: re.Row, Errs: []*sheet.RowError{re}}) {
-					return
-				}
-				continue
-			}
-			row, errs := mapper.Map(rec)
-			if noteIDs != nil && row != nil && len(row.Notes) > 0 {
-				noteIDs.mark(rec.Row, len(row.Notes))
-			}
-			if !yield(bulk.Item{Line: rec.Row, Row: row, Errs: errs, Values: rec.Values}) {
-				return
-			}
+	// The first pass read the file to its end; should it have changed
+	// since, a read error that ends it is the last item.
+	items := mappedItems(table, mapper, func(line int, row *mapping.Row) {
+		if noteIDs != nil && len(row.Notes) > 0 {
+			noteIDs.mark(line, len(row.Notes))
 		}
-	}
+	})
 	res, runErr := a.delta.importRows(ctx, m, client, items, opts)
 	fmt.Fprintln(m.Stderr)
 	if cerr := rf.close(); werr == nil {
@@ -761,6 +746,33 @@ func printSummary(m *Main, s importSummary, asJSON bool, lang string) {
 	}
 	if s.Errors != "" {
 		fmt.Fprintf(m.Stdout, "errors:  %s (fix the rows and import this file again)\n", s.Errors)
+	}
+}
+
+// mappedItems yields the records of table mapped by mapper as import
+// items; a read error that ends the table is its last item. each, if
+// set, sees every row mapped.
+func mappedItems(table sheet.Table, mapper *mapping.Mapper, each func(line int, row *mapping.Row)) iter.Seq[bulk.Item] {
+	return func(yield func(bulk.Item) bool) {
+		for rec, err := range sheet.Records(table) {
+			if err != nil {
+				var re *sheet.RowError
+				if !errors.As(err, &re) {
+					re = &sheet.RowError{File: mapper.File, Err: err}
+				}
+				if !yield(bulk.Item{Line: re.Row, Errs: []*sheet.RowError{re}}) {
+					return
+				}
+				continue
+			}
+			row, errs := mapper.Map(rec)
+			if each != nil && row != nil {
+				each(rec.Row, row)
+			}
+			if !yield(bulk.Item{Line: rec.Row, Row: row, Errs: errs, Values: rec.Values}) {
+				return
+			}
+		}
 	}
 }
 

@@ -253,24 +253,7 @@ func runImportNotes(ctx context.Context, m *Main, r notesRun) error {
 	}
 	fmt.Fprintf(m.Stderr, "job %s (notes); if it stops, continue with: kommo-bulk import --resume %s\n", a.jobID, r.journal)
 	start := time.Now()
-	items := func(yield func(bulk.Item) bool) {
-		for rec, err := range sheet.Records(table) {
-			if err != nil {
-				var re *sheet.RowError
-				if !errors.As(err, &re) {
-					re = &sheet.RowError{File: mapper.File, Err: err}
-				}
-				if !yield(bulk.Item{Line: re.Row, Errs: []*sheet.RowError{re}}) {
-					return
-				}
-				continue
-			}
-			row, errs := mapper.Map(rec)
-			if !yield(bulk.Item{Line: rec.Row, Row: row, Errs: errs}) {
-				return
-			}
-		}
-	}
+	items := mappedItems(table, mapper, nil)
 	res, runErr := bulk.ImportNotes(ctx, r.client, items, opts)
 	if res == nil {
 		return runErr
