@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -90,5 +93,55 @@ func TestExportCommandOptionsOnTheWire(t *testing.T) {
 				t.Errorf("export %q: %d GET %s, want %d", tt.args, lists, tt.path, tt.lists)
 			}
 		})
+	}
+}
+
+// TestExportCommandFailsMidway: an error after the first page is the
+// export's: the counts come with it (--json), and no file is left.
+func TestExportCommandFailsMidway(t *testing.T) {
+	srv, err := kommotest.NewServer(kommotest.Options{Tokens: []string{exportTestToken}, Rate: rate.Inf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	lists := 0
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/api/v4/leads" {
+			mu.Lock()
+			lists++
+			n := lists
+			mu.Unlock()
+			if n > 1 {
+				http.Error(w, `{"title":"Bad Request","status":400}`, http.StatusBadRequest)
+				return
+			}
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	c, err := kommo.NewClient(ts.URL, kommo.WithToken(exportTestToken), kommo.WithRateLimit(rate.Inf, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Leads.Create(t.Context(), []kommo.LeadRequest{{Name: "One"}, {Name: "Two"}}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"KOMMO_BASE_URL": ts.URL, "KOMMO_TOKEN": exportTestToken}
+	out := filepath.Join(t.TempDir(), "leads.csv")
+	m, stdoutb, errb := testMain(env)
+	code := m.Run(t.Context(), []string{"export", "leads", "--page-size", "1", "--json", "--rate", "0", "-o", out})
+	stdout, errs := stdoutb.String(), errb.String()
+	if code != exitFailed || !strings.Contains(stdout+errs, "(1 rows written before the error)") {
+		t.Errorf("export = %d, want a failure after one row\n%s", code, errs)
+	}
+	var got struct {
+		Rows, Pages int
+		Error       struct{ Code string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || got.Rows != 1 || got.Pages != 1 || got.Error.Code != "failed" {
+		t.Errorf("--json = %+v, %v, want 1 row, 1 page and the failure:\n%s", got, err, stdout)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the output file is left behind: %v", err)
 	}
 }
