@@ -34,9 +34,9 @@ type ExportRun struct {
 	TaskEntityType kommo.EntityType
 	EventEntities  []string
 	FieldEntities  []kommo.EntityType
-	// Notes, if set, is called with the schema's notes (what of the
-	// account could not be read) once the schema is read.
-	Notes func(notes []string)
+	// SchemaNotes, if set, is called with the schema's notes (what of
+	// the account could not be read) once the schema is read.
+	SchemaNotes func(notes []string)
 	// Progress, if set, is called after each page is written.
 	Progress func(ExportProgressInfo)
 	// Since, if set, makes the export incremental (bulk.ExportSince): only
@@ -113,8 +113,8 @@ func (e *Engine) ExportTo(ctx context.Context, opts ExportParams, run ExportRun)
 	if err != nil {
 		return res, err
 	}
-	if run.Notes != nil {
-		run.Notes(s.Notes)
+	if run.SchemaNotes != nil {
+		run.SchemaNotes(s.Notes)
 	}
 	// Date-times and date filters are in the asked zone, else the account's.
 	loc := s.Location

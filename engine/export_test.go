@@ -71,9 +71,9 @@ func TestExportTo(t *testing.T) {
 			schema = s
 			return sheet.NewCSVWriter(&buf, sheet.CSVWriteOptions{Comma: ';'})
 		},
-		PageSize: 2,
-		Notes:    func([]string) { notes = true },
-		Progress: func(p ExportProgressInfo) { pages = p.Pages },
+		PageSize:    2,
+		SchemaNotes: func([]string) { notes = true },
+		Progress:    func(p ExportProgressInfo) { pages = p.Pages },
 	})
 	if err != nil {
 		t.Fatal(err)

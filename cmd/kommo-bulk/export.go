@@ -360,7 +360,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	run := engine.ExportRun{
 		PageSize: *pageSize, EventTypes: filter.EventTypes, TaskEntityType: filter.TaskEntityType,
 		EventEntities: filter.EventEntities, FieldEntities: filter.FieldEntities, Since: since,
-		Notes: func(n []string) { notes = n; printNoteLines(c.m, n) },
+		SchemaNotes: func(n []string) { notes = n; printNoteLines(c.m, n) },
 		// The destination: stdout, or a temporary file renamed into place
 		// once the export is complete, so a failed run leaves no half file
 		// behind.
