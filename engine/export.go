@@ -34,6 +34,12 @@ type ExportRun struct {
 	TaskEntityType kommo.EntityType
 	EventEntities  []string
 	FieldEntities  []kommo.EntityType
+	// NoteEntities and NoteTypes select the notes of the notes dataset
+	// (bulk.NotesJob, not one of the page's): of these records' types
+	// (default leads, contacts and companies; ExportFilterParams.IDs are
+	// then the records' ids, of one type) and of these note types.
+	NoteEntities []kommo.EntityType
+	NoteTypes    []string
 	// SchemaNotes, if set, is called with the schema's notes (what of
 	// the account could not be read) once the schema is read.
 	SchemaNotes func(notes []string)
@@ -103,11 +109,14 @@ func (e *Engine) Export(ctx context.Context, opts ExportParams, progress func(Ex
 func (e *Engine) ExportTo(ctx context.Context, opts ExportParams, run ExportRun) (ExportResult, error) {
 	ent := kommo.EntityType(opts.Entity)
 	res := ExportResult{}
-	if !slices.Contains(bulk.ExportEntities, ent) {
+	if !slices.Contains(bulk.ExportEntities, ent) && ent != bulk.NotesJob {
 		return res, fmt.Errorf("export: unknown entity %q", opts.Entity)
 	}
 	if run.Writer == nil {
 		return res, errors.New("export: no writer")
+	}
+	if ent == bulk.NotesJob && run.Since != nil {
+		return res, errors.New("export: notes have no incremental export")
 	}
 	s, err := e.accountSchema(ctx)
 	if err != nil {
@@ -147,9 +156,14 @@ func (e *Engine) ExportTo(ctx context.Context, opts ExportParams, run ExportRun)
 		eo.Progress = func(p bulk.ExportProgress) { run.Progress(ExportProgressInfo{Rows: p.Rows, Pages: p.Pages}) }
 	}
 	var st bulk.ExportStats
-	if run.Since != nil {
+	switch {
+	case ent == bulk.NotesJob:
+		st, err = bulk.ExportNotes(ctx, c, w, bulk.NoteExportOptions{Entities: run.NoteEntities, EntityIDs: filter.IDs,
+			NoteTypes: run.NoteTypes, CreatedAt: filter.CreatedAt, UpdatedAt: filter.UpdatedAt,
+			Schema: s, PageSize: run.PageSize, Location: loc, Progress: eo.Progress})
+	case run.Since != nil:
 		st, res.Next, err = bulk.ExportSince(ctx, c, w, eo, run.Since.Prev, bulk.SinceOptions{Now: run.Since.Now})
-	} else {
+	default:
 		st, err = bulk.Export(ctx, c, w, eo)
 	}
 	res.Header, res.Rows, res.Pages = st.Header, st.Rows, st.Pages

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -47,7 +48,14 @@ func TestExportTo(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	if _, _, err := c.Leads.Create(ctx, []kommo.LeadRequest{{Name: "One"}, {Name: "Two"}, {Name: "Three"}}); err != nil {
+	leads, _, err := c.Leads.Create(ctx, []kommo.LeadRequest{{Name: "One"}, {Name: "Two"}, {Name: "Three"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Notes.Create(ctx, kommo.EntityLeads, []kommo.NoteRequest{
+		{EntityID: leads[0].ID, NoteType: "common", Params: map[string]any{"text": "Called back"}},
+		{EntityID: leads[1].ID, NoteType: "common", Params: map[string]any{"text": "Not this lead's"}},
+	}); err != nil {
 		t.Fatal(err)
 	}
 	e := New()
@@ -121,6 +129,34 @@ func TestExportTo(t *testing.T) {
 	}
 	if events == 0 {
 		t.Error("no list of events")
+	}
+
+	// The notes of some leads, of some types.
+	buf.Reset()
+	res, err = e.ExportTo(ctx, ExportParams{Entity: string(bulk.NotesJob), Filter: ExportFilterParams{IDs: []int{leads[0].ID}}}, ExportRun{
+		Writer: func(*mapping.Schema) (sheet.TableWriter, error) {
+			return sheet.NewCSVWriter(&buf, sheet.CSVWriteOptions{})
+		},
+		NoteEntities: []kommo.EntityType{kommo.EntityLeads},
+		NoteTypes:    []string{"common"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 1 || !strings.Contains(buf.String(), "Called back") {
+		t.Errorf("ExportTo(notes) = %+v; wrote\n%s", res, buf.String())
+	}
+	noteLists := 0
+	for _, r := range taken() {
+		if strings.HasSuffix(r.path, "/notes") {
+			noteLists++
+			if !strings.HasPrefix(r.path, "/api/v4/leads/") || !slices.Contains(r.query["filter[note_type][]"], "common") {
+				t.Errorf("notes listed with GET %s?%s, want the leads' common notes", r.path, r.query.Encode())
+			}
+		}
+	}
+	if noteLists == 0 {
+		t.Error("no list of notes")
 	}
 
 	// Incremental: the first run writes everything with the deletions
