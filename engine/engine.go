@@ -41,6 +41,14 @@ type Config struct {
 	// native builds; under GOOS=js it is required, so the module never
 	// links an *http.Transport.
 	Transport http.RoundTripper `json:"-"`
+
+	// Client, if set, is the client the engine's requests go through: a
+	// native front end's own (the CLI's, with its OAuth refresh and the
+	// rate budget the processes of a host share). BaseURL then defaults to
+	// its URL, and Token, Rate, Timeout and Transport are not used. Jobs,
+	// which pause and steer their rate through a client of their own, need
+	// the engine's client: they fail with this one.
+	Client *kommo.Client `json:"-"`
 }
 
 // Engine is the application the front ends drive (the page's kommoBulk
@@ -73,6 +81,9 @@ func New() *Engine {
 
 // Configure sets where the account is. It drops the cached schema.
 func (e *Engine) Configure(cfg Config) error {
+	if cfg.BaseURL == "" && cfg.Client != nil {
+		cfg.BaseURL = cfg.Client.BaseURL()
+	}
 	if cfg.BaseURL == "" {
 		return errors.New("configure: baseURL is required")
 	}
@@ -104,6 +115,12 @@ func (e *Engine) client(wrap func(http.RoundTripper) http.RoundTripper, extra ..
 	e.mu.Unlock()
 	if cfg.BaseURL == "" {
 		return nil, errors.New("not configured: call configure({baseURL}) first")
+	}
+	if cfg.Client != nil {
+		if wrap != nil || len(extra) > 0 {
+			return nil, errors.New("a job needs the engine's own client, not Config.Client")
+		}
+		return cfg.Client, nil
 	}
 	rt := cfg.Transport
 	if rt == nil {
@@ -625,75 +642,6 @@ func (e *Engine) remember(res *bulk.Result) {
 			e.keys[ent][rr.Key] = id
 		}
 	}
-}
-
-// Export writes a dataset of the account to XLSX or CSV bytes.
-func (e *Engine) Export(ctx context.Context, opts ExportParams, progress func(ExportProgressInfo)) (*FileBytes, error) {
-	ent := kommo.EntityType(opts.Entity)
-	known := false
-	for _, x := range bulk.ExportEntities {
-		known = known || x == ent
-	}
-	if !known {
-		return nil, fmt.Errorf("export: unknown entity %q", opts.Entity)
-	}
-	isXLSX := true
-	switch opts.Format {
-	case "", "xlsx":
-	case "csv":
-		isXLSX = false
-	default:
-		return nil, fmt.Errorf("export: format %q: want xlsx or csv", opts.Format)
-	}
-	s, err := e.accountSchema(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// Date-times and date filters are in the asked zone, else the account's.
-	loc := s.Location
-	if opts.TimeZone != "" {
-		if loc, err = time.LoadLocation(opts.TimeZone); err != nil {
-			return nil, fmt.Errorf("export: time zone: %w", err)
-		}
-	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	filter, err := opts.Filter.filter(s, loc)
-	if err != nil {
-		return nil, err
-	}
-	c, err := e.client(nil)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	var w sheet.TableWriter
-	if isXLSX {
-		w, err = xlsx.NewWriter(&buf, xlsx.WriteOptions{Sheet: string(ent)})
-	} else {
-		w, err = sheet.NewCSVWriter(&buf, sheet.CSVWriteOptions{BOM: true})
-	}
-	if err != nil {
-		return nil, err
-	}
-	eo := bulk.ExportOptions{Entity: ent, Filter: filter, Schema: s, Location: loc}
-	if progress != nil {
-		eo.Progress = func(p bulk.ExportProgress) { progress(ExportProgressInfo{Rows: p.Rows, Pages: p.Pages}) }
-	}
-	st, err := bulk.Export(ctx, c, w, eo)
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	ext := ".csv"
-	if isXLSX {
-		ext = ".xlsx"
-	}
-	name := "kommo-" + string(ent) + "-" + time.Now().UTC().Format("20060102-150405") + ext
-	return &FileBytes{Name: name, Type: mimeType(isXLSX), Rows: st.Rows, Data: buf.Bytes()}, nil
 }
 
 func formatName(f sheet.Format) string {

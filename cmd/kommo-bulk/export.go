@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/engine"
 	"github.com/kommo-bulk/kommo-bulk/internal/atomicfile"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
@@ -295,7 +296,8 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		filter.IDs = append(filter.IDs, n)
 	}
 	// Dates are checked before anything is asked of Kommo, in UTC when
-	// the zone is the account's, and read again in it once it is known.
+	// the zone is the account's; the engine reads them again in the
+	// export's zone once it is known.
 	parseRanges := func(loc *time.Location) (err error) {
 		if filter.CreatedAt, err = parseRange("created", *createdFrom, *createdTo, loc); err != nil {
 			return err
@@ -315,56 +317,36 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 
-	client, err := conn.client(c.m)
-	if err != nil {
-		return err
+	if *sinceLast != "" && filter.UpdatedAt != nil {
+		return &usageError{msg: "--since-last reads what changed since its state file: drop --updated-from/--updated-to",
+			hint: "kommo-bulk export leads --since-last leads.state.json -o changes.csv"}
 	}
-	schema, err := bulk.FetchSchema(ctx, client)
-	if err != nil {
-		return fmt.Errorf("read the account's schema: %w", err)
-	}
-	printNotes(c.m, schema)
-	if loc == nil {
-		loc = cmp.Or(schema.Location, time.UTC)
-		if err := parseRanges(loc); err != nil {
-			return err
-		}
-	}
-
-	// Names to ids, as an import resolves them.
-	names := bulk.ExportNames{Pipeline: pipelineF, Stages: stages.vals, Responsible: resp.vals,
-		CreatedBy: createdBy.vals, TaskTypes: taskTypes.vals}
-	if err := names.Resolve(schema, &filter); err != nil {
-		return exportNameError(err)
-	}
-
-	// The destination: stdout, or a temporary file renamed into place once
-	// the export is complete, so a failed run leaves no half file behind.
-	var dst io.Writer = c.m.Stdout
-	var file *atomicfile.File
-	if out != "-" {
-		if file, err = atomicfile.Create(out); err != nil {
-			return err
-		}
-		defer file.Abort()
-		dst = file
-	}
-	var w sheet.TableWriter
-	finish := func() error { return nil }
-	if fmtName == "xlsx" {
-		w, finish, err = xo.writer(dst, entity, schema, client.BaseURL())
-	} else {
-		w, err = sheet.NewCSVWriter(dst, sheet.CSVWriteOptions{Comma: comma, BOM: *bom})
-	}
-	if err != nil {
-		return err
-	}
-
 	now := c.now
 	if now == nil {
 		now = time.Now
 	}
-	start := now()
+	since, err := readSince(*sinceLast, now)
+	if err != nil {
+		return err
+	}
+
+	client, err := conn.client(c.m)
+	if err != nil {
+		return err
+	}
+	// The engine runs the export, as it runs the page's, through this
+	// client (its OAuth refresh, the host's rate budget). It reads the
+	// schema, resolves names as an import does (bulk.ExportNames) and the
+	// dates in --tz or the account's zone, then asks for the writer.
+	eng := engine.New()
+	if err := eng.Configure(engine.Config{Client: client}); err != nil {
+		return err
+	}
+	params := engine.ExportParams{Entity: string(entity), TimeZone: *tz, Filter: engine.ExportFilterParams{
+		Query: filter.Query, IDs: filter.IDs, IsCompleted: filter.IsCompleted,
+		CreatedFrom: *createdFrom, CreatedTo: *createdTo, UpdatedFrom: *updatedFrom, UpdatedTo: *updatedTo,
+		Pipeline: pipelineF, Stages: stages.vals, Responsible: resp.vals, CreatedBy: createdBy.vals, TaskTypeNames: taskTypes.vals,
+	}}
 	size := *pageSize
 	if size <= 0 {
 		size = kommo.MaxLimit
@@ -373,27 +355,57 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		}
 	}
 	// One progress line about every 1000 rows or every 2 seconds.
-	every := max(1, 1000/size)
-	progress := &rate.Sometimes{Every: every, Interval: 2 * time.Second}
-	opts := bulk.ExportOptions{Entity: entity, Filter: filter, Schema: schema, PageSize: *pageSize, Location: loc}
+	progress := &rate.Sometimes{Every: max(1, 1000/size), Interval: 2 * time.Second}
+	var (
+		notes  []string
+		file   *atomicfile.File
+		finish = func() error { return nil }
+		start  time.Time
+		opened bool // the writer is: errors from here on are the export's
+	)
+	defer func() {
+		if file != nil {
+			file.Abort()
+		}
+	}()
+	run := engine.ExportRun{
+		PageSize: *pageSize, EventTypes: filter.EventTypes, TaskEntityType: filter.TaskEntityType,
+		EventEntities: filter.EventEntities, FieldEntities: filter.FieldEntities, Since: since,
+		SchemaNotes: func(n []string) { notes = n; printNoteLines(c.m, n) },
+		// The destination: stdout, or a temporary file renamed into place
+		// once the export is complete, so a failed run leaves no half file
+		// behind.
+		Writer: func(schema *mapping.Schema) (w sheet.TableWriter, err error) {
+			var dst io.Writer = c.m.Stdout
+			if out != "-" {
+				if file, err = atomicfile.Create(out); err != nil {
+					return nil, err
+				}
+				dst = file
+			}
+			if fmtName == "xlsx" {
+				w, finish, err = xo.writer(dst, entity, schema, client.BaseURL())
+			} else {
+				w, err = sheet.NewCSVWriter(dst, sheet.CSVWriteOptions{Comma: comma, BOM: *bom})
+			}
+			opened, start = err == nil, now()
+			return w, err
+		},
+	}
 	if !*quiet {
-		opts.Progress = func(p bulk.ExportProgress) {
+		run.Progress = func(p engine.ExportProgressInfo) {
 			progress.Do(func() {
-				fmt.Fprintf(c.m.Stderr, "export %s: %d rows, %d pages, %s\n", p.Entity, p.Rows, p.Pages, now().Sub(start).Round(time.Millisecond))
+				fmt.Fprintf(c.m.Stderr, "export %s: %d rows, %d pages, %s\n", entity, p.Rows, p.Pages, now().Sub(start).Round(time.Millisecond))
 			})
 		}
 	}
-	var st bulk.ExportStats
-	var next *bulk.SinceState
 	if entity == bulk.NotesJob {
-		// The ranges were read again in the account's zone.
-		noteOpts.CreatedAt, noteOpts.UpdatedAt = filter.CreatedAt, filter.UpdatedAt
-		st, err = exportNotes(ctx, client, w, noteOpts, opts)
-	} else {
-		st, next, err = exportSince(ctx, client, w, opts, *sinceLast, now)
+		run.NoteEntities, run.NoteTypes = noteOpts.Entities, noteOpts.NoteTypes
 	}
-	if cerr := w.Close(); err == nil {
-		err = cerr
+	st, err := eng.ExportTo(ctx, params, run)
+	if err != nil && !opened {
+		// The schema, a name of the filters, or the destination.
+		return exportNameError(err)
 	}
 	if err == nil {
 		err = finish()
@@ -410,7 +422,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	if err := saveSince(*sinceLast, next); err != nil {
+	if err := saveSince(*sinceLast, st.Next); err != nil {
 		return err
 	}
 	elapsed := now().Sub(start)
@@ -425,7 +437,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		enc := json.NewEncoder(c.m.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(exportSummary{Entity: string(entity), File: out, Format: fmtName, Rows: st.Rows,
-			Pages: st.Pages, Header: st.Header, Seconds: elapsed.Seconds(), Notes: schema.Notes})
+			Pages: st.Pages, Header: st.Header, Seconds: elapsed.Seconds(), Notes: notes})
 	}
 	return nil
 }

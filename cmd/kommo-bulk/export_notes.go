@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"slices"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
-	"github.com/kommo-bulk/kommo-bulk/kommo"
-	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // exportNotesHelp is the part of export's help about notes.
@@ -55,9 +52,3 @@ func noteExportOptions(filter bulk.ExportFilter, entities, noteTypes []string) (
 var noteTypeCodes = []string{"common", "call_in", "call_out", "service_message", "extended_service_message", "message_cashier",
 	"geolocation", "sms_in", "sms_out", "attachment", "amomail_message", "chat", "site_visit", "targeting_in", "targeting_out",
 	"transaction", "invoice_paid", "zoom_meeting", "dropbox_attachment", "link_followed", "bill_paid", "ai_result"}
-
-// exportNotes runs "export notes" with the options export made.
-func exportNotes(ctx context.Context, c *kommo.Client, w sheet.TableWriter, o bulk.NoteExportOptions, eo bulk.ExportOptions) (bulk.ExportStats, error) {
-	o.Schema, o.PageSize, o.Location, o.Progress = eo.Schema, eo.PageSize, eo.Location, eo.Progress
-	return bulk.ExportNotes(ctx, c, w, o)
-}
