@@ -393,6 +393,11 @@ func (im *importer) process(ctx context.Context, b *batch) (err error) {
 					if cerr == nil {
 						cerr = errors.New("not written")
 					}
+					if err != nil {
+						// The job stops: the rows that wait for this
+						// one are not done either (a resume does them).
+						cerr = &stoppedError{err: err}
+					}
 				}
 				c.resolve(id, cerr)
 			}
@@ -637,6 +642,10 @@ func (im *importer) resolve(ctx context.Context, b *batch, e kommo.EntityType, w
 			case <-c.done:
 			case <-ctx.Done():
 				return ctx.Err()
+			}
+			var stopped *stoppedError
+			if errors.As(c.err, &stopped) {
+				return stopped.err // this batch stops too: none of its rows is journaled
 			}
 			if c.err != nil {
 				rt.fail("", fmt.Errorf("same %s as row %d, which failed: %v", keyLabel(w.key), c.owner, c.err))
@@ -920,6 +929,14 @@ func (im *importer) report() {
 	im.opts.Progress(p)
 	im.mu.Unlock()
 }
+
+// stoppedError is the error of a claim whose owner's batch stopped with
+// the job (a cancel, an account-level error): the rows that follow it are
+// not done, and must not be journaled as failed.
+type stoppedError struct{ err error }
+
+func (e *stoppedError) Error() string { return "not written: " + e.err.Error() }
+func (e *stoppedError) Unwrap() error { return e.err }
 
 // fatalError marks an error that stops the job (account-level).
 type fatalError struct{ err error }

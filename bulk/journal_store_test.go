@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,5 +195,68 @@ func TestMemStoreLock(t *testing.T) {
 	l.Unlock()
 	if _, err := Import(t.Context(), e.c, items(contactRow(2, "Ada", "ada@x.org", "")), o); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// failFirstWrite answers the first write 402 (the account's subscription
+// ended): an account-level error that stops the job.
+type failFirstWrite struct {
+	emu  *kt.Server
+	done atomic.Bool
+}
+
+func (f *failFirstWrite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && f.done.CompareAndSwap(false, true) {
+		http.Error(w, `{"title":"Payment Required","status":402}`, http.StatusPaymentRequired)
+		return
+	}
+	f.emu.ServeHTTP(w, r)
+}
+
+// TestStoppedOwnerLeavesFollowersUndone stops an import (an account-level
+// error; a cancel is the same) while the company many rows share is being
+// created: the rows waiting for it are not done, so the resume writes them.
+// Journaled as failed ("same name as row 2, which failed"), they would be
+// lost to every resume.
+func TestStoppedOwnerLeavesFollowersUndone(t *testing.T) {
+	const n = 40
+	var rows []*mapping.Row
+	for i := range n {
+		rows = append(rows, contactRow(i+2, fmt.Sprintf("Person %d", i), fmt.Sprintf("p%d@x.org", i), "Shared Co"))
+	}
+	for try := range 5 {
+		t.Run(fmt.Sprint(try), func(t *testing.T) {
+			emu, err := kt.NewServer(kt.Options{Tokens: []string{importToken}, Rate: rate.Inf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(&failFirstWrite{emu: emu})
+			t.Cleanup(func() { srv.Close(); emu.Close() })
+			c, err := kommo.NewClient(srv.URL, kommo.WithToken(importToken), kommo.WithRateLimit(rate.Inf, 1),
+				kommo.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := ImportOptions{Job: JobHeader{ID: "owner", Entity: kommo.EntityContacts, Mode: ModeCreate},
+				Journal: "owner.journal", Store: NewMemStore(), BatchSize: 5, Workers: 4}
+			res, err := Import(t.Context(), c, items(rows...), o)
+			if !errors.Is(err, kommo.ErrPaymentRequired) {
+				t.Fatalf("Import = %v, want the 402", err)
+			}
+			if res.Failed != 0 {
+				t.Errorf("the stopped import failed %d rows: %v", res.Failed, res.Rows)
+			}
+			o.Resume = true
+			res, err = Import(t.Context(), c, items(rows...), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Created != n || res.Failed != 0 {
+				t.Errorf("resume: created %d, failed %d; want %d and 0", res.Created, res.Failed, n)
+			}
+			if st := emu.Snapshot(); len(st.Contacts) != n || len(st.Companies) != 1 {
+				t.Errorf("%d contacts, %d companies; want %d and 1", len(st.Contacts), len(st.Companies), n)
+			}
+		})
 	}
 }

@@ -171,9 +171,9 @@ func (e *Engine) StartImport(ctx context.Context, id int, specText string, p Imp
 	return e.startImport(ctx, f, specText, p, nil, progress)
 }
 
-// startImport starts a job, or with resume (the header of its journal)
-// continues one.
-func (e *Engine) startImport(ctx context.Context, f *file, specText string, p ImportParams, resume *bulk.JobHeader, progress func(ProgressInfo)) (*Job, error) {
+// startImport starts a job, or with resume (its journal's header) continues
+// one.
+func (e *Engine) startImport(ctx context.Context, f *file, specText string, p ImportParams, resume *resumeOf, progress func(ProgressInfo)) (*Job, error) {
 	var err error
 	mode := bulk.ModeCreate
 	if p.Mode != "" {
@@ -202,9 +202,9 @@ func (e *Engine) startImport(ctx context.Context, f *file, specText string, p Im
 	}
 	var jr *journalRun
 	if store := e.jobStore(); store != nil && !p.DryRun {
-		jr = &journalRun{store: store, resume: resume, spec: specText}
+		jr = &journalRun{store: store, spec: specText}
 		if resume != nil {
-			name = resume.ID
+			jr.resume, jr.hash, name = resume.header, resume.hash, resume.header.ID
 		}
 		jr.name = name + JournalExt
 		if !e.claimJournal(jr.name) {

@@ -86,6 +86,15 @@ type journalRun struct {
 	// new job.
 	resume *bulk.JobHeader
 	spec   string
+	// hash is the input's, when a resume has computed it.
+	hash string
+}
+
+// resumeOf is what startImport needs of a job it resumes: its journal's
+// header and the input's hash.
+type resumeOf struct {
+	header *bulk.JobHeader
+	hash   string
 }
 
 // pageJob is what the page's job needs besides the spec to be run again:
@@ -102,9 +111,12 @@ type pageJob struct {
 // records the file (size and hash), the spec, the account and the page's
 // settings; a resume continues the journal's header.
 func (e *Engine) journalOptions(ctx context.Context, f *file, jr *journalRun, opts *bulk.ImportOptions) error {
-	hash, err := hashSource(f.src)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", f.name, err)
+	hash := jr.hash
+	if hash == "" {
+		var err error
+		if hash, err = hashSource(f.src); err != nil {
+			return fmt.Errorf("read %s: %w", f.name, err)
+		}
 	}
 	opts.Store, opts.Journal = jr.store, jr.name
 	if jr.resume != nil {
@@ -122,10 +134,9 @@ func (e *Engine) journalOptions(ctx context.Context, f *file, jr *journalRun, op
 	if fixes, err := e.Fixes(f.id); err == nil && len(fixes) > 0 {
 		pj.Fixes = fixes
 	}
-	if opts.Job.Extra, err = json.Marshal(pj); err != nil {
-		return err
-	}
-	return nil
+	var err error
+	opts.Job.Extra, err = json.Marshal(pj)
+	return err
 }
 
 // accountName is the account's subdomain, read once per Configure; ""
@@ -155,10 +166,11 @@ func (e *Engine) accountName(ctx context.Context) string {
 	return name
 }
 
-// hashSource is bulk.HashFile of a Source.
+// hashSource is bulk.HashFile of a Source, read in chunks (in the
+// browser each read of a Blob is a round trip).
 func hashSource(src Source) (string, error) {
 	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(src, 0, src.Size())); err != nil {
+	if _, err := io.CopyBuffer(h, io.NewSectionReader(src, 0, src.Size()), make([]byte, chunkSize)); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
@@ -327,14 +339,12 @@ func (e *Engine) ResumeImport(ctx context.Context, journal string, src Source, p
 	if h.InputSize != 0 && src.Size() != h.InputSize {
 		return nil, fmt.Errorf("resume: %w (%s, %d bytes; this one has %d)", ErrNotSameFile, h.Input, h.InputSize, src.Size())
 	}
-	if h.InputHash != "" {
-		hash, err := hashSource(src)
-		if err != nil {
-			return nil, fmt.Errorf("resume: %w", err)
-		}
-		if hash != h.InputHash {
-			return nil, fmt.Errorf("resume: %w (%s)", ErrNotSameFile, h.Input)
-		}
+	hash, err := hashSource(src)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	if h.InputHash != "" && hash != h.InputHash {
+		return nil, fmt.Errorf("resume: %w (%s)", ErrNotSameFile, h.Input)
 	}
 	var pj pageJob
 	if len(h.Extra) > 0 {
@@ -358,7 +368,17 @@ func (e *Engine) ResumeImport(ctx context.Context, journal string, src Source, p
 		}
 	}
 	p := ImportParams{Mode: string(h.Mode), BatchSize: pj.BatchSize, Workers: pj.Workers, JobID: h.ID}
-	return e.startImport(ctx, f, h.Spec, p, h, progress)
+	j, err := e.startImport(ctx, f, h.Spec, p, &resumeOf{header: h, hash: hash}, progress)
+	if err != nil {
+		e.CloseFile(info.ID)
+		return nil, err
+	}
+	// The file was opened for the job: forgotten when it ends.
+	go func() {
+		<-j.done
+		e.CloseFile(info.ID)
+	}()
+	return j, nil
 }
 
 // UndoInfo is what UndoJob did (bulk.UndoResult).

@@ -1204,7 +1204,9 @@ async function resumeJob(j, f) {
   try {
     showResult(await job.done);
   } catch (err) {
-    throw /not the file the job started with/.test(err.message) ? new Error(wrong()) : err;
+    if (/not the file the job started with/.test(err.message)) throw new Error(wrong());
+    if (/is in use by/.test(err.message)) throw new Error(t('ui.resume.in_use'));
+    throw err;
   } finally {
     state.job = null;
     running(false);

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -10,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -470,5 +473,30 @@ func TestImportMakesResultsDir(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(results, f)); err != nil {
 			t.Errorf("no %s in the new results directory: %v", f, err)
 		}
+	}
+}
+
+// TestResumeTakesTheJournalsSpec resumes a journal the page wrote: it
+// names no mapping file but holds the spec's text, which the resume uses
+// (the file's columns are not ones a proposal maps on its own).
+func TestResumeTakesTheJournalsSpec(t *testing.T) {
+	e := newCLIEnv(t)
+	input := e.write(t, "people.csv", "Who,Reach me at\nAda Lovelace,ada@example.org\nBob Page,bob@example.org\n")
+	sum := sha256.Sum256(mustRead(t, input))
+	spec := "entity: contacts\ncolumns:\n  - column: Who\n    field: name\n  - column: Reach me at\n    field: EMAIL\n"
+	header, _ := json.Marshal(map[string]any{"op": "start", "job": map[string]any{"id": "people-page", "entity": "contacts", "mode": "create",
+		"input": "people.csv", "input_hash": hex.EncodeToString(sum[:]), "input_size": len(mustRead(t, input)), "spec": spec, "started": time.Now().Unix()}})
+	journal := e.write(t, "people-page.journal", string(header)+"\n")
+	code, out, errOut := e.run(t, "import", "--rate", "0", "--resume", journal, input)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	var names []string
+	for _, c := range e.emu.Snapshot().Contacts {
+		names = append(names, c.Name)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"Ada Lovelace", "Bob Page"}) {
+		t.Errorf("contacts = %q, want Ada Lovelace and Bob Page", names)
 	}
 }

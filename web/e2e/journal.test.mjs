@@ -301,3 +301,29 @@ test('a page journal resumes and undoes with the CLI; a CLI journal opens in the
     await context.close();
   }
 });
+
+test('a second tab cannot continue the import another tab is running', async () => {
+  const n = 1500;
+  const tag = 'tabs';
+  const file = await people(tag, n);
+  const context = await browser.newContext();
+  try {
+    const a = await open(context);
+    await startImport(a, file);
+    await rowsDone(a, 20);
+    await a.click('#pause'); // the job stays running, its journal held
+    // The second tab sees the job unfinished (it is not its own) and
+    // offers it; the Web Lock of the first tab refuses it.
+    const b = await open(context);
+    await b.waitForSelector('body[data-unfinished="1"]');
+    const [chooser] = await Promise.all([b.waitForEvent('filechooser'), b.click('#resume-list button.resume')]);
+    await chooser.setFiles(file);
+    await b.waitForFunction(() => !document.getElementById('toast').hidden && /another tab/.test(document.getElementById('toast').textContent), null, { timeout: 60000 });
+    await a.click('#pause'); // resume
+    await a.waitForSelector(`body[data-imported="${n}"]`, { timeout: 120000 });
+    assertOnce(await contactsOf(a, tag), tag, n);
+    assert.deepEqual([...a.errors, ...b.errors], []);
+  } finally {
+    await context.close();
+  }
+});
