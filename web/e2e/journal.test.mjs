@@ -1,6 +1,7 @@
 // The page's journal in Chromium, against "kommo-bulk serve --emulator":
-// an import whose page is closed (and, separately, whose browser process
-// is killed) at random points continues when the page is opened again,
+// an import whose page is closed (and, separately, whose renderer crashes
+// or whose browser process is killed) at random points continues when the
+// page is opened again,
 // and every row exists exactly once in the emulator; Undo from the
 // history restores what an import changed; a journal downloaded from the
 // page resumes and undoes with the CLI, and a CLI journal opens in the
@@ -148,6 +149,29 @@ test('a page closed at random points of an import continues, every row once', as
     assert.equal(await row.count(), 1);
     assert.equal(await row.locator('button.job-file').count(), 1);
     await screenshot(page, 'journal-history');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a crashed renderer mid-import continues, every row once', async () => {
+  const n = 2000;
+  const tag = 'crashed';
+  const file = await people(tag, n);
+  const context = await browser.newContext();
+  try {
+    let page = await open(context);
+    await startImport(page, file);
+    await rowsDone(page, between(100, n - 100));
+    const crashed = new Promise((resolve) => page.once('crash', resolve));
+    page.goto('chrome://crash').catch(() => {}); // the tab's renderer, and its worker, die
+    await crashed;
+    await page.close().catch(() => {});
+    page = await open(context);
+    await resume(page, file);
+    await page.waitForSelector(`body[data-imported="${n}"]`, { timeout: 120000 });
+    assertOnce(await contactsOf(page, tag), tag, n);
     assert.deepEqual(page.errors, []);
   } finally {
     await context.close();
