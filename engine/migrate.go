@@ -206,18 +206,99 @@ func (e *Engine) CheckMigration(ctx context.Context, p MigrateParams) (*Migratio
 	return j.Wait(), nil
 }
 
-// StartMigration starts a migration (a sample with p.Sample, a dry run
-// with p.DryRun) and returns at once; progress is called from the job's
-// goroutines, one call at a time.
-func (e *Engine) StartMigration(ctx context.Context, p MigrateParams, progress func(MigrationProgress)) (*MigrationJob, error) {
+// MigrateRun is what a native front end (the CLI) gives a migration
+// besides the page's MigrateParams: files it opened itself and the
+// options the page does not have. It is Go only, never JSON.
+type MigrateRun struct {
+	// Files, if set, are the files to migrate as the front end opened
+	// them (from disk, with their journals); MigrateParams.Files, Region
+	// and TimeZone are then not read. Migrate changes their specs: give
+	// it files fitted for this run.
+	Files []migrate.File
+	// Resume continues the files' imports from their journals.
+	Resume bool
+	// Delta, if set, makes the run a delta run (migrate.DeltaOptions).
+	Delta *migrate.DeltaOptions
+	// Progress, if set, is called after every batch of every file, from
+	// the imports' goroutines.
+	Progress func(file string, p bulk.Progress)
+	// Results, if set, is given each file's import result when its import
+	// ends (migrate.Options.Results).
+	Results func(file string, res *bulk.Result)
+
+	// client is a job's own client (StartMigration's, which pauses); nil
+	// means the engine's (Config.Client, if set).
+	client *kommo.Client
+}
+
+// checkMigrate checks the options of a migration and returns its policy
+// for overdue tasks.
+func checkMigrate(p MigrateParams) (migrate.OverduePolicy, error) {
 	if err := checkBatchSize(p.BatchSize); err != nil {
-		return nil, err
+		return "", err
 	}
 	if p.Sample < 0 {
-		return nil, fmt.Errorf("sample %d: want a positive number of records", p.Sample)
+		return "", fmt.Errorf("sample %d: want a positive number of records", p.Sample)
 	}
-	if _, err := migrate.ParseOverduePolicy(p.OverdueTasks); err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
+	overdue, err := migrate.ParseOverduePolicy(p.OverdueTasks)
+	if err != nil {
+		return "", fmt.Errorf("migrate: %w", err)
+	}
+	return overdue, nil
+}
+
+// Migrate runs a migration to its end (a sample with p.Sample, a dry run
+// with p.DryRun) and returns its report: the migration both front ends
+// run. The CLI calls it with its own files and client (Config.Client);
+// the page's StartMigration calls it in its job, with the files opened
+// in the engine and the job's client. The report comes with the error
+// of a run that stopped (*migrate.UnmatchedError,
+// *migrate.MissingFieldsError, ...) when the run got that far.
+func (e *Engine) Migrate(ctx context.Context, p MigrateParams, run MigrateRun) (*migrate.Report, error) {
+	overdue, err := checkMigrate(p)
+	if err != nil {
+		return nil, err
+	}
+	files := run.Files
+	if files == nil {
+		if files, err = e.migrationFiles(p); err != nil {
+			return nil, err
+		}
+	}
+	client := run.client
+	if client == nil {
+		if client, err = e.client(nil); err != nil {
+			return nil, err
+		}
+	}
+	jobID := p.JobID
+	if jobID == "" {
+		jobID = "migration-" + time.Now().UTC().Format("20060102-150405")
+	}
+	opts := migrate.Options{
+		JobID: jobID, IDField: p.IDField, Users: p.Users, Pipelines: p.Pipelines, Stages: p.Stages,
+		CreateFields: p.CreateFields, Sample: p.Sample, DryRun: p.DryRun, Resume: run.Resume,
+		BatchSize: p.BatchSize, Workers: p.Workers, OverdueTasks: overdue, Delta: run.Delta,
+		Progress: run.Progress, Results: run.Results,
+	}
+	rep, err := migrate.Run(ctx, client, files, opts)
+	if !p.DryRun {
+		// Fields may have been created: the next schema() reads them.
+		e.mu.Lock()
+		e.schema = nil
+		e.mu.Unlock()
+	}
+	return rep, err
+}
+
+// StartMigration starts a migration (a sample with p.Sample, a dry run
+// with p.DryRun) and returns at once; progress is called from the job's
+// goroutines, one call at a time. The job runs Migrate with the files
+// opened in the engine and a client of its own (it pauses), and keeps the
+// report and result files in memory.
+func (e *Engine) StartMigration(ctx context.Context, p MigrateParams, progress func(MigrationProgress)) (*MigrationJob, error) {
+	if _, err := checkMigrate(p); err != nil {
+		return nil, err
 	}
 	files, err := e.migrationFiles(p)
 	if err != nil {
@@ -239,6 +320,7 @@ func (e *Engine) StartMigration(ctx context.Context, p MigrateParams, progress f
 	return j, nil
 }
 
+// migrate runs Migrate in a job and gathers its result for the page.
 func (e *Engine) migrate(ctx context.Context, client *kommo.Client, files []migrate.File, p MigrateParams, progress func(MigrationProgress)) *MigrationResult {
 	start := time.Now()
 	byName := map[string]*file{}
@@ -251,16 +333,16 @@ func (e *Engine) migrate(ctx context.Context, client *kommo.Client, files []migr
 	if jobID == "" {
 		jobID = "migration-" + start.UTC().Format("20060102-150405")
 	}
+	p.JobID = jobID
 	var mu sync.Mutex // Progress and Results come from the imports' goroutines
 	results := map[string]*bulk.Result{}
 	var order []string
 	var done MigrationProgress // the counts of the files finished
 	var last MigrationProgress
 	progress(MigrationProgress{Phase: "checking", Files: len(files)})
-	opts := migrate.Options{
-		JobID: jobID, IDField: p.IDField, Users: p.Users, Pipelines: p.Pipelines, Stages: p.Stages,
-		CreateFields: p.CreateFields, Sample: p.Sample, DryRun: p.DryRun, BatchSize: p.BatchSize, Workers: p.Workers,
-		OverdueTasks: migrate.OverduePolicy(p.OverdueTasks),
+	run := MigrateRun{
+		Files:  files,
+		client: client,
 		Progress: func(name string, bp bulk.Progress) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -281,7 +363,7 @@ func (e *Engine) migrate(ctx context.Context, client *kommo.Client, files []migr
 			mu.Unlock()
 		},
 	}
-	rep, runErr := migrate.Run(ctx, client, files, opts)
+	rep, runErr := e.Migrate(ctx, p, run)
 	out := &MigrationResult{Job: jobID, DryRun: p.DryRun, Sample: p.Sample, Status: "done", Report: rep,
 		MissingFields: []migrate.CreatedField{}, ReportFiles: []*FileBytes{}, ResultFiles: []*FileBytes{}}
 	var ue *migrate.UnmatchedError
@@ -301,12 +383,6 @@ func (e *Engine) migrate(ctx context.Context, client *kommo.Client, files []migr
 		out.Error = runErr.Error()
 	}
 	out.Tables, out.Warnings = tables(rep), fileCauses(rep)
-	if !p.DryRun {
-		// Fields may have been created: the next schema() reads them.
-		e.mu.Lock()
-		e.schema = nil
-		e.mu.Unlock()
-	}
 	progress(MigrationProgress{Phase: "reporting", Files: len(files), Rows: last.Rows, Created: last.Created, Updated: last.Updated,
 		Skipped: last.Skipped, Failed: last.Failed, ElapsedMs: time.Since(start).Milliseconds()})
 	if rep != nil {

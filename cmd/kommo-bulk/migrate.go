@@ -15,6 +15,7 @@ import (
 
 	"cmp"
 	"github.com/kommo-bulk/kommo-bulk/bulk"
+	"github.com/kommo-bulk/kommo-bulk/engine"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
 	"github.com/kommo-bulk/kommo-bulk/migrate"
@@ -400,8 +401,15 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 	if err != nil {
 		return err
 	}
+	// The engine runs the migration, as it runs the page's, through this
+	// client (its OAuth refresh, the host's rate budget), with the files
+	// opened here (and their journals).
+	eng := engine.New()
+	if err := eng.Configure(engine.Config{Client: client}); err != nil {
+		return err
+	}
 	progress := newProgress(c.m.Stderr)
-	opts := migrate.Options{
+	params := engine.MigrateParams{
 		JobID:        a.jobID,
 		IDField:      a.idField,
 		Users:        tables.Users,
@@ -410,17 +418,20 @@ func (c *MigrateCommand) migrate(ctx context.Context, a *migrateArgs) error {
 		CreateFields: a.createFields,
 		Sample:       a.sample,
 		DryRun:       a.dryRun,
-		Resume:       a.resume != "",
-		OverdueTasks: overdue,
+		OverdueTasks: string(overdue),
 		BatchSize:    a.batch,
 		Workers:      a.workers,
-		Progress:     func(_ string, p bulk.Progress) { progress(p) },
 	}
-	if opts.Delta, err = a.delta.migrateOptions(); err != nil {
+	run := engine.MigrateRun{
+		Files:    files,
+		Resume:   a.resume != "",
+		Progress: func(_ string, p bulk.Progress) { progress(p) },
+	}
+	if run.Delta, err = a.delta.migrateOptions(); err != nil {
 		return err
 	}
-	rep, runErr := migrate.Run(ctx, client, files, opts)
-	if rep != nil && opts.Delta != nil {
+	rep, runErr := eng.Migrate(ctx, params, run)
+	if rep != nil && run.Delta != nil {
 		if derr := a.delta.migrateSummary(c.m, rep, filepath.Join(results, a.jobID+"-conflicts.csv")); runErr == nil {
 			runErr = derr
 		}
