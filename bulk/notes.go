@@ -121,7 +121,7 @@ type NotesResult struct {
 	// Refused counts, by field, the notes written without a field Kommo
 	// refused (NoteResult.Refused).
 	Refused map[string]int
-	Resumed                  int
+	Resumed int
 }
 
 // Journal entry ops of a notes job: a note's request is about to be sent;
