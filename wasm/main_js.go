@@ -228,47 +228,12 @@ func main() {
 	<-make(chan struct{})
 }
 
-// runImport starts a job and returns {id, done, pause, resume, cancel};
-// the three functions are released when the job ends.
+// runImport starts a job and returns {id, done, pause, resume, cancel},
+// as resumeJob does (see startJob).
 func runImport(e *engine.Engine, id int, spec string, p engine.ImportParams, onProgress js.Value) any {
-	report := func(pi engine.ProgressInfo) {
-		if onProgress.Truthy() {
-			onProgress.Invoke(mustJS(pi))
-		}
-	}
-	j, err := e.StartImport(context.Background(), id, spec, p, report)
-	if err != nil {
-		return jobRejected(err.Error())
-	}
-	obj := js.Global().Get("Object").New()
-	pause := js.FuncOf(func(js.Value, []js.Value) any { j.Pause(); return nil })
-	resume := js.FuncOf(func(js.Value, []js.Value) any { j.Resume(); return nil })
-	cancel := js.FuncOf(func(js.Value, []js.Value) any { j.Cancel(); return nil })
-	obj.Set("id", j.ID)
-	obj.Set("pause", pause)
-	obj.Set("resume", resume)
-	obj.Set("cancel", cancel)
-	obj.Set("done", promise(func() (any, error) {
-		res, err := j.Wait()
-		// The controls do nothing once the job is over; release them.
-		obj.Set("pause", noop)
-		obj.Set("resume", noop)
-		obj.Set("cancel", noop)
-		pause.Release()
-		resume.Release()
-		cancel.Release()
-		if err != nil {
-			return nil, err
-		}
-		v, err := toJS(res, nil)
-		if err != nil {
-			return nil, err
-		}
-		attachBytes(v.(js.Value).Get("successFile"), res.SuccessFile)
-		attachBytes(v.(js.Value).Get("errorsFile"), res.ErrorsFile)
-		return v, nil
-	}))
-	return obj
+	return startJob(onProgress, func(ctx context.Context, report func(engine.ProgressInfo)) (*engine.Job, error) {
+		return e.StartImport(ctx, id, spec, p, report)
+	})
 }
 
 // runMigration starts a migration and returns {id, done, pause, resume,
@@ -321,10 +286,21 @@ func migrationToJS(res *engine.MigrationResult, err error) (any, error) {
 }
 
 // resumeJob continues a stopped job and returns {id, done, pause, resume,
-// cancel}, like runImport. The job starts in a goroutine (the file is
-// hashed and the journal read first, which await the browser): controls
-// used before it started act once it has, and cancel stops it before.
+// cancel}, like runImport.
 func resumeJob(e *engine.Engine, journal string, src engine.Source, onProgress js.Value) any {
+	return startJob(onProgress, func(ctx context.Context, report func(engine.ProgressInfo)) (*engine.Job, error) {
+		return e.ResumeImport(ctx, journal, src, report)
+	})
+}
+
+// startJob starts an import job in a goroutine and returns {id, done,
+// pause, resume, cancel} at once. Starting may await the browser (the
+// account's schema fetched, a resumed file hashed, a journal read), and
+// a JS callback that waits for the browser never returns: the job must
+// not start inside the call. Controls used before it started act once
+// it has, and cancel stops it before; the three are released when the
+// job ends.
+func startJob(onProgress js.Value, start func(context.Context, func(engine.ProgressInfo)) (*engine.Job, error)) any {
 	report := func(pi engine.ProgressInfo) {
 		if onProgress.Truthy() {
 			onProgress.Invoke(mustJS(pi))
@@ -336,7 +312,7 @@ func resumeJob(e *engine.Engine, journal string, src engine.Source, onProgress j
 	ready := make(chan struct{})
 	go func() {
 		defer close(ready)
-		job, failed = e.ResumeImport(ctx, journal, src, report)
+		job, failed = start(ctx, report)
 	}()
 	obj := js.Global().Get("Object").New()
 	control := func(act func(*engine.Job)) js.Func {

@@ -28,3 +28,27 @@ test('the embedding example imports a file through the public API', async () => 
   assert.deepEqual(state.companies.map((c) => c.name).sort(), ['Acme GmbH', 'Globex LLC', 'Initech Inc']);
   assert.deepEqual(page.errors, []);
 });
+
+// An import started before anything asked for the account's schema: the
+// engine fetches it while starting the job, which must not happen inside
+// the call into the wasm module (a JS callback waiting for a fetch never
+// returns, and the worker hung there).
+test('runImport works before anything loaded the schema', async () => {
+  const page = await newPage(browser);
+  await page.goto(serve.url + 'example/');
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  const result = await page.evaluate(async () => {
+    const { load } = await import('/kommo-bulk.js');
+    const kb = await load();
+    const csv = 'Company\nFirst schema-less Ltd\nSecond schema-less Ltd\n';
+    const file = await kb.openFile(new Blob([csv]), 'early.csv');
+    const job = kb.runImport(file.id, 'entity: companies\ncolumns:\n  - column: Company\n    field: name\n', { mode: 'create' });
+    const hang = new Promise((resolve) => setTimeout(() => resolve('hung'), 30000));
+    const r = await Promise.race([job.done, hang]);
+    return r === 'hung' ? r : { created: r.created, failed: r.failed };
+  });
+  assert.deepEqual(result, { created: 2, failed: 0 });
+  const state = await page.evaluate(async () => (await fetch('/emulator/state')).json());
+  assert.ok(state.companies.some((c) => c.name === 'First schema-less Ltd'));
+  assert.deepEqual(page.errors, []);
+});
