@@ -79,23 +79,7 @@ func (r *Report) writeDeltaHTML(p *htmlPage, l reportWords) {
 		return
 	}
 	head := func(id, title, note string, cols ...string) string {
-		var h htmlPage
-		h.WriteString(`<h2 id="` + id + `">`)
-		h.text(title)
-		h.WriteString("</h2>\n<p>")
-		h.text(note)
-		h.WriteString("</p>\n<table><thead><tr>")
-		for _, c := range cols {
-			if deltaNumeric[c] {
-				h.WriteString(`<th class="n">`)
-			} else {
-				h.WriteString("<th>")
-			}
-			h.text(l.col(c))
-			h.WriteString("</th>")
-		}
-		h.WriteString("</tr></thead><tbody>\n")
-		return h.String()
+		return l.sectionHead(id, title, "", note, cols...)
 	}
 	p.section(head("delta", l.t("report.delta"), l.t("report.delta.note"), "file", "entity", "unchanged", "sent", "conflicts", "gone"), len(files), func(i int) {
 		f := files[i]
@@ -117,9 +101,6 @@ func (r *Report) writeDeltaHTML(p *htmlPage, l reportWords) {
 		p.tdt(strconv.Itoa(g.ID))
 	})
 }
-
-// deltaNumeric are the delta sections' columns of numbers.
-var deltaNumeric = map[string]bool{"unchanged": true, "sent": true, "conflicts": true, "gone": true, "row": true, "kommo_id": true}
 
 // english are the report's words in English, for the writers without a
 // language.

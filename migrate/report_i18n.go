@@ -176,31 +176,7 @@ func (r *Report) WriteHTMLLang(w io.Writer, lang string) error {
 		p.WriteString("</div>")
 	}
 	p.WriteString("\n")
-	// head writes a section's heading, its note and its table's header:
-	// the names of the numeric columns are right-aligned.
-	head := func(id, title, noteClass, note string, cols ...string) string {
-		var h htmlPage
-		h.WriteString(`<h2 id="` + id + `">`)
-		h.text(title)
-		h.WriteString("</h2>\n")
-		if note != "" {
-			h.WriteString(`<p class="` + noteClass + `">`)
-			h.text(note)
-			h.WriteString("</p>\n")
-		}
-		h.WriteString("<table><thead><tr>")
-		for _, c := range cols {
-			if numericColumn[c] {
-				h.WriteString(`<th class="n">`)
-			} else {
-				h.WriteString("<th>")
-			}
-			h.text(l.col(c))
-			h.WriteString("</th>")
-		}
-		h.WriteString("</tr></thead><tbody>\n")
-		return h.String()
-	}
+	head := l.sectionHead
 	p.section(head("unmatched", l.t("report.unmatched"), "stop", l.t("report.unmatched.note"), "file", "column", "kind", "value", "rows", "closest"), len(r.Unmatched), func(i int) {
 		u := r.Unmatched[i]
 		p.td(u.File, u.Column, l.kind(u.Kind), u.Value)
@@ -276,9 +252,42 @@ func (r *Report) WriteHTMLLang(w io.Writer, lang string) error {
 	return err
 }
 
-// numericColumn are the report's columns of numbers, right-aligned.
+// numericColumn are the report's columns of numbers, right-aligned (the
+// delta sections' too).
 var numericColumn = map[string]bool{"rows": true, "landed": true, "warned": true, "failed": true, "created": true, "updated": true,
-	"merged": true, "skipped": true, "row": true, "first_row": true, "written": true, "existing": true}
+	"merged": true, "skipped": true, "row": true, "first_row": true, "written": true, "existing": true,
+	"unchanged": true, "sent": true, "conflicts": true, "gone": true, "kommo_id": true}
+
+// sectionHead writes a section's heading, its note (in a paragraph of
+// class noteClass, if any) and its table's header: the names of the
+// numeric columns are right-aligned.
+func (l reportWords) sectionHead(id, title, noteClass, note string, cols ...string) string {
+	var h htmlPage
+	h.WriteString(`<h2 id="` + id + `">`)
+	h.text(title)
+	h.WriteString("</h2>\n")
+	if note != "" {
+		if noteClass != "" {
+			h.WriteString(`<p class="` + noteClass + `">`)
+		} else {
+			h.WriteString("<p>")
+		}
+		h.text(note)
+		h.WriteString("</p>\n")
+	}
+	h.WriteString("<table><thead><tr>")
+	for _, c := range cols {
+		if numericColumn[c] {
+			h.WriteString(`<th class="n">`)
+		} else {
+			h.WriteString("<th>")
+		}
+		h.text(l.col(c))
+		h.WriteString("</th>")
+	}
+	h.WriteString("</tr></thead><tbody>\n")
+	return h.String()
+}
 
 // tdt writes one right-aligned cell per number already written as text.
 func (p *htmlPage) tdt(cells ...string) {
