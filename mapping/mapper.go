@@ -212,20 +212,8 @@ func Compile(spec *Spec, schema *Schema, header []string) (*Mapper, error) {
 		if o.sep == "" {
 			o.sep = " "
 		}
-		ok := len(js.Columns) > 0
-		if !ok {
-			c.fail(path+".columns", errors.New("no columns to join"))
-		}
-		var cols []string
-		for j, col := range js.Columns {
-			idx, found := c.column(fmt.Sprintf("%s.columns[%d]", path, j), col)
-			if found {
-				o.src = append(o.src, idx)
-				cols = append(cols, header[idx])
-			}
-			ok = ok && found
-		}
-		o.column = strings.Join(cols, " + ")
+		var ok bool
+		o.src, o.column, ok = c.joinColumns(path, js.Columns, header)
 		if c.target(o, path, js.Target) && ok {
 			m.ops = append(m.ops, o)
 		}
@@ -377,6 +365,26 @@ func (c *compiler) options() {
 }
 
 // column finds a spec column in the header: exactly, then by Normalize.
+// joinColumns finds the columns of a join at path: their indexes and
+// their names joined with " + " (the column a value names); ok is false,
+// with the reasons failed, when there are none or one is not in header.
+func (c *compiler) joinColumns(path string, names []string, header []string) (src []int, column string, ok bool) {
+	ok = len(names) > 0
+	if !ok {
+		c.fail(path+".columns", errors.New("no columns to join"))
+	}
+	var cols []string
+	for j, name := range names {
+		idx, found := c.column(fmt.Sprintf("%s.columns[%d]", path, j), name)
+		if found {
+			src = append(src, idx)
+			cols = append(cols, header[idx])
+		}
+		ok = ok && found
+	}
+	return src, strings.Join(cols, " + "), ok
+}
+
 func (c *compiler) column(path, name string) (int, bool) {
 	if name == "" {
 		c.fail(path, errors.New("no column given"))

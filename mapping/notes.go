@@ -496,20 +496,8 @@ func (c *compiler) compileNoteFile() {
 	for i, js := range spec.Join {
 		path := fmt.Sprintf("join[%d]", i)
 		o := &noteOp{sep: js.Separator}
-		ok := len(js.Columns) > 0
-		if !ok {
-			c.fail(path+".columns", errors.New("no columns to join"))
-		}
-		var cols []string
-		for j, col := range js.Columns {
-			idx, found := c.column(fmt.Sprintf("%s.columns[%d]", path, j), col)
-			if found {
-				o.src = append(o.src, idx)
-				cols = append(cols, m.header[idx])
-			}
-			ok = ok && found
-		}
-		o.column = strings.Join(cols, " + ")
+		var ok bool
+		o.src, o.column, ok = c.joinColumns(path, js.Columns, m.header)
 		if add(o, path, js.Target) && ok {
 			if o.sep == "" {
 				o.sep = " "
