@@ -189,6 +189,8 @@ func TestNotesFileSpecErrors(t *testing.T) {
 		{"bad constant", "entity: notes\ncolumns: [{column: A, field: text}]\nconstants: [{field: note_type, value: memo}]", "unknown note type"},
 		{"bad match", "entity: notes\nmatch: {contacts: field:Nope}\ncolumns: [{column: A, field: text}]", "match.contacts"},
 		{"inline notes", "entity: notes\ncolumns: [{column: A, field: text}]\nnotes: [{column: B}]", "notes:"},
+		{"join of a missing column", "entity: notes\ncolumns: [{column: A, field: text}]\njoin: [{columns: [B, Nope], field: call_result}]", `(join[0].columns[1]): column "Nope" is not in the file`},
+		{"join of no columns", "entity: notes\ncolumns: [{column: A, field: text}]\njoin: [{columns: [], field: call_result}]", `(join[0].columns): no columns to join`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Compile(mustParse(t, tt.spec), testSchema(), header)
