@@ -653,3 +653,11 @@ func formatName(f sheet.Format) string {
 	}
 	return strings.ToLower(f.String())
 }
+
+// AccountSchema returns the account's schema as mapping reads it (the
+// fields, pipelines, users and time zone), fetched once per Configure: a
+// native front end's own spec building (a proposal, our export's layout)
+// reads the same schema the import then writes through.
+func (e *Engine) AccountSchema(ctx context.Context) (*mapping.Schema, error) {
+	return e.accountSchema(ctx)
+}

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"iter"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
-	"github.com/kommo-bulk/kommo-bulk/kommo"
 )
 
 // deltaArgs are import's delta-run flags (see bulk.ImportDelta).
@@ -70,21 +67,10 @@ func (d *deltaArgs) options() (bulk.DeltaOptions, error) {
 	return o, nil
 }
 
-// importRows imports items: a plain import, or a delta run with --delta,
-// which reports what it skipped, its conflicts (to the conflicts file)
-// and the rows gone from the source on stderr.
-func (d *deltaArgs) importRows(ctx context.Context, m *Main, c *kommo.Client, items iter.Seq[bulk.Item], opts bulk.ImportOptions) (*bulk.Result, error) {
-	if d.state == "" {
-		return bulk.Import(ctx, c, items, opts)
-	}
-	o, err := d.options()
-	if err != nil {
-		return nil, err
-	}
-	rep, err := bulk.ImportDelta(ctx, c, items, opts, o)
-	if rep == nil {
-		return nil, err
-	}
+// report prints what a delta run skipped, its conflicts (written to the
+// conflicts file) and the rows gone from the source; err is the run's,
+// returned with a conflicts file's error added when it had none.
+func (d *deltaArgs) report(m *Main, rep *bulk.DeltaReport, err error) error {
 	fmt.Fprintf(m.Stderr, "delta: %d rows unchanged since the last run (skipped), %d sent\n", rep.Skipped, rep.Sent)
 	if len(rep.Conflicts) > 0 {
 		path := d.conflicts
@@ -106,9 +92,5 @@ func (d *deltaArgs) importRows(ctx context.Context, m *Main, c *kommo.Client, it
 	if len(rep.Gone) > 0 {
 		fmt.Fprintf(m.Stderr, "delta: %d rows gone from the source since an earlier run (--gone %s: %d records changed now)\n", len(rep.Gone), d.gone, rep.GoneApplied)
 	}
-	res := rep.Result
-	if res == nil {
-		res = &bulk.Result{Job: opts.Job, Rows: map[int]bulk.RowResult{}}
-	}
-	return res, err
+	return err
 }

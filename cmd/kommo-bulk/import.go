@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"iter"
 	"maps"
 	"os"
 	"path/filepath"
@@ -326,9 +325,13 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if err != nil {
 		return err
 	}
-	schema, err := bulk.FetchSchema(ctx, client)
+	eng := engine.New()
+	if err := eng.Configure(engine.Config{Client: client}); err != nil {
+		return err
+	}
+	schema, err := eng.AccountSchema(ctx)
 	if err != nil {
-		return fmt.Errorf("read the account's schema: %w", err)
+		return err
 	}
 	printNotes(m, schema)
 	spec, err := templateSpec(m, a, in)
@@ -345,143 +348,151 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if a.match != "" {
 		spec.Match = mapping.MatchSpec{Primary: a.match}
 	}
-	if a.mapping == "" {
-		table.Close()
-		if table, err = open(); err != nil {
-			return err
-		}
-	}
-	if notes {
-		return runImportNotes(ctx, m, notesRun{a: a, journal: journal, lock: lock, resume: header != nil, results: results, lookup: lookup,
-			client: client, schema: schema, spec: spec, table: table, open: open, language: cliLang(m, a.lang)})
-	}
 	// Owners and stages are matched value by value, as a migration's:
-	// a value that matches nothing stops the import below, before anything
-	// is written, instead of failing its rows one by one.
+	// a value that matches nothing stops the import, before anything is
+	// written, instead of failing its rows one by one.
 	tables, _, err := loadNameTables(a.tables, a.users, a.stages, a.pipelines)
 	if err != nil {
 		return err
 	}
-	names, err := migrate.MatchNames(ctx, schema, migrate.File{Name: filepath.Base(a.input), Spec: spec, Open: open}, tables)
-	if err != nil && !errors.As(err, new(*migrate.UnmatchedError)) {
-		return err
-	}
-	spec = names.Spec
-	authorTables(spec, tables.Users)
-	mapper, err := mapping.Compile(spec, schema, table.Header())
-	if err != nil {
-		return fmt.Errorf("%s: %w", a.mapping, err)
-	}
-	mapper.File = filepath.Base(a.input)
-	if s, ok := table.(interface{ Sheet() string }); ok {
-		mapper.Sheet = s.Sheet()
-	}
-
-	// A first pass validates every row without touching Kommo: it counts
-	// the rows (for the lookup strategy and the ETA) and reports bad rows
-	// before anything is written.
-	unmatched := migrate.NewUnmatchedNames(filepath.Base(a.input), names.Unmatched)
-	report, err := engine.Check(ctx, mapper, table, engine.CheckOptions{Unmatched: unmatched, MaxErrors: 5})
-	if err != nil {
-		return err
-	}
-	if un := append(names.Unmatched, unmatched.Values()...); len(un) > 0 {
-		printUnmatched(m.Stderr, &migrate.UnmatchedError{Values: un})
-		err := errors.New("stopped before writing: add the values above to the tables (--tables FILE, --user, --stage, --pipeline) or fix the file")
-		if a.json {
-			return &partialError{err: err, result: importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: report.Rows, Unmatched: un, Notes: schema.Notes}}
+	var delta *bulk.DeltaOptions
+	if a.delta.state != "" {
+		if notes {
+			return &usageError{msg: "--delta imports records, not a notes file"}
 		}
-		return err
+		d, err := a.delta.options()
+		if err != nil {
+			return err
+		}
+		delta = &d
 	}
-	fmt.Fprintf(m.Stderr, "%s: %d rows, %d valid (%d with warnings), %d with errors\n", a.input, report.Rows, report.Good+report.Warned, report.Warned, report.Bad)
-	for _, e := range report.First {
-		fmt.Fprintf(m.Stderr, "  %v\n", e)
-	}
-	if report.Bad > len(report.First) && len(report.First) > 0 {
-		fmt.Fprintf(m.Stderr, "  ... see the errors file for all of them\n")
-	}
-	table.Close()
-	if table, err = open(); err != nil {
-		return err
-	}
-
-	hash, err := bulk.HashFile(a.input)
-	if err != nil {
-		return err
+	hash := ""
+	if !a.dryRun {
+		if hash, err = bulk.HashFile(a.input); err != nil {
+			return err
+		}
 	}
 	refs, err := loadRefs(a.refs)
 	if err != nil {
 		return err
 	}
-	opts := bulk.ImportOptions{
-		Refs:         refs,
-		Job:          bulk.JobHeader{ID: a.jobID, Entity: spec.Entity, Mode: mode, Input: a.input, InputHash: hash, Mapping: a.mapping, Sheet: a.sheet},
-		BatchSize:    a.batch,
-		Workers:      a.workers,
-		DryRun:       a.dryRun,
-		Journal:      journal,
-		Resume:       header != nil,
-		Lock:         lock,
-		NoSync:       a.noSync,
-		Lookup:       lookup,
-		ScanCache:    filepath.Join(results, ".kommo-bulk-scan"),
-		Location:     schema.Location,
-		ExpectedRows: report.Rows,
-		Progress:     newProgress(m.Stderr),
+
+	what := "rows"
+	if notes {
+		what = "notes"
 	}
-	if !a.dryRun {
-		fmt.Fprintf(m.Stderr, "job %s (%s %s); if it stops, continue with: kommo-bulk import --resume %s\n", a.jobID, mode, spec.Entity, journal)
-	}
-	start := time.Now()
-	// Result files are written as rows finish, in input order: memory
-	// stays flat however long the file.
-	rf, err := openResultFiles(a, results, table, spec.Entity)
-	if err != nil {
-		return fmt.Errorf("result files: %w", err)
-	}
-	var werr error
-	dry := &dryRunPrinter{w: m.Stdout}
-	var noteIDs *lineIDs
-	if len(spec.Notes) > 0 {
-		noteIDs = newLineIDs()
-	}
-	opts.OnRow = func(rr bulk.RowResult) {
-		if noteIDs != nil {
-			noteIDs.set(rr)
+	var (
+		rf    *resultFiles
+		werr  error
+		start time.Time
+		dry   = &dryRunPrinter{w: m.Stdout}
+		shown int
+	)
+	defer func() {
+		if rf != nil {
+			rf.close()
 		}
-		if werr == nil {
-			werr = rf.w.Write(rr)
-		}
-		if a.dryRun && !a.json {
-			dry.print(rr)
-		}
+	}()
+	run := engine.ImportRun{
+		Name: filepath.Base(a.input), Sheet: a.sheet, SpecName: a.mapping,
+		Open:  open,
+		Spec:  spec,
+		Names: &tables,
+		Delta: delta,
+		Options: bulk.ImportOptions{
+			Refs:      refs,
+			Job:       bulk.JobHeader{ID: a.jobID, Mode: mode, Input: a.input, InputHash: hash, Mapping: a.mapping, Sheet: a.sheet},
+			BatchSize: a.batch,
+			Workers:   a.workers,
+			DryRun:    a.dryRun,
+			Journal:   journal,
+			Resume:    header != nil,
+			Lock:      lock,
+			NoSync:    a.noSync,
+			Lookup:    lookup,
+			ScanCache: filepath.Join(results, ".kommo-bulk-scan"),
+			Progress:  newProgress(m.Stderr),
+			OnRow: func(rr bulk.RowResult) {
+				if werr == nil {
+					werr = rf.w.Write(rr)
+				}
+				if a.dryRun && !a.json {
+					dry.print(rr)
+				}
+			},
+		},
+		// Result files are written as rows finish, in input order:
+		// memory stays flat however long the file.
+		Checked: func(report *mapping.Report) error {
+			fmt.Fprintf(m.Stderr, "%s: %d %s, %d valid (%d with warnings), %d with errors\n", a.input, report.Rows, what, report.Good+report.Warned, report.Warned, report.Bad)
+			for _, e := range report.First {
+				fmt.Fprintf(m.Stderr, "  %v\n", e)
+			}
+			if !notes && report.Bad > len(report.First) && len(report.First) > 0 {
+				fmt.Fprintf(m.Stderr, "  ... see the errors file for all of them\n")
+			}
+			if notes && a.dryRun {
+				return nil
+			}
+			var err error
+			if rf, err = openResultFiles(a, results, table, spec.Entity); err != nil {
+				return fmt.Errorf("result files: %w", err)
+			}
+			if !a.dryRun {
+				fmt.Fprintf(m.Stderr, "job %s (%s); if it stops, continue with: kommo-bulk import --resume %s\n", a.jobID, jobWhat(mode, spec.Entity), journal)
+			}
+			start = time.Now()
+			return nil
+		},
+		OnNote: func(r bulk.NoteResult) {
+			if shown < 5 {
+				shown++
+				fmt.Fprintf(m.Stderr, "  row %d: note not written: %v\n", r.Line, r.Err)
+			}
+		},
 	}
-	// The first pass read the file to its end; should it have changed
-	// since, a read error that ends it is the last item.
-	items := mappedItems(table, mapper, func(line int, row *mapping.Row) {
-		if noteIDs != nil && len(row.Notes) > 0 {
-			noteIDs.mark(line, len(row.Notes))
+	out, runErr := eng.Import(ctx, run)
+	if out == nil {
+		return runErr
+	}
+	if ue := (*migrate.UnmatchedError)(nil); errors.As(runErr, &ue) {
+		printUnmatched(m.Stderr, ue)
+		err := errors.New("stopped before writing: add the values above to the tables (--tables FILE, --user, --stage, --pipeline) or fix the file")
+		if a.json {
+			return &partialError{err: err, result: importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: out.Check.Rows, Unmatched: ue.Values, Notes: schema.Notes}}
 		}
-	})
-	res, runErr := a.delta.importRows(ctx, m, client, items, opts)
-	fmt.Fprintln(m.Stderr)
+		return err
+	}
+	report := out.Check
+	if notes && a.dryRun {
+		sum := importSummary{Job: a.jobID, Input: a.input, DryRun: true, Rows: report.Rows, Failed: report.Bad, Landed: report.Good + report.Warned,
+			Warned: report.Warned, Failures: failures(report.Causes), Notes: schema.Notes}
+		a.summary = &sum
+		printSummary(m, sum, a.json, cliLang(m, a.lang))
+		if report.Bad > 0 {
+			return errRowErrors
+		}
+		return nil
+	}
+	if !notes {
+		fmt.Fprintln(m.Stderr) // ends the progress line
+	}
+	if out.Delta != nil {
+		runErr = a.delta.report(m, out.Delta, runErr)
+	}
+	if rf == nil {
+		return runErr
+	}
 	if cerr := rf.close(); werr == nil {
 		werr = cerr
 	}
-	if res == nil {
+	if out.Result == nil {
 		return runErr
 	}
 	if werr != nil {
 		return fmt.Errorf("write result files: %w", werr)
 	}
-	// The notes of the spec's notes:, once their records are written.
-	var noteSum *notesSummary
-	switch {
-	case noteIDs != nil && a.dryRun:
-		noteSum = &notesSummary{Created: noteIDs.landed}
-	case noteIDs != nil && runErr == nil:
-		noteSum, runErr = writeRowNotes(ctx, m, a, client, mapper, open, journal, mode, noteIDs)
-	}
+	res := out.Result
 	counts := rf.w.Counts()
 	sum := importSummary{Job: a.jobID, Input: a.input, DryRun: a.dryRun, Rows: counts.Success + counts.Errors, Created: res.Created,
 		Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed, Resumed: res.Resumed, Seconds: time.Since(start).Seconds(),
@@ -495,14 +506,17 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	if !a.dryRun {
 		sum.Journal = journal
 	}
-	sum.NotesWritten = noteSum
-	if noteSum != nil {
-		sum.NotesRefused = noteSum.refused
+	if notes {
+		sum.Regions, sum.NotesRefused = nil, res.NotesRefused
+	}
+	if n := out.Notes; n != nil {
+		sum.NotesWritten = &notesSummary{Created: n.Created, Skipped: n.Skipped, Failed: n.Failed, Resumed: n.Resumed, Journal: n.Journal}
+		sum.NotesRefused = n.Refused
 	}
 	a.summary = &sum
 	dry.done()
 	err = runErr
-	if err == nil && (res.Failed > 0 || noteSum != nil && noteSum.Failed > 0) {
+	if err == nil && (res.Failed > 0 || out.Notes != nil && out.Notes.Failed > 0) {
 		err = errRowErrors
 	}
 	if !a.json || err == nil {
@@ -510,6 +524,8 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 	}
 	var rle *kommo.RetryLaterError
 	switch {
+	case notes && runErr != nil:
+		fmt.Fprintf(m.Stderr, "stopped: %d notes not done; continue with: kommo-bulk import --resume %s\n", sum.Pending, journal)
 	case errors.As(runErr, &rle):
 		fmt.Fprintf(m.Stderr, "Kommo asked to wait %d s; resume after %s with: kommo-bulk import --resume %s\n",
 			int64((rle.Wait+time.Second-1)/time.Second), resumeTime(rle.Until), journal)
@@ -523,6 +539,26 @@ func runImport(ctx context.Context, m *Main, a *importArgs) error {
 		return &partialError{err: err, result: sum}
 	}
 	return err
+}
+
+// jobWhat names what a job writes in its first line: "upsert contacts",
+// or "notes".
+func jobWhat(mode bulk.Mode, e kommo.EntityType) string {
+	if mapping.IsNotesEntity(e) {
+		return "notes"
+	}
+	return string(mode) + " " + string(e)
+}
+
+// notesSummary counts the notes an import of records wrote from its
+// spec's notes: (the import's own counts are its rows').
+type notesSummary struct {
+	// Created counts, in a dry run, the notes that would be written.
+	Created int    `json:"created"`
+	Skipped int    `json:"skipped"`
+	Failed  int    `json:"failed"`
+	Resumed int    `json:"resumed,omitempty"`
+	Journal string `json:"journal,omitempty"`
 }
 
 // loadRefs reads the row keys of earlier jobs from their journals.
@@ -746,33 +782,6 @@ func printSummary(m *Main, s importSummary, asJSON bool, lang string) {
 	}
 	if s.Errors != "" {
 		fmt.Fprintf(m.Stdout, "errors:  %s (fix the rows and import this file again)\n", s.Errors)
-	}
-}
-
-// mappedItems yields the records of table mapped by mapper as import
-// items; a read error that ends the table is its last item. each, if
-// set, sees every row mapped.
-func mappedItems(table sheet.Table, mapper *mapping.Mapper, each func(line int, row *mapping.Row)) iter.Seq[bulk.Item] {
-	return func(yield func(bulk.Item) bool) {
-		for rec, err := range sheet.Records(table) {
-			if err != nil {
-				var re *sheet.RowError
-				if !errors.As(err, &re) {
-					re = &sheet.RowError{File: mapper.File, Err: err}
-				}
-				if !yield(bulk.Item{Line: re.Row, Errs: []*sheet.RowError{re}}) {
-					return
-				}
-				continue
-			}
-			row, errs := mapper.Map(rec)
-			if each != nil && row != nil {
-				each(rec.Row, row)
-			}
-			if !yield(bulk.Item{Line: rec.Row, Row: row, Errs: errs, Values: rec.Values}) {
-				return
-			}
-		}
 	}
 }
 
