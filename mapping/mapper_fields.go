@@ -116,6 +116,24 @@ func lookupStd(name string, e int) (stdField, bool) {
 	return stdNone, false
 }
 
+// StandardField returns the spec name of the standard field name spells,
+// in any of the ways a spec may ("Owner", "responsible_user_id" and
+// "responsible user" are "responsible_user"; "stage" and "status_id" are
+// "status"), or "" when it names none: what recognises an owner or a
+// stage column recognises every spelling the mapper takes.
+func StandardField(name string) string {
+	k := value.Normalize(name)
+	for f := stdID; f <= stdDuration; f++ {
+		if value.Normalize(stdFields[f].name) == k {
+			return stdFields[f].name
+		}
+	}
+	if f, ok := stdAliases[k]; ok {
+		return stdFields[f].name
+	}
+	return ""
+}
+
 // stdFieldNames lists the standard field names of entity e.
 func stdFieldNames(e kommo.EntityType) []string {
 	s := entitySlot(e)

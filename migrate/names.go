@@ -23,7 +23,7 @@ func (m *migration) owners() {
 	seen := map[string]bool{}
 	for _, f := range m.files {
 		for i, c := range f.Spec.Columns {
-			if value.Normalize(c.Field) != "responsible user" {
+			if mapping.StandardField(c.Field) != "responsible_user" {
 				continue
 			}
 			vm := m.userMap(f.Name, c.Column, c.Map, f.values[c.Column], seen)

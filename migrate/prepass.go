@@ -47,7 +47,7 @@ func (m *migration) interesting(f *migFile) map[string]bool {
 	cols := map[string]bool{}
 	for _, c := range f.Spec.Columns {
 		e := entityOf(f.Spec, c.Entity)
-		if value.Normalize(c.Field) == "responsible user" {
+		if mapping.StandardField(c.Field) == "responsible_user" {
 			cols[c.Column] = true
 			continue
 		}
@@ -176,13 +176,13 @@ func stageColumns(s *mapping.Spec) *stagePlan {
 		if c.Entity != "" && c.Entity != kommo.EntityLeads {
 			continue
 		}
-		switch value.Normalize(c.Field) {
-		case "pipeline", "pipeline id":
+		switch mapping.StandardField(c.Field) {
+		case "pipeline":
 			if p.pipelineCol == "" {
 				p.pipelineCol, p.pipelineMap = c.Column, c.Map
 				p.removeCols = append(p.removeCols, i)
 			}
-		case "status", "status id", "stage":
+		case "status":
 			p.cols = append(p.cols, c.Column)
 			p.maps = append(p.maps, c.Map)
 			p.removeCols = append(p.removeCols, i)
@@ -192,7 +192,7 @@ func stageColumns(s *mapping.Spec) *stagePlan {
 		if j.Entity != "" && j.Entity != kommo.EntityLeads {
 			continue
 		}
-		if n := value.Normalize(j.Field); n == "status" || n == "stage" || n == "status id" {
+		if mapping.StandardField(j.Field) == "status" {
 			p.cols = append(p.cols, j.Columns...)
 			for range j.Columns {
 				p.maps = append(p.maps, j.Map)
@@ -205,7 +205,7 @@ func stageColumns(s *mapping.Spec) *stagePlan {
 	}
 	if p.pipelineCol == "" {
 		for _, c := range s.Constants {
-			if n := value.Normalize(c.Field); (c.Entity == "" || c.Entity == kommo.EntityLeads) && (n == "pipeline" || n == "pipeline id") {
+			if (c.Entity == "" || c.Entity == kommo.EntityLeads) && mapping.StandardField(c.Field) == "pipeline" {
 				p.pipelineConst = c.Value
 			}
 		}
