@@ -460,6 +460,16 @@ type ImportResult struct {
 	ErrorsFile  *FileBytes  `json:"errorsFile,omitempty"`
 	// Notes are the schema's warnings (no user list, no time zone).
 	Notes []string `json:"notes,omitempty"`
+	// NotesWritten counts the notes of the spec's notes:, written on the
+	// rows' records after them (a dry run counts those it would write).
+	NotesWritten *NotesInfo `json:"notesWritten,omitempty"`
+}
+
+// NotesInfo counts the notes an import wrote from its spec's notes:.
+type NotesInfo struct {
+	Created int `json:"created"`
+	Skipped int `json:"skipped"`
+	Failed  int `json:"failed"`
 }
 
 // RowDetail is what happened (or would happen) to one row.

@@ -62,6 +62,7 @@ var dtoInterfaces = []struct {
 	{dto: ImportParams{}, ts: "ImportParams"},
 	{dto: ProgressInfo{}, ts: "Progress"},
 	{dto: ImportResult{}, ts: "ImportResult"},
+	{dto: NotesInfo{}, ts: "NotesWritten"},
 	{dto: RowDetail{}, ts: "RowDetail"},
 	{dto: ColumnMsgs{}, ts: "RowDetail.errorMsgs"},
 	{dto: ColumnMsgs{}, ts: "RowDetail.warningMsgs"},

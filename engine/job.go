@@ -13,7 +13,6 @@ import (
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
 	"github.com/kommo-bulk/kommo-bulk/mapping"
-	"github.com/kommo-bulk/kommo-bulk/sheet"
 )
 
 // Job is a running import (or dry run). Pause holds its requests before
@@ -184,9 +183,13 @@ func (e *Engine) startImport(ctx context.Context, f *file, specText string, p Im
 	if err := checkBatchSize(p.BatchSize); err != nil {
 		return nil, err
 	}
-	spec, m, err := e.compile(ctx, f, specText)
+	spec, _, err := e.compile(ctx, f, specText)
 	if err != nil {
 		return nil, err
+	}
+	if mapping.IsNotesEntity(spec.Entity) {
+		// Its notes journal is a file beside the job's (bulk.NotesJournal).
+		return nil, errors.New("a notes file is imported by the CLI: kommo-bulk import FILE --mapping SPEC")
 	}
 	base, err := e.newJob(ctx)
 	if err != nil {
@@ -230,7 +233,7 @@ func (e *Engine) startImport(ctx context.Context, f *file, specText string, p Im
 			}
 			e.mu.Unlock()
 		}()
-		j.res, j.err = e.runImport(ctx, f, spec, m, mode, name, p, j.client, jr, report)
+		j.res, j.err = e.runImport(ctx, f, spec, mode, name, p, j.client, jr, report)
 	})
 	return j, nil
 }
@@ -246,116 +249,90 @@ func (e *Engine) Job(id int) (*Job, error) {
 	return j, nil
 }
 
-func (e *Engine) runImport(ctx context.Context, f *file, spec *mapping.Spec, m *mapping.Mapper, mode bulk.Mode, name string, p ImportParams, client *kommo.Client, jr *journalRun, progress func(ProgressInfo)) (*ImportResult, error) {
+// runImport runs a page's job through Import, the CLI's import: the
+// file in the engine, the job's own client, its journal in the store.
+func (e *Engine) runImport(ctx context.Context, f *file, spec *mapping.Spec, mode bulk.Mode, name string, p ImportParams, client *kommo.Client, jr *journalRun, progress func(ProgressInfo)) (*ImportResult, error) {
 	start := time.Now()
-	// A first pass counts the rows, for the ETA and the lookup strategy.
 	progress(ProgressInfo{Phase: "validating"})
-	t, err := f.open()
-	if err != nil {
-		return nil, err
-	}
-	expected := 0
-	for _, err := range sheet.Records(t) {
-		if ctx.Err() != nil {
-			break
-		}
-		if sheet.EndsTable(err) {
-			// A cell over the limit, say: nothing is written from a
-			// file that cannot be read to its end.
-			t.Close()
-			return nil, err
-		}
-		expected++
-	}
-	t.Close()
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-
-	t, err = f.open()
-	if err != nil {
-		return nil, err
-	}
-	items := func(yield func(bulk.Item) bool) {
-		for row, errs := range m.Rows(t, f.name) {
-			it := bulk.Item{Row: row, Errs: errs}
-			if row == nil && len(errs) > 0 {
-				it.Line = errs[0].Row
-			}
-			if !yield(it) {
-				return
-			}
-		}
-	}
-	progress(ProgressInfo{Phase: "importing", Expected: expected})
 	schema, err := e.accountSchema(ctx) // cached by compile
 	if err != nil {
-		t.Close()
 		return nil, err
 	}
 	opts := bulk.ImportOptions{
-		Location:     schema.Location,
-		Job:          bulk.JobHeader{ID: name, Entity: spec.Entity, Mode: mode, Input: f.name, Sheet: f.opts.XLSX.Sheet},
-		BatchSize:    p.BatchSize,
-		Workers:      p.Workers,
-		DryRun:       p.DryRun,
-		ExpectedRows: expected,
-		Refs:         e.refs,
-		Progress:     func(bp bulk.Progress) { progress(progressInfo(bp)) },
+		Job:       bulk.JobHeader{ID: name, Entity: spec.Entity, Mode: mode, Input: f.name, Sheet: f.opts.XLSX.Sheet},
+		BatchSize: p.BatchSize,
+		Workers:   p.Workers,
+		DryRun:    p.DryRun,
+		Refs:      e.refs,
 	}
 	if jr != nil {
 		if err := e.journalOptions(ctx, f, jr, &opts); err != nil {
-			t.Close()
 			return nil, err
 		}
 	}
-	res, runErr := bulk.Import(ctx, client, items, opts)
-	t.Close()
-	if res == nil {
+	// The check counts the rows, for the ETA and the lookup strategy.
+	expected := 0
+	opts.Progress = func(bp bulk.Progress) { progress(progressInfo(bp)) }
+	out, runErr := e.Import(ctx, ImportRun{
+		Name: f.name, Sheet: f.opts.XLSX.Sheet, Open: f.open, Spec: spec, Options: opts, client: client,
+		Checked: func(rep *mapping.Report) error {
+			expected = rep.Rows
+			progress(ProgressInfo{Phase: "importing", Expected: expected})
+			return nil
+		},
+	})
+	if out == nil || out.Result == nil {
+		if runErr == nil {
+			runErr = errors.New("import: nothing was run")
+		}
 		return nil, runErr
 	}
+	res := out.Result
 	if !p.DryRun {
 		e.remember(res)
 	}
 	progress(ProgressInfo{Phase: "writing", Rows: len(res.Rows), Expected: expected,
 		Created: res.Created, Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed, ElapsedMs: time.Since(start).Milliseconds()})
-	out := &ImportResult{
+	result := &ImportResult{
 		Job: name, DryRun: p.DryRun, Entity: string(spec.Entity), Mode: string(mode),
 		Rows: len(res.Rows), Created: res.Created, Updated: res.Updated, Skipped: res.Skipped, Failed: res.Failed,
 		Landed: res.Landed(), Warned: res.Warned, Warnings: causeInfos(res.Warnings),
 		Details: details(res, p.MaxDetails), Notes: schema.Notes,
 	}
+	if n := out.Notes; n != nil {
+		result.NotesWritten = &NotesInfo{Created: n.Created, Skipped: n.Skipped, Failed: n.Failed}
+	}
 	switch {
 	case errors.Is(runErr, context.Canceled):
-		out.Canceled = true
+		result.Canceled = true
 	case runErr != nil:
-		out.Error = runErr.Error()
+		result.Error = runErr.Error()
 	}
 	okKind, errKind := "success", "errors"
 	if p.DryRun {
 		okKind, errKind = "dry-run", "dry-run-errors"
 	}
-	if out.SuccessFile, err = f.resultFile(res, okKind, false); err != nil {
+	if result.SuccessFile, err = f.resultFile(res, okKind, false); err != nil {
 		return nil, fmt.Errorf("write the result file: %w", err)
 	}
 	if res.Failed > 0 {
-		if out.ErrorsFile, err = f.resultFile(res, errKind, true); err != nil {
+		if result.ErrorsFile, err = f.resultFile(res, errKind, true); err != nil {
 			return nil, fmt.Errorf("write the errors file: %w", err)
 		}
 	}
 	if jr != nil && runErr == nil {
-		if err := jr.keepResults(out); err != nil {
+		if err := jr.keepResults(result); err != nil {
 			return nil, err
 		}
 	}
-	out.Pending = expected - len(res.Rows)
-	if out.Pending < 0 {
-		out.Pending = 0
+	result.Pending = expected - len(res.Rows)
+	if result.Pending < 0 {
+		result.Pending = 0
 	}
-	out.Seconds = time.Since(start).Seconds()
-	progress(ProgressInfo{Phase: "done", Rows: out.Rows, Expected: expected, Created: out.Created, Updated: out.Updated,
-		Skipped: out.Skipped, Failed: out.Failed, ElapsedMs: time.Since(start).Milliseconds()})
-	return out, nil
+	result.Seconds = time.Since(start).Seconds()
+	progress(ProgressInfo{Phase: "done", Rows: result.Rows, Expected: expected, Created: result.Created, Updated: result.Updated,
+		Skipped: result.Skipped, Failed: result.Failed, ElapsedMs: time.Since(start).Milliseconds()})
+	return result, nil
 }
 
 func pathExt(name string) string {

@@ -600,6 +600,10 @@ function counts(list, r, dry) {
   ];
   if (r.warned) items.push([t('ui.count.warned', { count: r.warned }), 'warn']);
   if (r.pending) items.push([t('ui.count.pending', { count: r.pending }), 'pending']);
+  // The notes of the spec's notes:, written after the rows' records.
+  const n = r.notesWritten;
+  if (n) items.push([t(`ui.count.notes${would}`, { count: n.created }), 'create']);
+  if (n && n.failed) items.push([t('ui.count.notes_failed', { count: n.failed }), 'error']);
   list.replaceChildren(...items.map(([t, c]) => el('li', { class: c, text: t })));
 }
 

@@ -368,6 +368,18 @@ export interface ImportResult {
   errorsFile?: FileBytes;
   /** The schema's warnings (see Schema.notes). */
   notes?: string[];
+  /**
+   * The notes of the spec's `notes:`, written on the rows' records after
+   * them (a dry run counts in `created` those it would write).
+   */
+  notesWritten?: NotesWritten;
+}
+
+/** Notes an import wrote from its spec's `notes:`. */
+export interface NotesWritten {
+  created: number;
+  skipped: number;
+  failed: number;
 }
 
 export interface ImportJob {
