@@ -49,6 +49,11 @@ type ImportRun struct {
 	// Delta, if set, makes it a delta run (bulk.ImportDelta): only the rows
 	// changed since the run that wrote Delta.State are sent.
 	Delta *bulk.DeltaOptions
+	// Counted, when the rows were validated already (the page's check
+	// step), makes the first pass only count them, to the end of the
+	// file, without mapping them again; Checked then sees a report of
+	// the count only. It does not go with Names.
+	Counted bool
 	// Checked, if set, sees the validation pass once it is done, before
 	// anything is written; an error it returns stops the import there.
 	Checked func(*mapping.Report) error
@@ -152,7 +157,11 @@ func (e *Engine) Import(ctx context.Context, run ImportRun) (*ImportOutcome, err
 	if s, ok := t.(interface{ Sheet() string }); ok {
 		mapper.Sheet = s.Sheet()
 	}
-	out.Check, err = Check(ctx, mapper, t, CheckOptions{Unmatched: un, MaxErrors: 5})
+	if run.Counted && run.Names == nil {
+		out.Check, err = count(ctx, t)
+	} else {
+		out.Check, err = Check(ctx, mapper, t, CheckOptions{Unmatched: un, MaxErrors: 5})
+	}
 	t.Close()
 	if err != nil {
 		return nil, err
@@ -221,6 +230,22 @@ func (e *Engine) Import(ctx context.Context, run ImportRun) (*ImportOutcome, err
 		out.Notes, runErr = e.writeRowNotes(ctx, client, run, mapper, opts, ids)
 	}
 	return out, runErr
+}
+
+// count reads t to its end and counts its records; a read error that ends
+// the table (a cell over the limit) is returned, as Check's is.
+func count(ctx context.Context, t sheet.Table) (*mapping.Report, error) {
+	rep := &mapping.Report{}
+	for _, err := range sheet.Records(t) {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if sheet.EndsTable(err) {
+			return nil, err
+		}
+		rep.Rows++
+	}
+	return rep, nil
 }
 
 // writeRowNotes writes the notes of the spec's notes: on the records the

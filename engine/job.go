@@ -270,11 +270,12 @@ func (e *Engine) runImport(ctx context.Context, f *file, spec *mapping.Spec, mod
 			return nil, err
 		}
 	}
-	// The check counts the rows, for the ETA and the lookup strategy.
+	// The page's check step validated the rows: the first pass counts
+	// them, for the ETA and the lookup strategy.
 	expected := 0
 	opts.Progress = func(bp bulk.Progress) { progress(progressInfo(bp)) }
 	out, runErr := e.Import(ctx, ImportRun{
-		Name: f.name, Sheet: f.opts.XLSX.Sheet, Open: f.open, Spec: spec, Options: opts, client: client,
+		Name: f.name, Sheet: f.opts.XLSX.Sheet, Open: f.open, Spec: spec, Options: opts, client: client, Counted: true,
 		Checked: func(rep *mapping.Report) error {
 			expected = rep.Rows
 			progress(ProgressInfo{Phase: "importing", Expected: expected})
