@@ -67,6 +67,13 @@ type DeltaOptions struct {
 	Policy      ConflictPolicy
 	FieldPolicy map[string]ConflictPolicy
 	Gone        GoneAction
+	// CallerLinks leaves the links of the records the state knows to the
+	// caller: their rows are sent without their references (the import
+	// links nothing for them), while the state keeps the source's
+	// (DeltaRecord.Refs), so that a caller who sees both relinks what the
+	// source moved after a check against what changed in Kommo (migrate
+	// does). New rows are linked by the import, as always.
+	CallerLinks bool
 }
 
 // DeltaRecord is what the state file keeps per source row key.
@@ -291,9 +298,10 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 				r.Match = map[kommo.EntityType]mapping.MatchKey{}
 			}
 			r.Match[e] = mapping.MatchKey{Kind: mapping.MatchID, Values: []string{strconv.Itoa(rec.ID)}}
-			if len(rec.Refs) > 0 && maps.Equal(rec.Refs, r.Refs) {
+			if d.CallerLinks || len(rec.Refs) > 0 && maps.Equal(rec.Refs, r.Refs) {
 				// The links are as the last run left them, or as someone
-				// changed them since: not sent again.
+				// changed them since: not sent again. Or the caller
+				// relinks what the source moved.
 				r.Refs = nil
 			}
 			dr.it.Row = &r

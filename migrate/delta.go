@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
@@ -199,7 +200,8 @@ func (m *migration) importRows(ctx context.Context, f *migFile, items iter.Seq[b
 	}
 	d := m.opts.Delta
 	st := m.delta.state[f]
-	rep, err := bulk.ImportDelta(ctx, m.c, items, opts, bulk.DeltaOptions{State: m.delta.path[f], Policy: d.Policy, FieldPolicy: d.FieldPolicy, Gone: d.Gone})
+	rep, err := bulk.ImportDelta(ctx, m.c, items, opts, bulk.DeltaOptions{State: m.delta.path[f], Policy: d.Policy, FieldPolicy: d.FieldPolicy, Gone: d.Gone,
+		CallerLinks: true})
 	if rep == nil {
 		return nil, err
 	}
@@ -243,91 +245,144 @@ func (m *migration) deltaCounts(f *migFile, res *bulk.Result, fr *FileReport) {
 	}
 }
 
-// deltaLinks puts the contacts a delta run sent (their source changed)
-// in the company the source names, when the source moved them: the import
-// links a contact to its company only with a write, and never unlinks the
-// old one (a Kommo contact has one company; UNCONFIRMED for the links
-// API, so the old link is removed either way). The state says which
-// company the last run linked; when the contact is no longer in it,
-// someone moved it in Kommo since: a conflict (field "company") decided by
-// the policy, not an overwrite. A contact whose company the source did not
-// change keeps its links as they are, and so do the rows not sent. Leads
-// are linked by the import itself.
+// linkTargets are the records a delta run relinks, by a file's entity:
+// a contact's company; a lead's company and contacts.
+var linkTargets = map[kommo.EntityType][]kommo.EntityType{
+	kommo.EntityContacts: {kommo.EntityCompanies},
+	kommo.EntityLeads:    {kommo.EntityCompanies, kommo.EntityContacts},
+}
+
+// deltaLinks relinks the records a delta run sent (their source changed)
+// whose references the source changed: the import links nothing for the
+// rows the state knows (bulk.DeltaOptions.CallerLinks), so what the last
+// run linked and what the source names now are compared here, against
+// the links in Kommo. A company (a contact or a lead has one) that someone
+// changed in Kommo since the last run, and the source too, is a conflict
+// (field "company") decided by the policy, not an overwrite; otherwise
+// the old company is unlinked and the new one linked (UNCONFIRMED whether
+// Kommo's link replaces a lead's company: the old one is unlinked either
+// way). A lead's contacts are a set: the ones the source dropped are
+// unlinked, the ones it added linked, and those someone linked or
+// unlinked in Kommo are left as they are. Rows not sent, and references
+// the source did not change, keep their links.
 func (m *migration) deltaLinks(ctx context.Context, f *migFile, res *bulk.Result, fd *FileDelta) error {
-	if res == nil || f.primary != kommo.EntityContacts {
+	targets := linkTargets[f.primary]
+	if res == nil || len(targets) == 0 {
 		return nil
 	}
 	old := m.delta.state[f]
 	var link, unlink []kommo.EntityLink
 	for _, l := range slices.Sorted(maps.Keys(res.Rows)) {
 		rr := res.Rows[l]
-		from, to := rr.IDs[kommo.EntityContacts], rr.IDs[kommo.EntityCompanies]
-		if rr.Action == bulk.ActionError || rr.Action == bulk.ActionCreate || from == 0 || to == 0 {
-			continue // failed, or created with its company
-		}
 		rec := old.Records[rr.Key]
-		was := 0 // the company the last run linked
-		if rec != nil {
-			if id, ok := m.ref(kommo.EntityCompanies, rec.Refs[kommo.EntityCompanies]); ok && id > 0 {
-				was = id
+		from := rr.IDs[f.primary]
+		if rr.Action == bulk.ActionError || rr.Action == bulk.ActionCreate || rec == nil || rec.ID == 0 || from == 0 {
+			continue // failed, or new: the import linked it
+		}
+		for _, e := range targets {
+			was, to := m.refIDs(e, rec.Refs[e]), m.refIDs(e, f.refs[l][e])
+			if e == kommo.EntityCompanies {
+				was, to = was[:min(len(was), 1)], to[:min(len(to), 1)]
 			}
-			if was == to {
+			if sameIDs(was, to) {
 				continue // not moved by the source
 			}
-		}
-		var others []int // companies in Kommo other than the source's
-		linked := false
-		for el, err := range m.c.Links.ListIter(ctx, kommo.EntityContacts, from, &kommo.LinkListOptions{ToEntityType: kommo.EntityCompanies}) {
-			if err != nil {
-				return fmt.Errorf("%s: row %d: read the contact's company: %w", f.Name, l, err)
+			var now []int // linked in Kommo
+			for el, err := range m.c.Links.ListIter(ctx, f.primary, from, &kommo.LinkListOptions{ToEntityType: e}) {
+				if err != nil {
+					return fmt.Errorf("%s: row %d: read the %s's %s: %w", f.Name, l, f.primary.Singular(), e, err)
+				}
+				if el.ToEntityType == e {
+					now = append(now, el.ToEntityID)
+				}
 			}
+			var add, drop []int
 			switch {
-			case el.ToEntityType != kommo.EntityCompanies:
-			case el.ToEntityID == to:
-				linked = true
+			case e != kommo.EntityCompanies:
+				add = without(without(to, was), now)
+				drop = slices.DeleteFunc(without(was, to), func(id int) bool { return !slices.Contains(now, id) })
+			case sameIDs(now, to):
+			case !sameIDs(now, was):
+				// Changed in Kommo since the last run, and by the source too.
+				p, err := m.linkConflict(ctx, f, l, rr.Key, from, rec, e, to, now)
+				fd.Conflicts++
+				if err != nil {
+					return err
+				}
+				if p == bulk.TakeSource {
+					add, drop = without(to, now), without(now, to)
+				}
 			default:
-				others = append(others, el.ToEntityID)
+				add, drop = without(to, now), without(was, to)
 			}
-		}
-		moved := rec != nil && slices.ContainsFunc(others, func(id int) bool { return id != was })
-		if moved {
-			// Moved in Kommo since the last run, and by the source too.
-			p, err := m.companyConflict(ctx, f, l, rr.Key, from, rec, to, others)
-			fd.Conflicts++
-			if err != nil {
-				return err
+			for _, id := range drop {
+				unlink = append(unlink, kommo.EntityLink{EntityID: from, ToEntityID: id, ToEntityType: e})
 			}
-			if p != bulk.TakeSource {
-				continue
+			for _, id := range add {
+				link = append(link, kommo.EntityLink{EntityID: from, ToEntityID: id, ToEntityType: e})
 			}
-		}
-		for _, id := range others {
-			if moved || id == was {
-				unlink = append(unlink, kommo.EntityLink{EntityID: from, ToEntityID: id, ToEntityType: kommo.EntityCompanies})
-			}
-		}
-		if !linked {
-			link = append(link, kommo.EntityLink{EntityID: from, ToEntityID: to, ToEntityType: kommo.EntityCompanies})
 		}
 	}
 	for chunk := range slices.Chunk(unlink, kommo.MaxBatch) {
-		if _, err := m.c.Links.UnlinkMany(ctx, kommo.EntityContacts, chunk); err != nil {
-			return fmt.Errorf("%s: unlink the old companies of moved contacts: %w", f.Name, err)
+		if _, err := m.c.Links.UnlinkMany(ctx, f.primary, chunk); err != nil {
+			return fmt.Errorf("%s: unlink what the source moved away: %w", f.Name, err)
 		}
 	}
 	for chunk := range slices.Chunk(link, kommo.MaxBatch) {
-		if _, _, err := m.c.Links.LinkMany(ctx, kommo.EntityContacts, chunk); err != nil {
-			return fmt.Errorf("%s: link moved contacts to their companies: %w", f.Name, err)
+		if _, _, err := m.c.Links.LinkMany(ctx, f.primary, chunk); err != nil {
+			return fmt.Errorf("%s: link what the source moved in: %w", f.Name, err)
 		}
 	}
 	return nil
 }
 
-// companyConflict reports a contact moved to another company both in the
-// source and in Kommo since the last run, with who moved it in Kommo and
-// when (the contact's latest link event since then), and returns the
+// refIDs are the ids of the records of e a reference cell names (several
+// keys are split as the import splits them), in order, each once; keys
+// that name no record are left out.
+func (m *migration) refIDs(e kommo.EntityType, cell string) []int {
+	var out []int
+	for _, k := range splitRef(cell) {
+		if id, ok := m.ref(e, k); ok && id > 0 && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// sameIDs reports whether a and b hold the same ids, in any order.
+func sameIDs(a, b []int) bool {
+	return len(without(a, b)) == 0 && len(without(b, a)) == 0
+}
+
+// without returns the ids of a that are not in b.
+func without(a, b []int) []int {
+	var out []int
+	for _, id := range a {
+		if !slices.Contains(b, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// linked says which records of e a record is linked to, as a conflict
+// shows it: "company 12", or "no company".
+func linked(e kommo.EntityType, ids []int) string {
+	if len(ids) == 0 {
+		return "no " + e.Singular()
+	}
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.Itoa(id)
+	}
+	return e.Singular() + " " + strings.Join(parts, ", ")
+}
+
+// linkConflict reports a record whose company was changed both in the
+// source and in Kommo since the last run, with who changed it in Kommo
+// and when (the record's latest link event since then), and returns the
 // policy that decides it.
-func (m *migration) companyConflict(ctx context.Context, f *migFile, line int, key string, id int, rec *bulk.DeltaRecord, to int, others []int) (bulk.ConflictPolicy, error) {
+func (m *migration) linkConflict(ctx context.Context, f *migFile, line int, key string, id int, rec *bulk.DeltaRecord, e kommo.EntityType, to, now []int) (bulk.ConflictPolicy, error) {
 	d := m.opts.Delta
 	p := d.Policy
 	if fp, ok := d.FieldPolicy["company"]; ok {
@@ -336,13 +391,13 @@ func (m *migration) companyConflict(ctx context.Context, f *migFile, line int, k
 	if p == "" {
 		p = bulk.KeepKommo
 	}
-	c := bulk.Conflict{Line: line, Key: key, Entity: kommo.EntityContacts, ID: id, Field: "company",
-		Source: "company " + strconv.Itoa(to), Kommo: "company " + strconv.Itoa(others[0]), Resolution: p}
+	c := bulk.Conflict{Line: line, Key: key, Entity: f.primary, ID: id, Field: "company",
+		Source: linked(e, to), Kommo: linked(e, now), Resolution: p}
 	opts := &kommo.EventListOptions{ListOptions: kommo.ListOptions{Limit: kommo.MaxEventsLimit}, Types: []string{kommo.EventEntityLinked, kommo.EventEntityUnlinked},
-		Entities: []string{kommo.EntityContacts.Singular()}, EntityIDs: []int{id}, CreatedAt: &kommo.Range{From: rec.At + 1}}
+		Entities: []string{f.primary.Singular()}, EntityIDs: []int{id}, CreatedAt: &kommo.Range{From: rec.At + 1}}
 	for ev, err := range m.c.Events.ListIter(ctx, opts) {
 		if err != nil {
-			return p, fmt.Errorf("%s: row %d: read the contact's link events: %w", f.Name, line, err)
+			return p, fmt.Errorf("%s: row %d: read the %s's link events: %w", f.Name, line, f.primary.Singular(), err)
 		}
 		if at := int64(ev.CreatedAt); at >= c.At {
 			c.At, c.By = at, ev.CreatedBy

@@ -557,3 +557,84 @@ func TestMigrateDeltaCompanyMoves(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateDeltaDealLinks: a deal's company and contacts moved by the
+// source are relinked by the delta run, checked against Kommo: a company
+// someone changed in Kommo since the last run is a conflict decided by
+// the policy (the import used to relink it silently), contacts the source
+// dropped are unlinked (they used to stay), and a contact someone linked
+// in Kommo stays.
+func TestMigrateDeltaDealLinks(t *testing.T) {
+	for _, p := range []bulk.ConflictPolicy{bulk.KeepKommo, bulk.TakeSource} {
+		t.Run(string(p), func(t *testing.T) {
+			ce := newClockEnv(t)
+			ctx := t.Context()
+			src := baseSource()
+			ce.runDelta(t, src, Options{})
+			ce.tick(time.Hour)
+			snap := ce.emu.Snapshot()
+			company, lead := map[string]int{}, map[string]int{}
+			for _, c := range snap.Companies {
+				company[c.Name] = c.ID
+			}
+			for _, l := range snap.Leads {
+				lead[l.Name] = l.ID
+			}
+			// Boris moves Small deal from Globex to Initech, and adds Ada
+			// to Renewal; he moves Bob to Initech too.
+			small, renewal, bob := lead["Small deal"], lead["Renewal"], contactID(t, ce.emu, "Bob")
+			if _, err := ce.boris.Links.UnlinkMany(ctx, kommo.EntityLeads, []kommo.EntityLink{{EntityID: small, ToEntityID: company["Globex"], ToEntityType: kommo.EntityCompanies}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ce.boris.Links.UnlinkMany(ctx, kommo.EntityContacts, []kommo.EntityLink{{EntityID: bob, ToEntityID: company["Globex"], ToEntityType: kommo.EntityCompanies}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := ce.boris.Links.LinkMany(ctx, kommo.EntityContacts, []kommo.EntityLink{{EntityID: bob, ToEntityID: company["Initech"], ToEntityType: kommo.EntityCompanies}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := ce.boris.Links.LinkMany(ctx, kommo.EntityLeads, []kommo.EntityLink{
+				{EntityID: small, ToEntityID: company["Initech"], ToEntityType: kommo.EntityCompanies},
+				{EntityID: renewal, ToEntityID: contactID(t, ce.emu, "Ada"), ToEntityType: kommo.EntityContacts},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			ce.tick(time.Hour)
+			// The source moves Small deal to Acme, drops Cy from Renewal,
+			// and moves Upsell to Initech with Ada instead of Dee; Bob gets
+			// a new e-mail and Acme (an update and a move: the import used
+			// to link him to Acme beside Boris's Initech).
+			src.set("contacts.csv", "p2", "p2,Bob,bob@acme.io,c1")
+			src.set("deals.csv", "d2", "d2,Small deal,200,p2,c1")
+			src.set("deals.csv", "d3", "d3,Renewal,300,p4,c3")
+			src.set("deals.csv", "d4", "d4,Upsell,400,p1,c3")
+			rep, _ := ce.runDelta(t, src, Options{Delta: &DeltaOptions{Dir: ce.dir, Policy: p}})
+			small2, bob2 := "lead Small deal 200 → Bob, Initech", "contact Bob → Initech" // where Boris put them
+			if p == bulk.TakeSource {
+				small2, bob2 = "lead Small deal 200 → Acme, Bob", "contact Bob → Acme"
+			}
+			var got []string
+			for _, l := range deltaAccount(ce.emu.Snapshot()) {
+				if strings.HasPrefix(l, "lead ") || strings.HasPrefix(l, "contact Bob") {
+					got = append(got, l)
+				}
+			}
+			want := []string{bob2, "lead Big deal 1000 → Acme, Ada", "lead Renewal 300 → Ada, Dee, Initech", small2, "lead Upsell 400 → Ada, Initech"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("deals (-want +got):\n%s", diff)
+			}
+			if len(rep.Conflicts) != 2 || rep.Conflicts[0].ID != bob || rep.Conflicts[0].Entity != kommo.EntityContacts {
+				t.Fatalf("conflicts %+v, want Bob's company and Small deal's", rep.Conflicts)
+			}
+			c := rep.Conflicts[1]
+			if c.Entity != kommo.EntityLeads || c.Field != "company" || c.ID != small || c.ByName != "Boris Manager" ||
+				c.Source != fmt.Sprintf("company %d", company["Acme"]) || c.Kommo != fmt.Sprintf("company %d", company["Initech"]) || c.Resolution != p {
+				t.Errorf("conflict %+v", c)
+			}
+			for _, f := range rep.Files {
+				if f.File == "deals.csv" && (f.Delta.Sent != 3 || f.Delta.Conflicts != 1) {
+					t.Errorf("deals: %+v", f.Delta)
+				}
+			}
+		})
+	}
+}
