@@ -67,13 +67,18 @@ type DeltaOptions struct {
 	Policy      ConflictPolicy
 	FieldPolicy map[string]ConflictPolicy
 	Gone        GoneAction
-	// CallerLinks leaves the links of the records the state knows to the
-	// caller: their rows are sent without their references (the import
-	// links nothing for them), while the state keeps the source's
-	// (DeltaRecord.Refs), so that a caller who sees both relinks what the
-	// source moved after a check against what changed in Kommo (migrate
-	// does). New rows are linked by the import, as always.
-	CallerLinks bool
+	// Relink, if set, takes the links of the records the state knows
+	// from the import: their rows are sent without their references (the
+	// import links nothing for them), and Relink is called with the
+	// result once the rows are written, to relink what the source moved
+	// after a check against what changed in Kommo (migrate does); it
+	// reads the references the last run linked in the state it loaded,
+	// and the source's in its rows. Until it returns nil, the state keeps
+	// for those rows the references it had and no fingerprint: a run that
+	// stops before the links are settled sends the rows again the next
+	// time, and their links are looked at again. New rows are linked by
+	// the import, as always.
+	Relink func(res *Result) error
 }
 
 // DeltaRecord is what the state file keeps per source row key.
@@ -289,6 +294,17 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 
 	// Records written before: read them, and the events of those changed.
 	var ids []int
+	// moved are the references the last run linked, of the rows the state
+	// knows whose references the source changed (with Relink): until the
+	// caller has relinked them, the state keeps those and no fingerprint.
+	moved := map[string]map[kommo.EntityType]string{}
+	unsettle := func() {
+		for k, refs := range moved {
+			if rec := state.Records[k]; rec != nil {
+				rec.Refs, rec.FP = refs, ""
+			}
+		}
+	}
 	for _, dr := range send {
 		if rec := state.Records[dr.key]; dr.key != "" && rec != nil && rec.ID != 0 {
 			ids = append(ids, rec.ID)
@@ -298,10 +314,15 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 				r.Match = map[kommo.EntityType]mapping.MatchKey{}
 			}
 			r.Match[e] = mapping.MatchKey{Kind: mapping.MatchID, Values: []string{strconv.Itoa(rec.ID)}}
-			if d.CallerLinks || len(rec.Refs) > 0 && maps.Equal(rec.Refs, r.Refs) {
+			switch {
+			case d.Relink != nil:
+				if !maps.Equal(rec.Refs, r.Refs) {
+					moved[dr.key] = rec.Refs
+				}
+				r.Refs = nil // the caller relinks
+			case len(rec.Refs) > 0 && maps.Equal(rec.Refs, r.Refs):
 				// The links are as the last run left them, or as someone
-				// changed them since: not sent again. Or the caller
-				// relinks what the source moved.
+				// changed them since: not sent again.
 				r.Refs = nil
 			}
 			dr.it.Row = &r
@@ -423,8 +444,16 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 			ierr = err
 		}
 		if ierr != nil {
+			unsettle()
 			saveDeltaState(d.State, state)
 			return rep, ierr
+		}
+	}
+	if d.Relink != nil && !opts.DryRun && rep.Result != nil {
+		if err := d.Relink(rep.Result); err != nil {
+			unsettle()
+			saveDeltaState(d.State, state)
+			return rep, err
 		}
 	}
 

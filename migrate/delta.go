@@ -200,13 +200,14 @@ func (m *migration) importRows(ctx context.Context, f *migFile, items iter.Seq[b
 	}
 	d := m.opts.Delta
 	st := m.delta.state[f]
+	linkConflicts := 0
 	rep, err := bulk.ImportDelta(ctx, m.c, items, opts, bulk.DeltaOptions{State: m.delta.path[f], Policy: d.Policy, FieldPolicy: d.FieldPolicy, Gone: d.Gone,
-		CallerLinks: true})
+		Relink: func(res *bulk.Result) error { return m.deltaLinks(ctx, f, res, &linkConflicts) }})
 	if rep == nil {
 		return nil, err
 	}
 	fd := &FileDelta{State: m.delta.path[f], First: len(st.Records) == 0, Unchanged: rep.Skipped, Sent: rep.Sent,
-		Conflicts: len(rep.Conflicts), Gone: len(rep.Gone), GoneApplied: rep.GoneApplied}
+		Conflicts: len(rep.Conflicts) + linkConflicts, Gone: len(rep.Gone), GoneApplied: rep.GoneApplied}
 	fr.Delta = fd
 	for _, c := range rep.Conflicts {
 		m.rep.Conflicts = append(m.rep.Conflicts, Conflict{File: f.Name, Conflict: c})
@@ -217,9 +218,6 @@ func (m *migration) importRows(ctx context.Context, f *migFile, items iter.Seq[b
 			g.ID = rec.ID
 		}
 		m.rep.Gone = append(m.rep.Gone, g)
-	}
-	if err == nil && !opts.DryRun {
-		err = m.deltaLinks(ctx, f, rep.Result, fd)
 	}
 	return rep.Result, err
 }
@@ -254,7 +252,7 @@ var linkTargets = map[kommo.EntityType][]kommo.EntityType{
 
 // deltaLinks relinks the records a delta run sent (their source changed)
 // whose references the source changed: the import links nothing for the
-// rows the state knows (bulk.DeltaOptions.CallerLinks), so what the last
+// rows the state knows (bulk.DeltaOptions.Relink calls this), so what the last
 // run linked and what the source names now are compared here, against
 // the links in Kommo. A company (a contact or a lead has one) that someone
 // changed in Kommo since the last run, and the source too, is a conflict
@@ -265,7 +263,7 @@ var linkTargets = map[kommo.EntityType][]kommo.EntityType{
 // unlinked, the ones it added linked, and those someone linked or
 // unlinked in Kommo are left as they are. Rows not sent, and references
 // the source did not change, keep their links.
-func (m *migration) deltaLinks(ctx context.Context, f *migFile, res *bulk.Result, fd *FileDelta) error {
+func (m *migration) deltaLinks(ctx context.Context, f *migFile, res *bulk.Result, conflicts *int) error {
 	targets := linkTargets[f.primary]
 	if res == nil || len(targets) == 0 {
 		return nil
@@ -305,7 +303,7 @@ func (m *migration) deltaLinks(ctx context.Context, f *migFile, res *bulk.Result
 			case !sameIDs(now, was):
 				// Changed in Kommo since the last run, and by the source too.
 				p, err := m.linkConflict(ctx, f, l, rr.Key, from, rec, e, to, now)
-				fd.Conflicts++
+				*conflicts++
 				if err != nil {
 					return err
 				}
