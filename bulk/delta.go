@@ -67,18 +67,10 @@ type DeltaOptions struct {
 	Policy      ConflictPolicy
 	FieldPolicy map[string]ConflictPolicy
 	Gone        GoneAction
-	// Relink, if set, takes the links of the records the state knows
-	// from the import: their rows are sent without their references (the
-	// import links nothing for them), and Relink is called with the
-	// result once the rows are written, to relink what the source moved
-	// after a check against what changed in Kommo (migrate does); it
-	// reads the references the last run linked in the state it loaded,
-	// and the source's in its rows. Until it returns nil, the state keeps
-	// for those rows the references it had and no fingerprint: a run that
-	// stops before the links are settled sends the rows again the next
-	// time, and their links are looked at again. New rows are linked by
-	// the import, as always.
-	Relink func(res *Result) error
+	// SplitRefs splits a reference cell into the keys it names, for the
+	// relinking of the rows the state knows (see delta_links.go); nil
+	// takes a cell as one key.
+	SplitRefs func(cell string) []string
 }
 
 // DeltaRecord is what the state file keeps per source row key.
@@ -294,14 +286,16 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 
 	// Records written before: read them, and the events of those changed.
 	var ids []int
-	// moved are the references the last run linked, of the rows the state
-	// knows whose references the source changed (with Relink): until the
-	// caller has relinked them, the state keeps those and no fingerprint.
-	moved := map[string]map[kommo.EntityType]string{}
+	// moved are the references of the rows the state knows whose
+	// references the source changed, of a job whose links the run settles
+	// itself (linkTargets): until it has, the state keeps the last run's
+	// and no fingerprint, so that a run stopped before sends those rows
+	// again the next time.
+	moved := map[string]*movedRefs{}
 	unsettle := func() {
-		for k, refs := range moved {
+		for k, mv := range moved {
 			if rec := state.Records[k]; rec != nil {
-				rec.Refs, rec.FP = refs, ""
+				rec.Refs, rec.FP = mv.was, ""
 			}
 		}
 	}
@@ -315,11 +309,11 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 			}
 			r.Match[e] = mapping.MatchKey{Kind: mapping.MatchID, Values: []string{strconv.Itoa(rec.ID)}}
 			switch {
-			case d.Relink != nil:
+			case len(linkTargets[e]) > 0:
 				if !maps.Equal(rec.Refs, r.Refs) {
-					moved[dr.key] = rec.Refs
+					moved[dr.key] = &movedRefs{was: rec.Refs, now: r.Refs, at: rec.At}
 				}
-				r.Refs = nil // the caller relinks
+				r.Refs = nil // relinked below
 			case len(rec.Refs) > 0 && maps.Equal(rec.Refs, r.Refs):
 				// The links are as the last run left them, or as someone
 				// changed them since: not sent again.
@@ -449,11 +443,14 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 			return rep, ierr
 		}
 	}
-	if d.Relink != nil && !opts.DryRun && rep.Result != nil {
-		if err := d.Relink(rep.Result); err != nil {
+	if !opts.DryRun && rep.Result != nil && len(moved) > 0 {
+		rl := &relinker{c: c, e: e, d: d, resolve: opts.Refs}
+		conflicts, err := rl.relink(ctx, rep.Result, moved)
+		rep.Conflicts = append(rep.Conflicts, conflicts...)
+		if err != nil {
 			unsettle()
 			saveDeltaState(d.State, state)
-			return rep, err
+			return rep, fmt.Errorf("delta: %w", err)
 		}
 	}
 

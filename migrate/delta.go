@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/kommo-bulk/kommo-bulk/bulk"
 	"github.com/kommo-bulk/kommo-bulk/kommo"
@@ -200,14 +199,14 @@ func (m *migration) importRows(ctx context.Context, f *migFile, items iter.Seq[b
 	}
 	d := m.opts.Delta
 	st := m.delta.state[f]
-	linkConflicts := 0
+	// A cell may name several records (splitRef), as the import reads it.
 	rep, err := bulk.ImportDelta(ctx, m.c, items, opts, bulk.DeltaOptions{State: m.delta.path[f], Policy: d.Policy, FieldPolicy: d.FieldPolicy, Gone: d.Gone,
-		Relink: func(res *bulk.Result) error { return m.deltaLinks(ctx, f, res, &linkConflicts) }})
+		SplitRefs: splitRef})
 	if rep == nil {
 		return nil, err
 	}
 	fd := &FileDelta{State: m.delta.path[f], First: len(st.Records) == 0, Unchanged: rep.Skipped, Sent: rep.Sent,
-		Conflicts: len(rep.Conflicts) + linkConflicts, Gone: len(rep.Gone), GoneApplied: rep.GoneApplied}
+		Conflicts: len(rep.Conflicts), Gone: len(rep.Gone), GoneApplied: rep.GoneApplied}
 	fr.Delta = fd
 	for _, c := range rep.Conflicts {
 		m.rep.Conflicts = append(m.rep.Conflicts, Conflict{File: f.Name, Conflict: c})
@@ -241,171 +240,4 @@ func (m *migration) deltaCounts(f *migFile, res *bulk.Result, fr *FileReport) {
 			fr.Landed++
 		}
 	}
-}
-
-// linkTargets are the records a delta run relinks, by a file's entity:
-// a contact's company; a lead's company and contacts.
-var linkTargets = map[kommo.EntityType][]kommo.EntityType{
-	kommo.EntityContacts: {kommo.EntityCompanies},
-	kommo.EntityLeads:    {kommo.EntityCompanies, kommo.EntityContacts},
-}
-
-// deltaLinks relinks the records a delta run sent (their source changed)
-// whose references the source changed: the import links nothing for the
-// rows the state knows (bulk.DeltaOptions.Relink calls this), so what the last
-// run linked and what the source names now are compared here, against
-// the links in Kommo. A company (a contact or a lead has one) that someone
-// changed in Kommo since the last run, and the source too, is a conflict
-// (field "company") decided by the policy, not an overwrite; otherwise
-// the old company is unlinked and the new one linked (UNCONFIRMED whether
-// Kommo's link replaces a lead's company: the old one is unlinked either
-// way). A lead's contacts are a set: the ones the source dropped are
-// unlinked, the ones it added linked, and those someone linked or
-// unlinked in Kommo are left as they are. Rows not sent, and references
-// the source did not change, keep their links.
-func (m *migration) deltaLinks(ctx context.Context, f *migFile, res *bulk.Result, conflicts *int) error {
-	targets := linkTargets[f.primary]
-	if res == nil || len(targets) == 0 {
-		return nil
-	}
-	old := m.delta.state[f]
-	var link, unlink []kommo.EntityLink
-	for _, l := range slices.Sorted(maps.Keys(res.Rows)) {
-		rr := res.Rows[l]
-		rec := old.Records[rr.Key]
-		from := rr.IDs[f.primary]
-		if rr.Action == bulk.ActionError || rr.Action == bulk.ActionCreate || rec == nil || rec.ID == 0 || from == 0 {
-			continue // failed, or new: the import linked it
-		}
-		for _, e := range targets {
-			was, to := m.refIDs(e, rec.Refs[e]), m.refIDs(e, f.refs[l][e])
-			if e == kommo.EntityCompanies {
-				was, to = was[:min(len(was), 1)], to[:min(len(to), 1)]
-			}
-			if sameIDs(was, to) {
-				continue // not moved by the source
-			}
-			var now []int // linked in Kommo
-			for el, err := range m.c.Links.ListIter(ctx, f.primary, from, &kommo.LinkListOptions{ToEntityType: e}) {
-				if err != nil {
-					return fmt.Errorf("%s: row %d: read the %s's %s: %w", f.Name, l, f.primary.Singular(), e, err)
-				}
-				if el.ToEntityType == e {
-					now = append(now, el.ToEntityID)
-				}
-			}
-			var add, drop []int
-			switch {
-			case e != kommo.EntityCompanies:
-				add = without(without(to, was), now)
-				drop = slices.DeleteFunc(without(was, to), func(id int) bool { return !slices.Contains(now, id) })
-			case sameIDs(now, to):
-			case !sameIDs(now, was):
-				// Changed in Kommo since the last run, and by the source too.
-				p, err := m.linkConflict(ctx, f, l, rr.Key, from, rec, e, to, now)
-				*conflicts++
-				if err != nil {
-					return err
-				}
-				if p == bulk.TakeSource {
-					add, drop = without(to, now), without(now, to)
-				}
-			default:
-				add, drop = without(to, now), without(was, to)
-			}
-			for _, id := range drop {
-				unlink = append(unlink, kommo.EntityLink{EntityID: from, ToEntityID: id, ToEntityType: e})
-			}
-			for _, id := range add {
-				link = append(link, kommo.EntityLink{EntityID: from, ToEntityID: id, ToEntityType: e})
-			}
-		}
-	}
-	for chunk := range slices.Chunk(unlink, kommo.MaxBatch) {
-		if _, err := m.c.Links.UnlinkMany(ctx, f.primary, chunk); err != nil {
-			return fmt.Errorf("%s: unlink what the source moved away: %w", f.Name, err)
-		}
-	}
-	for chunk := range slices.Chunk(link, kommo.MaxBatch) {
-		if _, _, err := m.c.Links.LinkMany(ctx, f.primary, chunk); err != nil {
-			return fmt.Errorf("%s: link what the source moved in: %w", f.Name, err)
-		}
-	}
-	return nil
-}
-
-// refIDs are the ids of the records of e a reference cell names (several
-// keys are split as the import splits them), in order, each once; keys
-// that name no record are left out.
-func (m *migration) refIDs(e kommo.EntityType, cell string) []int {
-	var out []int
-	for _, k := range splitRef(cell) {
-		if id, ok := m.ref(e, k); ok && id > 0 && !slices.Contains(out, id) {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-// sameIDs reports whether a and b hold the same ids, in any order.
-func sameIDs(a, b []int) bool {
-	return len(without(a, b)) == 0 && len(without(b, a)) == 0
-}
-
-// without returns the ids of a that are not in b.
-func without(a, b []int) []int {
-	var out []int
-	for _, id := range a {
-		if !slices.Contains(b, id) {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-// linked says which records of e a record is linked to, as a conflict
-// shows it: "company 12", or "no company".
-func linked(e kommo.EntityType, ids []int) string {
-	if len(ids) == 0 {
-		return "no " + e.Singular()
-	}
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = strconv.Itoa(id)
-	}
-	return e.Singular() + " " + strings.Join(parts, ", ")
-}
-
-// linkConflict reports a record whose company was changed both in the
-// source and in Kommo since the last run, with who changed it in Kommo
-// and when (the record's latest link event since then), and returns the
-// policy that decides it.
-func (m *migration) linkConflict(ctx context.Context, f *migFile, line int, key string, id int, rec *bulk.DeltaRecord, e kommo.EntityType, to, now []int) (bulk.ConflictPolicy, error) {
-	d := m.opts.Delta
-	p := d.Policy
-	if fp, ok := d.FieldPolicy["company"]; ok {
-		p = fp
-	}
-	if p == "" {
-		p = bulk.KeepKommo
-	}
-	c := bulk.Conflict{Line: line, Key: key, Entity: f.primary, ID: id, Field: "company",
-		Source: linked(e, to), Kommo: linked(e, now), Resolution: p}
-	opts := &kommo.EventListOptions{ListOptions: kommo.ListOptions{Limit: kommo.MaxEventsLimit}, Types: []string{kommo.EventEntityLinked, kommo.EventEntityUnlinked},
-		Entities: []string{f.primary.Singular()}, EntityIDs: []int{id}, CreatedAt: &kommo.Range{From: rec.At + 1}}
-	for ev, err := range m.c.Events.ListIter(ctx, opts) {
-		if err != nil {
-			return p, fmt.Errorf("%s: row %d: read the %s's link events: %w", f.Name, line, f.primary.Singular(), err)
-		}
-		if at := int64(ev.CreatedAt); at >= c.At {
-			c.At, c.By = at, ev.CreatedBy
-		}
-	}
-	for _, u := range m.schema.Users {
-		if u.ID == c.By {
-			c.ByName = u.Name
-		}
-	}
-	m.rep.Conflicts = append(m.rep.Conflicts, Conflict{File: f.Name, Conflict: c})
-	return p, nil
 }
