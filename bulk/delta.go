@@ -87,8 +87,8 @@ type DeltaRecord struct {
 	At   int64 `json:"at"`
 	Gone bool  `json:"gone,omitempty"`
 	// Refs are the row's references to rows of other files (Row.Refs)
-	// when it was last written: a caller that links records (migrate)
-	// tells by them whether the source moved a link.
+	// when it was last linked: a run tells by them whether the source
+	// moved a link (delta_links.go).
 	Refs map[kommo.EntityType]string `json:"refs,omitempty"`
 }
 
