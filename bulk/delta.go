@@ -443,13 +443,17 @@ func ImportDelta(ctx context.Context, c *kommo.Client, items iter.Seq[Item], opt
 			return rep, ierr
 		}
 	}
-	if !opts.DryRun && rep.Result != nil && len(moved) > 0 {
-		rl := &relinker{c: c, e: e, d: d, resolve: opts.Refs}
+	if rep.Result != nil && len(moved) > 0 {
+		// A dry run reads the links and reports the conflicts, and writes
+		// nothing.
+		rl := &relinker{c: c, e: e, d: d, resolve: opts.Refs, dryRun: opts.DryRun}
 		conflicts, err := rl.relink(ctx, rep.Result, moved)
 		rep.Conflicts = append(rep.Conflicts, conflicts...)
 		if err != nil {
-			unsettle()
-			saveDeltaState(d.State, state)
+			if !opts.DryRun {
+				unsettle()
+				saveDeltaState(d.State, state)
+			}
 			return rep, fmt.Errorf("delta: %w", err)
 		}
 	}

@@ -40,6 +40,8 @@ type relinker struct {
 	d       DeltaOptions
 	resolve func(kommo.EntityType, string) (int, bool)
 	names   map[int]string
+	// dryRun reads and reports, and changes no link.
+	dryRun bool
 }
 
 // relink relinks the records of the rows the import wrote whose
@@ -106,6 +108,9 @@ func (r *relinker) relink(ctx context.Context, res *Result, moved map[string]*mo
 				link = append(link, kommo.EntityLink{EntityID: from, ToEntityID: id, ToEntityType: t})
 			}
 		}
+	}
+	if r.dryRun {
+		return conflicts, nil
 	}
 	// Links first: a run stopped in between leaves the old and the new
 	// linked (never neither), which the next run tells from a change made

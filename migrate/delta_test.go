@@ -607,6 +607,18 @@ func TestMigrateDeltaDealLinks(t *testing.T) {
 			src.set("deals.csv", "d2", "d2,Small deal,200,p2,c1")
 			src.set("deals.csv", "d3", "d3,Renewal,300,p4,c3")
 			src.set("deals.csv", "d4", "d4,Upsell,400,p1,c3")
+			// A dry run reads the links and reports the conflicts, writing
+			// nothing.
+			before := deltaAccount(ce.emu.Snapshot())
+			dry, reqs := ce.runDelta(t, src, Options{DryRun: true, Delta: &DeltaOptions{Dir: ce.dir, Policy: p}})
+			if len(dry.Conflicts) != 2 || !slices.Equal(before, deltaAccount(ce.emu.Snapshot())) {
+				t.Errorf("dry run: conflicts %+v, account changed %v", dry.Conflicts, !slices.Equal(before, deltaAccount(ce.emu.Snapshot())))
+			}
+			for k := range reqs {
+				if !strings.HasPrefix(k, "GET ") {
+					t.Errorf("dry run sent %s", k)
+				}
+			}
 			rep, _ := ce.runDelta(t, src, Options{Delta: &DeltaOptions{Dir: ce.dir, Policy: p}})
 			small2, bob2 := "lead Small deal 200 → Bob, Initech", "contact Bob → Initech" // where Boris put them
 			if p == bulk.TakeSource {
