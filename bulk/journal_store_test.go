@@ -24,24 +24,27 @@ import (
 // crashAt lets the emulator apply the n-th write (POST or PATCH) and then
 // kills the importer at once, as a closed tab does: the store is kept as
 // it was synced at that instant, the import's context is cancelled, and
-// nothing it sends after lands. Requests are served one at a time, so
-// every write served before the crash was journaled before it was sent.
+// nothing it sent lands afterwards, not even a request still waiting to
+// be served (the process that sent it is gone: its token is dead, and the
+// resume sends with another). Requests are served one at a time, so every
+// write served before the crash was journaled before it was sent.
 type crashAt struct {
 	emu *kt.Server
 	n   int64
 
-	mu      sync.Mutex
-	writes  int64
-	crashed bool
-	store   *MemStore
-	kept    *MemStore
-	cancel  context.CancelFunc
+	mu     sync.Mutex
+	writes int64
+	dead   map[string]bool // tokens of killed importers
+	store  *MemStore
+	kept   *MemStore
+	cancel context.CancelFunc
 }
 
 func (c *crashAt) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.crashed {
+	auth := r.Header.Get("Authorization")
+	if c.dead[auth] {
 		panic(http.ErrAbortHandler)
 	}
 	if r.Method != http.MethodGet {
@@ -49,7 +52,7 @@ func (c *crashAt) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if c.writes == c.n {
 			c.emu.DropNext(1, true)
 			c.emu.ServeHTTP(w, r)
-			c.crashed, c.kept = true, c.store.SyncedCopy()
+			c.dead[auth], c.kept = true, c.store.SyncedCopy()
 			c.cancel()
 			return
 		}
@@ -57,21 +60,29 @@ func (c *crashAt) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.emu.ServeHTTP(w, r)
 }
 
-func newCrashEnv(t *testing.T, n int64) (*crashAt, *kommo.Client) {
+// resumeToken is the token of the importer that resumes a killed one.
+const resumeToken = importToken + "-resume"
+
+// newCrashEnv returns the crashing emulator and a client for the importer
+// it kills and one for the importer that resumes it.
+func newCrashEnv(t *testing.T, n int64) (*crashAt, *kommo.Client, *kommo.Client) {
 	t.Helper()
-	emu, err := kt.NewServer(kt.Options{Tokens: []string{importToken}, Rate: rate.Inf})
+	emu, err := kt.NewServer(kt.Options{Tokens: []string{importToken, resumeToken}, Rate: rate.Inf})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &crashAt{emu: emu, n: n}
+	h := &crashAt{emu: emu, n: n, dead: map[string]bool{}}
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); emu.Close() })
-	c, err := kommo.NewClient(srv.URL, kommo.WithToken(importToken), kommo.WithRateLimit(rate.Inf, 1),
-		kommo.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
-	if err != nil {
-		t.Fatal(err)
+	client := func(tok string) *kommo.Client {
+		c, err := kommo.NewClient(srv.URL, kommo.WithToken(tok), kommo.WithRateLimit(rate.Inf, 1),
+			kommo.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
 	}
-	return h, c
+	return h, client(importToken), client(resumeToken)
 }
 
 // TestMemStoreCrashResumesExactlyOnce stops an import kept in a MemStore
@@ -87,21 +98,21 @@ func TestMemStoreCrashResumesExactlyOnce(t *testing.T) {
 	for range 6 {
 		at := 1 + rng.Int64N(20)
 		t.Run(fmt.Sprintf("write %d", at), func(t *testing.T) {
-			h, c := newCrashEnv(t, at)
+			h, killed, resumer := newCrashEnv(t, at)
 			ctx, cancel := context.WithCancel(t.Context())
 			h.store, h.cancel = NewMemStore(), cancel
 			o := ImportOptions{Job: JobHeader{ID: "mem", Entity: kommo.EntityContacts, Mode: ModeCreate},
 				Journal: "mem.journal", Store: h.store, BatchSize: 5, Workers: 2}
-			if _, err := Import(ctx, c, items(rows...), o); err == nil {
+			if _, err := Import(ctx, killed, items(rows...), o); err == nil {
 				t.Fatalf("the import did not stop at write %d", at)
 			}
 			h.mu.Lock()
 			store := h.kept
-			h.crashed, h.n = false, 0
+			h.n = 0
 			h.mu.Unlock()
 
 			o.Resume, o.Store = true, store
-			res, err := Import(t.Context(), c, items(rows...), o)
+			res, err := Import(t.Context(), resumer, items(rows...), o)
 			if err != nil {
 				t.Fatal(err)
 			}

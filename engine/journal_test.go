@@ -26,11 +26,14 @@ import (
 type crasher struct {
 	emu *kommotest.Server
 
-	mu      sync.Mutex
-	n       int64
-	writes  int64
-	crashed bool
-	store   *bulk.MemStore
+	mu     sync.Mutex
+	n      int64
+	writes int64
+	// dead are the tokens of the page loads a crash ended: nothing they
+	// sent lands afterwards, not even a request still waiting to be
+	// served when the next page load resumes the job.
+	dead  map[string]bool
+	store *bulk.MemStore
 	// kept is the store as the crash left it.
 	kept   *bulk.MemStore
 	cancel context.CancelFunc
@@ -39,13 +42,14 @@ type crasher struct {
 func (c *crasher) arm(n int64, store *bulk.MemStore, cancel context.CancelFunc) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.n, c.writes, c.crashed, c.store, c.kept, c.cancel = n, 0, false, store, nil, cancel
+	c.n, c.writes, c.store, c.kept, c.cancel = n, 0, store, nil, cancel
 }
 
 func (c *crasher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.crashed {
+	auth := r.Header.Get("Authorization")
+	if c.dead[auth] {
 		panic(http.ErrAbortHandler) // the tab is gone: nothing more lands
 	}
 	if r.Method != http.MethodGet {
@@ -53,7 +57,7 @@ func (c *crasher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if c.writes == c.n {
 			c.emu.DropNext(1, true)
 			c.emu.ServeHTTP(w, r)
-			c.crashed = true
+			c.dead[auth] = true
 			c.kept = c.store.SyncedCopy()
 			c.cancel()
 			return
@@ -69,27 +73,39 @@ type journalEnv struct {
 	crash *crasher
 	url   string
 	store *bulk.MemStore
+	loads int // page loads so far: each has a token of its own
 }
+
+// pageTokens are the tokens of successive page loads.
+var pageTokens = func() []string {
+	var out []string
+	for i := range 16 {
+		out = append(out, fmt.Sprintf("%s-load-%d", testToken, i))
+	}
+	return out
+}()
 
 func newJournalEnv(t *testing.T) *journalEnv {
 	t.Helper()
-	emu, err := kommotest.NewServer(kommotest.Options{Tokens: []string{testToken}, Rate: rate.Inf})
+	emu, err := kommotest.NewServer(kommotest.Options{Tokens: pageTokens, Rate: rate.Inf})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &crasher{emu: emu}
+	c := &crasher{emu: emu, dead: map[string]bool{}}
 	ts := httptest.NewServer(c)
 	t.Cleanup(func() { ts.Close(); emu.Close() })
 	return &journalEnv{emu: emu, crash: c, url: ts.URL, store: bulk.NewMemStore()}
 }
 
-// engine is a new page load: a fresh engine over the store.
+// engine is a new page load: a fresh engine over the store, with a token
+// of its own (a crash kills the load's requests still in flight).
 func (je *journalEnv) engine(t *testing.T) *Engine {
 	t.Helper()
 	e := New()
-	if err := e.Configure(Config{BaseURL: je.url, Token: testToken, Rate: -1}); err != nil {
+	if err := e.Configure(Config{BaseURL: je.url, Token: pageTokens[je.loads], Rate: -1}); err != nil {
 		t.Fatal(err)
 	}
+	je.loads++
 	e.SetJobStore(je.store)
 	return e
 }
