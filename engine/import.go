@@ -137,7 +137,7 @@ func (e *Engine) Import(ctx context.Context, run ImportRun) (*ImportOutcome, err
 			s.Columns, s.Notes = slices.Clone(s.Columns), slices.Clone(s.Notes)
 			spec = &s
 		}
-		AuthorTables(spec, run.Names.Users)
+		authorTables(spec, run.Names.Users)
 		un = migrate.NewUnmatchedNames(run.Name, out.Unmatched)
 	}
 
@@ -202,7 +202,7 @@ func (e *Engine) Import(ctx context.Context, run ImportRun) (*ImportOutcome, err
 	if t, err = run.Open(); err != nil {
 		return nil, err
 	}
-	items := MappedItems(t, mapper, opts.OnRow != nil, func(line int, row *mapping.Row) {
+	items := mappedItems(t, mapper, opts.OnRow != nil, func(line int, row *mapping.Row) {
 		if ids != nil && len(row.Notes) > 0 {
 			ids.mark(line, len(row.Notes))
 		}
@@ -326,7 +326,7 @@ func (e *Engine) importNotesFile(ctx context.Context, c *kommo.Client, run Impor
 		ExpectedRows: opts.ExpectedRows,
 		ScanCache:    opts.ScanCache,
 	}
-	res, runErr := bulk.ImportNotes(ctx, c, MappedItems(t, mapper, false, nil), nopts)
+	res, runErr := bulk.ImportNotes(ctx, c, mappedItems(t, mapper, false, nil), nopts)
 	t.Close()
 	if res == nil {
 		return runErr
@@ -353,11 +353,11 @@ func (e *Engine) importNotesFile(ctx context.Context, c *kommo.Client, run Impor
 	return runErr
 }
 
-// MappedItems yields the records of t mapped by m as import items, with
+// mappedItems yields the records of t mapped by m as import items, with
 // their cells when values is set (for result files written as rows
 // finish); a read error that ends the table is its last item. each, if
 // set, sees every row mapped.
-func MappedItems(t sheet.Table, m *mapping.Mapper, values bool, each func(line int, row *mapping.Row)) iter.Seq[bulk.Item] {
+func mappedItems(t sheet.Table, m *mapping.Mapper, values bool, each func(line int, row *mapping.Row)) iter.Seq[bulk.Item] {
 	return func(yield func(bulk.Item) bool) {
 		for rec, err := range sheet.Records(t) {
 			if err != nil {
@@ -385,10 +385,10 @@ func MappedItems(t sheet.Table, m *mapping.Mapper, values bool, each func(line i
 	}
 }
 
-// AuthorTables puts a users table before the author columns of spec: a
+// authorTables puts a users table before the author columns of spec: a
 // note's author is matched as an owner is (the spec's own entries win).
 // It changes spec's notes and columns in place.
-func AuthorTables(spec *mapping.Spec, users map[string]string) {
+func authorTables(spec *mapping.Spec, users map[string]string) {
 	if len(users) == 0 {
 		return
 	}
